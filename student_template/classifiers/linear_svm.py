@@ -1,0 +1,42 @@
+"""Multiclass SVM (hinge) loss for a linear classifier (CS231n assignment 1).
+
+Shapes: N examples, D features (bias column included), C classes.
+Scores are X.dot(W). The margin is delta = 1. L2 regularisation is
+reg * sum(W * W) with NO factor 0.5, so its gradient is 2 * reg * W.
+"""
+
+import numpy as np
+
+
+def svm_loss_naive(W, X, y, reg):
+    """Structured SVM loss with explicit loops over examples and classes.
+
+    Inputs:
+    - W: (D, C) weights.
+    - X: (N, D) minibatch of data.
+    - y: (N,) labels; y[i] = c means X[i] has label c, 0 <= c < C.
+    - reg: (float) regularisation strength.
+
+    Returns a tuple of:
+    - loss: float, mean hinge loss over the N examples plus reg * sum(W * W).
+    - dW: (D, C) gradient of the loss with respect to W.
+    """
+    # The course provides the loss loop and students add the gradient; the
+    # whole body is marked as solution for simplicity.
+    raise NotImplementedError("svm_loss_naive: not implemented yet")
+
+
+def svm_loss_vectorized(W, X, y, reg):
+    """Structured SVM loss, vectorised; same inputs and outputs as svm_loss_naive.
+
+    Inputs:
+    - W: (D, C) weights.
+    - X: (N, D) minibatch of data.
+    - y: (N,) integer labels in [0, C).
+    - reg: (float) regularisation strength.
+
+    Returns a tuple of:
+    - loss: float.
+    - dW: (D, C) gradient with respect to W.
+    """
+    raise NotImplementedError("svm_loss_vectorized: not implemented yet")
