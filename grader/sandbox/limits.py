@@ -1,0 +1,69 @@
+"""``Limits``: what the sandbox allows one worker process (one submission).
+
+Plain data, no behaviour: the client (``grader.sandbox.client``) turns it into the worker's
+configuration, and the worker applies what it can (see ``Worker.capabilities`` for what was
+actually enforced on this machine).
+
+Units: bytes for sizes, seconds for times. ``None`` switches a resource limit off.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KiB = 1024
+MiB = 1024 * KiB
+GiB = 1024 * MiB
+
+#: The unprivileged user/group (``nobody``) a worker started by root runs student code as.
+NOBODY = 65534
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits and isolation switches for one sandboxed worker.
+
+    address_space:   RLIMIT_AS, bytes of virtual memory; a larger allocation raises MemoryError.
+    cpu_seconds:     RLIMIT_CPU for the worker's whole life (not per call); over it the kernel
+                     kills the worker with SIGXCPU (reported as ``WorkerCrashed``).
+    nproc:           how many *more* processes/threads the worker may create. RLIMIT_NPROC counts
+                     every task of the real uid, so the worker sets it to (tasks the uid already
+                     has) + nproc. It is not enforced for uid 0: see ``drop_privileges``.
+    file_size:       RLIMIT_FSIZE, bytes; a larger write fails with OSError (EFBIG).
+    call_timeout:    default wall-clock seconds per request; on expiry the worker's process group
+                     gets SIGTERM, then SIGKILL after ``kill_grace`` seconds.
+    startup_timeout: wall-clock seconds for a worker to start and say hello.
+    kill_grace:      seconds between SIGTERM and SIGKILL.
+    output_bytes:    bytes of stdout and of stderr kept (head and tail); the rest is counted only.
+    message_bytes:   cap on one protocol message (arrays included), both directions. Arrays are
+                     also capped at ``message_bytes // 8`` elements.
+    threads:         OMP/OpenBLAS/MKL thread count in the worker.
+    drop_privileges: when the grader runs as root, run student code as uid/gid 65534.
+    isolate_network: give the worker an empty network namespace (loopback only) when possible.
+    isolate_processes: make the worker the init of its own PID namespace when possible, so every
+                     process it starts dies with it and it cannot see or signal other processes.
+    hide_grader:     when privileges are dropped, mount empty folders over the grader's own
+                     package folders (``grader``, ``reference``, ``rubrics``) so their files
+                     (reference solution, fixtures) cannot be read from the worker.
+    blocked_imports: top-level module names student code may not import.
+    """
+
+    address_space: int | None = 4 * GiB
+    cpu_seconds: int | None = 120
+    nproc: int | None = 64
+    file_size: int | None = 64 * MiB
+    call_timeout: float = 20.0
+    startup_timeout: float = 20.0
+    kill_grace: float = 1.0
+    output_bytes: int = 64 * KiB
+    message_bytes: int = 64 * MiB
+    threads: int = 1
+    drop_privileges: bool = True
+    isolate_network: bool = True
+    isolate_processes: bool = True
+    hide_grader: bool = True
+    blocked_imports: tuple[str, ...] = ("grader", "reference", "rubrics")
+
+    @property
+    def max_elements(self) -> int:
+        """Cap on the number of elements of the arrays of one message."""
+        return max(1, self.message_bytes // 8)
