@@ -1,0 +1,184 @@
+"""Grade one submission: intake, plan the rubric, run every check in one sandboxed worker, report.
+
+The engine never lets one problem cost more than the checks it touches: an unreadable
+submission, a module that does not import, a crashing or hanging call, or a bug in a check each
+end up as messages in the report, and the other checks still run.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import __version__, fixtures as fixture_store, scoring
+from .checks import load_catalogue
+from .checks.base import REGISTRY, CheckContext, CheckInputError, MissingFixture, Outcome
+from .datasets import Datasets
+from .layout import Layout
+from .result import CheckResult, Report
+from .rubric import Rubric, RubricError, load_rubric
+from .sandbox import Limits, SandboxError, StudentError, Worker
+from .submission import SubmissionError, find_package_root, prepare_submission
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass
+class GradeOptions:
+    """What a caller may choose about one grading run."""
+
+    rubric: str | Path = "canonical"
+    data: str | Path | None = None
+    limits: Limits = field(default_factory=Limits)
+    progress: ProgressCallback | None = None
+
+
+def validate_rubric_checks(rubric: Rubric) -> None:
+    """Every check id in the rubric must be registered (a rubric author's mistake otherwise)."""
+    load_catalogue()
+    unknown = [f"sections[{i}].checks[{j}].id: unknown check {rc.id!r}"
+               for i, section in enumerate(rubric.sections)
+               for j, rc in enumerate(section.checks) if rc.id not in REGISTRY]
+    if unknown:
+        raise RubricError(f"{rubric.name}: " + "; ".join(unknown))
+
+
+def grade(submission: str | Path, options: GradeOptions | None = None) -> Report:
+    """Grade ``submission`` (a folder, a zip, or a git checkout) and return the Report.
+
+    Raises ``RubricError`` only for a broken rubric (the instructor's input); everything wrong
+    with the submission ends up inside the report.
+    """
+    options = options or GradeOptions()
+    rubric = load_rubric(options.rubric)
+    validate_rubric_checks(rubric)
+    started_at = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    t0 = time.perf_counter()
+    notes: list[str] = []
+    sandbox_info: dict = {}
+    stdout = stderr = ""
+
+    with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
+        scratch = Path(scratch)
+        root, setup_problem = _intake(Path(submission), scratch, notes)
+        if setup_problem is not None:
+            results = [_result(section.name, rc, Outcome.fail(setup_problem), kind="setup")
+                       for section in rubric.sections for rc in section.checks]
+        else:
+            expected = fixture_store.load(rubric)
+            datasets = Datasets(options.data)
+            work = scratch / "work"
+            work.mkdir()
+            worker = Worker(root, Layout.canonical(root), options.limits, scratch_dir=work)
+            try:
+                with worker:
+                    results = _run_all(rubric, worker, expected, datasets, options.progress, root)
+                    sandbox_info = dict(worker.capabilities or {})
+                    sandbox_info["restarts"] = worker.restarts
+            except SandboxError as exc:  # the sandbox itself could not start: nothing was graded
+                problem = f"the sandbox could not run this submission: {exc}"
+                results = [_result(section.name, rc, Outcome.fail(problem), kind="setup", status="error")
+                           for section in rubric.sections for rc in section.checks]
+            # The worker has exited: only now read what it printed (for the report, never for scores).
+            stdout, stderr = worker.stdout_text, worker.stderr_text
+
+    return Report(
+        submission=str(submission),
+        rubric=rubric.name,
+        rubric_title=rubric.title,
+        profile=rubric.profile,
+        results=results,
+        started_at=started_at,
+        duration_s=round(time.perf_counter() - t0, 3),
+        notes=notes,
+        sandbox=sandbox_info,
+        worker_stdout=stdout,
+        worker_stderr=stderr,
+        grader_version=__version__,
+    )
+
+
+def _intake(path: Path, scratch: Path, notes: list[str]) -> tuple[Path | None, str | None]:
+    """Copy the submission into ``scratch`` and find its package root, or explain why not."""
+    try:
+        submission = prepare_submission(path, scratch / "submission")
+        notes.append(f"submission: {submission.source}")
+        notes.extend(submission.notes)
+        return find_package_root(submission.root), None
+    except SubmissionError as exc:
+        return None, f"the submission could not be graded: {exc}"
+
+
+def _run_all(rubric: Rubric, worker, expected, datasets, progress, root) -> list[CheckResult]:
+    total = sum(len(section.checks) for section in rubric.sections)
+    results = []
+    for section in rubric.sections:
+        for rc in section.checks:
+            if progress is not None:
+                progress(rc.id, len(results), total)
+            results.append(run_check(section.name, rc, worker, expected, datasets, root))
+    if progress is not None:
+        progress("", total, total)
+    return results
+
+
+def run_check(section: str, rc, worker, expected, datasets, submission_root=None) -> CheckResult:
+    """Run one rubric entry and score it. Never raises."""
+    spec = REGISTRY[rc.id]
+    ctx = CheckContext(check_id=rc.id, worker=worker, fixtures=expected,
+                       tolerance=rc.tolerance if rc.tolerance is not None else spec.tolerance,
+                       params=rc.params or {}, timeout=rc.timeout, datasets=datasets,
+                       default_fixture=spec.fixture, submission_root=submission_root)
+    t0 = time.perf_counter()
+    status_override = None
+    try:
+        outcome = spec.func(ctx)
+        if not isinstance(outcome, Outcome):
+            raise TypeError(f"check returned {type(outcome).__name__}, not an Outcome")
+    except StudentError as exc:
+        outcome = Outcome.fail(_student_error_message(exc))
+    except CheckInputError as exc:
+        outcome = Outcome.fail(str(exc))
+    except MissingFixture as exc:
+        outcome, status_override = Outcome.fail(f"grader configuration error: {exc}"), "error"
+    except Exception as exc:  # a bug in the check itself: report it, never crash the run
+        tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        outcome, status_override = Outcome.fail(f"internal grader error in this check ({tb}); "
+                                                "please report it to the course staff"), "error"
+    duration = time.perf_counter() - t0
+    return _result(section, rc, outcome, kind=spec.kind, duration=duration, status=status_override)
+
+
+def _student_error_message(exc: StudentError) -> str:
+    message = exc.message
+    tb = getattr(exc, "traceback", None)
+    if tb:
+        tail = [line for line in tb.strip().splitlines() if line.strip()][-6:]
+        message += "\n" + "\n".join(tail)
+    return message
+
+
+def _result(section: str, rc, outcome: Outcome, *, kind: str, duration: float = 0.0,
+            status: str | None = None) -> CheckResult:
+    fraction = 0.0 if outcome.status == "skipped" else scoring.score(rc.partial_credit, outcome)
+    points = round(rc.points * fraction, 4)
+    if status is None:
+        if outcome.status == "skipped":
+            status = "skipped"
+        elif fraction >= 1.0:
+            status = "passed"
+        elif fraction > 0.0:
+            status = "partial"
+        else:
+            status = "failed"
+    message = outcome.message
+    if outcome.hint and status != "passed":
+        message = f"{message}\nHint: {outcome.hint}" if message else f"Hint: {outcome.hint}"
+    return CheckResult(name=rc.id, section=section, kind=kind, points=points,
+                       max_points=float(rc.points), status=status, message=message,
+                       visibility=rc.visibility, duration_s=round(duration, 4),
+                       measured=outcome.measured, hint=outcome.hint)

@@ -1,0 +1,23 @@
+"""A corpus of realistic student bugs (mutants) and correct alternative implementations.
+
+Each area of the catalogue has a module here (``layers.py``, ``optim.py`` ...) defining
+``MUTANTS`` (bugs) and ``EQUIVALENTS`` (correct variants), both lists of ``Mutant``. A mutant is
+the reference with ``patches`` applied (see ``tests.support.Patch``); ``caught_by`` lists the
+check ids that must lose points on it, ``collateral`` lists glob patterns of other check ids
+that may legitimately lose points too (e.g. a broken layer also breaks the nets that use it).
+For an equivalent, ``caught_by`` is empty: it must keep full marks everywhere.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tests.support import Patch  # noqa: F401  (re-exported for the corpus modules)
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    description: str
+    patches: tuple
+    caught_by: tuple = ()
+    collateral: tuple = ()
