@@ -1,0 +1,360 @@
+"""Checks for ``classifiers/k_nearest_neighbor.py``: L2 distances, the majority vote, predict.
+
+* Each distance version (two loops, one loop, no loops) is compared with the reference on fresh
+  data the notebook cannot see: a non-square (num_test, num_train) case and a single test point
+  (digest §2.7, §3.18 compares the three versions with each other on CIFAR-10).
+* The no-loop version is also run on test points that duplicate training points: the expansion
+  ``|a|^2 + |b|^2 - 2 a.b`` can round to a tiny negative number there, whose square root is NaN.
+* ``predict_labels``: majority vote for k = 1 and k > 1 on distance matrices without vote ties,
+  and vote ties, which go to the SMALLER label (digest §2.7), on hand-made matrices where the
+  nearest voter has the larger label.
+* ``predict`` with num_loops 0/1/2, and k = 1 on the embedded digits test split: the predictions
+  are the output, so they are compared with the reference's predictions one by one; the
+  accuracy is computed here, from those predictions, never taken from the student.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import CheckContext, CheckInputError, Outcome, check, fixture
+from .compare import as_array, compare_array
+
+KNN = "classifiers.k_nearest_neighbor.KNearestNeighbor"
+DISTANCE_HINTS = {
+    "compute_distances_two_loops": "dists[i, j] = np.sqrt(np.sum((X[i] - self.X_train[j]) ** 2))",
+    "compute_distances_one_loop": "dists[i, :] = np.sqrt(np.sum((self.X_train - X[i]) ** 2, axis=1))",
+    "compute_distances_no_loops": "expand |a - b|^2 = |a|^2 + |b|^2 - 2 a.b with one matrix product "
+                                  "(X @ X_train.T), broadcast the squared norms, then take the "
+                                  "square root",
+}
+
+
+def _knn(ctx: CheckContext, X_train: np.ndarray, y_train: np.ndarray):
+    """A student KNearestNeighbor in the worker, trained on (X_train, y_train)."""
+    knn = ctx.new(KNN)
+    ctx.call(knn.method("train"), X_train, y_train)
+    return knn
+
+
+def _labels(name: str, got, expected: np.ndarray) -> tuple[np.ndarray | None, str | None]:
+    """``got`` as an integer label vector shaped like ``expected``, or the reason it is not one."""
+    arr, problem = as_array(name, got, np.shape(expected))
+    if problem:
+        return None, problem
+    if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
+        return None, f"{name} should hold integer labels, got non-integer values"
+    return arr.astype(np.int64), None
+
+
+def _no_vote_ties(y_train: np.ndarray, dists: np.ndarray, ks) -> bool:
+    """True when no row of ``dists`` has a tie in the vote of its k nearest, for every k."""
+    order = np.argsort(dists, axis=1)
+    for k in ks:
+        for row in order[:, :k]:
+            counts = np.bincount(y_train[row])
+            if np.sum(counts == counts.max()) > 1:
+                return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# distances
+# --------------------------------------------------------------------------------------------
+
+
+@fixture("knn_distances")
+def knn_distances_fixture(ref):
+    """Fresh inputs: (7, 64) test vs (23, 64) train, a single test point with D = 3, duplicates."""
+    out = {}
+    knn = ref.classifiers.k_nearest_neighbor.KNearestNeighbor()
+    rng = np.random.RandomState(2718)
+    # A non-square case (catches transposed results) with D = 64 as for the digits.
+    Xtr, Xte = rng.randn(23, 64), rng.randn(7, 64)
+    knn.train(Xtr, rng.randint(0, 4, size=23))
+    out.update(a_Xtr=Xtr, a_Xte=Xte)
+    for name in DISTANCE_HINTS:
+        out[f"a_{name}"] = getattr(knn, name)(Xte)
+    # A single test point, D = 3, values on another scale.
+    Xtr, Xte = 10.0 * rng.randn(5, 3), 10.0 * rng.randn(1, 3)
+    knn.train(Xtr, np.arange(5))
+    out.update(s_Xtr=Xtr, s_Xte=Xte)
+    for name in DISTANCE_HINTS:
+        out[f"s_{name}"] = getattr(knn, name)(Xte)
+    # Duplicates: test points equal to training points, plus two fresh points. The seed is one
+    # where the reference's expansion WITHOUT its clip at 0 rounds to a negative squared distance
+    # at some duplicate (so a missing clip shows up as NaN).
+    for _ in range(100):
+        Xtr = 5.0 + 10.0 * rng.randn(60, 6)
+        Xte = np.vstack([Xtr[[3, 17, 29, 41, 52]], 5.0 + 10.0 * rng.randn(2, 6)])
+        unclipped = (np.sum(Xte ** 2, axis=1)[:, np.newaxis] + np.sum(Xtr ** 2, axis=1)[np.newaxis, :]
+                     - 2.0 * Xte.dot(Xtr.T))
+        if np.sum(unclipped < 0) >= 2:
+            break
+    else:  # pragma: no cover - depends only on the fixed seed
+        raise RuntimeError("knn_distances: no seed gave a negative unclipped self-distance")
+    knn.train(Xtr, np.zeros(60, dtype=np.int64))
+    out.update(d_Xtr=Xtr, d_Xte=Xte, d_dists=knn.compute_distances_two_loops(Xte))
+    return out
+
+
+def _distance_check(ctx: CheckContext, name: str) -> Outcome:
+    f = ctx.fixture()
+    problems = []
+    for label, prefix in (("a (7, 64) test set against a (23, 64) training set", "a"),
+                          ("a single test point (1, 3) against 5 training points", "s")):
+        knn = _knn(ctx, f[f"{prefix}_Xtr"], np.arange(len(f[f"{prefix}_Xtr"])))
+        dists = ctx.call(knn.method(name), f[f"{prefix}_Xte"])
+        problem = compare_array("dists", dists, f[f"{prefix}_{name}"], ctx.tolerance)
+        if problem:
+            problems.append(f"on {label}: {problem}")
+    if problems:
+        shape = "dists has shape (num_test, num_train) and "
+        return Outcome.fail(f"{name}: " + "; ".join(problems),
+                            hint=shape + DISTANCE_HINTS[name] + " (L2 distance, with the square root)")
+    return Outcome.ok(f"{name} matches the reference L2 distances")
+
+
+@check("compute_distances_two_loops.values", kind="value", needs=[KNN], fixture="knn_distances",
+       tolerance=1e-7)
+def check_two_loops(ctx: CheckContext) -> Outcome:
+    """compute_distances_two_loops returns the (num_test, num_train) L2 distances of fresh data."""
+    return _distance_check(ctx, "compute_distances_two_loops")
+
+
+@check("compute_distances_one_loop.values", kind="value", needs=[KNN], fixture="knn_distances",
+       tolerance=1e-7)
+def check_one_loop(ctx: CheckContext) -> Outcome:
+    """compute_distances_one_loop returns the (num_test, num_train) L2 distances of fresh data."""
+    return _distance_check(ctx, "compute_distances_one_loop")
+
+
+@check("compute_distances_no_loops.values", kind="value", needs=[KNN], fixture="knn_distances",
+       tolerance=1e-7)
+def check_no_loops(ctx: CheckContext) -> Outcome:
+    """compute_distances_no_loops returns the (num_test, num_train) L2 distances of fresh data."""
+    return _distance_check(ctx, "compute_distances_no_loops")
+
+
+@check("compute_distances_no_loops.duplicate_points", kind="value", needs=[KNN],
+       fixture="knn_distances", tolerance=1e-6)
+def check_no_loops_duplicates(ctx: CheckContext) -> Outcome:
+    """compute_distances_no_loops gives finite, non-negative, ~0 distances for duplicated points."""
+    f = ctx.fixture()
+    expected = f["d_dists"]
+    knn = _knn(ctx, f["d_Xtr"], np.zeros(len(f["d_Xtr"]), dtype=np.int64))
+    got, problem = as_array("dists", ctx.call(knn.method("compute_distances_no_loops"), f["d_Xte"]),
+                            expected.shape)
+    if problem:
+        return Outcome.fail(f"on test points that duplicate training points: {problem}")
+    where = "on test points that are exact copies of training points"
+    if np.any(np.isnan(got)):
+        return Outcome.fail(f"{where}: dists contains {int(np.isnan(got).sum())} NaN value(s)",
+                            hint="rounding can make |a|^2 + |b|^2 - 2 a.b slightly negative for "
+                                 "equal points: clip it at 0 (np.maximum(..., 0)) before np.sqrt")
+    if not np.all(np.isfinite(got)) or np.any(got < 0):
+        return Outcome.fail(f"{where}: dists has negative or infinite values (min {np.min(got):.3g})",
+                            hint="distances are square roots of clipped squared distances: >= 0")
+    # Absolute error relative to the largest distance: sqrt of rounding noise is tiny but not 0.
+    scale = float(np.max(expected))
+    err = float(np.max(np.abs(got - expected))) / scale
+    if err > ctx.tolerance:
+        return Outcome.fail(f"{where}: dists differs from the exact L2 distances by up to "
+                            f"{err:.2e} of the largest distance (tolerance {ctx.tolerance:.0e})",
+                            hint=DISTANCE_HINTS["compute_distances_no_loops"])
+    return Outcome.ok("duplicated points get distance ~0, no NaN, no negative values")
+
+
+# --------------------------------------------------------------------------------------------
+# predict_labels
+# --------------------------------------------------------------------------------------------
+
+
+@fixture("knn_labels")
+def knn_labels_fixture(ref):
+    """Distance matrices without vote ties (k = 1, 3, 5) and hand-made vote ties (k = 2, 4)."""
+    out = {}
+    knn = ref.classifiers.k_nearest_neighbor.KNearestNeighbor()
+    rng = np.random.RandomState(1618)
+    # Majority vote. Labels 0..5 with 4 never used (np.bincount / one-hot code must cope).
+    y_train = rng.choice(np.array([0, 1, 2, 3, 5]), size=15)
+    rows = []
+    while len(rows) < 6:
+        row = rng.rand(1, 15)
+        if _no_vote_ties(y_train, row, (3, 5)):
+            rows.append(row)
+    dists = np.vstack(rows)
+    knn.train(np.zeros((15, 1)), y_train)
+    out.update(m_y_train=y_train, m_dists=dists)
+    for k in (1, 3, 5):
+        out[f"m_pred_k{k}"] = knn.predict_labels(dists, k=k)
+    # Vote ties: the nearest voter always carries the LARGER of the tied labels, so taking the
+    # nearest, the largest, or the first-counted label instead of the smallest is visible.
+    y_train = np.array([3, 1, 1, 3, 0, 2, 2, 0, 4, 5])
+    #          nearest first: indices of training points (their labels in the comment)
+    order_k2 = [[0, 1],       # 3, 1 -> 1
+                [5, 4],       # 2, 0 -> 0
+                [8, 6],       # 4, 2 -> 2
+                [1, 2],       # 1, 1 -> 1 (no tie)
+                [9, 3]]       # 5, 3 -> 3
+    order_k4 = [[0, 3, 1, 2],   # 3, 3, 1, 1 -> 1
+                [9, 8, 5, 4],   # 5, 4, 2, 0 -> 0
+                [6, 0, 5, 7],   # 2, 3, 2, 0 -> 2 (no tie)
+                [3, 5, 6, 0]]   # 3, 2, 2, 3 -> 2
+    knn.train(np.zeros((10, 1)), y_train)
+    out["t_y_train"] = y_train
+    for k, order in ((2, order_k2), (4, order_k4)):
+        dists = 10.0 + rng.rand(len(order), 10)  # the rest is farther than every voter
+        for i, nearest in enumerate(order):
+            dists[i, nearest] = np.sort(rng.rand(k))
+        out[f"t_dists_k{k}"] = dists
+        out[f"t_pred_k{k}"] = knn.predict_labels(dists, k=k)
+    return out
+
+
+@check("predict_labels.majority_vote", kind="value", needs=[KNN], fixture="knn_labels")
+def check_majority_vote(ctx: CheckContext) -> Outcome:
+    """predict_labels returns the majority label of the k nearest for k = 1, 3, 5 (no vote ties)."""
+    f = ctx.fixture()
+    dists, y_train = f["m_dists"], f["m_y_train"]
+    knn = _knn(ctx, np.zeros((len(y_train), 1)), y_train)
+    problems = []
+    for k in (1, 3, 5):
+        expected = f[f"m_pred_k{k}"]
+        got, problem = _labels("y_pred", ctx.call(knn.method("predict_labels"), dists, k=k), expected)
+        if problem:
+            return Outcome.fail(f"predict_labels(dists, k={k}): {problem}",
+                                hint="return an array of shape (num_test,)")
+        wrong = np.flatnonzero(got != expected)
+        if wrong.size:
+            i = int(wrong[0])
+            problems.append(f"k={k}: {wrong.size} of {len(expected)} rows wrong (row {i}: got "
+                            f"{got[i]}, expected {expected[i]})")
+    if problems:
+        return Outcome.fail("predict_labels on distance matrices without vote ties: "
+                            + "; ".join(problems),
+                            hint="take the labels of the k smallest distances in each row "
+                                 "(np.argsort(dists[i])[:k]) and return the most common one")
+    return Outcome.ok("majority vote is right for k = 1, 3 and 5")
+
+
+@check("predict_labels.ties_to_smaller_label", kind="value", needs=[KNN], fixture="knn_labels")
+def check_ties(ctx: CheckContext) -> Outcome:
+    """predict_labels breaks a tie in the vote in favour of the smaller label (k = 2 and 4)."""
+    f = ctx.fixture()
+    y_train = f["t_y_train"]
+    knn = _knn(ctx, np.zeros((len(y_train), 1)), y_train)
+    problems = []
+    for k in (2, 4):
+        expected = f[f"t_pred_k{k}"]
+        got, problem = _labels("y_pred", ctx.call(knn.method("predict_labels"), f[f"t_dists_k{k}"],
+                                                  k=k), expected)
+        if problem:
+            return Outcome.fail(f"predict_labels(dists, k={k}): {problem}",
+                                hint="return an array of shape (num_test,)")
+        wrong = np.flatnonzero(got != expected)
+        if wrong.size:
+            i = int(wrong[0])
+            problems.append(f"k={k}: {wrong.size} of {len(expected)} rows wrong (row {i}: got "
+                            f"{got[i]}, expected {expected[i]})")
+    if problems:
+        return Outcome.fail("predict_labels with tied votes: " + "; ".join(problems),
+                            hint="when several labels get the same number of votes, return the "
+                                 "SMALLEST of them (np.bincount(...).argmax() does this; the "
+                                 "label of the nearest voter or Counter.most_common do not)")
+    return Outcome.ok("vote ties go to the smaller label")
+
+
+# --------------------------------------------------------------------------------------------
+# predict
+# --------------------------------------------------------------------------------------------
+
+
+@fixture("knn_predict")
+def knn_predict_fixture(ref):
+    """Fresh (30, 10) training / (9, 10) test data, 4 classes, no vote ties for k = 1 and 5."""
+    rng = np.random.RandomState(31415)
+    Xtr = rng.randn(30, 10)
+    while True:
+        y_train, Xte = rng.randint(0, 4, size=30), rng.randn(9, 10)
+        knn = ref.classifiers.k_nearest_neighbor.KNearestNeighbor()
+        knn.train(Xtr, y_train)
+        if _no_vote_ties(y_train, knn.compute_distances_no_loops(Xte), (5,)):
+            break
+    out = {"Xtr": Xtr, "ytr": y_train, "Xte": Xte}
+    for k in (1, 5):
+        out[f"pred_k{k}"] = knn.predict(Xte, k=k)
+    return out
+
+
+@check("knn_predict.num_loops", kind="value", needs=[KNN], fixture="knn_predict")
+def check_predict_num_loops(ctx: CheckContext) -> Outcome:
+    """predict(X, k, num_loops) gives the reference labels with num_loops 0, 1, 2 and k 1, 5."""
+    f = ctx.fixture()
+    knn = _knn(ctx, f["Xtr"], f["ytr"])
+    cases = [(k, loops) for k in (1, 5) for loops in (0, 1, 2)]
+    results = ctx.map(knn.method("predict"), [(f["Xte"], k, loops) for k, loops in cases])
+    problems = []
+    for (k, loops), got in zip(cases, results):
+        expected = f[f"pred_k{k}"]
+        got, problem = _labels("y_pred", got, expected)
+        if problem:
+            problems.append(f"predict(X, k={k}, num_loops={loops}): {problem}")
+            continue
+        wrong = int(np.sum(got != expected))
+        if wrong:
+            problems.append(f"predict(X, k={k}, num_loops={loops}): {wrong} of {len(expected)} "
+                            "labels differ from the reference")
+    if problems:
+        return Outcome.fail("; ".join(problems),
+                            hint="predict computes the distances with the version num_loops asks "
+                                 "for and passes k on to predict_labels")
+    return Outcome.ok("predict is right for num_loops 0, 1, 2 and k = 1, 5")
+
+
+@fixture("knn_digits")
+def knn_digits_fixture(ref):
+    """The reference's k = 1 predictions on the digits test split (§4.2: 'kNN k=1')."""
+    data = ref.data_utils.get_digits_data()
+    Xtr = data["X_train"].reshape(len(data["X_train"]), -1)
+    Xte = data["X_test"].reshape(len(data["X_test"]), -1)
+    knn = ref.classifiers.k_nearest_neighbor.KNearestNeighbor()
+    knn.train(Xtr, data["y_train"])
+    dists = knn.compute_distances_one_loop(Xte)
+    # A test point is ambiguous when training points of different labels are (nearly) tied as
+    # its nearest neighbour: any of their labels is then a correct k = 1 prediction.
+    nearest = dists.min(axis=1, keepdims=True)
+    tied = dists <= nearest * (1 + 1e-9) + 1e-12
+    ambiguous = np.array([len(set(data["y_train"][row])) > 1 for row in tied])
+    return {"y_pred": knn.predict(Xte, k=1), "ambiguous": ambiguous}
+
+
+@check("knn_predict.digits_accuracy", kind="training", needs=[KNN], fixture="knn_digits")
+def check_digits_accuracy(ctx: CheckContext) -> Outcome:
+    """k = 1 predictions on the digits test split equal the reference's (accuracy measured here)."""
+    data = ctx.dataset("digits")
+    if data is None:
+        return Outcome.skip("the digits dataset is not available")
+    f = ctx.fixture()
+    expected, ambiguous = f["y_pred"], f["ambiguous"].astype(bool)
+    Xtr = data["X_train"].reshape(len(data["X_train"]), -1)
+    Xte = data["X_test"].reshape(len(data["X_test"]), -1)
+    if len(Xte) != len(expected):
+        raise CheckInputError("grader configuration error: the digits fixture does not match "
+                              "the dataset; regenerate the fixtures")
+    knn = _knn(ctx, Xtr, data["y_train"])
+    got, problem = _labels("y_pred", ctx.call(knn.method("predict"), Xte, k=1), expected)
+    if problem:
+        return Outcome.fail(f"predict(X_test, k=1) on the digits: {problem}",
+                            hint="return one label per test point")
+    accuracy = float(np.mean(got == data["y_test"]))
+    differ = int(np.sum((got != expected) & ~ambiguous))
+    message = (f"k = 1 on the digits test split: {np.sum(got == data['y_test'])} / {len(got)} "
+               f"correct (accuracy {accuracy:.3f}, measured by the grader from your predictions)")
+    if differ:
+        reference_acc = float(np.mean(expected == data["y_test"]))
+        return Outcome.from_measure(accuracy, False,
+                                    f"{message}; {differ} predictions differ from the reference "
+                                    f"kNN (reference accuracy {reference_acc:.3f})",
+                                    hint="with k = 1 the prediction is the label of the training "
+                                         "point at the smallest L2 distance")
+    return Outcome.from_measure(accuracy, True, message + "; every prediction matches the reference")
