@@ -1,0 +1,429 @@
+"""Checks for the update rules of ``optim.py`` (sgd_momentum, rmsprop, adam), CS231n convention.
+
+Every rule has the interface ``next_w, config = rule(w, dw, config=None)`` (digest §2.4). Each
+rule gets
+* ``<rule>.notebook``: the course notebook's own input (§3.10, §3.12, §3.13): ``next_w`` and the
+  state stored in the config (the returned dict, and the caller's dict, which the notebook reads);
+* ``<rule>.fresh_steps``: several consecutive steps with other hyper-parameters and shapes, the
+  returned config fed back each time (state not written back, ``t`` incremented late, a
+  hard-coded hyper-parameter ... show up only here);
+* ``<rule>.defaults``: ``config=None`` and a partial config fill in the documented defaults.
+``rmsprop.epsilon_placement`` separates ``sqrt(cache) + eps`` (CS231n) from ``sqrt(cache + eps)``
+(the formula CS182 writes), invisible with the course's ``eps = 1e-8``. ``optim.loss_decreases``
+runs each rule for 50 steps on a least-squares problem whose loss the grader computes.
+
+Only ``next_w`` is compared, never the caller's ``w``: a rule may update ``w`` in place.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..sandbox import StudentError
+from .base import CheckContext, Outcome, check, fixture
+from .compare import as_array, compare_array, describe, join_problems, unpack
+
+RULES = ("sgd_momentum", "rmsprop", "adam")
+
+#: The state each rule stores in its config, and the formula hint shown on failure.
+STATE = {"sgd_momentum": ("velocity",), "rmsprop": ("cache",), "adam": ("m", "v", "t")}
+HINTS = {
+    "sgd_momentum": "CS231n convention: v = momentum * v - learning_rate * dw; next_w = w + v; "
+                    "store config['velocity'] = v",
+    "rmsprop": "cache = decay_rate * cache + (1 - decay_rate) * dw**2; next_w = w - learning_rate "
+               "* dw / (np.sqrt(cache) + epsilon); store config['cache'] = cache",
+    "adam": "increment t FIRST, then update m and v, divide by (1 - beta1**t) and (1 - beta2**t); "
+            "store m, v and t back in config",
+}
+SECTIONS = {"sgd_momentum": "§3.10", "rmsprop": "§3.12", "adam": "§3.13"}
+
+#: Hyper-parameters of the multi-step checks (other than the notebook's).
+FRESH_CONFIGS = {
+    "sgd_momentum": {"learning_rate": 5e-2, "momentum": 0.5},
+    "rmsprop": {"learning_rate": 3e-3, "decay_rate": 0.9},
+    "adam": {"learning_rate": 2e-2, "beta1": 0.8, "beta2": 0.95, "epsilon": 1e-3},
+}
+FRESH_STEPS = 5
+
+#: The documented defaults (digest §2.4) and a partial config for ``<rule>.defaults``.
+DEFAULTS = {
+    "sgd_momentum": {"learning_rate": 1e-2, "momentum": 0.9},
+    "rmsprop": {"learning_rate": 1e-2, "decay_rate": 0.99, "epsilon": 1e-8},
+    "adam": {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8},
+}
+PARTIAL = {"sgd_momentum": {"learning_rate": 3e-2}, "rmsprop": {"decay_rate": 0.5},
+           "adam": {"beta2": 0.9}}
+
+#: Step sizes for the least-squares descent (the reference reaches < 1 % of the initial loss).
+DESCENT_CONFIGS = {
+    "sgd_momentum": {"learning_rate": 2e-2, "momentum": 0.9},
+    "rmsprop": {"learning_rate": 5e-2, "decay_rate": 0.9},
+    "adam": {"learning_rate": 1e-1},
+}
+DESCENT_STEPS = 50
+
+
+def _notebook_inputs():
+    """The shared optimizer input of the notebooks (§3.10-§3.13): w, dw, first and second state."""
+    N, D = 4, 5
+    w = np.linspace(-0.4, 0.6, num=N * D).reshape(N, D)
+    dw = np.linspace(-0.6, 0.4, num=N * D).reshape(N, D)
+    s1 = np.linspace(0.6, 0.9, num=N * D).reshape(N, D)
+    s2 = np.linspace(0.7, 0.5, num=N * D).reshape(N, D)
+    return w, dw, s1, s2
+
+
+def _notebook_config(rule: str) -> dict:
+    """The config the notebook passes (§3.10: lr 1e-3 + velocity; §3.12; §3.13 with t=5)."""
+    _, _, s1, s2 = _notebook_inputs()
+    if rule == "sgd_momentum":
+        return {"learning_rate": 1e-3, "velocity": s1.copy()}
+    if rule == "rmsprop":
+        return {"learning_rate": 1e-2, "cache": s1.copy()}
+    return {"learning_rate": 1e-2, "m": s1.copy(), "v": s2.copy(), "t": 5}
+
+
+def _fresh_inputs(rule: str):
+    """Weights and a sequence of gradients for the multi-step check (not the notebook's)."""
+    rng = np.random.RandomState({"sgd_momentum": 11, "rmsprop": 12, "adam": 13}[rule])
+    shape = {"sgd_momentum": (3, 4, 2), "rmsprop": (7,), "adam": (2, 5, 3)}[rule]
+    w = rng.randn(*shape)
+    scale = 0.1 if rule == "adam" else 1.0   # small gradients make Adam's epsilon matter
+    dws = scale * rng.randn(FRESH_STEPS, *shape)
+    dws[0].flat[0] = 0.0                     # an exact zero gradient
+    return w, dws
+
+
+def _descent_problem():
+    """A least-squares problem: loss(w) = 0.5 * mean((A w - b)**2), w of shape (6,)."""
+    rng = np.random.RandomState(3)
+    A = rng.randn(30, 6)
+    b = A @ rng.randn(6) + 0.1 * rng.randn(30)
+    return A, b
+
+
+def _ls_loss(A, b, w):
+    r = A @ w - b
+    return 0.5 * float(np.mean(r * r))
+
+
+def _ls_grad(A, b, w):
+    return A.T @ (A @ w - b) / len(b)
+
+
+@fixture("optim")
+def optim_fixture(ref):
+    """Reference outputs for every optimizer check (notebook, fresh steps, defaults, descent)."""
+    out = {}
+    w, dw, _, _ = _notebook_inputs()
+    out["nb_w"], out["nb_dw"] = w, dw
+    for rule in RULES:
+        fn = getattr(ref.optim, rule)
+        config = _notebook_config(rule)
+        for key in STATE[rule]:
+            if key in config:
+                out[f"{rule}.nb_in_{key}"] = np.asarray(config[key])
+        next_w, config = fn(w.copy(), dw.copy(), config)
+        out[f"{rule}.nb_next_w"] = next_w
+        for key in STATE[rule]:
+            out[f"{rule}.nb_{key}"] = np.asarray(config[key])
+
+        # Several steps, fresh hyper-parameters, the returned config fed back.
+        fw, dws = _fresh_inputs(rule)
+        out[f"{rule}.fresh_w"], out[f"{rule}.fresh_dws"] = fw, dws
+        config = dict(FRESH_CONFIGS[rule])
+        cur = fw.copy()
+        traj = {"next_w": []}
+        for step in range(FRESH_STEPS):
+            cur, config = fn(cur.copy(), dws[step].copy(), config)
+            traj["next_w"].append(cur.copy())
+            for key in STATE[rule]:
+                traj.setdefault(key, []).append(np.copy(config[key]))
+        for key, values in traj.items():
+            out[f"{rule}.fresh_{key}"] = np.stack([np.asarray(v) for v in values])
+
+        # Defaults: config=None, then a partial config.
+        # w and dw bounded away from 0, so that both epsilon placements (§2.4) agree at eps=1e-8.
+        rng = np.random.RandomState(21)
+        dw_d = np.where(rng.rand(3, 5) < 0.5, -1.0, 1.0) * rng.uniform(1.0, 2.0, (3, 5))
+        w_d = np.where(rng.rand(3, 5) < 0.5, -1.0, 1.0) * rng.uniform(2.0, 4.0, (3, 5))
+        out[f"{rule}.def_w"], out[f"{rule}.def_dw"] = w_d, dw_d
+        for case, config in (("none", None), ("partial", dict(PARTIAL[rule]))):
+            next_w, config = fn(w_d.copy(), dw_d.copy(), config)
+            out[f"{rule}.def_{case}_next_w"] = next_w
+            for key in STATE[rule]:
+                out[f"{rule}.def_{case}_{key}"] = np.asarray(config[key])
+
+        # Least-squares descent: the reference's final loss (for the message).
+        A, b = _descent_problem()
+        cur, config = np.zeros(A.shape[1]), dict(DESCENT_CONFIGS[rule])
+        for _ in range(DESCENT_STEPS):
+            cur, config = fn(cur, _ls_grad(A, b, cur), config)
+        out[f"{rule}.descent_final_loss"] = np.asarray(_ls_loss(A, b, cur))
+
+    # RMSProp with a large epsilon and small gradients: the two epsilon placements differ.
+    rng = np.random.RandomState(14)
+    w_e, dw_e = rng.randn(4, 3), 1e-3 * rng.randn(4, 3)
+    config = {"learning_rate": 1e-2, "epsilon": 1e-2}
+    next_w, config = ref.optim.rmsprop(w_e.copy(), dw_e.copy(), config)
+    out.update({"rmsprop.eps_w": w_e, "rmsprop.eps_dw": dw_e, "rmsprop.eps_next_w": next_w})
+    A, b = _descent_problem()
+    out["descent_A"], out["descent_b"] = A, b
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _call_rule(ctx: CheckContext, rule: str, w, dw, config):
+    """Call the student's rule; return ``(next_w, returned_config, callers_config, problem)``."""
+    result, after = ctx.call(f"optim.{rule}", w, dw, config, return_args=True)
+    values, problem = unpack(rule, result, 2)
+    if problem:
+        return None, None, None, problem + " (return next_w, config)"
+    next_w, returned = values
+    if not isinstance(returned, dict):
+        return None, None, None, (f"{rule} should return the config dict as its second value, "
+                                  f"got {describe(returned)}")
+    return next_w, returned, after[2], None
+
+
+def _state_problem(rule: str, key: str, config: dict, expected, tol: float, where: str) -> str | None:
+    """Compare ``config[key]`` with ``expected`` (t exactly, arrays by rel_error)."""
+    if key not in config:
+        return f"{where} has no key '{key}': store the new state with config['{key}'] = ..."
+    if key == "t":
+        got = config[key]
+        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.integer, np.floating)):
+            return f"{where}['t'] should be a number, got {describe(got)}"
+        if float(got) != float(expected):
+            return f"{where}['t'] is {got}, expected {int(expected)}"
+        return None
+    return compare_array(f"{where}['{key}']", config[key], expected, tol)
+
+
+# --------------------------------------------------------------------------------------------
+# notebook inputs
+# --------------------------------------------------------------------------------------------
+
+
+def _notebook_check(ctx: CheckContext, rule: str) -> Outcome:
+    f = ctx.fixture()
+    config = _notebook_config(rule)
+    next_w, returned, callers, problem = _call_rule(ctx, rule, f["nb_w"], f["nb_dw"], config)
+    label = f"on the notebook input ({SECTIONS[rule]})"
+    if problem:
+        return Outcome.fail(f"{label}: {problem}", hint=HINTS[rule])
+    problems = [compare_array("next_w", next_w, f[f"{rule}.nb_next_w"], ctx.tolerance)]
+    for key in STATE[rule]:
+        expected = f[f"{rule}.nb_{key}"]
+        problem = _state_problem(rule, key, returned, expected, ctx.tolerance, "the returned config")
+        if problem is None and isinstance(callers, dict):
+            # The notebook reads the state from the dict it passed in (§3.10-§3.13).
+            problem = _state_problem(rule, key, callers, expected, ctx.tolerance, "the config you were given")
+            if problem:
+                problem += (" (the notebook reads the state from the dict it passed: update it in "
+                            "place and return it)")
+        problems.append(problem)
+    if any(problems):
+        return Outcome.fail(f"{label}: {join_problems(problems)}", hint=HINTS[rule])
+    return Outcome.ok(f"next_w and the stored {', '.join(STATE[rule])} match {label}")
+
+
+@check("sgd_momentum.notebook", kind="value", needs=["optim.sgd_momentum"], fixture="optim",
+       tolerance=1e-7)
+def check_sgd_momentum_notebook(ctx: CheckContext) -> Outcome:
+    """sgd_momentum's next_w and stored velocity match the notebook test (§3.10, CS231n convention)."""
+    return _notebook_check(ctx, "sgd_momentum")
+
+
+@check("rmsprop.notebook", kind="value", needs=["optim.rmsprop"], fixture="optim", tolerance=1e-7)
+def check_rmsprop_notebook(ctx: CheckContext) -> Outcome:
+    """rmsprop's next_w and stored cache match the notebook test (§3.12)."""
+    return _notebook_check(ctx, "rmsprop")
+
+
+@check("adam.notebook", kind="value", needs=["optim.adam"], fixture="optim", tolerance=1e-7)
+def check_adam_notebook(ctx: CheckContext) -> Outcome:
+    """adam's next_w and stored m, v and t (t=5 becomes 6) match the notebook test (§3.13)."""
+    return _notebook_check(ctx, "adam")
+
+
+# --------------------------------------------------------------------------------------------
+# several steps with fresh hyper-parameters
+# --------------------------------------------------------------------------------------------
+
+
+def _fresh_check(ctx: CheckContext, rule: str) -> Outcome:
+    f = ctx.fixture()
+    dws = f[f"{rule}.fresh_dws"]
+    cur = f[f"{rule}.fresh_w"]
+    config = dict(FRESH_CONFIGS[rule])
+    settings = ", ".join(f"{k}={v:g}" for k, v in FRESH_CONFIGS[rule].items())
+    for step in range(FRESH_STEPS):
+        label = (f"at step {step + 1} of {FRESH_STEPS} consecutive calls ({settings}, w of shape "
+                 f"{cur.shape}, starting without state, your returned config passed back each time)")
+        next_w, returned, _, problem = _call_rule(ctx, rule, cur, dws[step], config)
+        if problem:
+            return Outcome.fail(f"{label}: {problem}", hint=HINTS[rule])
+        problems = [compare_array("next_w", next_w, f[f"{rule}.fresh_next_w"][step], ctx.tolerance)]
+        for key in STATE[rule]:
+            problems.append(_state_problem(rule, key, returned, f[f"{rule}.fresh_{key}"][step],
+                                           ctx.tolerance, "the returned config"))
+        for key, value in FRESH_CONFIGS[rule].items():
+            if returned.get(key) != value:
+                problems.append(f"the returned config's '{key}' is {returned.get(key)!r}, "
+                                f"expected {value!r} (keep the caller's hyper-parameters)")
+        if any(problems):
+            return Outcome.fail(f"{label}: {join_problems(problems)}",
+                                hint="read every hyper-parameter from config (not constants), "
+                                     "create the state when it is missing, and store the new state "
+                                     "in config. " + HINTS[rule])
+        cur, config = as_array("next_w", next_w)[0], returned
+    return Outcome.ok(f"{FRESH_STEPS} consecutive steps with {settings} match the reference")
+
+
+@check("sgd_momentum.fresh_steps", kind="value", needs=["optim.sgd_momentum"], fixture="optim",
+       tolerance=1e-7)
+def check_sgd_momentum_fresh(ctx: CheckContext) -> Outcome:
+    """sgd_momentum matches the reference over 5 steps with momentum 0.5 on a 3-D w, state fed back."""
+    return _fresh_check(ctx, "sgd_momentum")
+
+
+@check("rmsprop.fresh_steps", kind="value", needs=["optim.rmsprop"], fixture="optim", tolerance=1e-7)
+def check_rmsprop_fresh(ctx: CheckContext) -> Outcome:
+    """rmsprop matches the reference over 5 steps with decay_rate 0.9 on a 1-D w, state fed back."""
+    return _fresh_check(ctx, "rmsprop")
+
+
+@check("adam.fresh_steps", kind="value", needs=["optim.adam"], fixture="optim", tolerance=1e-7)
+def check_adam_fresh(ctx: CheckContext) -> Outcome:
+    """adam matches the reference over 5 steps from t=0 with other betas and epsilon, state fed back."""
+    return _fresh_check(ctx, "adam")
+
+
+# --------------------------------------------------------------------------------------------
+# defaults
+# --------------------------------------------------------------------------------------------
+
+
+def _defaults_check(ctx: CheckContext, rule: str) -> Outcome:
+    f = ctx.fixture()
+    w, dw = f[f"{rule}.def_w"], f[f"{rule}.def_dw"]
+    problems = []
+    for label, config, case in (("with config=None", None, "none"),
+                                (f"with the partial config {PARTIAL[rule]}", dict(PARTIAL[rule]),
+                                 "partial")):
+        next_w, returned, _, problem = _call_rule(ctx, rule, w, dw, config)
+        if problem:
+            return Outcome.fail(f"{label}: {problem}", hint="start with: if config is None: config = {}")
+        found = [compare_array("next_w", next_w, f[f"{rule}.def_{case}_next_w"], ctx.tolerance)]
+        expected = {**DEFAULTS[rule], **(config or {})}
+        for name, value in expected.items():
+            got = returned.get(name)
+            numeric = isinstance(got, (int, float)) and not isinstance(got, bool)
+            if not numeric or not np.isclose(got, value, rtol=1e-12, atol=0):
+                found.append(f"the returned config's '{name}' is {got!r}, expected {value!r}")
+        for name in STATE[rule]:
+            found.append(_state_problem(rule, name, returned, f[f"{rule}.def_{case}_{name}"],
+                                        ctx.tolerance, "the returned config"))
+        if any(found):
+            problems.append(f"{label}: {join_problems(found)}")
+    if problems:
+        defaults = ", ".join(f"{k}={v:g}" for k, v in DEFAULTS[rule].items())
+        return Outcome.fail(" | ".join(problems),
+                            hint=f"fill missing keys with config.setdefault ({defaults}) and start "
+                                 "the state at zeros" + (" and t at 0" if rule == "adam" else ""))
+    return Outcome.ok("config=None and a partial config use the documented defaults")
+
+
+@check("sgd_momentum.defaults", kind="value", needs=["optim.sgd_momentum"], fixture="optim",
+       tolerance=1e-7)
+def check_sgd_momentum_defaults(ctx: CheckContext) -> Outcome:
+    """sgd_momentum with config=None or a partial config uses learning_rate 1e-2, momentum 0.9."""
+    return _defaults_check(ctx, "sgd_momentum")
+
+
+@check("rmsprop.defaults", kind="value", needs=["optim.rmsprop"], fixture="optim", tolerance=1e-7)
+def check_rmsprop_defaults(ctx: CheckContext) -> Outcome:
+    """rmsprop with config=None or a partial config uses learning_rate 1e-2, decay 0.99, eps 1e-8."""
+    return _defaults_check(ctx, "rmsprop")
+
+
+@check("adam.defaults", kind="value", needs=["optim.adam"], fixture="optim", tolerance=1e-7)
+def check_adam_defaults(ctx: CheckContext) -> Outcome:
+    """adam with config=None or a partial config uses lr 1e-3, betas 0.9/0.999, eps 1e-8, t from 0."""
+    return _defaults_check(ctx, "adam")
+
+
+# --------------------------------------------------------------------------------------------
+# epsilon placement (CS231n: outside the square root)
+# --------------------------------------------------------------------------------------------
+
+
+@check("rmsprop.epsilon_placement", kind="value", needs=["optim.rmsprop"], fixture="optim",
+       tolerance=1e-7)
+def check_rmsprop_epsilon(ctx: CheckContext) -> Outcome:
+    """rmsprop adds epsilon after the square root, visible with epsilon=1e-2 and tiny gradients."""
+    f = ctx.fixture()
+    config = {"learning_rate": 1e-2, "epsilon": 1e-2}
+    next_w, _, _, problem = _call_rule(ctx, "rmsprop", f["rmsprop.eps_w"], f["rmsprop.eps_dw"],
+                                              config)
+    label = "with epsilon=1e-2 and gradients of size 1e-3"
+    if problem:
+        return Outcome.fail(f"{label}: {problem}", hint=HINTS["rmsprop"])
+    problem = compare_array("next_w", next_w, f["rmsprop.eps_next_w"], ctx.tolerance)
+    if problem:
+        return Outcome.fail(f"{label}: {problem}",
+                            hint="divide by (np.sqrt(cache) + epsilon), not np.sqrt(cache + epsilon); "
+                                 "with the notebook's epsilon=1e-8 the two agree")
+    return Outcome.ok("epsilon is added after the square root")
+
+
+# --------------------------------------------------------------------------------------------
+# sanity: each rule decreases a convex loss
+# --------------------------------------------------------------------------------------------
+
+
+@check("optim.loss_decreases", kind="value", needs=[f"optim.{r}" for r in RULES], fixture="optim",
+       tolerance=0.1)
+def check_optim_loss_decreases(ctx: CheckContext) -> Outcome:
+    """Each rule, called 50 times with its state fed back, cuts a least-squares loss below 10 % of its start."""
+    f = ctx.fixture()
+    A, b = f["descent_A"], f["descent_b"]
+    ratio = float(ctx.tolerance)
+    start = _ls_loss(A, b, np.zeros(A.shape[1]))
+    passed, lines = 0, []
+    for rule in RULES:
+        w, config = np.zeros(A.shape[1]), dict(DESCENT_CONFIGS[rule])
+        settings = ", ".join(f"{k}={v:g}" for k, v in DESCENT_CONFIGS[rule].items())
+        problem = None
+        try:
+            for step in range(DESCENT_STEPS):
+                next_w, returned, _, problem = _call_rule(ctx, rule, w, _ls_grad(A, b, w), config)
+                if problem:
+                    problem = f"step {step + 1}: {problem}"
+                    break
+                w, problem = as_array("next_w", next_w, w.shape)
+                if problem or not np.all(np.isfinite(w)):
+                    problem = f"step {step + 1}: {problem or 'next_w is not finite'}"
+                    break
+                config = returned
+        except StudentError as exc:
+            problem = exc.message
+        if problem:
+            lines.append(f"{rule}: {problem}")
+            continue
+        final = _ls_loss(A, b, w)
+        reference = float(f[f"{rule}.descent_final_loss"])
+        if np.isfinite(final) and final <= ratio * start:
+            passed += 1
+            lines.append(f"{rule}: loss {start:.3g} -> {final:.3g}")
+        else:
+            lines.append(f"{rule} ({settings}): the loss went from {start:.3g} to {final:.3g} in "
+                         f"{DESCENT_STEPS} steps; it should fall below {ratio * start:.3g} "
+                         f"(the reference reaches {reference:.3g})")
+    return Outcome.from_fraction(passed / len(RULES), "; ".join(lines),
+                                 hint="an update must move w AGAINST the gradient, and the state "
+                                      "must be carried from one call to the next in config")

@@ -1,0 +1,125 @@
+"""Checks for the update rules: full marks on the reference, every corpus bug caught where it says,
+correct variants kept at full marks, and the unmodified template failed with "not implemented"."""
+import fnmatch
+
+import pytest
+
+from tests.mutants.optim import EQUIVALENTS, MUTANTS
+from tests.support import TEMPLATE, CheckRunner, Patch, make_submission
+
+OPTIM_CHECKS = [
+    "sgd_momentum.notebook", "sgd_momentum.fresh_steps", "sgd_momentum.defaults",
+    "rmsprop.notebook", "rmsprop.fresh_steps", "rmsprop.defaults", "rmsprop.epsilon_placement",
+    "adam.notebook", "adam.fresh_steps", "adam.defaults",
+    "optim.loss_decreases",
+]
+LOSES = ("failed", "partial")
+
+
+@pytest.mark.parametrize("check_id", OPTIM_CHECKS)
+def test_reference_passes(reference_runner, check_id):
+    result = reference_runner.run(check_id)
+    assert result.status == "passed", result.message
+
+
+@pytest.fixture(scope="module")
+def template_runner(tmp_path_factory):
+    root = make_submission(tmp_path_factory.mktemp("template"), source=TEMPLATE)
+    with CheckRunner(root) as runner:
+        yield runner
+
+
+@pytest.mark.parametrize("check_id", OPTIM_CHECKS)
+def test_template_fails_as_not_implemented(template_runner, check_id):
+    """The starter code's stubs fail every check cleanly (§7.19: not a crash in rel_error)."""
+    result = template_runner.run(check_id)
+    assert result.status == "failed", result.message
+    assert "not implemented" in result.message
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
+def test_mutant_loses_points_where_declared(runner_for, mutant):
+    runner = runner_for(*mutant.patches)
+    results = {cid: runner.run(cid) for cid in OPTIM_CHECKS}
+    assert not [cid for cid, r in results.items() if r.status == "error"], \
+        {cid: r.message for cid, r in results.items() if r.status == "error"}
+    lost = {cid for cid, r in results.items() if r.status in LOSES}
+    assert set(mutant.caught_by) <= lost, f"{mutant.name} survived {sorted(set(mutant.caught_by) - lost)}"
+    stray = {cid for cid in lost - set(mutant.caught_by)
+             if not any(fnmatch.fnmatch(cid, pattern) for pattern in mutant.collateral)}
+    assert not stray, f"{mutant.name} also lost {sorted(stray)}"
+
+
+@pytest.mark.parametrize("variant", EQUIVALENTS, ids=lambda m: m.name)
+def test_equivalent_keeps_full_marks(runner_for, variant):
+    runner = runner_for(*variant.patches)
+    for cid in OPTIM_CHECKS:
+        result = runner.run(cid)
+        assert result.status == "passed", f"{cid}: {result.message}"
+
+
+def test_adam_t_incremented_late_is_named_in_the_notebook_message(runner_for):
+    """§3.13: with t incremented after the bias correction next_w is off by 1.5e-3 and t is right."""
+    runner = runner_for(Patch("optim.py", 't = config["t"] + 1', 't = config["t"]'),
+                        Patch("optim.py", 'config["m"], config["v"], config["t"] = m, v, t',
+                              'config["m"], config["v"], config["t"] = m, v, t + 1'))
+    result = runner.run("adam.notebook")
+    assert result.status == "failed"
+    assert "next_w has relative error 1.52e-03" in result.message
+    assert "§3.13" in result.message and "t FIRST" in result.message
+
+
+def test_adam_t_not_stored_reports_t(runner_for):
+    """§3.13: the notebook's t=5 must come back as 6."""
+    runner = runner_for(Patch("optim.py", 'config["m"], config["v"], config["t"] = m, v, t',
+                              'config["m"], config["v"] = m, v'))
+    result = runner.run("adam.notebook")
+    assert result.status == "failed"
+    assert "['t'] is 5, expected 6" in result.message
+
+
+def test_hard_coded_momentum_is_invisible_to_the_notebook_input(runner_for):
+    """§3.10 uses the default momentum 0.9, so only the fresh hyper-parameters reveal a constant."""
+    runner = runner_for(Patch("optim.py", 'v = config["momentum"] * v - config["learning_rate"] * dw',
+                              'v = 0.9 * v - config["learning_rate"] * dw'))
+    assert runner.run("sgd_momentum.notebook").status == "passed"
+    result = runner.run("sgd_momentum.fresh_steps")
+    assert result.status == "failed"
+    assert "momentum=0.5" in result.message
+
+
+def test_hard_coded_adam_betas_are_invisible_to_the_notebook_input(runner_for):
+    runner = runner_for(Patch("optim.py", 'beta1, beta2 = config["beta1"], config["beta2"]',
+                              "beta1, beta2 = 0.9, 0.999"))
+    assert runner.run("adam.notebook").status == "passed"
+    assert runner.run("adam.fresh_steps").status == "failed"
+
+
+def test_rmsprop_epsilon_inside_sqrt_matches_the_notebook_but_not_a_large_epsilon(runner_for):
+    """§2.4: both epsilon placements reproduce the notebook's arrays at eps=1e-8."""
+    runner = runner_for(Patch("optim.py", 'dw / (np.sqrt(cache) + config["epsilon"])',
+                              'dw / np.sqrt(cache + config["epsilon"])'))
+    for cid in ("rmsprop.notebook", "rmsprop.fresh_steps", "rmsprop.defaults"):
+        assert runner.run(cid).status == "passed", cid
+    result = runner.run("rmsprop.epsilon_placement")
+    assert result.status == "failed"
+    assert "np.sqrt(cache) + epsilon" in result.message
+
+
+def test_state_kept_only_in_a_new_dict_fails_the_notebook_check(runner_for):
+    """The notebook reads config['velocity'] from the dict it passed (§3.10), not the returned one."""
+    runner = runner_for(Patch("optim.py", '    config["velocity"] = v\n    return next_w, config',
+                              '    config = dict(config, velocity=v)\n    return next_w, config'))
+    result = runner.run("sgd_momentum.notebook")
+    assert result.status == "failed"
+    assert "update it in place" in result.message
+    assert runner.run("sgd_momentum.fresh_steps").status == "passed"
+
+
+def test_loss_decreases_gives_partial_credit_per_rule(runner_for):
+    """A momentum sign error climbs the least-squares loss; the two other rules still descend."""
+    runner = runner_for(Patch("optim.py", "next_w = w + v\n    config", "next_w = w - v\n    config"))
+    result = runner.run("optim.loss_decreases", partial_credit={"rule": "fraction"})
+    assert result.status == "partial"
+    assert result.points == pytest.approx(2 / 3, abs=1e-3)
+    assert "sgd_momentum" in result.message and "the reference reaches" in result.message
