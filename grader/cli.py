@@ -55,7 +55,8 @@ def main():
 @click.option("--audience", type=click.Choice(["student", "instructor"]), default="student",
               show_default=True, help="Instructors also see the messages of hidden checks.")
 @click.option("--call-timeout", type=float, default=None,
-              help="Wall-clock seconds allowed for one call into student code.")
+              help="Wall-clock seconds allowed for one call into student code "
+                   "(overrides the rubric's timeouts).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the total.")
 def run(submission, rubric, data, json_out, gradescope_out, junit_out, markdown_out, fail_under,
         audience, call_timeout, quiet):
@@ -66,13 +67,13 @@ def run(submission, rubric, data, json_out, gradescope_out, junit_out, markdown_
     from .sandbox import Limits
 
     console = Console(stderr=False)
-    limits = Limits() if call_timeout is None else Limits(call_timeout=call_timeout)
+    limits = Limits()
     if not submission.exists():
         raise click.BadParameter(f"{submission} does not exist", param_hint="SUBMISSION")
     try:
         with _progress(console, quiet) as progress:
             report = grade(submission, GradeOptions(rubric=rubric, data=data, limits=limits,
-                                                    progress=progress))
+                                                    progress=progress, call_timeout=call_timeout))
     except RubricError as exc:
         raise click.UsageError(f"invalid rubric: {exc}") from None
 

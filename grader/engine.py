@@ -21,7 +21,8 @@ from .datasets import Datasets
 from .layout import Layout
 from .result import CheckResult, Report
 from .rubric import Rubric, RubricError, load_rubric
-from .sandbox import Limits, SandboxError, StudentError, Worker
+from .sandbox import CallTimeout, Limits, SandboxError, StudentError, Worker
+from .sandbox.protocol import Method
 from .submission import SubmissionError, find_package_root, prepare_submission
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -35,6 +36,7 @@ class GradeOptions:
     data: str | Path | None = None
     limits: Limits = field(default_factory=Limits)
     progress: ProgressCallback | None = None
+    call_timeout: float | None = None  # overrides every rubric timeout when set (``--call-timeout``)
 
 
 def validate_rubric_checks(rubric: Rubric) -> None:
@@ -76,7 +78,9 @@ def grade(submission: str | Path, options: GradeOptions | None = None) -> Report
             worker = Worker(root, Layout.canonical(root), options.limits, scratch_dir=work)
             try:
                 with worker:
-                    results = _run_all(rubric, worker, expected, datasets, options.progress, root)
+                    guarded = HangGuard(worker)
+                    results = _run_all(rubric, guarded, expected, datasets, options.progress, root,
+                                       options.call_timeout)
                     sandbox_info = dict(worker.capabilities or {})
                     sandbox_info["restarts"] = worker.restarts
             except SandboxError as exc:  # the sandbox itself could not start: nothing was graded
@@ -113,25 +117,67 @@ def _intake(path: Path, scratch: Path, notes: list[str]) -> tuple[Path | None, s
         return None, f"the submission could not be graded: {exc}"
 
 
-def _run_all(rubric: Rubric, worker, expected, datasets, progress, root) -> list[CheckResult]:
+class HangGuard:
+    """The worker, with one rule: a function that ran out of time once is not called again.
+
+    Without it, an infinite loop in ``relu_forward`` would cost the full timeout in every check
+    that uses ReLU; with it, the later checks fail at once with a message naming the first one.
+    """
+
+    def __init__(self, worker):
+        self.worker = worker
+        self.timed_out: dict[str, str] = {}
+
+    @staticmethod
+    def _key(target) -> str:
+        if isinstance(target, Method):
+            return f"{target.ref.type}.{target.name}"
+        return str(target)
+
+    def _guarded(self, op, target, *args, **kwargs):
+        key = self._key(target)
+        if key in self.timed_out:
+            raise CallTimeout(f"{key} was not called again: {self.timed_out[key]}")
+        try:
+            return getattr(self.worker, op)(target, *args, **kwargs)
+        except CallTimeout as exc:
+            self.timed_out[key] = exc.message
+            raise
+
+    def call(self, target, *args, **kwargs):
+        return self._guarded("call", target, *args, **kwargs)
+
+    def map(self, target, arglists, **kwargs):
+        return self._guarded("map", target, arglists, **kwargs)
+
+    def new(self, target, *args, **kwargs):
+        return self._guarded("new", target, *args, **kwargs)
+
+    def __getattr__(self, name):  # getattr/setattr/scratch_dir/... pass straight through
+        return getattr(self.worker, name)
+
+
+def _run_all(rubric: Rubric, worker, expected, datasets, progress, root,
+             call_timeout: float | None = None) -> list[CheckResult]:
     total = sum(len(section.checks) for section in rubric.sections)
     results = []
     for section in rubric.sections:
         for rc in section.checks:
             if progress is not None:
                 progress(rc.id, len(results), total)
-            results.append(run_check(section.name, rc, worker, expected, datasets, root))
+            results.append(run_check(section.name, rc, worker, expected, datasets, root, call_timeout))
     if progress is not None:
         progress("", total, total)
     return results
 
 
-def run_check(section: str, rc, worker, expected, datasets, submission_root=None) -> CheckResult:
+def run_check(section: str, rc, worker, expected, datasets, submission_root=None,
+              call_timeout: float | None = None) -> CheckResult:
     """Run one rubric entry and score it. Never raises."""
     spec = REGISTRY[rc.id]
     ctx = CheckContext(check_id=rc.id, worker=worker, fixtures=expected,
                        tolerance=rc.tolerance if rc.tolerance is not None else spec.tolerance,
-                       params=rc.params or {}, timeout=rc.timeout, datasets=datasets,
+                       params=rc.params or {}, timeout=call_timeout or rc.timeout, datasets=datasets,
                        default_fixture=spec.fixture, submission_root=submission_root)
     t0 = time.perf_counter()
     status_override = None

@@ -99,7 +99,7 @@ def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for key in sorted(arrays):
             member = io.BytesIO()
-            np.lib.format.write_array(member, np.ascontiguousarray(arrays[key]), allow_pickle=False)
+            np.lib.format.write_array(member, np.asarray(arrays[key], order="C"), allow_pickle=False)
             info = zipfile.ZipInfo(key + ".npy", date_time=_ZIP_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -111,7 +111,7 @@ def manifest_for(names: list[str], arrays: dict[str, np.ndarray]) -> dict:
     return {
         "reference_sha256": reference_hash(),
         "builders": names,
-        "arrays": {key: hashlib.sha256(np.ascontiguousarray(arrays[key]).tobytes()).hexdigest()
+        "arrays": {key: hashlib.sha256(np.asarray(arrays[key], order="C").tobytes()).hexdigest()
                    for key in sorted(arrays)},
     }
 

@@ -1,0 +1,98 @@
+"""End-to-end grading of whole submissions with the canonical rubric.
+
+The reference earns full marks, the starter code earns zero with "not implemented" messages, and
+every kind of broken submission still yields a complete report that costs only what it touches.
+"""
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from grader.engine import GradeOptions, grade
+from grader.rubric import load_rubric
+from tests.support import REFERENCE, TEMPLATE, Patch, make_submission
+
+RUBRIC = load_rubric("canonical")
+ALL_IDS = [rc.id for section in RUBRIC.sections for rc in section.checks]
+
+
+@pytest.fixture(scope="module")
+def reference_report():
+    return grade(REFERENCE)
+
+
+def lost(report):
+    return {r.name for r in report.results if r.points < r.max_points and r.status != "skipped"}
+
+
+def test_the_reference_earns_full_marks(reference_report):
+    failures = [(r.name, r.message) for r in reference_report.results if r.status != "passed"]
+    assert failures == []
+    total = sum(rc.points for section in RUBRIC.sections for rc in section.checks)
+    assert reference_report.score == reference_report.max_score == total
+
+
+def test_the_report_lists_every_rubric_check_once(reference_report):
+    assert [r.name for r in reference_report.results] == ALL_IDS
+
+
+def test_the_starter_code_earns_zero_with_not_implemented_messages():
+    report = grade(TEMPLATE)
+    assert report.score == 0
+    assert {r.status for r in report.results} == {"failed"}
+    silent = [r.name for r in report.results if "not implemented" not in r.message.lower()]
+    assert silent == []
+
+
+def test_grading_twice_gives_identical_results(reference_report):
+    again = grade(REFERENCE)
+    strip = lambda rep: [(r.name, r.points, r.status, r.message) for r in rep.results]  # noqa: E731
+    assert strip(again) == strip(reference_report)
+
+
+def test_a_syntax_error_costs_only_the_checks_of_that_module(tmp_path):
+    root = make_submission(tmp_path, [Patch("optim.py", "def adam(", "def adam(:\n    print 'hi'\ndef _x(")])
+    report = grade(root)
+    failed = lost(report)
+    assert failed, "a broken optim.py must cost points"
+    assert all(name.startswith(("sgd_momentum", "rmsprop", "adam", "optim", "solver", "training"))
+               for name in failed), failed
+    messages = " ".join(r.message for r in report.results if r.name in failed)
+    assert "optim.py" in messages
+
+
+def test_a_hanging_function_costs_only_its_checks(tmp_path):
+    root = make_submission(tmp_path, [Patch("layers.py", "    out = np.maximum(0, x)\n",
+                                            "    while True:\n        pass\n")])
+    report = grade(root, GradeOptions(call_timeout=2))
+    failed = lost(report)
+    assert "relu_forward.values" in failed
+    assert "affine_forward.values" not in failed
+    relu = next(r for r in report.results if r.name == "relu_forward.values")
+    assert "did not finish within 2 s" in relu.message
+    # Later checks that need relu_forward fail at once instead of waiting again.
+    later = next(r for r in report.results if r.name == "relu_backward.exact_zeros")
+    assert "was not called again" in later.message
+    assert later.duration_s < 1.0
+    assert report.duration_s < 30
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 truncated", b"not a zip at all"])
+def test_an_unreadable_zip_still_produces_a_complete_report(tmp_path, content):
+    bad = tmp_path / "submission.zip"
+    bad.write_bytes(content)
+    report = grade(bad)
+    assert [r.name for r in report.results] == ALL_IDS
+    assert report.score == 0
+    assert all("could not be graded" in r.message for r in report.results)
+
+
+def test_a_zipped_reference_earns_full_marks(tmp_path, reference_report):
+    archive = tmp_path / "hw.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in REFERENCE.rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                zf.write(path, "hw/" + path.relative_to(REFERENCE).as_posix())
+    report = grade(archive)
+    assert report.score == reference_report.score

@@ -1,0 +1,60 @@
+"""Every mutant in the corpus loses points on the checks that name its bug, and only where it
+declares; every equivalent implementation keeps full marks. Graded end to end with the canonical
+rubric, as a student's submission would be."""
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import pkgutil
+
+import pytest
+
+import tests.mutants as corpus
+from grader.engine import grade
+from grader.rubric import load_rubric
+from tests.support import make_submission
+
+
+def _load(kind):
+    found = []
+    for info in pkgutil.iter_modules(corpus.__path__):
+        if info.name.startswith("test_"):
+            continue
+        module = importlib.import_module(f"{corpus.__name__}.{info.name}")
+        found.extend(getattr(module, kind, []))
+    return found
+
+
+MUTANTS = _load("MUTANTS")
+EQUIVALENTS = _load("EQUIVALENTS")
+RUBRIC_IDS = {rc.id for section in load_rubric("canonical").sections for rc in section.checks}
+
+
+def _lost(report):
+    return {r.name for r in report.results if r.points < r.max_points and r.status != "skipped"}
+
+
+def test_the_corpus_is_large_and_uniquely_named():
+    names = [m.name for m in MUTANTS + EQUIVALENTS]
+    assert len(names) == len(set(names))
+    assert len(MUTANTS) >= 25 and len(EQUIVALENTS) >= 5
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
+def test_mutant_loses_points_where_it_says_and_only_there(tmp_path, mutant):
+    caught_in_rubric = set(mutant.caught_by) & RUBRIC_IDS
+    assert caught_in_rubric, f"{mutant.name}: none of {mutant.caught_by} is in the canonical rubric"
+    report = grade(make_submission(tmp_path, mutant.patches))
+    lost = _lost(report)
+    missed = caught_in_rubric - lost
+    assert not missed, f"{mutant.name} ({mutant.description}) survived {sorted(missed)}"
+    allowed = set(mutant.caught_by)
+    stray = {name for name in lost - allowed
+             if not any(fnmatch.fnmatch(name, pattern) for pattern in mutant.collateral)}
+    assert not stray, f"{mutant.name} also lost points on {sorted(stray)}"
+
+
+@pytest.mark.parametrize("variant", EQUIVALENTS, ids=lambda m: m.name)
+def test_equivalent_implementation_keeps_full_marks(tmp_path, variant):
+    report = grade(make_submission(tmp_path, variant.patches))
+    assert _lost(report) == set(), [(r.name, r.message) for r in report.results if r.status != "passed"]
