@@ -1,0 +1,50 @@
+"""The `grade` command: outputs, exit codes and the instructor subcommands."""
+import json
+import xml.etree.ElementTree as ET
+
+from click.testing import CliRunner
+
+from grader.cli import main
+from tests.support import REFERENCE, TEMPLATE
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_grading_writes_every_report_format_and_exits_0(tmp_path):
+    out = {fmt: tmp_path / f"report.{fmt}" for fmt in ("json", "gradescope", "junit", "md")}
+    result = invoke(REFERENCE, "--json", out["json"], "--gradescope", out["gradescope"],
+                    "--junit", out["junit"], "--markdown", out["md"])
+    assert result.exit_code == 0, result.output
+    assert "Total" in result.output
+    report = json.loads(out["json"].read_text())
+    assert report["rubric"] == "canonical"
+    gradescope = json.loads(out["gradescope"].read_text())
+    assert gradescope["score"] == sum(t["max_score"] for t in gradescope["tests"])
+    suites = ET.parse(out["junit"]).getroot()
+    assert suites.iter("testcase")
+    assert "canonical" in out["md"].read_text().lower() or "|" in out["md"].read_text()
+
+
+def test_a_low_score_still_exits_0_unless_a_gate_is_set():
+    assert invoke(TEMPLATE, "-q").exit_code == 0
+    gated = invoke(TEMPLATE, "-q", "--fail-under", 50)
+    assert gated.exit_code == 1
+    assert "below --fail-under" in gated.output
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert invoke(tmp_path / "missing").exit_code == 2
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nsections: []\n")
+    result = invoke(REFERENCE, "--rubric", bad)
+    assert result.exit_code == 2
+    assert "invalid rubric" in result.output
+
+
+def test_instructor_subcommands():
+    listed = invoke("rubrics")
+    assert listed.exit_code == 0 and "canonical" in listed.output
+    assert invoke("fixtures", "check", "canonical").exit_code == 0
+    assert invoke("template", "build", "--check").exit_code == 0
