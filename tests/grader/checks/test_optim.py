@@ -1,10 +1,8 @@
 """Checks for the update rules: full marks on the reference, every corpus bug caught where it says,
 correct variants kept at full marks, and the unmodified template failed with "not implemented"."""
-import fnmatch
 
 import pytest
 
-from tests.mutants.optim import EQUIVALENTS, MUTANTS
 from tests.support import TEMPLATE, CheckRunner, Patch, make_submission
 
 OPTIM_CHECKS = [
@@ -13,7 +11,6 @@ OPTIM_CHECKS = [
     "adam.notebook", "adam.fresh_steps", "adam.defaults",
     "optim.loss_decreases",
 ]
-LOSES = ("failed", "partial")
 
 
 @pytest.mark.parametrize("check_id", OPTIM_CHECKS)
@@ -35,27 +32,6 @@ def test_template_fails_as_not_implemented(template_runner, check_id):
     result = template_runner.run(check_id)
     assert result.status == "failed", result.message
     assert "not implemented" in result.message
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
-def test_mutant_loses_points_where_declared(runner_for, mutant):
-    runner = runner_for(*mutant.patches)
-    results = {cid: runner.run(cid) for cid in OPTIM_CHECKS}
-    assert not [cid for cid, r in results.items() if r.status == "error"], \
-        {cid: r.message for cid, r in results.items() if r.status == "error"}
-    lost = {cid for cid, r in results.items() if r.status in LOSES}
-    assert set(mutant.caught_by) <= lost, f"{mutant.name} survived {sorted(set(mutant.caught_by) - lost)}"
-    stray = {cid for cid in lost - set(mutant.caught_by)
-             if not any(fnmatch.fnmatch(cid, pattern) for pattern in mutant.collateral)}
-    assert not stray, f"{mutant.name} also lost {sorted(stray)}"
-
-
-@pytest.mark.parametrize("variant", EQUIVALENTS, ids=lambda m: m.name)
-def test_equivalent_keeps_full_marks(runner_for, variant):
-    runner = runner_for(*variant.patches)
-    for cid in OPTIM_CHECKS:
-        result = runner.run(cid)
-        assert result.status == "passed", f"{cid}: {result.message}"
 
 
 def test_adam_t_incremented_late_is_named_in_the_notebook_message(runner_for):

@@ -1,14 +1,12 @@
 """Checks for the Solver: full marks on the reference, every corpus bug caught where it says,
 correct variants kept at full marks, the template failed with "not implemented", and a broken
 TwoLayerNet reported as the model's fault rather than the Solver's."""
-import fnmatch
 import shutil
 
 import numpy as np
 import pytest
 
 from grader.checks import solver as solver_checks
-from tests.mutants.solver import EQUIVALENTS, MUTANTS
 from tests.support import TEMPLATE, CheckRunner, Patch, all_fixtures, make_submission
 
 SOLVER_CHECKS = [
@@ -16,7 +14,6 @@ SOLVER_CHECKS = [
     "solver.unknown_keyword", "solver.grad_norm_history", "solver.log_acc_iteration",
     "solver.record_histories_npz",
 ]
-LOSES = ("failed", "partial")
 
 
 @pytest.mark.parametrize("check_id", SOLVER_CHECKS)
@@ -84,27 +81,6 @@ def test_template_solver_with_a_working_model_names_the_step(template_solver_run
 def test_template_solver_keeps_the_given_keyword_handling(template_solver_runner):
     """The constructor is given code: its keyword check passes before _step is written."""
     assert template_solver_runner.run("solver.unknown_keyword").status == "passed"
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
-def test_mutant_loses_points_where_declared(runner_for, mutant):
-    runner = runner_for(*mutant.patches)
-    results = {cid: runner.run(cid) for cid in SOLVER_CHECKS}
-    assert not [cid for cid, r in results.items() if r.status == "error"], \
-        {cid: r.message for cid, r in results.items() if r.status == "error"}
-    lost = {cid for cid, r in results.items() if r.status in LOSES}
-    assert set(mutant.caught_by) <= lost, f"{mutant.name} survived {sorted(set(mutant.caught_by) - lost)}"
-    stray = {cid for cid in lost - set(mutant.caught_by)
-             if not any(fnmatch.fnmatch(cid, pattern) for pattern in mutant.collateral)}
-    assert not stray, f"{mutant.name} also lost {sorted(stray)}"
-
-
-@pytest.mark.parametrize("variant", EQUIVALENTS, ids=lambda m: m.name)
-def test_equivalent_keeps_full_marks(runner_for, variant):
-    runner = runner_for(*variant.patches)
-    for cid in SOLVER_CHECKS:
-        result = runner.run(cid)
-        assert result.status == "passed", f"{cid}: {result.message}"
 
 
 def test_grad_norm_message_names_the_weights_only_reading(runner_for):
