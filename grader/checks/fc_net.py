@@ -1,0 +1,1 @@
+"""Checks for TwoLayerNet and FullyConnectedNet."""

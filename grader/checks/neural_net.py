@@ -1,0 +1,1 @@
+"""Checks for the stand-alone UCLA TwoLayerNet."""

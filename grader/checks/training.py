@@ -1,0 +1,1 @@
+"""Checks for training outcomes: overfit-50, optimizer sanity, accuracy thresholds."""
