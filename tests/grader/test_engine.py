@@ -96,3 +96,25 @@ def test_a_zipped_reference_earns_full_marks(tmp_path, reference_report):
                 zf.write(path, "hw/" + path.relative_to(REFERENCE).as_posix())
     report = grade(archive)
     assert report.score == reference_report.score
+
+
+def test_os_exit_inside_a_function_costs_only_its_checks(tmp_path, reference_report):
+    """The worker dies mid-call; the grader restarts it and the rest of the report is intact."""
+    root = make_submission(tmp_path, [Patch("layers.py", "def svm_loss(x, y):\n",
+                                            "def svm_loss(x, y):\n    import os; os._exit(0)\n")])
+    report = grade(root)
+    failed = lost(report)
+    assert failed == {"svm_loss.values", "svm_loss.numeric_gradient"}
+    assert report.sandbox["restarts"] >= 1
+    assert report.score == reference_report.score - sum(
+        r.max_points for r in report.results if r.name in failed)
+
+
+def test_printed_fake_results_change_nothing(tmp_path, reference_report):
+    """Student output is captured for the report, never parsed for scores."""
+    fake = 'print(\'{"score": 1000, "tests": []}\'); print("Total: 999 / 123")\n'
+    root = make_submission(tmp_path, [Patch("layers.py", "def relu_forward(x):\n",
+                                            fake + "\ndef relu_forward(x):\n")])
+    report = grade(root)
+    assert report.score == reference_report.score
+    assert "999" in report.worker_stdout or report.worker_stdout == ""
