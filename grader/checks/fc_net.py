@@ -1,1 +1,501 @@
-"""Checks for TwoLayerNet and FullyConnectedNet."""
+"""Checks for ``classifiers/fc_net.py``: the modular ``TwoLayerNet`` and ``FullyConnectedNet``.
+
+The notebooks' own tests come first (§3.7 TwoLayerNet on linspace parameters, §3.9 the seed-231
+initial losses, §3.17 the initialisation stds); then inputs they cannot see. Losses and gradients
+are compared with the reference AT THE SAME PARAMETERS, set by the grader, so a bug in the
+initialisation cannot hide or fake a bug in ``loss`` (and vice versa), and every gradient is also
+checked against a numeric gradient of the student's own loss.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import CheckContext, Outcome, check, fixture
+from .compare import as_array, compare_array, describe, join_problems, rel_error
+from .models import (fetch_params, grads_problems, loss_and_grads, loss_problem, numeric_problems,
+                     seed_worker, set_params)
+
+TWO_LAYER = "classifiers.fc_net.TwoLayerNet"
+FC_NET = "classifiers.fc_net.FullyConnectedNet"
+
+# §3.7: N, D, H, C = 3, 5, 50, 7 with std 1e-3.
+TL_N, TL_D, TL_H, TL_C, TL_STD = 3, 5, 50, 7, 1e-3
+TL_HINT = ("scores = relu(X.reshape(N, -1) @ W1 + b1) @ W2 + b2; loss = softmax loss + "
+           "0.5 * reg * (sum(W1**2) + sum(W2**2)); grads add reg * W (never to the biases)")
+
+# §3.9: N, D, H1, H2, C = 2, 15, 20, 30, 10, weight_scale 5e-2, float64.
+FC_DIMS = dict(hidden_dims=[20, 30], input_dim=15, num_classes=10)
+FC_HINT = ("{affine - [norm] - relu - [dropout]} x (L-1) - affine - softmax; loss adds "
+           "0.5 * reg * sum over every W{i} of sum(W{i}**2) and each grads['W{i}'] gets + reg * W{i}")
+
+
+def _tl_notebook_params():
+    D, H, C = TL_D, TL_H, TL_C
+    return {"W1": np.linspace(-0.7, 0.3, num=D * H).reshape(D, H), "b1": np.linspace(-0.1, 0.9, num=H),
+            "W2": np.linspace(-0.3, 0.4, num=H * C).reshape(H, C), "b2": np.linspace(-0.9, 0.1, num=C)}
+
+
+@fixture("two_layer_net")
+def two_layer_net_fixture(ref):
+    """§3.7 linspace parameters and input; a fresh 4-D input with random parameters."""
+    out = {}
+    params = _tl_notebook_params()
+    X = np.linspace(-5.5, 4.5, num=TL_N * TL_D).reshape(TL_D, TL_N).T
+    y = np.asarray([0, 5, 1])
+    model = ref.classifiers.fc_net.TwoLayerNet(input_dim=TL_D, hidden_dim=TL_H, num_classes=TL_C,
+                                               weight_scale=TL_STD)
+    model.params = {k: v.copy() for k, v in params.items()}
+    out.update({f"nb_{k}": v for k, v in params.items()}, nb_X=X, nb_y=y, nb_scores=model.loss(X))
+    for label, reg in (("reg0", 0.0), ("reg1", 1.0), ("reg07", 0.7)):
+        model.reg = reg
+        loss, grads = model.loss(X, y)
+        out[f"nb_{label}_loss"] = np.asarray(loss)
+        out.update({f"nb_{label}_d{k}": v for k, v in grads.items()})
+    # Fresh: images (5, 2, 3, 4), 24 -> 10 -> 4, reg 0.37.
+    rng = np.random.RandomState(17)
+    fresh = {"W1": 0.3 * rng.randn(24, 10), "b1": 0.1 * rng.randn(10),
+             "W2": 0.3 * rng.randn(10, 4), "b2": 0.1 * rng.randn(4)}
+    X, y = rng.randn(5, 2, 3, 4), rng.randint(4, size=5)
+    model = ref.classifiers.fc_net.TwoLayerNet(input_dim=24, hidden_dim=10, num_classes=4, reg=0.37)
+    model.params = {k: v.copy() for k, v in fresh.items()}
+    loss, grads = model.loss(X, y)
+    out.update({f"r_{k}": v for k, v in fresh.items()}, r_X=X, r_y=y, r_scores=model.loss(X),
+               r_loss=np.asarray(loss), **{f"r_d{k}": v for k, v in grads.items()})
+    return out
+
+
+def _tl_params(f, prefix):
+    return {k: f[f"{prefix}_{k}"] for k in ("W1", "b1", "W2", "b2")}
+
+
+def _tl_grads(f, prefix):
+    return {k: f[f"{prefix}_d{k}"] for k in ("W1", "b1", "W2", "b2")}
+
+
+@check("two_layer_net.init", kind="value", needs=[TWO_LAYER])
+def check_two_layer_net_init(ctx: CheckContext) -> Outcome:
+    """TwoLayerNet's parameters have the right shapes, weight std = weight_scale and zero biases (§3.7)."""
+    problems = []
+    for D, H, C, std in ((TL_D, TL_H, TL_C, TL_STD), (60, 80, 9, 0.05)):
+        seed_worker(ctx, 231)
+        model = ctx.new(TWO_LAYER, input_dim=D, hidden_dim=H, num_classes=C, weight_scale=std)
+        shapes = {"W1": (D, H), "b1": (H,), "W2": (H, C), "b2": (C,)}
+        params, problem = fetch_params(ctx, model, shapes)
+        label = f"TwoLayerNet(input_dim={D}, hidden_dim={H}, num_classes={C}, weight_scale={std})"
+        if problem:
+            problems.append(f"{label}: {problem}")
+            continue
+        for name in ("W1", "W2"):
+            got = float(params[name].std())
+            if abs(got - std) >= std / 10:  # the notebook's test
+                problems.append(f"{label}: {name}.std() is {got:.3g}, expected {std:g} (within 10%)")
+            if abs(float(params[name].mean())) > 4 * std / np.sqrt(params[name].size) + 1e-12:
+                problems.append(f"{label}: {name} has mean {float(params[name].mean()):.3g}; "
+                                f"expected zero-mean Gaussian weights")
+        for name in ("b1", "b2"):
+            if np.any(params[name] != 0):
+                problems.append(f"{label}: {name} is not all zeros")
+    if problems:
+        return Outcome.fail(join_problems(problems),
+                            hint="W1 = weight_scale * np.random.randn(input_dim, hidden_dim), "
+                                 "W2 = weight_scale * np.random.randn(hidden_dim, num_classes), "
+                                 "b1 and b2 zeros")
+    return Outcome.ok("shapes, weight stds and zero biases are right")
+
+
+@check("two_layer_net.scores", kind="value", needs=[TWO_LAYER], fixture="two_layer_net",
+       tolerance=1e-6)
+def check_two_layer_net_scores(ctx: CheckContext) -> Outcome:
+    """loss(X) returns the test-time scores of §3.7 (sum of abs differences < 1e-6) and of a 4-D input."""
+    f = ctx.fixture()
+    problems = []
+    for label, prefix, D, H, C in (("§3.7 linspace parameters and input", "nb", TL_D, TL_H, TL_C),
+                                   ("a 4-D input (5, 2, 3, 4)", "r", 24, 10, 4)):
+        model = ctx.new(TWO_LAYER, input_dim=D, hidden_dim=H, num_classes=C)
+        set_params(ctx, model, _tl_params(f, prefix))
+        scores = ctx.call(model.method("loss"), f[f"{prefix}_X"])
+        problem = compare_array("scores", scores, f[f"{prefix}_scores"], ctx.tolerance, metric="sum_abs")
+        if problem:
+            problems.append(f"on the {label}: {problem}")
+    if problems:
+        return Outcome.fail(join_problems(problems),
+                            hint="with y=None return the scores (N, C); flatten X to (N, D) first")
+    return Outcome.ok("test-time scores match")
+
+
+@check("two_layer_net.losses", kind="value", needs=[TWO_LAYER], fixture="two_layer_net",
+       tolerance=1e-10)
+def check_two_layer_net_losses(ctx: CheckContext) -> Outcome:
+    """The training loss is 3.4702243556 at reg 0 and 26.5948426952 at reg 1.0 (§3.7), and right on a fresh input."""
+    f = ctx.fixture()
+    problems = []
+    model = ctx.new(TWO_LAYER, input_dim=TL_D, hidden_dim=TL_H, num_classes=TL_C)
+    set_params(ctx, model, _tl_params(f, "nb"))
+    for label, reg in (("reg0", 0.0), ("reg1", 1.0)):
+        ctx.setattr(model, "reg", reg)
+        loss, _ = loss_and_grads(ctx, model, f["nb_X"], f["nb_y"])
+        problem = loss_problem(loss, f[f"nb_{label}_loss"], ctx.tolerance)
+        if problem:
+            problems.append(f"§3.7 with model.reg = {reg}: {problem}")
+    model = ctx.new(TWO_LAYER, input_dim=24, hidden_dim=10, num_classes=4, reg=0.37)
+    set_params(ctx, model, _tl_params(f, "r"))
+    loss, _ = loss_and_grads(ctx, model, f["r_X"], f["r_y"])
+    problem = loss_problem(loss, f["r_loss"], 1e-8)
+    if problem:
+        problems.append(f"fresh 4-D input with reg=0.37 passed to the constructor: {problem}")
+    if problems:
+        hint = TL_HINT
+        if any("49.71946" in p for p in problems):
+            hint = "the regularisation term is 0.5 * reg * (sum(W1**2) + sum(W2**2)): you left out the 0.5"
+        return Outcome.fail(join_problems(problems), hint=hint)
+    return Outcome.ok("training losses match, with and without regularisation")
+
+
+@check("two_layer_net.gradients", kind="gradient", needs=[TWO_LAYER], fixture="two_layer_net",
+       tolerance=1e-7)
+def check_two_layer_net_gradients(ctx: CheckContext) -> Outcome:
+    """grads match the reference and a numeric gradient of the student's loss (§3.7, reg 0 and 0.7; fresh input)."""
+    f = ctx.fixture()
+    messages = []
+    cases = (("§3.7 input, reg 0", "nb", "nb_reg0", 0.0, (TL_D, TL_H, TL_C)),
+             ("§3.7 input, reg 0.7", "nb", "nb_reg07", 0.7, (TL_D, TL_H, TL_C)),
+             ("fresh 4-D input, reg 0.37", "r", "r", 0.37, (24, 10, 4)))
+    for label, prefix, grads_prefix, reg, (D, H, C) in cases:
+        model = ctx.new(TWO_LAYER, input_dim=D, hidden_dim=H, num_classes=C)
+        params = _tl_params(f, prefix)
+        set_params(ctx, model, params)
+        ctx.setattr(model, "reg", reg)
+        _, grads = loss_and_grads(ctx, model, f[f"{prefix}_X"], f[f"{prefix}_y"])
+        problems = grads_problems(grads, _tl_grads(f, grads_prefix), ctx.tolerance)
+        problems += numeric_problems(ctx, model, params, grads, f[f"{prefix}_X"], f[f"{prefix}_y"],
+                                     1e-6)
+        if problems:
+            messages.append(f"on the {label}: {join_problems(problems)}")
+    if messages:
+        return Outcome.fail(" | ".join(messages), hint=TL_HINT)
+    return Outcome.ok("gradients match the reference and the numeric gradient of your loss")
+
+
+# --------------------------------------------------------------------------------------------
+# FullyConnectedNet
+# --------------------------------------------------------------------------------------------
+
+def _fc_param_names(n_layers: int, norm: bool) -> list[str]:
+    names = [f"{p}{i}" for i in range(1, n_layers + 1) for p in ("W", "b")]
+    if norm:
+        names += [f"{p}{i}" for i in range(1, n_layers) for p in ("gamma", "beta")]
+    return names
+
+
+def _fc_shapes(hidden_dims, input_dim, num_classes, norm: bool) -> dict[str, tuple]:
+    dims = [input_dim] + list(hidden_dims) + [num_classes]
+    shapes = {}
+    for i in range(1, len(dims)):
+        shapes[f"W{i}"], shapes[f"b{i}"] = (dims[i - 1], dims[i]), (dims[i],)
+        if norm and i < len(dims) - 1:
+            shapes[f"gamma{i}"] = shapes[f"beta{i}"] = (dims[i],)
+    return shapes
+
+
+def _fresh_fc_params(rng, norm: bool) -> dict[str, np.ndarray]:
+    """Parameters for FC_DIMS with random biases (and random gamma/beta), so no term hides."""
+    shapes = _fc_shapes(FC_DIMS["hidden_dims"], FC_DIMS["input_dim"], FC_DIMS["num_classes"], norm)
+    params = {}
+    for name, shape in shapes.items():
+        if name.startswith("W"):
+            params[name] = rng.randn(*shape) / np.sqrt(shape[0]) * 1.2
+        elif name.startswith("gamma"):
+            params[name] = 1.0 + 0.3 * rng.randn(*shape)
+        else:
+            params[name] = 0.1 * rng.randn(*shape)
+    return params
+
+
+#: The FullyConnectedNet variants checked on fresh parameters: name -> (constructor kwargs, reg).
+#: Regularisation is checked once ("plain_reg"), so a bug in it does not also cost the dropout
+#: and normalisation checks.
+FC_VARIANTS = {
+    "plain": ({}, 0.0),
+    "plain_reg": ({}, 3.14),
+    "drop75": ({"dropout_keep_ratio": 0.75, "seed": 123}, 0.0),
+    "drop50": ({"dropout_keep_ratio": 0.5, "seed": 123}, 0.0),
+    "bn": ({"normalization": "batchnorm"}, 0.0),
+    "ln": ({"normalization": "layernorm"}, 0.0),
+}
+
+
+@fixture("fc_net")
+def fc_net_fixture(ref):
+    """§3.9's seed-231 losses, and losses/grads/scores of the variants at fixed parameters."""
+    FCN = ref.classifiers.fc_net.FullyConnectedNet
+    out = {}
+    np.random.seed(231)  # §3.9, drawn in the notebook's order: X, y, then the two models
+    X = np.random.randn(2, 15)
+    y = np.random.randint(10, size=(2,))
+    out.update(nb_X=X, nb_y=y)
+    for label, reg in (("reg0", 0.0), ("reg314", 3.14)):
+        model = FCN([20, 30], input_dim=15, num_classes=10, reg=reg, weight_scale=5e-2, dtype=np.float64)
+        out[f"nb_{label}_loss"] = np.asarray(model.loss(X, y)[0])
+    rng = np.random.RandomState(41)
+    X, y = rng.randn(6, 3, 5), rng.randint(10, size=6)  # images of 15 values
+    X_test = rng.randn(4, 3, 5)
+    out.update(r_X=X, r_y=y, r_X_test=X_test)
+    for index, (name, (kwargs, reg)) in enumerate(FC_VARIANTS.items()):
+        params = _fresh_fc_params(np.random.RandomState(50 + index), "normalization" in kwargs)
+        model = FCN(**FC_DIMS, reg=reg, dtype=np.float64, **kwargs)
+        model.params = {k: v.copy() for k, v in params.items()}
+        loss, grads = model.loss(X, y)
+        out[f"{name}_loss"] = np.asarray(loss)
+        out.update({f"{name}_p_{k}": v for k, v in params.items()})
+        out.update({f"{name}_d_{k}": v for k, v in grads.items()})
+        # Test mode after that one training step (batchnorm: with the running averages it made).
+        out[f"{name}_test_scores"] = model.loss(X_test)
+    return out
+
+
+def _variant(f, name):
+    params = {k[len(name) + 3:]: v for k, v in f.items() if k.startswith(f"{name}_p_")}
+    grads = {k[len(name) + 3:]: v for k, v in f.items() if k.startswith(f"{name}_d_")}
+    return params, grads
+
+
+def _fc_model(ctx: CheckContext, f, name: str):
+    """The student's FullyConnectedNet for variant ``name`` with the fixture's parameters."""
+    kwargs, reg = FC_VARIANTS[name]
+    model = ctx.new(FC_NET, **FC_DIMS, reg=reg, dtype=np.float64, **kwargs)
+    params, grads = _variant(f, name)
+    set_params(ctx, model, params)
+    return model, params, grads
+
+
+def _describe_variant(name: str) -> str:
+    kwargs, reg = FC_VARIANTS[name]
+    args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+    return f"FullyConnectedNet([20, 30], input_dim=15, num_classes=10{', ' + args if args else ''}, reg={reg})"
+
+
+def _train_problems(ctx: CheckContext, f, name: str, *, numeric: bool = True) -> list[str]:
+    """Loss and grads of variant ``name`` against the reference and the numeric gradient."""
+    model, params, expected = _fc_model(ctx, f, name)
+    loss, grads = loss_and_grads(ctx, model, f["r_X"], f["r_y"])
+    problems = [p for p in (loss_problem(loss, f[f"{name}_loss"], 1e-8),) if p]
+    problems += grads_problems(grads, expected, ctx.tolerance)
+    if numeric:
+        names = sorted(params)
+        if FC_VARIANTS[name][0].get("normalization") == "batchnorm":
+            # A bias right before batchnorm has an exactly zero gradient (the batch mean removes
+            # it): a numeric derivative of it is pure rounding noise, so it is compared with the
+            # reference only.
+            names = [k for k in names if not (k.startswith("b") and not k.startswith("beta")
+                                              and k != f"b{len(FC_DIMS['hidden_dims']) + 1}")]
+        problems += numeric_problems(ctx, model, params, grads, f["r_X"], f["r_y"], 1e-5, max_coords=8,
+                                     names=names)
+    return problems
+
+
+def _test_scores_problem(ctx: CheckContext, f, name: str, *, after_train_step: bool) -> str | None:
+    model, _, _ = _fc_model(ctx, f, name)
+    if after_train_step:
+        loss_and_grads(ctx, model, f["r_X"], f["r_y"])
+    scores = ctx.call(model.method("loss"), f["r_X_test"])
+    return compare_array("test-time scores", scores, f[f"{name}_test_scores"], 1e-8)
+
+
+@check("fc_net.initial_loss", kind="value", needs=[FC_NET], fixture="fc_net", tolerance=1e-10)
+def check_fc_net_initial_loss(ctx: CheckContext) -> Outcome:
+    """With np.random.seed(231) the initial losses are 2.300479089768492 (reg 0) and 7.052114776533016 (reg 3.14) (§3.9)."""
+    f = ctx.fixture()
+    seed_worker(ctx, 231)
+    ctx.call("numpy.random.randn", 2, 15)                 # the notebook draws X and y first
+    ctx.call("numpy.random.randint", 10, size=(2,))
+    problems, draws_wrong = [], False
+    for label, reg in (("reg0", 0.0), ("reg314", 3.14)):
+        model = ctx.new(FC_NET, [20, 30], input_dim=15, num_classes=10, reg=reg, weight_scale=5e-2,
+                        dtype=np.float64)
+        loss, _ = loss_and_grads(ctx, model, f["nb_X"], f["nb_y"])
+        problem = loss_problem(loss, f[f"nb_{label}_loss"], ctx.tolerance)
+        if problem:
+            problems.append(f"reg = {reg}: {problem}")
+            draws_wrong = draws_wrong or _init_is_the_difference(ctx, model, f, reg, loss)
+    if problems:
+        if draws_wrong:
+            hint = ("your loss is right for your own initial weights, so the weights were drawn "
+                    "differently: draw W1, W2, W3 in layer order as weight_scale * "
+                    "np.random.randn(fan_in, fan_out), biases zeros, no other random draws")
+        else:
+            hint = FC_HINT
+        return Outcome.fail(join_problems(problems), hint=hint)
+    return Outcome.ok("the seed-231 initial losses match")
+
+
+def _init_is_the_difference(ctx: CheckContext, model, f, reg: float, loss) -> bool:
+    """True when the student's loss equals the reference loss at the student's own parameters."""
+    from reference.classifiers.fc_net import FullyConnectedNet  # trusted, in the grader
+
+    shapes = _fc_shapes([20, 30], 15, 10, False)
+    params, problem = fetch_params(ctx, model, shapes)
+    arr, loss_problem_ = as_array("loss", loss)
+    if problem or loss_problem_ or arr.size != 1:
+        return False
+    ref_model = FullyConnectedNet([20, 30], input_dim=15, num_classes=10, reg=reg, dtype=np.float64)
+    ref_model.params = params
+    with np.errstate(all="ignore"):
+        expected = float(ref_model.loss(f["nb_X"], f["nb_y"])[0])
+    return bool(np.isfinite(expected) and abs(float(arr.reshape(())) - expected) <= 1e-8 * max(1, abs(expected)))
+
+
+@check("fc_net.gradients", kind="gradient", needs=[FC_NET], fixture="fc_net", tolerance=1e-7)
+def check_fc_net_gradients(ctx: CheckContext) -> Outcome:
+    """Loss and grads of a 3-layer net match the reference at fixed parameters, reg 0 and 3.14 (§3.9)."""
+    f = ctx.fixture()
+    messages = [f"{_describe_variant(name)}: {join_problems(problems)}"
+                for name in ("plain", "plain_reg")
+                if (problems := _train_problems(ctx, f, name))]
+    if messages:
+        return Outcome.fail(" | ".join(messages), hint=FC_HINT)
+    return Outcome.ok("loss and gradients match with and without regularisation")
+
+
+@check("fc_net.dropout", kind="gradient", needs=[FC_NET], fixture="fc_net", tolerance=1e-7)
+def check_fc_net_dropout(ctx: CheckContext) -> Outcome:
+    """With dropout (keep 0.75 and 0.5, seed 123) loss and grads match the reference (§3.16); test mode drops nothing."""
+    f = ctx.fixture()
+    messages = [f"{_describe_variant(name)} in train mode: {join_problems(problems)}"
+                for name in ("drop75", "drop50")
+                if (problems := _train_problems(ctx, f, name))]
+    # Test mode: the same scores as without dropout (inverted dropout needs no test-time scaling).
+    for name in ("drop75", "drop50"):
+        problem = _test_scores_problem(ctx, f, name, after_train_step=True)
+        if problem:
+            messages.append(f"{_describe_variant(name)} in test mode (loss(X) without y): {problem}")
+    # keep ratio 1 means no dropout at all: the loss is the plain net's.
+    model = ctx.new(FC_NET, **FC_DIMS, dtype=np.float64, dropout_keep_ratio=1)
+    set_params(ctx, model, _variant(f, "plain")[0])
+    loss, _ = loss_and_grads(ctx, model, f["r_X"], f["r_y"])
+    problem = loss_problem(loss, f["plain_loss"], 1e-8)
+    if problem:
+        messages.append(f"with dropout_keep_ratio=1 (no dropout): {problem}")
+    if messages:
+        return Outcome.fail(" | ".join(messages),
+                            hint="after each hidden ReLU apply dropout_forward(out, self.dropout_param) "
+                                 "when self.use_dropout, and dropout_backward in reverse order; set "
+                                 "dropout_param['mode'] from y (test mode when y is None)")
+    return Outcome.ok("dropout is applied in train mode only, with consistent gradients")
+
+
+@check("fc_net.batchnorm", kind="gradient", needs=[FC_NET], fixture="fc_net", tolerance=1e-7)
+def check_fc_net_batchnorm(ctx: CheckContext) -> Outcome:
+    """With batchnorm, loss/grads (gamma, beta too) match the reference; test mode uses the running averages."""
+    f = ctx.fixture()
+    messages = []
+    problems = _train_problems(ctx, f, "bn")
+    if problems:
+        messages.append(f"{_describe_variant('bn')} in train mode: {join_problems(problems)}")
+    problem = _test_scores_problem(ctx, f, "bn", after_train_step=True)
+    if problem:
+        messages.append(f"in test mode after one training call: {problem}")
+    # Test mode: one example's scores cannot depend on the rest of the batch.
+    model, _, _ = _fc_model(ctx, f, "bn")
+    loss_and_grads(ctx, model, f["r_X"], f["r_y"])
+    whole = ctx.call(model.method("loss"), f["r_X_test"])
+    first = ctx.call(model.method("loss"), f["r_X_test"][:1])
+    whole, p1 = as_array("scores", whole, (len(f["r_X_test"]), 10))
+    first, p2 = as_array("scores", first, (1, 10))
+    if not (p1 or p2) and rel_error(whole[:1], first) > 1e-8:
+        messages.append("in test mode the scores of one example change with the rest of the batch: "
+                        "batchnorm still uses the batch statistics at test time")
+    if messages:
+        return Outcome.fail(" | ".join(messages),
+                            hint="use affine_batchnorm_relu_forward with self.bn_params[i] for each hidden "
+                                 "layer, and set bn_param['mode'] = mode (the key 'mode', not mode itself)")
+    return Outcome.ok("batchnorm net: gradients right, test mode uses the running averages")
+
+
+@check("fc_net.layernorm", kind="gradient", needs=[FC_NET], fixture="fc_net", tolerance=1e-7)
+def check_fc_net_layernorm(ctx: CheckContext) -> Outcome:
+    """With layernorm, loss/grads (gamma, beta too) match the reference; test mode normalises per example."""
+    f = ctx.fixture()
+    messages = []
+    problems = _train_problems(ctx, f, "ln")
+    if problems:
+        messages.append(f"{_describe_variant('ln')} in train mode: {join_problems(problems)}")
+    problem = _test_scores_problem(ctx, f, "ln", after_train_step=False)
+    if problem:
+        messages.append(f"in test mode: {problem}")
+    if messages:
+        return Outcome.fail(" | ".join(messages),
+                            hint="use affine_layernorm_relu_forward with gamma{i}, beta{i} and "
+                                 "self.bn_params[i] for each hidden layer")
+    return Outcome.ok("layernorm net: loss and gradients right")
+
+
+#: §3.17: FullyConnectedNet([50] * 10) with the default input_dim 3072, 11 weight matrices.
+INIT_DIMS = [3072] + [50] * 10 + [10]
+
+
+@check("fc_net.initialization", kind="value", needs=[FC_NET], tolerance=0.03)
+def check_fc_net_initialization(ctx: CheckContext) -> Outcome:
+    """initialization='he' | 'random' | 'zero' give weight stds sqrt(2/fan_in) | weight_scale | 0 (§3.17)."""
+    shapes = {}
+    for i in range(1, len(INIT_DIMS)):
+        shapes[f"W{i}"], shapes[f"b{i}"] = (INIT_DIMS[i - 1], INIT_DIMS[i]), (INIT_DIMS[i],)
+    problems = []
+    for scheme in ("he", "random", "zero"):
+        seed_worker(ctx, 2023)
+        model = ctx.new(FC_NET, [50] * 10, initialization=scheme)
+        params, problem = fetch_params(ctx, model, shapes)
+        label = f"FullyConnectedNet([50] * 10, initialization='{scheme}')"
+        if problem:
+            problems.append(f"{label}: {problem}")
+            continue
+        found = []
+        for i in range(1, len(INIT_DIMS)):
+            W, fan_in = params[f"W{i}"], INIT_DIMS[i - 1]
+            std = float(W.std())
+            if scheme == "zero":
+                ok, expected = not np.any(W), "0"
+            elif scheme == "random":
+                ok, expected = rel_error(std, 1e-2) < ctx.tolerance, "0.01 (weight_scale)"
+            elif i < len(INIT_DIMS) - 1:
+                he = np.sqrt(2.0 / fan_in)
+                ok, expected = rel_error(std, he) < ctx.tolerance, f"sqrt(2/{fan_in}) = {he:.4g}"
+            else:  # the linear output layer: gain sqrt(2) or 1 (the course never checks it, §9.4)
+                ok = min(rel_error(std, np.sqrt(2.0 / fan_in)), rel_error(std, np.sqrt(1.0 / fan_in))) < 0.05
+                expected = f"sqrt(2/{fan_in}) or sqrt(1/{fan_in})"
+            if not ok:
+                found.append(f"W{i}.std() is {std:.4g}, expected {expected}")
+            if np.any(params[f"b{i}"] != 0):
+                found.append(f"b{i} is not all zeros")
+        if found:
+            problems.append(f"{label}: {join_problems(found[:4])}"
+                            + (f" (and {len(found) - 4} more)" if len(found) > 4 else ""))
+    if problems:
+        return Outcome.fail(" | ".join(problems),
+                            hint="'he': np.random.randn(fan_in, fan_out) * np.sqrt(2 / fan_in) with "
+                                 "fan_in = the layer's INPUT width, no weight_scale; 'random': "
+                                 "weight_scale * randn; 'zero': np.zeros; biases always zero")
+    return Outcome.ok("He, random and zero initialisation give the expected stds")
+
+
+@check("fc_net.dtype", kind="value", needs=[FC_NET])
+def check_fc_net_dtype(ctx: CheckContext) -> Outcome:
+    """Every parameter has the net's dtype (float32 by default, float64 when asked), gamma/beta included."""
+    problems = []
+    for kwargs, expected in (({}, "float32"), ({"dtype": np.float64}, "float64"),
+                             ({"normalization": "batchnorm"}, "float32")):
+        model = ctx.new(FC_NET, [6, 5], input_dim=8, num_classes=3, **kwargs)
+        params = ctx.getattr(model, "params")
+        if not isinstance(params, dict):
+            problems.append(f"model.params should be a dict, got {describe(params)}")
+            continue
+        wrong = sorted(k for k, v in params.items()
+                       if not (isinstance(v, np.ndarray) and v.dtype == np.dtype(expected)))
+        if wrong:
+            args = ", ".join(f"{k}={getattr(v, '__name__', v)}" for k, v in kwargs.items())
+            problems.append(f"FullyConnectedNet([6, 5], input_dim=8, num_classes=3{', ' + args if args else ''}): "
+                            f"{wrong} are not {expected}")
+    if problems:
+        return Outcome.fail(join_problems(problems),
+                            hint="the given code casts every parameter at the end of __init__: "
+                                 "self.params[k] = v.astype(dtype); create all parameters before it")
+    return Outcome.ok("parameters have the requested dtype")

@@ -1,1 +1,229 @@
-"""Checks for the stand-alone UCLA TwoLayerNet."""
+"""Checks for the stand-alone UCLA ``classifiers/neural_net.py`` ``TwoLayerNet`` (digest §2.5.2, §3.8).
+
+Weights are stored (out, in): ``W1`` (H, D), ``W2`` (C, H); ``reg`` is an argument of ``loss``.
+The §3.8 toy test pins the initialisation (np.random.seed(0), W1 drawn before W2), the scores,
+the loss 1.071696123862817 and, after ``train``, the final loss 0.014497864587765886. Losses
+and gradients are also compared at parameters the grader sets, so an initialisation bug does not
+hide a loss bug.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import CheckContext, Outcome, check, fixture
+from .compare import as_array, compare_array, describe, join_problems
+from .models import (fetch_params, grads_problems, loss_and_grads, loss_problem, numeric_problems,
+                     seed_worker, set_params)
+
+NET = "classifiers.neural_net.TwoLayerNet"
+TOY = {"input_size": 4, "hidden_size": 10, "output_size": 3, "std": 1e-1}
+TOY_SHAPES = {"W1": (10, 4), "b1": (10,), "W2": (3, 10), "b2": (3,)}
+PARAMS = ("W1", "b1", "W2", "b2")
+HINT = ("W1 is (H, D) and W2 is (C, H): h = relu(X @ W1.T + b1), scores = h @ W2.T + b2; "
+        "loss = softmax loss + 0.5 * reg * (sum(W1**2) + sum(W2**2)); grads have the params' shapes")
+#: A second training run with 40 examples and batch 10: 4 iterations per epoch, so the
+#: learning-rate decay schedule shows (on the toy data every iteration is an epoch).
+SCHEDULE = {"learning_rate": 0.5, "learning_rate_decay": 0.5, "reg": 1e-3, "num_iters": 12,
+            "batch_size": 10}
+
+
+def _toy_data():
+    rng = np.random.RandomState(1)  # §3.8 init_toy_data: np.random.seed(1)
+    return 10 * rng.randn(5, 4), np.array([0, 1, 2, 2, 1])
+
+
+@fixture("neural_net")
+def neural_net_fixture(ref):
+    """§3.8's toy model, scores, loss and training run; a fresh input; a run with a decay schedule."""
+    Net = ref.classifiers.neural_net.TwoLayerNet
+    X, y = _toy_data()
+    np.random.seed(0)  # §3.8 init_toy_model
+    net = Net(**TOY)
+    out = {"toy_X": X, "toy_y": y, **{f"toy_{k}": v.copy() for k, v in net.params.items()}}
+    out["toy_scores"] = net.loss(X)
+    loss, grads = net.loss(X, y, reg=0.05)
+    out["toy_loss"] = np.asarray(loss)
+    out.update({f"toy_d{k}": v for k, v in grads.items()})
+    np.random.seed(0)
+    net = Net(**TOY)
+    stats = net.train(X, y, X, y, learning_rate=1e-1, reg=5e-6, num_iters=100, verbose=False)
+    out["toy_loss_history"] = np.array(stats["loss_history"])
+    out["toy_train_acc_history"] = np.array(stats["train_acc_history"])
+    # Fresh: D=7, H=6, C=4, parameters and input of another scale, reg 0.3.
+    rng = np.random.RandomState(23)
+    fresh = {"W1": 0.4 * rng.randn(6, 7), "b1": 0.2 * rng.randn(6), "W2": 0.4 * rng.randn(4, 6),
+             "b2": 0.2 * rng.randn(4)}
+    X, y = rng.randn(9, 7), rng.randint(4, size=9)
+    net.params = {k: v.copy() for k, v in fresh.items()}
+    loss, grads = net.loss(X, y, reg=0.3)
+    out.update({f"r_{k}": v for k, v in fresh.items()}, r_X=X, r_y=y, r_loss=np.asarray(loss),
+               r_scores=net.loss(X), r_pred=net.predict(X), **{f"r_d{k}": v for k, v in grads.items()})
+    # Schedule: 40 Gaussian examples, 3 classes, from the fresh parameters' shapes (D=7 -> C=4).
+    Xs, ys = rng.randn(40, 7), rng.randint(4, size=40)
+    net.params = {k: v.copy() for k, v in fresh.items()}
+    np.random.seed(5)
+    stats = net.train(Xs, ys, Xs[:10], ys[:10], **SCHEDULE)
+    out.update(s_X=Xs, s_y=ys, s_loss_history=np.array(stats["loss_history"]))
+    return out
+
+
+def _params(f, prefix):
+    return {k: f[f"{prefix}_{k}"] for k in PARAMS}
+
+
+def _grads(f, prefix):
+    return {k: f[f"{prefix}_d{k}"] for k in PARAMS}
+
+
+def _toy_net(ctx: CheckContext):
+    seed_worker(ctx, 0)
+    return ctx.new(NET, TOY["input_size"], TOY["hidden_size"], TOY["output_size"], std=TOY["std"])
+
+
+@check("neural_net.scores", kind="value", needs=[NET], fixture="neural_net", tolerance=1e-7)
+def check_neural_net_scores(ctx: CheckContext) -> Outcome:
+    """The §3.8 toy model (np.random.seed(0), std 0.1) gives the notebook's scores (sum |diff| < 1e-7)."""
+    f = ctx.fixture()
+    net = _toy_net(ctx)
+    params, problem = fetch_params(ctx, net, TOY_SHAPES)
+    if problem:
+        transposed = "W1" in problem and "(4, 10)" in problem
+        return Outcome.fail(f"TwoLayerNet(4, 10, 3, std=1e-1): {problem}",
+                            hint="in this course W1 has shape (hidden_size, input_size) and W2 "
+                                 "(output_size, hidden_size)" if transposed else HINT)
+    scores = ctx.call(net.method("loss"), f["toy_X"])
+    problem = compare_array("scores", scores, f["toy_scores"], ctx.tolerance, metric="sum_abs")
+    if problem:
+        init = [compare_array(k, params[k], f[f"toy_{k}"], 1e-12) for k in PARAMS]
+        if any(init):
+            return Outcome.fail(f"on the toy model of §3.8: {problem}; the initial parameters already "
+                                f"differ ({join_problems(init)})",
+                                hint="draw W1 = std * np.random.randn(hidden_size, input_size) first, "
+                                     "then W2 = std * np.random.randn(output_size, hidden_size); biases zero")
+        return Outcome.fail(f"on the toy model of §3.8: {problem}", hint=HINT)
+    return Outcome.ok("toy scores match the notebook's")
+
+
+@check("neural_net.loss", kind="value", needs=[NET], fixture="neural_net", tolerance=1e-10)
+def check_neural_net_loss(ctx: CheckContext) -> Outcome:
+    """loss(X, y, reg=0.05) is 1.071696123862817 on the toy model (§3.8), and right on a fresh input with reg 0.3."""
+    f = ctx.fixture()
+    problems = []
+    for label, prefix, reg, shapes in (("toy model of §3.8, reg=0.05", "toy", 0.05, (4, 10, 3)),
+                                       ("fresh 9x7 input, reg=0.3", "r", 0.3, (7, 6, 4))):
+        net = ctx.new(NET, *shapes)
+        set_params(ctx, net, _params(f, prefix))
+        loss, _ = loss_and_grads(ctx, net, f[f"{prefix}_X"], f[f"{prefix}_y"], kwargs={"reg": reg},
+                                 label="loss(X, y, reg)")
+        problem = loss_problem(loss, f[f"{prefix}_loss"], ctx.tolerance)
+        if problem:
+            problems.append(f"on the {label}: {problem}")
+    if problems:
+        hint = HINT
+        if "1.09066" in problems[0]:
+            hint = "the regularisation term is 0.5 * reg * (||W1||^2 + ||W2||^2): the 0.5 is missing"
+        return Outcome.fail(join_problems(problems), hint=hint)
+    return Outcome.ok("losses match")
+
+
+@check("neural_net.gradients", kind="gradient", needs=[NET], fixture="neural_net", tolerance=1e-8)
+def check_neural_net_gradients(ctx: CheckContext) -> Outcome:
+    """grads match the reference and a numeric gradient of the student's loss (toy reg 0.05; fresh reg 0.3)."""
+    f = ctx.fixture()
+    messages = []
+    for label, prefix, reg, shapes in (("toy model of §3.8, reg=0.05", "toy", 0.05, (4, 10, 3)),
+                                       ("fresh 9x7 input, reg=0.3", "r", 0.3, (7, 6, 4))):
+        net = ctx.new(NET, *shapes)
+        params = _params(f, prefix)
+        set_params(ctx, net, params)
+        _, grads = loss_and_grads(ctx, net, f[f"{prefix}_X"], f[f"{prefix}_y"], kwargs={"reg": reg},
+                                  label="loss(X, y, reg)")
+        problems = grads_problems(grads, _grads(f, prefix), ctx.tolerance)
+        problems += numeric_problems(ctx, net, params, grads, f[f"{prefix}_X"], f[f"{prefix}_y"], 1e-6,
+                                     max_coords=10, kwargs={"reg": reg})
+        if problems:
+            messages.append(f"on the {label}: {join_problems(problems)}")
+    if messages:
+        return Outcome.fail(" | ".join(messages), hint=HINT)
+    return Outcome.ok("gradients match the reference and the numeric gradient of your loss")
+
+
+def _history(stats, key: str):
+    if not isinstance(stats, dict) or key not in stats:
+        return None, f"train() should return a dict with '{key}', got {describe(stats)}"
+    arr, problem = as_array(f"stats['{key}']", stats[key])
+    return (arr.reshape(-1), None) if not problem else (None, problem)
+
+
+def _first_divergence(got: np.ndarray, expected: np.ndarray) -> str:
+    err = np.abs(got - expected) / np.maximum(1e-8, np.abs(got) + np.abs(expected))
+    bad = np.flatnonzero(~(err <= 1e-7))
+    if bad.size == 0:
+        return ""
+    i = int(bad[0])
+    if i == 0:
+        return (" (already at iteration 0: the first minibatch differs; draw it with "
+                "np.random.choice(num_train, batch_size) — with replacement)")
+    return f" (first at iteration {i}: {got[i]:.6g} vs {expected[i]:.6g}; the update or learning rate of iteration {i - 1} differs)"
+
+
+@check("neural_net.train_toy", kind="training", needs=[NET], fixture="neural_net", tolerance=1e-8)
+def check_neural_net_train_toy(ctx: CheckContext) -> Outcome:
+    """train() on the toy data from np.random.seed(0) ends at loss 0.014497864587765886 (§3.8), step for step."""
+    f = ctx.fixture()
+    net = _toy_net(ctx)
+    stats = ctx.call(net.method("train"), f["toy_X"], f["toy_y"], f["toy_X"], f["toy_y"],
+                     learning_rate=1e-1, reg=5e-6, num_iters=100, verbose=False)
+    history, problem = _history(stats, "loss_history")
+    expected = f["toy_loss_history"]
+    if problem:
+        return Outcome.fail(problem, hint="return {'loss_history': ..., 'train_acc_history': ..., "
+                                          "'val_acc_history': ...}")
+    if history.size != expected.size:
+        return Outcome.fail(f"loss_history has {history.size} entries after num_iters=100, expected 100")
+    problem = compare_array("loss_history", history, expected, ctx.tolerance)
+    if problem:
+        return Outcome.fail(f"on the toy data of §3.8 (final loss {history[-1]:.10g}, expected "
+                            f"{expected[-1]:.10g}): {problem}{_first_divergence(history, expected)}",
+                            hint="sample X_batch, y_batch = X[idx], y[idx] with idx = np.random.choice("
+                                 "num_train, batch_size) (replacement: batch 200 > 5 examples), then "
+                                 "params[k] -= learning_rate * grads[k] for every parameter")
+    return Outcome.ok(f"the toy run ends at loss {history[-1]:.6g}, as in the notebook")
+
+
+@check("neural_net.train_schedule", kind="training", needs=[NET], fixture="neural_net", tolerance=1e-8)
+def check_neural_net_train_schedule(ctx: CheckContext) -> Outcome:
+    """With 4 iterations per epoch the learning rate decays at it % iterations_per_epoch == 0 (it = 0, 4, 8)."""
+    f = ctx.fixture()
+    net = ctx.new(NET, 7, 6, 4)
+    set_params(ctx, net, _params(f, "r"))
+    seed_worker(ctx, 5)
+    stats = ctx.call(net.method("train"), f["s_X"], f["s_y"], f["s_X"][:10], f["s_y"][:10], **SCHEDULE)
+    history, problem = _history(stats, "loss_history")
+    if problem:
+        return Outcome.fail(problem)
+    expected = f["s_loss_history"]
+    problem = compare_array("loss_history", history, expected, ctx.tolerance)
+    if problem:
+        return Outcome.fail(f"40 examples, batch 10, learning_rate 0.5, learning_rate_decay 0.5: {problem}"
+                            f"{_first_divergence(history, expected) if history is not None and history.shape == expected.shape else ''}",
+                            hint="the given code checks accuracies and decays the learning rate when "
+                                 "it % iterations_per_epoch == 0, after the update")
+    return Outcome.ok("the learning-rate schedule matches")
+
+
+@check("neural_net.predict", kind="value", needs=[NET], fixture="neural_net")
+def check_neural_net_predict(ctx: CheckContext) -> Outcome:
+    """predict(X) returns the argmax of the scores, shape (N,), integer labels."""
+    f = ctx.fixture()
+    net = ctx.new(NET, 7, 6, 4)
+    set_params(ctx, net, _params(f, "r"))
+    pred = ctx.call(net.method("predict"), f["r_X"])
+    arr, problem = as_array("y_pred", pred, f["r_pred"].shape)
+    if problem:
+        return Outcome.fail(problem, hint="return np.argmax(scores, axis=1)")
+    if not np.array_equal(arr, f["r_pred"]):
+        wrong = int(np.sum(arr != f["r_pred"]))
+        return Outcome.fail(f"{wrong} of {arr.size} predictions differ from the argmax of the scores",
+                            hint="y_pred = np.argmax(scores, axis=1) with the scores of loss(X)")
+    return Outcome.ok("predictions are the argmax of the scores")

@@ -6,7 +6,7 @@ L = "layers.py"
 U = "layer_utils.py"
 
 # A broken layer may also cost points in the checks of the models built from it.
-NETS = ("fc_net.*", "solver.*", "training.*")
+NETS = ("fc_net.*", "two_layer_net.*", "solver.*", "training.*")
 
 _SOFTMAX_BODY = """    shifted = x - x.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))

@@ -1,0 +1,100 @@
+"""Checks for TwoLayerNet and FullyConnectedNet: full marks on the reference, the course's printed
+values reproduced by the fixtures, "not implemented" for the template, and failure messages that
+name the mistake (the whole bug corpus is in tests/mutants/models.py)."""
+import numpy as np
+import pytest
+
+from tests.support import TEMPLATE, CheckRunner, Patch, all_fixtures, make_submission
+
+FC_CHECKS = [
+    "two_layer_net.init", "two_layer_net.scores", "two_layer_net.losses", "two_layer_net.gradients",
+    "fc_net.initial_loss", "fc_net.gradients", "fc_net.dropout", "fc_net.batchnorm",
+    "fc_net.layernorm", "fc_net.initialization", "fc_net.dtype",
+]
+
+
+@pytest.mark.parametrize("check_id", FC_CHECKS)
+def test_reference_passes(reference_runner, check_id):
+    result = reference_runner.run(check_id)
+    assert result.status == "passed", result.message
+
+
+def test_the_two_layer_fixture_reproduces_the_notebook():
+    """§3.7: the correct scores (printed to 8 decimals) and the losses 3.4702243556 / 26.5948426952."""
+    f = all_fixtures()["two_layer_net"]
+    correct_scores = np.asarray(
+        [[11.53165108, 12.2917344, 13.05181771, 13.81190102, 14.57198434, 15.33206765, 16.09215096],
+         [12.05769098, 12.74614105, 13.43459113, 14.1230412, 14.81149128, 15.49994135, 16.18839143],
+         [12.58373087, 13.20054771, 13.81736455, 14.43418138, 15.05099822, 15.66781506, 16.2846319]])
+    assert np.abs(f["nb_scores"] - correct_scores).sum() < 1e-6
+    assert abs(float(f["nb_reg0_loss"]) - 3.4702243556) < 1e-10
+    assert abs(float(f["nb_reg1_loss"]) - 26.5948426952) < 1e-10
+
+
+def test_the_fc_fixture_reproduces_the_seed_231_losses():
+    """§3.9: 2.300479089768492 (reg 0) and 7.052114776533016 (reg 3.14), drawn in layer order."""
+    f = all_fixtures()["fc_net"]
+    assert float(f["nb_reg0_loss"]) == pytest.approx(2.300479089768492, abs=1e-12)
+    assert float(f["nb_reg314_loss"]) == pytest.approx(7.052114776533016, abs=1e-12)
+
+
+def test_the_fresh_parameters_leave_no_term_at_zero():
+    """Random biases and gamma != 1 / beta != 0: a dropped bias or beta term changes the loss."""
+    f = all_fixtures()["fc_net"]
+    for key in ("bn_p_b1", "bn_p_beta1", "plain_p_b3"):
+        assert np.all(f[key] != 0)
+    assert np.all(f["bn_p_gamma2"] != 1)
+
+
+@pytest.fixture(scope="module")
+def template_runner(tmp_path_factory):
+    root = make_submission(tmp_path_factory.mktemp("template"), source=TEMPLATE)
+    with CheckRunner(root) as runner:
+        yield runner
+
+
+@pytest.mark.parametrize("check_id", FC_CHECKS)
+def test_template_fails_as_not_implemented(template_runner, check_id):
+    result = template_runner.run(check_id)
+    assert result.status == "failed"
+    assert "not implemented" in result.message
+
+
+FC = "classifiers/fc_net.py"
+
+
+def test_a_missing_half_in_the_two_layer_l2_term_is_named(runner_for):
+    """§7.11: without the 0.5 the regularised loss is 49.719461034881775; the hint says so."""
+    runner = runner_for(Patch(FC, "reg_loss = 0.5 * self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2))",
+                              "reg_loss = self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2))"))
+    result = runner.run("two_layer_net.losses")
+    assert result.status == "failed"
+    assert "49.71946103" in result.message and "0.5" in result.message
+
+
+def test_weights_drawn_in_another_order_are_told_apart_from_a_wrong_loss(runner_for):
+    """§7.15: randn(out, in).T keeps the loss formula right; the message blames the draws."""
+    runner = runner_for(Patch(FC, "W = weight_scale * np.random.randn(fan_in, fan_out)",
+                              "W = weight_scale * np.random.randn(fan_out, fan_in).T"))
+    result = runner.run("fc_net.initial_loss")
+    assert result.status == "failed"
+    assert "drawn differently" in result.message
+    assert runner.run("fc_net.gradients").status == "passed"  # the loss itself is fine
+
+
+def test_the_batchnorm_mode_template_bug_is_explained(runner_for):
+    """§7.9: bn_param[mode] = mode leaves batchnorm in train mode at test time."""
+    runner = runner_for(Patch(FC, 'bn_param["mode"] = mode', "bn_param[mode] = mode"))
+    result = runner.run("fc_net.batchnorm")
+    assert result.status == "failed"
+    assert "batch statistics at test time" in result.message
+    assert "bn_param['mode']" in result.message
+
+
+def test_he_with_fan_out_fails_on_the_first_layer(runner_for):
+    """§3.17: fan-out gives layer 1 a std of sqrt(2/50) = 0.2 instead of sqrt(2/3072) = 0.0255."""
+    runner = runner_for(Patch(FC, "W = np.sqrt(2.0 / fan_in) * np.random.randn(fan_in, fan_out)",
+                              "W = np.sqrt(2.0 / fan_out) * np.random.randn(fan_in, fan_out)"))
+    result = runner.run("fc_net.initialization")
+    assert result.status == "failed"
+    assert "W1.std() is 0.2" in result.message and "initialization='he'" in result.message
