@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import select
 import shutil
 import signal
 import subprocess
@@ -41,6 +42,9 @@ from .protocol import Method, NotPlainData, ProtocolError, Ref
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 MARKER = "GRADER_SANDBOX_SESSION"
+#: The shared temp folders of a Linux system (FHS) a worker gets private copies of, besides the
+#: grader's own temp folder (``Limits.private_tmp``).
+SHARED_TEMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
 
 
 # -- errors ------------------------------------------------------------------------------------
@@ -239,6 +243,13 @@ def _wait_exit(pid: int, timeout: float) -> bool:
     return True
 
 
+def _pending(fd: int) -> bool:
+    """Is there something to read on ``fd`` (data, or the other end closed) right now?"""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
+
+
 def _killpg(pgid: int, sig: int) -> None:
     try:
         os.killpg(pgid, sig)
@@ -305,6 +316,7 @@ class Worker:
         self._lock = threading.RLock()
         self._proc: subprocess.Popen | None = None
         self._generation = 0
+        self._seq = 0               # request ids; every reply frame must carry its request's
         self._session_dir: str | None = None
         self._scratch: str | None = None
         self._w = self._r = -1
@@ -401,8 +413,11 @@ class Worker:
             "isolate_network": lim.isolate_network,
             "isolate_processes": lim.isolate_processes,
             "hide_grader": lim.hide_grader,
-            "hide": hide,
+            "hide": hide + [p for p in map(os.path.realpath, lim.hidden_paths)
+                            if os.path.isdir(p) and p not in hide],
             "hide_extra": extra,
+            "private_tmp": lim.private_tmp,
+            "temp_dirs": list(dict.fromkeys([tempfile.gettempdir(), *SHARED_TEMP_DIRS])),
             "blocked_imports": list(lim.blocked_imports),
         }
 
@@ -520,9 +535,17 @@ class Worker:
                     what = f"importing {m}" if m else "importing the submission package"
                     raise ImportFailed(f"{what} {self._hung[m]} earlier; {desc} was not run")
             self.start()
+            if _pending(self._r):
+                # A frame nobody asked for (student code wrote into the channel) or the worker
+                # died between requests: this request gets a fresh worker.
+                self._stop(graceful=False)
+                self.start()
             timeout = self.limits.call_timeout if timeout is None else float(timeout)
+            self._seq += 1
+            seq = self._seq
             try:
-                chunks = protocol.encode(message, max_bytes=self.limits.message_bytes,
+                chunks = protocol.encode({**message, "id": seq},
+                                         max_bytes=self.limits.message_bytes,
                                          ref_of=self._ref_id)
             except NotPlainData as e:
                 raise TypeError(f"cannot send to the sandbox: {e}") from None
@@ -533,7 +556,11 @@ class Worker:
                 while True:
                     reply = protocol.recv(self._r, max_bytes=self.limits.message_bytes,
                                           make_ref=self._make_ref, deadline=deadline)
-                    note = reply.get("note") if isinstance(reply, dict) else None
+                    if not isinstance(reply, dict) or reply.get("id") != seq:
+                        raise ProtocolError("the reply did not answer this request (code in "
+                                            "the submission wrote into the sandbox's channel?); "
+                                            "the worker was restarted")
+                    note = reply.get("note")
                     if note in ("importing", "imported"):
                         phase = str(reply.get("module"))[:200] if note == "importing" else None
                         continue

@@ -44,6 +44,12 @@ class Limits:
     hide_grader:     when privileges are dropped, mount empty folders over the grader's own
                      package folders (``grader``, ``reference``, ``rubrics``) so their files
                      (reference solution, fixtures) cannot be read from the worker.
+    hidden_paths:    more folders hidden the same way (the engine adds the fixture folder of the
+                     rubric in use, which may lie outside the grader's packages).
+    private_tmp:     when privileges are dropped, give the worker its own empty temp folders
+                     (``/tmp``, ``/var/tmp``, ``/dev/shm``: a tmpfs of ``file_size`` bytes each),
+                     so nothing it writes there outlives it and it cannot reach files or Unix
+                     sockets other programs left there.
     blocked_imports: top-level module names student code may not import.
     """
 
@@ -61,6 +67,8 @@ class Limits:
     isolate_network: bool = True
     isolate_processes: bool = True
     hide_grader: bool = True
+    hidden_paths: tuple[str, ...] = ()
+    private_tmp: bool = True
     blocked_imports: tuple[str, ...] = ("grader", "reference", "rubrics")
 
     @property

@@ -21,3 +21,6 @@ class Mutant:
     patches: tuple
     caught_by: tuple = ()
     collateral: tuple = ()
+    # Words a failure message must contain to count as naming this bug (all of them, any case),
+    # e.g. ("batch mean", "sum"); counted by benchmarks/mutation_score.py. Empty: not declared.
+    diagnosis: tuple[str, ...] = ()
