@@ -1,11 +1,13 @@
 """The ``grade`` command.
 
-    grade PATH [--rubric NAME] [--data CIFAR_DIR] [--json F] [--gradescope F] [--junit F]
-               [--markdown F] [--fail-under SCORE] [--audience student|instructor]
+    grade PATH [--profile NAME[:VARIANT]] [--rubric NAME] [--data CIFAR_DIR] [--json F]
+               [--gradescope F] [--junit F] [--markdown F] [--fail-under SCORE]
+               [--audience student|instructor] [--execute]
     grade fixtures regenerate RUBRIC      rerun the reference, rewrite expected outputs
     grade fixtures check RUBRIC           fail when fixtures are stale
     grade template build [--check]        regenerate student_template/ from reference/
     grade rubrics                         list the rubrics that ship with the grader
+    grade profiles                        list the course profiles and their year variants
 
 Exit codes: 0 when grading ran (whatever the score), 1 when ``--fail-under`` is not met or a
 fixture/template check fails, 2 for usage errors (bad options, unknown or invalid rubric).
@@ -39,8 +41,12 @@ def main():
 
 @main.command("run")
 @click.argument("submission", type=click.Path(path_type=Path))
-@click.option("--rubric", default="canonical", show_default=True,
-              help="Rubric name (see `grade rubrics`) or path to a rubric YAML file.")
+@click.option("--rubric", default=None,
+              help="Rubric name (see `grade rubrics`) or path to a rubric YAML file "
+                   "[default: the rubric(s) of the detected course profile].")
+@click.option("--profile", "profile", default=None,
+              help="Course profile NAME or NAME:VARIANT (see `grade profiles`) instead of the "
+                   "one detected from the files.")
 @click.option("--data", "data", type=click.Path(path_type=Path), default=None,
               help="A cifar-10-batches-py folder; training checks use CIFAR-10 instead of the "
                    "embedded digits (also read from $CIFAR10_DIR).")
@@ -57,11 +63,16 @@ def main():
 @click.option("--call-timeout", type=float, default=None,
               help="Wall-clock seconds allowed for one call into student code "
                    "(overrides the rubric's timeouts).")
+@click.option("--execute", "execute", is_flag=True,
+              help="Re-run the submission's notebooks in the sandbox (nbclient) instead of "
+                   "trusting their saved outputs.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the total.")
-def run(submission, rubric, data, json_out, gradescope_out, junit_out, markdown_out, fail_under,
-        audience, call_timeout, quiet):
-    """Grade SUBMISSION (a folder, a .zip or a git checkout) and print its report."""
+def run(submission, rubric, profile, data, json_out, gradescope_out, junit_out, markdown_out,
+        fail_under, audience, call_timeout, execute, quiet):
+    """Grade SUBMISSION (a folder, a .zip, a git checkout or an .ipynb notebook) and print its
+    report."""
     from .engine import GradeOptions, grade
+    from .profiles import ProfileError
     from .report import gradescope, json_report, junit, markdown, terminal
     from .rubric import RubricError
     from .sandbox import Limits
@@ -73,9 +84,12 @@ def run(submission, rubric, data, json_out, gradescope_out, junit_out, markdown_
     try:
         with _progress(console, quiet) as progress:
             report = grade(submission, GradeOptions(rubric=rubric, data=data, limits=limits,
-                                                    progress=progress, call_timeout=call_timeout))
+                                                    progress=progress, call_timeout=call_timeout,
+                                                    profile=profile, execute_notebooks=execute))
     except RubricError as exc:
         raise click.UsageError(f"invalid rubric: {exc}") from None
+    except ProfileError as exc:
+        raise click.UsageError(str(exc)) from None
 
     shown = report.for_audience(audience)
     if quiet:
@@ -190,6 +204,18 @@ def rubrics():
 
     for name in list_rubrics():
         click.echo(f"{name}: {load_rubric(name).title}")
+
+
+@main.command("profiles")
+def profiles():
+    """List the course profiles (``--profile NAME[:VARIANT]``), their variants and rubrics."""
+    from .profiles import PROFILES
+
+    for name, profile in PROFILES.items():
+        click.echo(f"{name}: {profile.title} [rubrics: {', '.join(profile.rubrics)}]")
+        if len(profile.course.variants) > 1:
+            for variant in profile.course.variants:
+                click.echo(f"    {name}:{variant.name}  {variant.description}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,25 @@ name the sandbox worker imports:
 
 A Layout is plain data: it is sent to the worker as JSON (``to_json``), and the worker applies the
 same rule as ``import_name`` (it cannot import this module).
+
+Two more fields serve course profiles (``grader.profiles``); both are empty for ``canonical``:
+
+* ``bare_packages``: top-level package names (``["cs231n"]``) whose package folders are imported
+  WITHOUT running their ``__init__.py`` (course ``__init__`` files only re-export modules; a
+  Python 2 ``neural_net.py`` must not break ``import cs231n.layers`` through them).
+* ``adapters``: canonical target (``"classifiers.fc_net.TwoLayerNet"``) -> a list of operations
+  the worker applies to every call of that target, translating the canonical call into the
+  course's API:
+
+  - ``{"op": "kwarg", "name": "hidden_dim", "to": "hidden_dims"}``: rename a keyword;
+    ``"transform": "one_minus"`` also maps its value v to 1 - v (keep <-> drop probability);
+    ``"values": [["batchnorm", true], [null, false]]`` maps values by a table (a value missing
+    from it raises ValueError: the course's API cannot express it).
+  - ``{"op": "dict", "arg": 2, "kwarg": "config", "keys": {"m": "v", "v": "a"},
+    "one_minus": ["p"], "result": 1}``: the dict argument at position ``arg`` (or keyword
+    ``kwarg``) is passed as a copy with course key names / 1 - value for the listed keys; after
+    the call the caller's dict mirrors what the callee did to the copy, and a dict at position
+    ``result`` of the return value is translated back to canonical names.
 """
 from __future__ import annotations
 
@@ -40,6 +59,8 @@ class Layout:
     package_dir:   folder of the alias package (absolute path).
     module_prefix: the default rule: import name = ``module_prefix + canonical``.
     module_map:    exceptions to the default rule: canonical module -> import name.
+    adapters:      canonical target -> call translations (see the module docstring).
+    bare_packages: packages imported without running their ``__init__.py``.
     """
 
     sys_path: list[str] = field(default_factory=list)
@@ -47,6 +68,8 @@ class Layout:
     package_dir: str | None = None
     module_prefix: str = ""
     module_map: dict[str, str] = field(default_factory=dict)
+    adapters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    bare_packages: list[str] = field(default_factory=list)
 
     @classmethod
     def canonical(cls, root: str | os.PathLike) -> "Layout":
@@ -68,10 +91,14 @@ class Layout:
     def to_json(self) -> dict[str, Any]:
         return {"sys_path": list(self.sys_path), "package_alias": self.package_alias,
                 "package_dir": self.package_dir, "module_prefix": self.module_prefix,
-                "module_map": {**self.module_map, **TRUSTED_MODULES}}
+                "module_map": {**self.module_map, **TRUSTED_MODULES},
+                "adapters": {k: list(v) for k, v in self.adapters.items()},
+                "bare_packages": list(self.bare_packages)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Layout":
         return cls(sys_path=list(data.get("sys_path", [])), package_alias=data.get("package_alias"),
                    package_dir=data.get("package_dir"), module_prefix=data.get("module_prefix", ""),
-                   module_map=dict(data.get("module_map", {})))
+                   module_map=dict(data.get("module_map", {})),
+                   adapters={k: list(v) for k, v in data.get("adapters", {}).items()},
+                   bare_packages=list(data.get("bare_packages", [])))

@@ -19,6 +19,7 @@ tolerance, visibility, timeout and partial-credit rule::
             timeout: 10
             partial_credit: {rule: linear_ramp, low: 0.28, high: 0.5}
             params: {}
+            variants: [2021-2024]      # only for these year variants of the course profile
 
 The format is ``grader/schemas/rubric.schema.json`` (JSON Schema 2020-12). After the schema,
 ``load_rubric`` rejects what a schema cannot say: duplicate check ids, duplicate section names,
@@ -29,12 +30,18 @@ key path and the YAML line, e.g.
 
 ``load_rubric("canonical")`` reads ``canonical.yaml`` from the ``rubrics`` package;
 ``load_rubric("path/to/file.yaml")`` reads that file.
+
+Course rubrics (``cs231n_a1`` ...) mark sections and checks that exist only in some year variants
+of their course with ``variants: [...]``; ``select_variant(rubric, "2016-2017")`` keeps what applies.
+``merge_rubrics([a, b])`` grades two assignments' rubrics in one report (a package holding the
+work of both): sections are prefixed with their rubric's name, a check already graded by an
+earlier rubric is not repeated.
 """
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Collection, Iterator
@@ -76,6 +83,7 @@ class RubricCheck:
     timeout: float
     partial_credit: dict[str, Any]
     params: dict[str, Any] = field(default_factory=dict)
+    variants: tuple[str, ...] = ()   # empty: every year variant
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,7 @@ class Section:
     name: str
     title: str
     checks: list[RubricCheck]
+    variants: tuple[str, ...] = ()   # empty: every year variant
 
     @property
     def max_points(self) -> float:
@@ -320,6 +329,8 @@ def parse_rubric(text: str, source: str = "<rubric>", *, path: Path | None = Non
         where = f"{source}:{mark.line + 1}" if mark is not None else source
         problem = getattr(exc, "problem", None) or str(exc)
         raise RubricError(f"{where}: not valid YAML: {problem}") from None
+    except RecursionError:  # PyYAML composes recursively: deeply nested input exhausts the stack
+        raise RubricError(f"{source}: not valid YAML: nested too deeply") from None
     if not isinstance(document, dict):
         raise RubricError(f"{source}: a rubric is a YAML mapping with 'name' and 'sections', "
                           f"got {type(document).__name__}")
@@ -346,8 +357,10 @@ def _build(doc: dict, path: Path | None) -> Rubric:
             timeout=float(c.get("timeout", defaults["timeout"])),
             partial_credit=dict(c.get("partial_credit", defaults["partial_credit"])),
             params=dict(c.get("params") or {}),
+            variants=tuple(c.get("variants", ())),
         ) for c in s["checks"]]
-        sections.append(Section(name=s["name"], title=s.get("title", s["name"]), checks=checks))
+        sections.append(Section(name=s["name"], title=s.get("title", s["name"]), checks=checks,
+                                variants=tuple(s.get("variants", ()))))
     return Rubric(name=doc["name"], title=doc.get("title", doc["name"]),
                   profile=doc.get("profile", DEFAULT_PROFILE), defaults=defaults,
                   datasets=datasets, sections=sections, path=path)
@@ -395,3 +408,43 @@ def load_rubric(path_or_name: str | Path, *, known_checks: Collection[str] | Non
     except (OSError, UnicodeDecodeError) as exc:
         raise RubricError(f"{source}: cannot read: {exc}") from None
     return parse_rubric(text, source=source, path=path, known_checks=known_checks)
+
+
+# -- course profiles ---------------------------------------------------------------------------
+def select_variant(rubric: Rubric, variant: str | None) -> Rubric:
+    """The rubric without the sections and checks whose ``variants`` exclude ``variant``.
+
+    ``variant=None`` keeps everything; a section left without checks is dropped.
+    """
+    if variant is None:
+        return rubric
+    sections = []
+    for section in rubric.sections:
+        if section.variants and variant not in section.variants:
+            continue
+        checks = [c for c in section.checks if not c.variants or variant in c.variants]
+        if checks:
+            sections.append(replace(section, checks=checks))
+    return replace(rubric, sections=sections)
+
+
+def merge_rubrics(rubrics: list[Rubric]) -> Rubric:
+    """One rubric grading several assignments: sections named ``<rubric>/<section>``, titles
+    ``<rubric title>: <section title>``; a check id already graded by an earlier rubric is left
+    out of the later one. The first rubric gives the defaults and datasets; ``path`` is None
+    (fixtures are loaded per component rubric)."""
+    if len(rubrics) == 1:
+        return rubrics[0]
+    seen: set[str] = set()
+    sections = []
+    for rubric in rubrics:
+        for section in rubric.sections:
+            checks = [c for c in section.checks if c.id not in seen]
+            seen.update(c.id for c in checks)
+            if checks:
+                sections.append(replace(section, name=f"{rubric.name}/{section.name}",
+                                        title=f"{rubric.title}: {section.title}", checks=checks))
+    first = rubrics[0]
+    return Rubric(name="__".join(r.name for r in rubrics),
+                  title=" + ".join(r.title for r in rubrics), profile=first.profile,
+                  defaults=first.defaults, datasets=first.datasets, sections=sections, path=None)

@@ -20,6 +20,8 @@ CATALOGUE = (
     "k_nearest_neighbor",
     "linear_classifiers",
     "artefacts",
+    "conventions",
+    "notebook",
 )
 
 

@@ -140,6 +140,9 @@ class CheckContext:
     datasets: Any = None
     default_fixture: str | None = None
     submission_root: Any = None  # Path of the scratch copy (artefact checks read files from it)
+    #: The course profile applied (``grader.profiles.Selection``; None outside the engine): e.g.
+    #: ``ctx.profile.solver_kwargs(kwargs)``, ``ctx.profile.convention("dropout")``.
+    profile: Any = None
 
     # -- expected values -------------------------------------------------------------------
     def fixture(self, name: str | None = None) -> Mapping[str, np.ndarray]:

@@ -17,6 +17,13 @@ observes with the same run of the reference Solver in the fixture builder:
 
 Numbers the Solver reports about itself are cross-checked, never trusted: the validation accuracy
 of the restored parameters is recomputed here with plain numpy.
+
+Course profiles (``ctx.profile``): the Solver gets only the keywords its year accepts (a CS231n
+Solver raises ``ValueError`` for CS182's ``log_acc_iteration``, a CS182 one for CS231n's
+``num_train_samples``), plus the ones it needs (CS182 fa26 logs gradient norms only with
+``record_grad_norm=True``). Where TwoLayerNet is not the student's work (CS182 hw02) the model is
+a ``FullyConnectedNet`` with one hidden layer and the same parameters (``solver_model``), and
+CS182 fa26 records ``t + 1`` in ``log_acc_iteration_history`` (``log_acc_iteration_base``).
 """
 from __future__ import annotations
 
@@ -35,6 +42,10 @@ PARAMS = ("W1", "b1", "W2", "b2")
 MODEL_TARGET = "classifiers.fc_net.TwoLayerNet"
 MODEL_KWARGS = {"input_dim": 12, "hidden_dim": HIDDEN, "num_classes": CLASSES,
                 "weight_scale": 1e-3, "reg": 0.0}
+#: The same model as a FullyConnectedNet (``solver_model: fully_connected``), float64 like the data.
+FC_TARGET = "classifiers.fc_net.FullyConnectedNet"
+FC_KWARGS = {"input_dim": 12, "num_classes": CLASSES, "weight_scale": 1e-3, "reg": 0.0,
+             "dtype": np.float64}
 RUN_SEED = 7
 
 #: The runs. ``main``: 50 examples, batch 10 (5 iterations per epoch), 10 epochs, lr 1.0: the
@@ -164,7 +175,10 @@ def _model(ctx: CheckContext, f):
     Returns ``(model_ref, None)`` or ``(None, Outcome)`` explaining why the Solver cannot be checked.
     """
     try:
-        model = ctx.new(MODEL_TARGET, **MODEL_KWARGS)
+        if ctx.profile is not None and ctx.profile.convention("solver_model") == "fully_connected":
+            model = ctx.new(FC_TARGET, [HIDDEN], **FC_KWARGS)
+        else:
+            model = ctx.new(MODEL_TARGET, **MODEL_KWARGS)
         ctx.setattr(model, "params", {k: f[f"init_{k}"] for k in PARAMS})
         result = ctx.call(model.method("loss"), f["probe_X"], f["probe_y"])
     except StudentError as exc:
@@ -197,10 +211,15 @@ def _train(ctx: CheckContext, f, name: str, extra: dict | None = None):
     if problem:
         return None, None, problem
     ctx.call("numpy.random.seed", RUN_SEED)
-    kwargs = {"verbose": False, **RUNS[name]["kwargs"], **(extra or {})}
+    kwargs = _accepted(ctx, {"verbose": False, **RUNS[name]["kwargs"], **(extra or {})})
     solver = ctx.new("solver.Solver", model, _run_data(f, name), **kwargs)
     ctx.call(solver.method("train"))
     return solver, model, None
+
+
+def _accepted(ctx: CheckContext, kwargs: dict) -> dict:
+    """The Solver keywords this course year accepts (and needs); all of them without a profile."""
+    return ctx.profile.solver_kwargs(kwargs) if ctx.profile is not None else kwargs
 
 
 def _history(ctx: CheckContext, solver, name: str):
@@ -373,7 +392,7 @@ def check_solver_unknown_keyword(ctx: CheckContext) -> Outcome:
     documented = {"update_rule": "sgd", "optim_config": {"learning_rate": 1e-2}, "lr_decay": 0.9,
                   "batch_size": 10, "num_epochs": 1, "num_train_samples": 20, "num_val_samples": 20,
                   "checkpoint_name": None, "print_every": 5, "verbose": False}
-    ctx.new("solver.Solver", model, data, **documented)
+    ctx.new("solver.Solver", model, data, **_accepted(ctx, documented))
     try:
         ctx.new("solver.Solver", model, data, update_rule="sgd", learning_rate=1e-2, verbose=False)
     except StudentError as exc:
@@ -425,9 +444,11 @@ def check_solver_log_acc_iteration(ctx: CheckContext) -> Outcome:
     if problem:
         return problem
     got = ctx.getattr(solver, "log_acc_iteration_history")
-    expected = f["main.log_acc_iteration_history"]
+    base = int(ctx.profile.convention("log_acc_iteration_base", 0)) if ctx.profile is not None else 0
+    expected = f["main.log_acc_iteration_history"] + base
     arr, problem = as_array("log_acc_iteration_history", got)
-    hint = "append t (the 0-based iteration) every time the accuracies are checked"
+    hint = ("append t (the 0-based iteration) every time the accuracies are checked" if base == 0
+            else "append t + 1 every time the accuracies are checked")
     if problem:
         return Outcome.fail(problem, hint=hint)
     arr = arr.reshape(-1)
@@ -437,8 +458,9 @@ def check_solver_log_acc_iteration(ctx: CheckContext) -> Outcome:
     got_shown = ", ".join(f"{v:g}" for v in arr[:6]) + (", ..." if arr.size > 6 else "")
     message = (f"log_acc_iteration_history is [{got_shown}] ({arr.size} entries), expected [{shown}, ...] "
                f"({expected.size} entries) for 50 examples, batch 10, 10 epochs")
-    if arr.shape == expected.shape and np.array_equal(arr, expected + 1):
-        message += ": you store t + 1; this course stores the 0-based t"
+    if arr.shape == expected.shape and np.array_equal(arr, expected + 1 - 2 * base):
+        message += (": you store t + 1; this course stores the 0-based t" if base == 0 else
+                    ": you store the 0-based t; this course stores t + 1")
     return Outcome.fail(message, hint=hint)
 
 

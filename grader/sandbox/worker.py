@@ -13,7 +13,8 @@ it managed in ``capabilities`` (sent to the client in its first message):
 2. when privileges will be dropped (root only): a private copy of the submission if uid 65534
    could not read it, the Python installation made reachable for uid 65534 (a tmpfs holding only
    the needed entry is mounted over each private ancestor folder), the grader's own folders
-   hidden under empty read-only tmpfs mounts;
+   (and ``hidden_paths``) hidden under empty read-only tmpfs mounts, the shared temp folders
+   replaced by private tmpfs mounts;
 3. resource limits (address space, CPU seconds, file size, no core dumps), then uid/gid 65534,
    ``no_new_privs``, and a process-count limit;
 4. its cwd in the scratch folder, an import blocker first in ``sys.meta_path`` for the grader's
@@ -170,7 +171,9 @@ def _become_namespace_init(libc: _Libc, fds: tuple[int, int], cpu_limit: float |
     over_cpu = cpu_limit is not None and usage.ru_utime + usage.ru_stime >= cpu_limit - 0.05
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70
-    if over_cpu and (sig == signal.SIGKILL or code == 128 + signal.SIGXCPU):
+    # The child's SIGXCPU handler exits with 128 + SIGXCPU; the rusage sum can read a little
+    # under the limit on a busy machine, so that exit status alone says "over the CPU limit".
+    if code == 128 + signal.SIGXCPU or (over_cpu and sig == signal.SIGKILL):
         sig = signal.SIGXCPU
     if sig is not None:
         try:
@@ -293,6 +296,46 @@ def _hide(required: list[str], extra: list[str], needed: list[str], sources: lis
     return False, f"still visible: {', '.join(visible)}"
 
 
+def _private_tmp(temp_dirs: list[str], needed: list[str], size: int,
+                 libc: _Libc) -> tuple[bool, str]:
+    """Cover each shared temp folder with an empty tmpfs of ``size`` bytes (sticky, writable by
+    all), into which only the entries holding ``needed`` paths (the worker's own session and
+    scratch folders, a submission copied there) are bind-mounted back. What the student writes
+    there dies with the worker's mount namespace; other programs' files and sockets are out of
+    reach. Returns (every existing temp folder covered, text)."""
+    covered, skipped = [], []
+    for d in temp_dirs:
+        real = os.path.realpath(d)
+        if not os.path.isdir(real) or real in covered:
+            continue
+        if any(_inside(real, os.path.realpath(n)) for n in needed):
+            skipped.append(f"{d} (needed as a whole)")
+            continue
+        keep = {}
+        for n in needed:
+            n = os.path.realpath(n)
+            if _inside(n, real) and n != real:
+                keep[n[len(real):].lstrip("/").split("/")[0]] = None
+        try:
+            fds = {name: os.open(os.path.join(real, name), os.O_PATH | os.O_NOFOLLOW)
+                   for name in keep}
+            libc.mount("tmpfs", real, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={size}")
+            for name, fd in fds.items():
+                target = os.path.join(real, name)
+                if stat.S_ISDIR(os.fstat(fd).st_mode):
+                    os.mkdir(target, 0o700)
+                else:
+                    open(target, "w").close()
+                libc.mount(f"/proc/self/fd/{fd}", target, None, MS_BIND | MS_REC)
+                os.close(fd)
+            covered.append(real)
+        except OSError as e:
+            skipped.append(f"{d} ({e.strerror})")
+    if skipped:
+        return False, f"not private: {', '.join(skipped)}"
+    return True, f"own empty temp folders ({', '.join(covered)}; {_size(size)} each)"
+
+
 def _inside(path: str, folder: str) -> bool:
     path, folder = os.path.realpath(path), os.path.realpath(folder)
     return path == folder or path.startswith(folder.rstrip("/") + "/")
@@ -372,6 +415,10 @@ def _prepare_files(cfg: dict, layout: dict, uid: int, gid: int, libc: _Libc | No
         os.chown(scratch, uid, gid)
         os.chmod(scratch, 0o700)
         needed = _python_paths() + sources + [root, scratch]
+        if mount_ns and cfg.get("private_tmp", True):
+            size = cfg["limits"].get("file_size") or 64 * 2**20
+            _cap(caps, "private_tmp", *_private_tmp(cfg.get("temp_dirs", []),
+                                                   needed + [cfg["session"]], size, libc))
         if mount_ns:
             _expose(needed, uid, gid, libc)
             if cfg.get("hide_grader", True):
@@ -402,6 +449,10 @@ def _confine(cfg: dict, libc: _Libc | None, caps: dict, mount_ns: bool, pid_ns: 
     if "hidden_grader_files" not in caps:
         _cap(caps, "hidden_grader_files", False, f"not hidden: {why_not}" if why_not else
              "not hidden: needs root, a private mount namespace and the privilege drop")
+    if "private_tmp" not in caps:
+        _cap(caps, "private_tmp", False, "not private: switched off in Limits"
+             if not cfg.get("private_tmp", True) else f"not private: {why_not}" if why_not
+             else "not private: needs root, a private mount namespace and the privilege drop")
 
     _rlimit(caps, "address_space", resource.RLIMIT_AS, lim.get("address_space"),
             _size(lim["address_space"]) if lim.get("address_space") else "")
@@ -492,6 +543,99 @@ class _Blocker:
         return None
 
 
+class _BarePackages:
+    """In ``sys.meta_path`` after ``_Blocker`` (course profiles): a package folder of the
+    submission whose top-level name is in ``layout["bare_packages"]`` is imported WITHOUT running
+    its ``__init__.py``. Course ``__init__`` files only re-export their modules; running them
+    would let one broken module (Python 2 syntax, a TabError) break every import of the package.
+    """
+
+    def __init__(self, names, roots):
+        self.names, self.roots = frozenset(names), list(roots)
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.partition(".")[0] not in self.names:
+            return None
+        import importlib.machinery
+        for base in (self.roots if path is None else list(path)):
+            folder = os.path.join(base, fullname.rpartition(".")[2])
+            if os.path.isdir(folder) and not os.path.isfile(folder + ".py"):
+                spec = importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+                spec.submodule_search_locations = [folder]
+                return spec
+        return None
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        pass
+
+
+def _one_minus(value):
+    """1 - value for a probability (keep <-> drop); anything else is passed on unchanged."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return 1 - value
+    return value
+
+
+def _translate(d: dict, op: dict, to_course: bool) -> dict:
+    """A copy of dict ``d`` with the course's key names (or back) and 1 - value where listed."""
+    keys = op.get("keys", {})
+    if not to_course:
+        keys = {course: canon for canon, course in keys.items()}
+    out = {keys.get(k, k): v for k, v in d.items()}
+    for k in op.get("one_minus", []):
+        if k in out:
+            out[k] = _one_minus(out[k])
+    return out
+
+
+def _adapt(fn, ops: list):
+    """``fn`` called through a course profile's argument translations (see grader/layout.py)."""
+
+    def adapted(*args, **kwargs):
+        args, kwargs, mirrors = list(args), dict(kwargs), []
+        for op in ops:
+            if op.get("op") == "kwarg" and op.get("name") in kwargs:
+                value = kwargs.pop(op["name"])
+                if "values" in op:
+                    table = [pair for pair in op["values"]
+                             if (pair[0] is None) == (value is None) and pair[0] == value]
+                    if not table:
+                        raise ValueError(f"{op['name']}={value!r} has no equivalent in this "
+                                         f"course's API ({op['to']}): the check does not apply")
+                    value = table[0][1]
+                if op.get("transform") == "one_minus":
+                    value = _one_minus(value)
+                kwargs[op.get("to", op["name"])] = value
+            elif op.get("op") == "dict":
+                arg, kw = op.get("arg"), op.get("kwarg")
+                holder, key = ((args, arg) if arg is not None and arg < len(args)
+                               else (kwargs, kw) if kw in kwargs else (None, None))
+                given = holder[key] if holder is not None else None
+                if type(given) is dict:
+                    holder[key] = _translate(given, op, True)
+                    mirrors.append((op, given, holder[key]))
+                else:   # no dict passed (config=None): only the result is translated back
+                    mirrors.append((op, None, None))
+        result = fn(*args, **kwargs)
+        for op, given, passed in mirrors:
+            if given is not None:
+                given.clear()
+                given.update(_translate(passed, op, False))
+            index = op.get("result")
+            if index is not None and isinstance(result, tuple) and index < len(result):
+                item = result[index]
+                back = given if (given is not None and item is passed) else (
+                    _translate(item, op, False) if type(item) is dict else item)
+                result = result[:index] + (back,) + result[index + 1:]
+        return result
+
+    adapted.__name__ = getattr(fn, "__name__", "adapted")
+    return adapted
+
+
 def _one_line(text: str, cap: int = 400) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= cap else text[: cap - 3] + "..."
@@ -509,6 +653,15 @@ def _safe_str(e: BaseException) -> str:
         return _one_line(str(e), 300)
     except BaseException:
         return "<the exception could not be printed>"
+
+
+def _type_name(obj) -> str:
+    """The real class name of ``obj`` (a metaclass cannot make it lie or raise)."""
+    try:
+        name = type.__dict__["__name__"].__get__(type(obj), type)
+        return name if type(name) is str else "object"
+    except BaseException:
+        return "object"
 
 
 class Server:
@@ -530,19 +683,38 @@ class Server:
         self.ref_of_obj: dict[int, int] = {}
         self.next_ref = 1
         self.failed: dict[str, dict] = {}
+        self.pid = os.getpid()
+        self.request_id: int | None = None   # echoed in every frame answering the request
+
+    def forked(self) -> None:
+        """Run in the child of every ``os.fork()`` (``os.register_at_fork``): a copy of the
+        worker made by student code must never read or answer requests."""
+        for fd in (self.fd_in, self.fd_out):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def _exit_if_forked(self) -> None:
+        if os.getpid() != self.pid:   # student code forked and its child came back here
+            os._exit(0)
 
     # -- the loop ------------------------------------------------------------------------------
     def serve(self) -> None:
         proto = self.proto
         while True:
+            self._exit_if_forked()
             try:
                 payload, header_len = proto.read_frame(self.fd_in, max_bytes=self.max_bytes)
             except EOFError:
                 return
             op = None
+            self.request_id = None
             try:
                 msg = proto.decode(payload, header_len, max_bytes=self.max_bytes,
                                    make_ref=self._deref, who="sent")
+                rid = msg.get("id") if isinstance(msg, dict) else None
+                self.request_id = rid if type(rid) is int else None
                 op = msg.get("op") if isinstance(msg, dict) else None
                 handler = getattr(self, "op_" + str(op), None)
                 if handler is None:
@@ -557,29 +729,32 @@ class Server:
                     "bad_request", f"the request failed in the worker ({type(e).__name__}: "
                     f"{_safe_str(e)})").wire})
             self._flush_output()
+            self._exit_if_forked()
             proto.write_frame(self.fd_out, chunks)
             if op == "shutdown":
                 return
 
-    def _frame(self, message) -> list:
-        return self.proto.Encoder(self.max_bytes).frame(message)
+    def _frame(self, message: dict) -> list:
+        return self.proto.Encoder(self.max_bytes).frame({**message, "id": self.request_id})
 
     def _reply(self, value, desc: str, label: str = "the result") -> list:
         """The frame of a successful reply; a ``bad_output`` failure if ``value`` cannot cross."""
         enc = self.proto.Encoder(self.max_bytes, ref_of=self._ref_of)
         try:
             tree = enc.value(value, label)
-            return enc.frame({"ok": True, "result": self.proto.Encoded(tree)})
+            return enc.frame({"ok": True, "result": self.proto.Encoded(tree),
+                              "id": self.request_id})
         except self.proto.NotPlainData as e:
             raise _Fail("bad_output", f"{desc}: {e}") from None
-        except Exception as e:
+        except BaseException as e:   # student code run while inspecting the value
             raise _Fail("bad_output", f"{desc}: the result cannot be sent back "
-                        f"({type(e).__name__}: {_safe_str(e)})") from None
+                        f"({_type_name(e)}: {_safe_str(e)})") from None
 
     def _note(self, event: str, module: str) -> None:
         """Tell the client an import starts or ends (a hang or crash in between is blamed on
         the module, so later requests that need it fail at once)."""
         self._flush_output()
+        self._exit_if_forked()
         self.proto.write_frame(self.fd_out, self._frame({"note": event, "module": module}))
 
     @staticmethod
@@ -639,13 +814,33 @@ class Server:
                     lines.append(f"    {f.line.strip()}\n")
             except BaseException:
                 pass
-        lines.append(f"{type(e).__name__}: {_safe_str(e)}")
+        lines.append(f"{_type_name(e)}: {_safe_str(e)}")
         return "".join(lines), where
 
     def _student_failure(self, e: BaseException, desc: str) -> _Fail:
+        """The report of a failed call. Describing a hostile exception runs its code (a
+        ``code`` property, a metaclass): whatever that does, the failure stays the student's."""
+        try:
+            return self._describe_student_failure(e, desc)
+        except BaseException:
+            if issubclass(type(e), SystemExit):
+                return _Fail("exception", f"called sys.exit inside {desc} (with an exit code "
+                             "that could not be read)", _type_name(e))
+            return _Fail("exception", f"{desc} raised {_type_name(e)}, which could not be "
+                         "described (reading its attributes failed)", _type_name(e))
+
+    def _import_failure(self, e: BaseException, canon: str) -> _Fail:
+        try:
+            return self._describe_import_failure(e, canon)
+        except BaseException:
+            what = f"importing {canon}" if canon else "importing the submission package"
+            return _Fail("import_error", f"{what} raised {_type_name(e)}, which could not be "
+                         "described (reading its attributes failed)", _type_name(e))
+
+    def _describe_student_failure(self, e: BaseException, desc: str) -> _Fail:
         tb, where = self._trim(e)
         loc = f" ({where})" if where else ""
-        name, text = type(e).__name__, _safe_str(e)
+        name, text = _type_name(e), _safe_str(e)
         if isinstance(e, SystemExit):
             return _Fail("exception", f"called sys.exit({_safe_repr(e.code)}) inside {desc}{loc}",
                          name, tb)
@@ -658,8 +853,8 @@ class Server:
         return _Fail("exception", f"{desc} raised {name}" + (f": {text}" if text else "") + loc,
                      name, tb)
 
-    def _import_failure(self, e: BaseException, canon: str) -> _Fail:
-        name = type(e).__name__
+    def _describe_import_failure(self, e: BaseException, canon: str) -> _Fail:
+        name = _type_name(e)
         what = f"importing {canon}" if canon else "importing the submission package (__init__.py)"
         if isinstance(e, SyntaxError):
             rel = self._rel(e.filename) or os.path.basename(e.filename or "?")
@@ -772,7 +967,8 @@ class Server:
                 except BaseException as e:
                     raise self._student_failure(e, name) from None
                 owner = f"{owner}.{attr}"
-            return obj
+            ops = self.layout.get("adapters", {}).get(name)
+            return _adapt(obj, ops) if ops else obj
         raise _Fail("import_error", f"module {'.'.join(parts[:-1])} not found in the submission")
 
     def _target(self, target: dict):
@@ -829,7 +1025,9 @@ class Server:
         if type(result) is _Held or not isinstance(result, (tuple, list)):
             raise _Fail("bad_output", f"{desc} returned {type(result).__name__}, expected a "
                         f"tuple of at least {index + 1} values")
-        items = list(result)
+        # The data, not the methods: a tuple subclass may make __iter__/__getitem__ lie.
+        items = list(tuple.__iter__(result) if isinstance(result, tuple)
+                     else list.__iter__(result))
         if not 0 <= index < len(items):
             raise _Fail("bad_output", f"{desc} returned {len(items)} values, expected at least "
                         f"{index + 1}")
@@ -946,11 +1144,14 @@ def main(argv: list[str]) -> None:
         if name.partition(".")[0] in blocked:
             del sys.modules[name]
     sys.meta_path.insert(0, _Blocker(blocked))
+    if layout.get("bare_packages"):
+        sys.meta_path.insert(1, _BarePackages(layout["bare_packages"], layout.get("sys_path", [])))
     for d in reversed(layout.get("sys_path", [])):
         sys.path.insert(0, d)
     _cap(caps, "blocked_imports", True, ", ".join(blocked))
 
     server = Server(proto, cfg, layout, fd_in, fd_out)
+    os.register_at_fork(after_in_child=server.forked)
     proto.write_frame(fd_out, server._frame({"hello": True, "capabilities": caps}))
     server.serve()
     Server._flush_output()

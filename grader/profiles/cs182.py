@@ -1,0 +1,83 @@
+"""Berkeley CS182/CS282A (package ``deeplearning``): HW0 and hw02 "Optimization and Initialization".
+
+The package is a renamed CS231n 2017 assignment 2 (course-API notes §2): ``FullyConnectedNet(
+hidden_dims, ..., dropout=0, use_batchnorm=False, ...)`` with dropout as a drop probability
+("dropout strength", ``use_dropout = dropout > 0``), and the Solver of digest §2.6.
+
+* HW0 (seed S0): layers (affine/relu), TwoLayerNet, FullyConnectedNet, then training with the
+  given Solver (TwoLayerNet to 50 %, overfit-50 with 3 and 5 layers).
+* hw02 (seed S4; root ``hw02/code``): ``sgd_momentum`` in the course's own convention
+  ``v = mu*v + dw; w -= lr*v`` (§3.11), rmsprop, adam, ``initialization='he'|'random'|'zero'``,
+  the Solver's gradient-norm logging and ``log_acc_iteration``, and the ``submission_logs/``
+  folder the notebook writes (§5.1). ``solver.py`` is the student's file here. In fa25
+  ``TwoLayerNet`` is still a stub nobody asks for, so the Solver checks train a
+  ``FullyConnectedNet`` with one hidden layer (the given forward/backward) instead.
+
+Year variants: fa23-fa25 record ``log_acc_iteration_history`` as the 0-based ``t`` and always log
+gradient norms; fa26 records ``t + 1``, logs norms only with ``record_grad_norm=True`` and saves
+two more keys in the npz (accepted by the artefact checks).
+"""
+from __future__ import annotations
+
+from .base import BASE_SOLVER_KEYWORDS, Course, Helper, Profile, Variant, rename_kwarg, translate_kwarg
+
+FC_NET = "classifiers.fc_net.FullyConnectedNet"
+#: No dropout layer is graded in these assignments; the network's keyword is translated anyway
+#: (drop probability, as in the sp22 hw1 it descends from) so that dropout_keep_ratio=1 means none.
+_ADAPTERS = {
+    FC_NET: (translate_kwarg("normalization", "use_batchnorm", [("batchnorm", True), (None, False)]),
+             rename_kwarg("dropout_keep_ratio", "dropout", one_minus=True)),
+}
+
+VARIANTS = (
+    Variant(
+        "fa23-fa25",
+        "Solver(log_acc_iteration=...) records the 0-based iteration; gradient norms always logged",
+        adapters=_ADAPTERS,
+        solver_keywords=BASE_SOLVER_KEYWORDS + ("log_acc_iteration",),
+        conventions={"dropout": "drop", "momentum": "cs182", "log_acc_iteration_base": 0},
+    ),
+    Variant(
+        "fa26",
+        "Solver(record_grad_norm=True) logs gradient norms; log_acc_iteration records t + 1",
+        adapters=_ADAPTERS,
+        solver_keywords=BASE_SOLVER_KEYWORDS + ("log_acc_iteration", "record_grad_norm"),
+        solver_extra={"record_grad_norm": True},
+        conventions={"dropout": "drop", "momentum": "cs182", "log_acc_iteration_base": 1},
+    ),
+)
+
+COURSE = Course(name="cs182", title="Berkeley CS182", package="deeplearning", variants=VARIANTS,
+                default_variant="fa23-fa25")
+
+_SOLVER = Helper("{package}/solver.py", "solver.py",
+                 {'OPTIM_MODULE = "optim"': 'OPTIM_MODULE = "deeplearning.optim"'}, always=True)
+_COMMON = (Helper("{package}/gradient_check.py", "gradient_check.py"),
+           Helper("{package}/data_utils.py", "data_utils.py"),
+           Helper("{package}/vis_utils.py", "vis_utils.py"))
+
+HW0 = Profile(
+    name="cs182_hw0",
+    course=COURSE,
+    assignment="hw0",
+    title="CS182 HW0 (layers, TwoLayerNet, FullyConnectedNet, training with the Solver)",
+    rubrics=("cs182_hw0",),
+    helpers=_COMMON + (_SOLVER,),
+    student_files=("{package}/layers.py", "{package}/layer_utils.py",
+                   "{package}/classifiers/fc_net.py"),
+)
+
+HW02 = Profile(
+    name="cs182_hw02",
+    course=COURSE,
+    assignment="hw02",
+    title="CS182 hw02 (optimizers in the course's convention, initialization, Solver logging, "
+          "submission_logs)",
+    rubrics=("cs182_hw02",),
+    helpers=_COMMON,
+    student_files=("{package}/optim.py", "{package}/solver.py", "{package}/classifiers/fc_net.py",
+                   "{package}/layers.py", "{package}/layer_utils.py"),
+    conventions={"solver_model": "fully_connected"},
+)
+
+PROFILES = (HW0, HW02)

@@ -1,0 +1,95 @@
+"""UCLA ECE C147/C247 (package ``nndl`` beside a helper package ``cs231n/`` or ``utils/``).
+
+Course-API notes §3. What differs from the canonical API:
+
+* HW3 ``nndl/neural_net.py``: the stand-alone TwoLayerNet with W1 (H, D), W2 (C, H) and
+  ``loss(X, y, reg)``: this IS the canonical ``classifiers.neural_net`` (digest §2.5.2).
+* ``nndl/fc_net.py``: ``TwoLayerNet(..., hidden_dims=100, ...)`` (an int under a plural name) and
+  ``FullyConnectedNet(hidden_dims, ..., dropout=0, use_batchnorm=False, ...)``.
+* HW4 ``nndl/optim.py``: RMSProp keeps its average in ``config['a']``; Adam keeps the FIRST moment
+  in ``config['v']`` and the second in ``config['a']`` (``reference.course_conventions``); also
+  ``sgd_nesterov_momentum``. Momentum has the CS231n sign.
+* The Solver (``cs231n/solver.py`` or ``utils/solver.py``, provided) imports ``from nndl import optim``.
+* Dropout ``p``: the 2020 and 2021 HW4 (seed S3) keep a unit with probability p; the 2022
+  docstring says "drop". The variant is read from the student's ``dropout_forward`` docstring.
+* The starter sets ``bn_param[mode] = mode`` (not ``'mode'``) in ``FullyConnectedNet.loss``; the
+  student is not asked to fix it, so the batchnorm net is graded in train mode only.
+"""
+from __future__ import annotations
+
+from .base import Course, Helper, Profile, Variant, dict_argument, rename_kwarg, translate_kwarg
+
+FC_NET = "classifiers.fc_net.FullyConnectedNet"
+TWO_LAYER = "classifiers.fc_net.TwoLayerNet"
+_COMMON_ADAPTERS = {
+    TWO_LAYER: (rename_kwarg("hidden_dim", "hidden_dims"),),
+    "optim.rmsprop": (dict_argument(2, "config", keys={"cache": "a"}, result=1),),
+    "optim.adam": (dict_argument(2, "config", keys={"m": "v", "v": "a"}, result=1),),
+}
+_BATCHNORM_FLAG = translate_kwarg("normalization", "use_batchnorm", [("batchnorm", True), (None, False)])
+
+VARIANTS = (
+    Variant(
+        "2020-2021",
+        "dropout p is the KEEP probability (HW4 docstring: 'We keep each neuron output with "
+        "probability p')",
+        adapters={**_COMMON_ADAPTERS,
+                  FC_NET: (_BATCHNORM_FLAG, rename_kwarg("dropout_keep_ratio", "dropout"))},
+        conventions={"dropout": "keep", "momentum": "cs231n", "optimizer_keys": "ucla"},
+    ),
+    Variant(
+        "2022-2026",
+        "dropout p is the DROP probability (HW4 docstring: 'drop each neuron output with probability p')",
+        adapters={**_COMMON_ADAPTERS,
+                  FC_NET: (_BATCHNORM_FLAG, rename_kwarg("dropout_keep_ratio", "dropout", one_minus=True)),
+                  "layers.dropout_forward": (dict_argument(1, "dropout_param", one_minus=("p",)),)},
+        conventions={"dropout": "drop", "momentum": "cs231n", "optimizer_keys": "ucla"},
+    ),
+)
+
+COURSE = Course(name="ucla", title="UCLA ECE C147/C247", package="nndl", variants=VARIANTS,
+                default_variant="2020-2021", helper_packages=("cs231n", "utils"))
+
+#: The stand-alone net and the modular nets are both in ``nndl``; the helpers in cs231n/ or utils/.
+_MODULE_MAP = {
+    "classifiers.neural_net": "{package}.neural_net",
+    "classifiers.fc_net": "{package}.fc_net",
+    "solver": "{helpers}.solver",
+    "gradient_check": "{helpers}.gradient_check",
+    "data_utils": "{helpers}.data_utils",
+    "vis_utils": "{helpers}.vis_utils",
+    "features": "{helpers}.features",
+}
+_HELPERS = (
+    Helper("{helpers}/solver.py", "solver.py", {'OPTIM_MODULE = "optim"': 'OPTIM_MODULE = "nndl.optim"'},
+           always=True),
+    Helper("{helpers}/gradient_check.py", "gradient_check.py"),
+    Helper("{helpers}/data_utils.py", "data_utils.py"),
+    Helper("{helpers}/vis_utils.py", "vis_utils.py"),
+)
+
+HW3 = Profile(
+    name="ucla_hw3",
+    course=COURSE,
+    assignment="hw3",
+    title="UCLA HW3 (stand-alone and modular TwoLayerNet, FC nets, overfit-50)",
+    rubrics=("ucla_hw3",),
+    module_map=_MODULE_MAP,
+    helpers=_HELPERS,
+    student_files=("{package}/neural_net.py", "{package}/layers.py", "{package}/layer_utils.py",
+                   "{package}/fc_net.py", "{package}/optim.py"),
+)
+
+HW4 = Profile(
+    name="ucla_hw4",
+    course=COURSE,
+    assignment="hw4",
+    title="UCLA HW4 (optimizers, batchnorm, dropout, FC net with both, final model)",
+    rubrics=("ucla_hw4",),
+    module_map=_MODULE_MAP,
+    helpers=_HELPERS,
+    student_files=("{package}/layers.py", "{package}/layer_utils.py", "{package}/fc_net.py",
+                   "{package}/optim.py"),
+)
+
+PROFILES = (HW3, HW4)

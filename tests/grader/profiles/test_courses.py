@@ -1,0 +1,185 @@
+"""End to end: ``grade`` on course submissions in their own layouts, built from the reference.
+
+For each course a correct tree earns full marks on its own rubric (detected, not named); the
+course's own convention mistakes lose points exactly on the checks that test that convention;
+the unmodified starter scores 0 without crashing; bad input from real repos (Python 2 files,
+TabError, numpy names removed in 1.24) costs only the checks that need that file and is named
+``file:line`` in the report.
+"""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main
+from grader.engine import GradeOptions, _rubric_for, grade
+from grader.profiles import select
+from grader.rubric import load_rubric
+from tests.grader.profiles import trees
+
+
+def grade_tree(tmp_path, course, assignment, variant, edit=None, *, options=None, **kwargs):
+    trees.build(tmp_path / "repo", course, assignment, variant, **kwargs)
+    if edit:
+        edit(trees_root(tmp_path / "repo"))
+    return grade(tmp_path / "repo", options)
+
+
+def trees_root(repo):
+    """The single assignment root built under ``repo``."""
+    candidates = [p.parent for p in repo.rglob("*.py") if p.parent.name in ("cs231n", "deeplearning", "nndl")]
+    return min(candidates, key=lambda p: len(p.parts)).parent
+
+
+def lost(report):
+    return {r.name for r in report.results if r.points < r.max_points}
+
+
+def _patch(rel, old, new):
+    def edit(root):
+        path = root / rel
+        path.write_text(trees.sub(path.read_text(), old, new))
+    return edit
+
+
+#: The other variants are graded by the tests below: CS231n 2018-2020 (a1 and a2) as one package
+#: holding both; CS231n a1 2016-2017, a2 2016-2017, CS182 hw02 fa23-fa25 and UCLA HW4 2020-2021
+#: with one course-specific mistake each, which must cost exactly its checks (all others pass).
+CORRECT = [
+    ("cs231n", "a1", "2021-2024"), ("cs231n", "a1", "2025-2026"), ("cs231n", "a2", "2021-2024"),
+    ("cs182", "hw0", "fa23-fa25"), ("cs182", "hw02", "fa26"),
+    ("ucla", "hw3", "2020-2021"), ("ucla", "hw4", "2022-2026"),
+]
+RUBRIC = {("cs231n", "a1"): "cs231n_a1", ("cs231n", "a2"): "cs231n_a2_fc", ("cs182", "hw0"): "cs182_hw0",
+          ("cs182", "hw02"): "cs182_hw02", ("ucla", "hw3"): "ucla_hw3", ("ucla", "hw4"): "ucla_hw4"}
+
+
+@pytest.mark.parametrize("course,assignment,variant", CORRECT)
+def test_a_correct_submission_gets_full_marks_on_its_course_rubric(tmp_path, course, assignment, variant):
+    report = grade_tree(tmp_path, course, assignment, variant)
+    failures = [(r.name, r.message[:200]) for r in report.results if r.status != "passed"]
+    assert failures == []
+    assert report.score == report.max_score > 0
+    assert report.rubric == RUBRIC[(course, assignment)]
+    assert report.profile.endswith(f":{variant}")
+    assert any(note.startswith(f"profile {report.profile}:") for note in report.notes)
+    assert any(note.startswith("why: ") for note in report.notes)
+
+
+def test_a_package_holding_both_assignments_is_graded_on_both(tmp_path):
+    tree = trees.cs231n(tmp_path / "repo", "a1", "2018-2020")
+    a2 = trees.cs231n(tmp_path / "other", "a2", "2018-2020")
+    for rel in ("layers.py", "layer_utils.py", "optim.py", "classifiers/fc_net.py", "solver.py"):
+        (tree / "cs231n" / rel).write_text((a2 / "cs231n" / rel).read_text())
+    report = grade(tmp_path / "repo")
+    assert [r.name for r in report.results if r.status != "passed"] == []
+    assert report.rubric == "cs231n_a1__cs231n_a2_fc" and report.profile == "cs231n_a1:2018-2020"
+    sections = {r.section.split("/")[0] for r in report.results}
+    assert sections == {"cs231n_a1", "cs231n_a2_fc"}
+    assert "cs231n_a2_fc/batchnorm" in {r.section for r in report.results}
+    # --rubric narrows it to one assignment, with that rubric's own section names
+    selection = select(tmp_path / "repo", tmp_path / "scratch", name="repo")
+    rubric, _ = _rubric_for(selection, load_rubric("cs231n_a1"), [])
+    assert rubric.name == "cs231n_a1" and {s.name for s in rubric.sections} == {
+        "knn", "linear_svm", "softmax", "linear_classifier", "neural_net"}
+
+
+# -- the courses' own convention mistakes ----------------------------------------------------
+def test_cs231n_momentum_handed_in_for_cs182_loses_exactly_the_momentum_checks(tmp_path):
+    edit = _patch("deeplearning/optim.py",
+                  'v = config["momentum"] * v + dw\n    next_w = w - config["learning_rate"] * v',
+                  'v = config["momentum"] * v - config["learning_rate"] * dw\n    next_w = w + v')
+    report = grade_tree(tmp_path, "cs182", "hw02", "fa23-fa25", edit)
+    assert lost(report) == {"sgd_momentum_cs182.notebook", "sgd_momentum_cs182.fresh_steps",
+                            "sgd_momentum_cs182.defaults"}
+    notebook = next(r for r in report.results if r.name == "sgd_momentum_cs182.notebook")
+    assert "CS231n convention" in notebook.message
+
+
+def test_dropout_p_read_as_a_keep_probability_in_2017_loses_exactly_the_dropout_checks(tmp_path):
+    edit = _patch("cs231n/layers.py", "        mask = (np.random.rand(*x.shape) >= p) / (1 - p)\n",
+                  "        mask = (np.random.rand(*x.shape) < p) / p\n")
+    report = grade_tree(tmp_path, "cs231n", "a2", "2016-2017", edit)
+    assert lost(report) == {"dropout_forward.train_statistics", "dropout_forward.drop_probability",
+                            "fc_net.dropout_drop_probability"}
+    stats = next(r for r in report.results if r.name == "dropout_forward.train_statistics")
+    assert "of the outputs are 0" in stats.message
+
+
+def test_w1_transposed_in_uclas_net_loses_exactly_the_neural_net_section(tmp_path):
+    report = grade_tree(tmp_path, "ucla", "hw3", "2020-2021",
+                        lambda root: (root / "nndl" / "neural_net.py").write_text(
+                            trees.neural_net_cs231n((root / "nndl" / "neural_net.py").read_text())
+                            .replace("import matplotlib.pyplot as plt\n", "")))
+    section = {r.name for r in report.results if r.section == "neural_net"}
+    assert lost(report) == section
+    scores = next(r for r in report.results if r.name == "neural_net.scores")
+    assert "W1 has shape (hidden_size, input_size)" in scores.message
+
+
+def test_cs231n_adam_keys_handed_in_for_ucla_lose_the_adam_checks(tmp_path):
+    def cs231n_adam(root):
+        path = root / "nndl" / "optim.py"
+        text = path.read_text()
+        path.write_text(text[: text.rindex("def adam(")])   # the reference's CS231n adam stays
+
+    report = grade_tree(tmp_path, "ucla", "hw4", "2020-2021", cs231n_adam)
+    assert {"adam.notebook", "adam.fresh_steps", "adam.defaults"} <= lost(report) <= {
+        "adam.notebook", "adam.fresh_steps", "adam.defaults", "optim.loss_decreases"}
+    adam = next(r for r in report.results if r.name == "adam.notebook")
+    assert "has no key" in adam.message or "relative error" in adam.message
+
+
+# -- starters and bad input ------------------------------------------------------------------
+@pytest.mark.parametrize("course,assignment,variant", [
+    ("cs231n", "a2", "2016-2017"), ("cs182", "hw02", "fa23-fa25"), ("ucla", "hw4", "2022-2026")])
+def test_the_unmodified_starter_scores_zero_without_crashing(tmp_path, course, assignment, variant):
+    report = grade_tree(tmp_path, course, assignment, variant, starter=True)
+    assert report.score == 0 and report.results
+    assert not [r.name for r in report.results if r.status == "error"]
+    assert any("not implemented" in r.message.lower() for r in report.results)
+
+
+def test_python_2_and_removed_numpy_names_cost_only_their_checks(tmp_path):
+    """A 2016 repo: neural_net.py still has a print statement (and classifiers/__init__ imports
+    it), predict_labels uses np.int: only those checks are lost, and the report says where."""
+    def edit(root):
+        nn = root / "cs231n" / "classifiers" / "neural_net.py"
+        nn.write_text(nn.read_text().replace("    def predict(self, X):",
+                                             "    def show(self):\n        print 'loss'\n\n    def predict(self, X):"))
+        init = root / "cs231n" / "classifiers" / "__init__.py"
+        init.write_text(init.read_text() + "from cs231n.classifiers.neural_net import *\n")
+        knn = root / "cs231n" / "classifiers" / "k_nearest_neighbor.py"
+        knn.write_text(trees.sub(knn.read_text(), "    def predict_labels(self, dists, k=1):",
+                                 "    def predict_labels(self, dists, k=1):\n        _ = np.zeros(1, dtype=np.int)"))
+
+    report = grade_tree(tmp_path, "cs231n", "a1", "2016-2017", edit)
+    neural = {r.name for r in report.results if r.section == "neural_net"}
+    knn = {"predict_labels.majority_vote", "predict_labels.ties_to_smaller_label", "knn_predict.num_loops",
+           "knn_predict.digits_accuracy"}
+    assert lost(report) == neural | knn
+    notes = "\n".join(report.notes)
+    assert "cs231n/classifiers/neural_net.py:" in notes and "Python 2 print statement" in notes
+    assert "np.int was removed in numpy 1.24" in notes
+    scores = next(r for r in report.results if r.name == "neural_net_cs231n.scores")
+    assert "SyntaxError" in scores.message and "neural_net.py" in scores.message
+
+
+def test_profiles_are_listed_and_a_bad_profile_is_a_usage_error(tmp_path):
+    runner = CliRunner()
+    listed = runner.invoke(main, ["profiles"])
+    assert listed.exit_code == 0
+    assert "cs231n_a2:2016-2017" in listed.output and "ucla_hw4:2022-2026" in listed.output
+    bad = runner.invoke(main, [str(tmp_path), "--profile", "cs999"])
+    assert bad.exit_code == 2 and "no profile named 'cs999'" in bad.output
+
+
+def test_a_forced_profile_grades_a_canonical_package_in_the_course_layout(tmp_path):
+    """``--profile`` on a package without a course folder: it is graded as that course's package
+    (the reference's relative imports work there too), with the profile's rubric."""
+    from tests.support import make_submission
+
+    root = make_submission(tmp_path)
+    report = grade(root, GradeOptions(profile="cs182_hw0"))
+    assert report.profile.startswith("cs182_hw0:") and report.rubric == "cs182_hw0"
+    assert report.score == report.max_score

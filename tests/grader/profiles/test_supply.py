@@ -1,0 +1,109 @@
+"""What the grader supplies into the scratch copy, and what it never touches.
+
+Course helper files (``gradient_check.py``, ``solver.py`` ...) are replaced when they are missing,
+are Python 2 only, or import the PyPI package ``future``; a student-owned file never is, broken
+or not. Student files that import ``past``/``future``/``matplotlib`` get stand-ins when those
+packages are not installed. Every problem with a student file is reported as ``file:line: what``.
+"""
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from grader.profiles import PROFILES, select, supply
+from tests.grader.profiles import trees
+
+NOT_INSTALLED = [name for name in ("past", "future", "matplotlib") if importlib.util.find_spec(name) is None]
+
+
+def _select(tmp_path, course, assignment, variant, edit=None, **kwargs):
+    tree = trees.build(tmp_path / "submission", course, assignment, variant, **kwargs)
+    if edit:
+        edit(tree)
+    return tree, select(tmp_path / "submission", tmp_path, name="submission")
+
+
+def test_future_importing_and_missing_helpers_are_supplied(tmp_path):
+    tree, selection = _select(tmp_path, "cs231n", "a2", "2018-2020")
+    supplied = dict(s.split(" (", 1) for s in selection.supplied)
+    assert supplied["cs231n/solver.py"].startswith("imports the PyPI package future")
+    assert supplied["cs231n/gradient_check.py"].startswith("imports the PyPI package future")
+    assert supplied["cs231n/fast_layers.py"].startswith("missing, and imported by the submission")
+    assert "cs231n/data_utils.py" not in supplied, "a missing helper nobody imports is not supplied"
+    solver = (tree / "cs231n" / "solver.py").read_text()
+    assert 'OPTIM_MODULE = "cs231n.optim"' in solver and "standard_library" not in solver
+    compile(solver, "solver.py", "exec")
+
+
+def test_python_2_helpers_are_replaced_with_the_reason(tmp_path):
+    _, selection = _select(tmp_path, "cs231n", "a2", "2016-2017")
+    reasons = " ".join(selection.supplied)
+    assert "cs231n/solver.py (not Python 3:" in reasons and "Python 2 print statement" in reasons
+    assert "cs231n/fast_layers.py (not Python 3:" in reasons
+
+
+def test_ucla_solver_is_supplied_with_the_nndl_optimizers(tmp_path):
+    tree, selection = _select(tmp_path, "ucla", "hw3", "2020-2021")
+    assert "utils/solver.py (missing)" in selection.supplied
+    assert 'OPTIM_MODULE = "nndl.optim"' in (tree / "utils" / "solver.py").read_text()
+
+
+def test_a_student_owned_file_is_never_replaced(tmp_path):
+    """CS182 hw02's solver.py is the student's (gradient-norm logging): even Python 2 and
+    importing future, it stays, and the report names its problem instead."""
+    def edit(tree):
+        path = tree / "deeplearning" / "solver.py"
+        path.write_text(trees.FUTURE_HEADER + path.read_text() + "\ndef legacy():\n    print 'x'\n")
+
+    tree, selection = _select(tmp_path, "cs182", "hw02", "fa23-fa25", edit=edit)
+    assert not any(s.startswith("deeplearning/solver.py") for s in selection.supplied)
+    assert "print 'x'" in (tree / "deeplearning" / "solver.py").read_text()
+    assert any(p.startswith("deeplearning/solver.py:") and "Python 2 print statement" in p
+               for p in selection.problems)
+    student = {supply.expand(p, "deeplearning", None) for p in PROFILES["cs182_hw02"].student_files}
+    assert not student & {supply.expand(h.path, "deeplearning", None) for h in PROFILES["cs182_hw02"].helpers}
+
+
+@pytest.mark.skipif("past" not in NOT_INSTALLED, reason="the PyPI package future is installed here")
+def test_a_student_file_importing_past_gets_a_stand_in(tmp_path):
+    tree, selection = _select(tmp_path, "cs231n", "a1", "2025-2026")
+    assert (tree / ".grader_compat" / "past" / "builtins.py").is_file()
+    assert selection.layout.sys_path[-1].endswith(".grader_compat")
+    assert any("softmax.py:1 imports past" in p for p in selection.problems)
+
+
+def test_no_stand_ins_when_nothing_needs_them(tmp_path):
+    tree, selection = _select(tmp_path, "cs182", "hw0", "fa23-fa25")
+    assert not (tree / ".grader_compat").exists() and len(selection.layout.sys_path) == 1
+
+
+def test_problems_name_file_and_line(tmp_path):
+    def edit(tree):
+        pkg = tree / "cs231n"
+        (pkg / "classifiers" / "softmax.py").write_text(
+            (pkg / "classifiers" / "softmax.py").read_text() + "\n\ndef old():\n    return np.zeros(3, dtype=np.int)\n")
+        (pkg / "im2col_cython.cpython-36m-x86_64-linux-gnu.so").write_bytes(b"\x7fELF")
+        (pkg / "extra").mkdir()
+        (pkg / "extra" / "util.py").write_text("x = 1\n")
+        (pkg / "classifiers" / "__init__.py").write_text("from .neural_net import *\nprint 'loaded'\n")
+
+    _, selection = _select(tmp_path, "cs231n", "a1", "2021-2024", edit=edit)
+    problems = "\n".join(selection.problems)
+    assert "np.int was removed in numpy 1.24" in problems and "cs231n/classifiers/softmax.py:" in problems
+    assert "cs231n/im2col_cython.cpython-36m-x86_64-linux-gnu.so: a compiled extension" in problems
+    assert "cs231n/extra/ has no __init__.py" in problems
+    assert ("cs231n/classifiers/__init__.py:2: Python 2 print statement (Python 3 needs print(...)) "
+            "(package __init__.py files are not run by the grader)") in problems
+
+
+def test_a_tab_error_is_reported_with_its_line(tmp_path):
+    def edit(tree):
+        path = tree / "nndl" / "neural_net.py"
+        lines = path.read_text().splitlines(keepends=True)
+        index = next(i for i, line in enumerate(lines) if line.strip() == "self.params = {}")
+        lines.insert(index + 1, "\tpass\n")
+        path.write_text("".join(lines))
+
+    _, selection = _select(tmp_path, "ucla", "hw3", "2020-2021", edit=edit)
+    assert any(p.startswith("nndl/neural_net.py:") and "(TabError)" in p for p in selection.problems)
