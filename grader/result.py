@@ -26,6 +26,7 @@ MAX_MESSAGE_CHARS = 2000     # one check message (or hint)
 MAX_NOTE_CHARS = 2000        # one intake/sandbox note
 MAX_NOTES = 50               # notes kept in one report
 MAX_OUTPUT_CHARS = 20_000    # worker stdout, and again worker stderr
+MAX_MANUAL_ITEMS = 200       # questions listed for manual grading in one report
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -150,12 +151,49 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class ManualItem:
+    """A question left for a person to grade (e.g. a free-text inline question of a notebook).
+
+    ``points`` is what the rubric gives it (``None`` when the rubric does not list it); these
+    points are not part of ``Report.max_score``, which counts what the grader decided.
+    ``answer`` is the student's text (capped), ``answered`` False for an empty or placeholder
+    answer ("fill this in").
+    """
+
+    source: str
+    title: str
+    prompt: str = ""
+    answer: str = ""
+    explanation: str = ""
+    points: float | None = None
+    answered: bool = True
+
+    def __post_init__(self):
+        set_ = object.__setattr__
+        for name in ("source", "title", "prompt", "answer", "explanation"):
+            set_(self, name, cap_text(getattr(self, name), MAX_MESSAGE_CHARS))
+        if self.points is not None:
+            points = float(self.points)
+            set_(self, "points", points if math.isfinite(points) and points >= 0 else None)
+        set_(self, "answered", bool(self.answered))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ManualItem":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything one grading run produced, for one submission against one rubric.
 
     ``started_at`` is an ISO 8601 timestamp in UTC, ``duration_s`` the whole run in seconds.
     ``notes`` are intake and sandbox remarks ("the sandbox has no network namespace here"),
-    ``sandbox`` the capabilities the worker ran with. ``worker_stdout`` / ``worker_stderr`` hold
+    ``sandbox`` the capabilities the worker ran with, ``manual`` the questions left for manual
+    grading (not counted in the score). ``worker_stdout`` / ``worker_stderr`` hold
     what the student's code printed (tails, capped): shown to people, never read for a score.
     """
 
@@ -171,10 +209,13 @@ class Report:
     worker_stdout: str = ""
     worker_stderr: str = ""
     grader_version: str = ""
+    manual: list[ManualItem] = field(default_factory=list)
 
     def __post_init__(self):
         set_ = object.__setattr__
         set_(self, "results", list(self.results))
+        set_(self, "manual", [m if isinstance(m, ManualItem) else ManualItem.from_dict(m)
+                              for m in self.manual][:MAX_MANUAL_ITEMS])
         for r in self.results:
             if not isinstance(r, CheckResult):
                 raise TypeError(f"Report.results holds a {type(r).__name__}, not a CheckResult")
@@ -270,6 +311,7 @@ class Report:
             "sandbox": dict(self.sandbox),
             "worker_stdout": self.worker_stdout,
             "worker_stderr": self.worker_stderr,
+            "manual": [m.to_dict() for m in self.manual],
         }
 
     @classmethod
@@ -279,6 +321,7 @@ class Report:
         if version != REPORT_SCHEMA_VERSION:
             raise ValueError(f"report schema_version {version!r} is not supported "
                              f"(this grader reads version {REPORT_SCHEMA_VERSION})")
-        names = {f.name for f in fields(cls)} - {"results"}
+        names = {f.name for f in fields(cls)} - {"results", "manual"}
         kwargs = {k: v for k, v in data.items() if k in names}
-        return cls(results=[CheckResult.from_dict(r) for r in data.get("results", [])], **kwargs)
+        return cls(results=[CheckResult.from_dict(r) for r in data.get("results", [])],
+                   manual=[ManualItem.from_dict(m) for m in data.get("manual", [])], **kwargs)

@@ -55,6 +55,15 @@ def render_markdown(report: Report) -> str:
                        f"{format_points(r.points)} / {format_points(r.max_points)}")
             out += ["", _pre(r.full_message or r.status), ""]
         out += ["</details>", ""]
+    if report.manual:
+        out += [f"<details><summary>For manual grading ({len(report.manual)} questions, not in "
+                "the total)</summary>", ""]
+        for item in report.manual:
+            points = f" ({format_points(item.points)} points)" if item.points is not None else ""
+            state = "" if item.answered else ": no answer"
+            out.append(f"**{md_escape(item.source)}: {md_escape(item.title)}**{points}{state}")
+            out += ["", _pre(item.answer), ""] if item.answered else [""]
+        out += ["</details>", ""]
     if report.notes:
         out += ["**Notes**", ""] + [f"- {md_escape(note)}" for note in report.notes] + [""]
     for label, text in (("stdout", report.worker_stdout), ("stderr", report.worker_stderr)):

@@ -69,6 +69,15 @@ def print_report(report: Report, console: Console | None = None) -> None:
     console.print(Text.assemble(("Total: ", "bold"),
                                 (f"{format_points(report.score)} / {format_points(report.max_score)}", "bold"),
                                 f"  ({summary}; {report.duration_s:.1f} s)"))
+    if report.manual:
+        console.print(Text(f"For manual grading ({len(report.manual)} questions, not in the total)",
+                           style="bold"))
+        for item in report.manual:
+            points = f"  [{format_points(item.points)} points]" if item.points is not None else ""
+            state = "" if item.answered else "  (no answer)"
+            console.print(Text("  - ") + _safe(f"{item.source}: {item.title}{points}{state}"))
+            if item.answered:
+                console.print(_indent(_safe(item.answer)), style="dim")
     if report.notes:
         console.print(Text("Notes", style="bold"))
         for note in report.notes:

@@ -1,0 +1,107 @@
+"""Edited test cells: the official notebook's test cells compared with the student's.
+
+A rubric may ship the sources of the course template's test cells (``template_cells``: name,
+source and optionally an ``anchor``, a line that identifies the cell). ``compare_cells`` finds
+each one in the student's notebook (the code cell holding the anchor, by default the template's
+first code line) and compares the code.
+
+The comparison is on Python tokens, so whitespace, blank lines and comments do not count (a
+comment changes nothing a test checks; the rubric sources are copied from executed course
+notebooks, whose spacing may differ). Any other change (an expected array, a tolerance, a
+removed assert) makes the cell ``edited``; a test cell that cannot be found is ``missing``.
+"""
+from __future__ import annotations
+
+import difflib
+import io
+import tokenize
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .read import Cell, Notebook
+
+_SKIP_TOKENS = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
+                tokenize.DEDENT, tokenize.ENCODING, tokenize.ENDMARKER}
+
+
+@dataclass(frozen=True)
+class TemplateCell:
+    name: str
+    source: str
+    anchor: str
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any]) -> "TemplateCell":
+        source = str(spec["source"])
+        anchor = spec.get("anchor") or _first_code_line(source)
+        return cls(name=str(spec.get("name") or anchor[:60]), source=source, anchor=str(anchor))
+
+
+@dataclass(frozen=True)
+class CellComparison:
+    """``status`` is ``unedited``, ``edited`` or ``missing``; ``diff`` a few changed lines."""
+
+    name: str
+    status: str
+    cell: Cell | None = None
+    diff: str = ""
+
+
+def _first_code_line(source: str) -> str:
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return stripped
+    return source.strip()
+
+
+def _magic_free(source: str) -> str:
+    """Magic and shell lines become ``pass`` so the source tokenizes."""
+    return "\n".join(("pass" if line.lstrip().startswith(("%", "!")) else line)
+                     for line in source.splitlines())
+
+
+def code_tokens(source: str) -> list[str]:
+    """The code of ``source`` as token strings (no comments or layout); whitespace-split words
+    when it does not tokenize."""
+    try:
+        tokens = tokenize.generate_tokens(io.StringIO(_magic_free(source)).readline)
+        return [t.string for t in tokens if t.type not in _SKIP_TOKENS]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return source.split()
+
+
+def _code_lines(source: str) -> list[str]:
+    return [ln.rstrip() for ln in source.splitlines()
+            if ln.strip() and not ln.strip().startswith("#")]
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def find_cell(notebook: Notebook, template: TemplateCell) -> Cell | None:
+    """The student's code cell holding the template's anchor (spacing ignored); the closest one
+    when several do."""
+    anchor = _squash(template.anchor)
+    hits = [c for c in notebook.cells if c.is_code and anchor in _squash(c.source)]
+    if not hits:
+        return None
+    want = code_tokens(template.source)
+    return max(hits, key=lambda c: difflib.SequenceMatcher(None, want, code_tokens(c.source)).ratio())
+
+
+def compare_cell(notebook: Notebook, template: TemplateCell) -> CellComparison:
+    cell = find_cell(notebook, template)
+    if cell is None:
+        return CellComparison(template.name, "missing")
+    if code_tokens(cell.source) == code_tokens(template.source):
+        return CellComparison(template.name, "unedited", cell)
+    diff = difflib.unified_diff(_code_lines(template.source), _code_lines(cell.source),
+                                "template", "yours", n=0, lineterm="")
+    changed = [ln for ln in diff if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+    return CellComparison(template.name, "edited", cell, "\n".join(changed[:6])[:800])
+
+
+def compare_cells(notebook: Notebook, specs: list[Mapping[str, Any]]) -> list[CellComparison]:
+    return [compare_cell(notebook, TemplateCell.from_spec(s)) for s in specs]
