@@ -12,6 +12,7 @@ import numpy as np
 
 from .base import CheckContext, Outcome, check, fixture
 from .compare import as_array, compare_array, describe, join_problems, rel_error
+from .diagnosis import Diagnoses, mistake_key, stored
 from .models import (fetch_params, grads_problems, loss_and_grads, loss_problem, numeric_problems,
                      seed_worker, set_params)
 
@@ -27,6 +28,47 @@ TL_HINT = ("scores = relu(X.reshape(N, -1) @ W1 + b1) @ W2 + b2; loss = softmax 
 FC_DIMS = dict(hidden_dims=[20, 30], input_dim=15, num_classes=10)
 FC_HINT = ("{affine - [norm] - relu - [dropout]} x (L-1) - affine - softmax; loss adds "
            "0.5 * reg * sum over every W{i} of sum(W{i}**2) and each grads['W{i}'] gets + reg * W{i}")
+
+
+# --------------------------------------------------------------------------------------------
+# known mistakes of the L2 term (digest §7.11) and of the initialisation (§7.15, §7.16)
+# --------------------------------------------------------------------------------------------
+
+NO_HALF = ("the L2 term is reg * sum(W**2) without the factor 0.5 (this course: 0.5 * reg * "
+           "sum(W**2), whose gradient is reg * W)")
+BIAS_REG = "the biases are regularised too: the L2 term covers the weights W only"
+LAST_NOT_REG = ("the output layer's weights are not regularised: the L2 term (and its gradient "
+                "reg * W) covers every W{i}, the last one too")
+GRAD_2REG = "the gradient adds 2 * reg * W: the derivative of 0.5 * reg * sum(W**2) is reg * W"
+
+
+def _l2_loss_candidates(loss: float, params: dict, reg: float, *, biases: bool = False) -> dict:
+    """Known L2 mistakes' loss, from the correct loss at ``params`` (weights ``W1``, ``W2``, ...)."""
+    weights = sorted((k for k in params if k.startswith("W")), key=lambda k: int(k[1:]))
+    half = {k: 0.5 * reg * float(np.sum(np.asarray(params[k]) ** 2)) for k in params}
+    found = {NO_HALF: loss + sum(half[k] for k in weights),
+             LAST_NOT_REG: loss - half[weights[-1]]}
+    if biases:
+        found[BIAS_REG] = loss + sum(half[k] for k in params if k.startswith("b"))
+    return {d: np.asarray(v) for d, v in found.items() if reg}
+
+
+def _l2_grad_candidates(grads: dict, params: dict, reg: float) -> dict[str, dict]:
+    """Known L2 mistakes' gradients, per parameter, from the correct ones."""
+    weights = sorted((k for k in params if k.startswith("W")), key=lambda k: int(k[1:]))
+    found: dict[str, dict] = {k: {} for k in grads}
+    if reg:
+        for k in weights:
+            found[k][GRAD_2REG] = grads[k] + reg * params[k]
+        found[weights[-1]][LAST_NOT_REG] = grads[weights[-1]] - reg * params[weights[-1]]
+    return found
+
+
+def _diagnose_grads(d: Diagnoses, grads: dict, expected: dict, candidates: dict[str, dict]) -> None:
+    """Name a known mistake in any of the student's gradients that differs from the reference."""
+    for name, value in expected.items():
+        if name in grads and candidates.get(name) and compare_array(name, grads[name], value, 1e-7):
+            d.check(grads[name], candidates[name], expected=value)
 
 
 def _tl_notebook_params():
@@ -75,7 +117,8 @@ def _tl_grads(f, prefix):
 @check("two_layer_net.init", kind="value", needs=[TWO_LAYER])
 def check_two_layer_net_init(ctx: CheckContext) -> Outcome:
     """TwoLayerNet's parameters have the right shapes, weight std = weight_scale and zero biases (§3.7)."""
-    problems = []
+    problems, d = [], Diagnoses()
+    root_std = {"W1": [], "W2": []}  # per case: is the std sqrt(weight_scale) (and not weight_scale)?
     for D, H, C, std in ((TL_D, TL_H, TL_C, TL_STD), (60, 80, 9, 0.05)):
         seed_worker(ctx, 231)
         model = ctx.new(TWO_LAYER, input_dim=D, hidden_dim=H, num_classes=C, weight_scale=std)
@@ -89,14 +132,19 @@ def check_two_layer_net_init(ctx: CheckContext) -> Outcome:
             got = float(params[name].std())
             if abs(got - std) >= std / 10:  # the notebook's test
                 problems.append(f"{label}: {name}.std() is {got:.3g}, expected {std:g} (within 10%)")
+            root_std[name].append(abs(got - np.sqrt(std)) < np.sqrt(std) / 10 and abs(got - std) >= std / 10)
             if abs(float(params[name].mean())) > 4 * std / np.sqrt(params[name].size) + 1e-12:
                 problems.append(f"{label}: {name} has mean {float(params[name].mean()):.3g}; "
                                 f"expected zero-mean Gaussian weights")
         for name in ("b1", "b2"):
             if np.any(params[name] != 0):
                 problems.append(f"{label}: {name} is not all zeros")
+    for name, flags in root_std.items():
+        if flags and all(flags):
+            d.add(f"{name}'s std is sqrt(weight_scale): weight_scale is the standard deviation, "
+                  "multiply randn by weight_scale itself")
     if problems:
-        return Outcome.fail(join_problems(problems),
+        return Outcome.fail(d.message(join_problems(problems)),
                             hint="W1 = weight_scale * np.random.randn(input_dim, hidden_dim), "
                                  "W2 = weight_scale * np.random.randn(hidden_dim, num_classes), "
                                  "b1 and b2 zeros")
@@ -128,7 +176,7 @@ def check_two_layer_net_scores(ctx: CheckContext) -> Outcome:
 def check_two_layer_net_losses(ctx: CheckContext) -> Outcome:
     """The training loss is 3.4702243556 at reg 0 and 26.5948426952 at reg 1.0 (§3.7), and right on a fresh input."""
     f = ctx.fixture()
-    problems = []
+    problems, d = [], Diagnoses()
     model = ctx.new(TWO_LAYER, input_dim=TL_D, hidden_dim=TL_H, num_classes=TL_C)
     set_params(ctx, model, _tl_params(f, "nb"))
     for label, reg in (("reg0", 0.0), ("reg1", 1.0)):
@@ -137,17 +185,19 @@ def check_two_layer_net_losses(ctx: CheckContext) -> Outcome:
         problem = loss_problem(loss, f[f"nb_{label}_loss"], ctx.tolerance)
         if problem:
             problems.append(f"§3.7 with model.reg = {reg}: {problem}")
+            expected = float(f[f"nb_{label}_loss"])
+            d.check(loss, _l2_loss_candidates(expected, _tl_params(f, "nb"), reg, biases=True),
+                    expected=expected)
     model = ctx.new(TWO_LAYER, input_dim=24, hidden_dim=10, num_classes=4, reg=0.37)
     set_params(ctx, model, _tl_params(f, "r"))
     loss, _ = loss_and_grads(ctx, model, f["r_X"], f["r_y"])
     problem = loss_problem(loss, f["r_loss"], 1e-8)
     if problem:
         problems.append(f"fresh 4-D input with reg=0.37 passed to the constructor: {problem}")
+        d.check(loss, _l2_loss_candidates(float(f["r_loss"]), _tl_params(f, "r"), 0.37, biases=True),
+                expected=float(f["r_loss"]))
     if problems:
-        hint = TL_HINT
-        if any("49.71946" in p for p in problems):
-            hint = "the regularisation term is 0.5 * reg * (sum(W1**2) + sum(W2**2)): you left out the 0.5"
-        return Outcome.fail(join_problems(problems), hint=hint)
+        return Outcome.fail(d.message(join_problems(problems)), hint=TL_HINT)
     return Outcome.ok("training losses match, with and without regularisation")
 
 
@@ -156,7 +206,7 @@ def check_two_layer_net_losses(ctx: CheckContext) -> Outcome:
 def check_two_layer_net_gradients(ctx: CheckContext) -> Outcome:
     """grads match the reference and a numeric gradient of the student's loss (§3.7, reg 0 and 0.7; fresh input)."""
     f = ctx.fixture()
-    messages = []
+    messages, d = [], Diagnoses()
     cases = (("§3.7 input, reg 0", "nb", "nb_reg0", 0.0, (TL_D, TL_H, TL_C)),
              ("§3.7 input, reg 0.7", "nb", "nb_reg07", 0.7, (TL_D, TL_H, TL_C)),
              ("fresh 4-D input, reg 0.37", "r", "r", 0.37, (24, 10, 4)))
@@ -166,13 +216,16 @@ def check_two_layer_net_gradients(ctx: CheckContext) -> Outcome:
         set_params(ctx, model, params)
         ctx.setattr(model, "reg", reg)
         _, grads = loss_and_grads(ctx, model, f[f"{prefix}_X"], f[f"{prefix}_y"])
-        problems = grads_problems(grads, _tl_grads(f, grads_prefix), ctx.tolerance)
+        expected = _tl_grads(f, grads_prefix)
+        problems = grads_problems(grads, expected, ctx.tolerance)
+        if problems:
+            _diagnose_grads(d, grads, expected, _l2_grad_candidates(expected, params, reg))
         problems += numeric_problems(ctx, model, params, grads, f[f"{prefix}_X"], f[f"{prefix}_y"],
                                      1e-6)
         if problems:
             messages.append(f"on the {label}: {join_problems(problems)}")
     if messages:
-        return Outcome.fail(" | ".join(messages), hint=TL_HINT)
+        return Outcome.fail(d.message(" | ".join(messages)), hint=TL_HINT)
     return Outcome.ok("gradients match the reference and the numeric gradient of your loss")
 
 
@@ -224,6 +277,56 @@ FC_VARIANTS = {
 }
 
 
+FC_LOSS_MISTAKES = {
+    "draw_transposed": "the initial loss matches weights drawn as np.random.randn(fan_out, fan_in).T: "
+                       "draw each W as weight_scale * np.random.randn(fan_in, fan_out)",
+    "random_biases": "the initial loss matches biases drawn with randn after each W: biases start "
+                     "at zero and take no random draws",
+    "no_half": NO_HALF,
+    "last_not_reg": LAST_NOT_REG,
+}
+DROPOUT_MISTAKES = {
+    "dropout_in_test": "the test-time scores match dropout still applied in test mode: set "
+                       "dropout_param['mode'] = 'test' when y is None",
+    "no_dropout_backward": "the gradients match a backward pass that skips dropout_backward: the "
+                           "gradient must go back through the same dropout mask",
+}
+
+
+def _fc_init_with(mistake: str, rng, dims, weight_scale: float) -> dict:
+    """FullyConnectedNet's 'random' initialisation drawn from ``rng`` with one known mistake."""
+    params = {}
+    for i in range(1, len(dims)):
+        fan_in, fan_out = dims[i - 1], dims[i]
+        if mistake == "draw_transposed":
+            params[f"W{i}"] = weight_scale * rng.randn(fan_out, fan_in).T
+        else:
+            params[f"W{i}"] = weight_scale * rng.randn(fan_in, fan_out)
+        params[f"b{i}"] = weight_scale * rng.randn(fan_out) if mistake == "random_biases" else np.zeros(fan_out)
+    return params
+
+
+def _fc_dropout_with(ref, mistake: str, params: dict, X, y, keep: float, seed: int):
+    """The reference FullyConnectedNet with dropout and one known mistake: the test-time scores
+    computed with train-mode dropout (``dropout_in_test``), or the gradients of a backward pass
+    that skips dropout_backward (``no_dropout_backward``)."""
+    L, U = ref.layers, ref.layer_utils
+    n = len([k for k in params if k.startswith("W")])
+    out, caches = X, []
+    for i in range(1, n):
+        out, cache = U.affine_relu_forward(out, params[f"W{i}"], params[f"b{i}"])
+        out, _ = L.dropout_forward(out, {"mode": "train", "p": keep, "seed": seed})
+        caches.append(cache)
+    scores, last = L.affine_forward(out, params[f"W{n}"], params[f"b{n}"])
+    if mistake == "dropout_in_test":
+        return scores
+    grads = {}
+    dout, grads[f"W{n}"], grads[f"b{n}"] = L.affine_backward(L.softmax_loss(scores, y)[1], last)
+    for i in range(n - 1, 0, -1):
+        dout, grads[f"W{i}"], grads[f"b{i}"] = U.affine_relu_backward(dout, caches[i - 1])
+    return grads
+
+
 @fixture("fc_net")
 def fc_net_fixture(ref):
     """§3.9's seed-231 losses, and losses/grads/scores of the variants at fixed parameters."""
@@ -236,6 +339,16 @@ def fc_net_fixture(ref):
     for label, reg in (("reg0", 0.0), ("reg314", 3.14)):
         model = FCN([20, 30], input_dim=15, num_classes=10, reg=reg, weight_scale=5e-2, dtype=np.float64)
         out[f"nb_{label}_loss"] = np.asarray(model.loss(X, y)[0])
+        for description, loss in _l2_loss_candidates(float(out[f"nb_{label}_loss"]), model.params, reg).items():
+            mistake = next(k for k, v in FC_LOSS_MISTAKES.items() if v == description)
+            out[mistake_key(f"nb_{label}_loss", mistake)] = loss
+    for mistake in ("draw_transposed", "random_biases"):
+        rng = np.random.RandomState(231)  # the same draws as the notebook: X, y, then two models
+        rng.randn(2, 15), rng.randint(10, size=(2,))
+        for label, reg in (("reg0", 0.0), ("reg314", 3.14)):
+            model = FCN([20, 30], input_dim=15, num_classes=10, reg=reg, dtype=np.float64)
+            model.params = _fc_init_with(mistake, rng, [15, 20, 30, 10], 5e-2)
+            out[mistake_key(f"nb_{label}_loss", mistake)] = np.asarray(model.loss(X, y)[0])
     rng = np.random.RandomState(41)
     X, y = rng.randn(6, 3, 5), rng.randint(10, size=6)  # images of 15 values
     X_test = rng.randn(4, 3, 5)
@@ -250,6 +363,12 @@ def fc_net_fixture(ref):
         out.update({f"{name}_d_{k}": v for k, v in grads.items()})
         # Test mode after that one training step (batchnorm: with the running averages it made).
         out[f"{name}_test_scores"] = model.loss(X_test)
+        if "dropout_keep_ratio" in kwargs:
+            keep, seed = kwargs["dropout_keep_ratio"], kwargs["seed"]
+            out[mistake_key(f"{name}_test_scores", "dropout_in_test")] = _fc_dropout_with(
+                ref, "dropout_in_test", params, X_test, None, keep, seed)
+            grads = _fc_dropout_with(ref, "no_dropout_backward", params, X, y, keep, seed)
+            out.update({mistake_key(f"{name}.grad_{k}", "no_dropout_backward"): v for k, v in grads.items()})
     return out
 
 
@@ -274,12 +393,26 @@ def _describe_variant(name: str) -> str:
     return f"FullyConnectedNet([20, 30], input_dim=15, num_classes=10{', ' + args if args else ''}, reg={reg})"
 
 
-def _train_problems(ctx: CheckContext, f, name: str, *, numeric: bool = True) -> list[str]:
-    """Loss and grads of variant ``name`` against the reference and the numeric gradient."""
+def _train_problems(ctx: CheckContext, f, name: str, d: Diagnoses | None = None, *,
+                    numeric: bool = True) -> list[str]:
+    """Loss and grads of variant ``name`` against the reference and the numeric gradient; known
+    mistakes (L2 term, dropout backward) are looked up in ``d``."""
+    d = d if d is not None else Diagnoses()
     model, params, expected = _fc_model(ctx, f, name)
     loss, grads = loss_and_grads(ctx, model, f["r_X"], f["r_y"])
+    reg = FC_VARIANTS[name][1]
     problems = [p for p in (loss_problem(loss, f[f"{name}_loss"], 1e-8),) if p]
-    problems += grads_problems(grads, expected, ctx.tolerance)
+    if problems:
+        d.check(loss, _l2_loss_candidates(float(f[f"{name}_loss"]), params, reg),
+                expected=f[f"{name}_loss"])
+    grad_problems = grads_problems(grads, expected, ctx.tolerance)
+    if grad_problems:
+        _diagnose_grads(d, grads, expected, _l2_grad_candidates(expected, params, reg))
+        names = sorted(expected)
+        d.check(tuple(grads.get(k) for k in names),
+                stored(f, tuple(f"{name}.grad_{k}" for k in names), DROPOUT_MISTAKES),
+                expected=tuple(expected[k] for k in names))
+    problems += grad_problems
     if numeric:
         names = sorted(params)
         if FC_VARIANTS[name][0].get("normalization") == "batchnorm":
@@ -293,12 +426,15 @@ def _train_problems(ctx: CheckContext, f, name: str, *, numeric: bool = True) ->
     return problems
 
 
-def _test_scores_problem(ctx: CheckContext, f, name: str, *, after_train_step: bool) -> str | None:
+def _test_scores_problem(ctx: CheckContext, f, name: str, d: Diagnoses | None = None, *,
+                         after_train_step: bool) -> str | None:
+    d = d if d is not None else Diagnoses()
     model, _, _ = _fc_model(ctx, f, name)
     if after_train_step:
         loss_and_grads(ctx, model, f["r_X"], f["r_y"])
     scores = ctx.call(model.method("loss"), f["r_X_test"])
-    return compare_array("test-time scores", scores, f[f"{name}_test_scores"], 1e-8)
+    return d.compare("test-time scores", scores, f[f"{name}_test_scores"], 1e-8,
+                     stored(f, f"{name}_test_scores", DROPOUT_MISTAKES))
 
 
 @check("fc_net.initial_loss", kind="value", needs=[FC_NET], fixture="fc_net", tolerance=1e-10)
@@ -308,7 +444,7 @@ def check_fc_net_initial_loss(ctx: CheckContext) -> Outcome:
     seed_worker(ctx, 231)
     ctx.call("numpy.random.randn", 2, 15)                 # the notebook draws X and y first
     ctx.call("numpy.random.randint", 10, size=(2,))
-    problems, draws_wrong = [], False
+    problems, draws_wrong, d = [], False, Diagnoses()
     for label, reg in (("reg0", 0.0), ("reg314", 3.14)):
         model = ctx.new(FC_NET, [20, 30], input_dim=15, num_classes=10, reg=reg, weight_scale=5e-2,
                         dtype=np.float64)
@@ -317,6 +453,9 @@ def check_fc_net_initial_loss(ctx: CheckContext) -> Outcome:
         if problem:
             problems.append(f"reg = {reg}: {problem}")
             draws_wrong = draws_wrong or _init_is_the_difference(ctx, model, f, reg, loss)
+            # Losses near log(10): a wrong draw moves them by ~1e-3, far above their 1e-10 precision.
+            d.check(loss, stored(f, f"nb_{label}_loss", FC_LOSS_MISTAKES), expected=f[f"nb_{label}_loss"],
+                    tol=1e-9)
     if problems:
         if draws_wrong:
             hint = ("your loss is right for your own initial weights, so the weights were drawn "
@@ -324,7 +463,7 @@ def check_fc_net_initial_loss(ctx: CheckContext) -> Outcome:
                     "np.random.randn(fan_in, fan_out), biases zeros, no other random draws")
         else:
             hint = FC_HINT
-        return Outcome.fail(join_problems(problems), hint=hint)
+        return Outcome.fail(d.message(join_problems(problems)), hint=hint)
     return Outcome.ok("the seed-231 initial losses match")
 
 
@@ -348,11 +487,12 @@ def _init_is_the_difference(ctx: CheckContext, model, f, reg: float, loss) -> bo
 def check_fc_net_gradients(ctx: CheckContext) -> Outcome:
     """Loss and grads of a 3-layer net match the reference at fixed parameters, reg 0 and 3.14 (§3.9)."""
     f = ctx.fixture()
+    d = Diagnoses()
     messages = [f"{_describe_variant(name)}: {join_problems(problems)}"
                 for name in ("plain", "plain_reg")
-                if (problems := _train_problems(ctx, f, name))]
+                if (problems := _train_problems(ctx, f, name, d))]
     if messages:
-        return Outcome.fail(" | ".join(messages), hint=FC_HINT)
+        return Outcome.fail(d.message(" | ".join(messages)), hint=FC_HINT)
     return Outcome.ok("loss and gradients match with and without regularisation")
 
 
@@ -360,12 +500,13 @@ def check_fc_net_gradients(ctx: CheckContext) -> Outcome:
 def check_fc_net_dropout(ctx: CheckContext) -> Outcome:
     """With dropout (keep 0.75 and 0.5, seed 123) loss and grads match the reference (§3.16); test mode drops nothing."""
     f = ctx.fixture()
+    d = Diagnoses()
     messages = [f"{_describe_variant(name)} in train mode: {join_problems(problems)}"
                 for name in ("drop75", "drop50")
-                if (problems := _train_problems(ctx, f, name))]
+                if (problems := _train_problems(ctx, f, name, d))]
     # Test mode: the same scores as without dropout (inverted dropout needs no test-time scaling).
     for name in ("drop75", "drop50"):
-        problem = _test_scores_problem(ctx, f, name, after_train_step=True)
+        problem = _test_scores_problem(ctx, f, name, d, after_train_step=True)
         if problem:
             messages.append(f"{_describe_variant(name)} in test mode (loss(X) without y): {problem}")
     # keep ratio 1 means no dropout at all: the loss is the plain net's.
@@ -376,7 +517,7 @@ def check_fc_net_dropout(ctx: CheckContext) -> Outcome:
     if problem:
         messages.append(f"with dropout_keep_ratio=1 (no dropout): {problem}")
     if messages:
-        return Outcome.fail(" | ".join(messages),
+        return Outcome.fail(d.message(" | ".join(messages)),
                             hint="after each hidden ReLU apply dropout_forward(out, self.dropout_param) "
                                  "when self.use_dropout, and dropout_backward in reverse order; set "
                                  "dropout_param['mode'] from y (test mode when y is None)")
@@ -387,11 +528,11 @@ def check_fc_net_dropout(ctx: CheckContext) -> Outcome:
 def check_fc_net_batchnorm(ctx: CheckContext) -> Outcome:
     """With batchnorm, loss/grads (gamma, beta too) match the reference; test mode uses the running averages."""
     f = ctx.fixture()
-    messages = []
-    problems = _train_problems(ctx, f, "bn")
+    messages, d = [], Diagnoses()
+    problems = _train_problems(ctx, f, "bn", d)
     if problems:
         messages.append(f"{_describe_variant('bn')} in train mode: {join_problems(problems)}")
-    problem = _test_scores_problem(ctx, f, "bn", after_train_step=True)
+    problem = _test_scores_problem(ctx, f, "bn", d, after_train_step=True)
     if problem:
         messages.append(f"in test mode after one training call: {problem}")
     # Test mode: one example's scores cannot depend on the rest of the batch.
@@ -405,7 +546,7 @@ def check_fc_net_batchnorm(ctx: CheckContext) -> Outcome:
         messages.append("in test mode the scores of one example change with the rest of the batch: "
                         "batchnorm still uses the batch statistics at test time")
     if messages:
-        return Outcome.fail(" | ".join(messages),
+        return Outcome.fail(d.message(" | ".join(messages)),
                             hint="use affine_batchnorm_relu_forward with self.bn_params[i] for each hidden "
                                  "layer, and set bn_param['mode'] = mode (the key 'mode', not mode itself)")
     return Outcome.ok("batchnorm net: gradients right, test mode uses the running averages")
@@ -415,15 +556,15 @@ def check_fc_net_batchnorm(ctx: CheckContext) -> Outcome:
 def check_fc_net_layernorm(ctx: CheckContext) -> Outcome:
     """With layernorm, loss/grads (gamma, beta too) match the reference; test mode normalises per example."""
     f = ctx.fixture()
-    messages = []
-    problems = _train_problems(ctx, f, "ln")
+    messages, d = [], Diagnoses()
+    problems = _train_problems(ctx, f, "ln", d)
     if problems:
         messages.append(f"{_describe_variant('ln')} in train mode: {join_problems(problems)}")
-    problem = _test_scores_problem(ctx, f, "ln", after_train_step=False)
+    problem = _test_scores_problem(ctx, f, "ln", d, after_train_step=False)
     if problem:
         messages.append(f"in test mode: {problem}")
     if messages:
-        return Outcome.fail(" | ".join(messages),
+        return Outcome.fail(d.message(" | ".join(messages)),
                             hint="use affine_layernorm_relu_forward with gamma{i}, beta{i} and "
                                  "self.bn_params[i] for each hidden layer")
     return Outcome.ok("layernorm net: loss and gradients right")
@@ -431,6 +572,33 @@ def check_fc_net_layernorm(ctx: CheckContext) -> Outcome:
 
 #: §3.17: FullyConnectedNet([50] * 10) with the default input_dim 3072, 11 weight matrices.
 INIT_DIMS = [3072] + [50] * 10 + [10]
+DEFAULT_WEIGHT_SCALE = 1e-2
+
+#: Known He mistakes (§7.16): the std of W{i} they give from (fan_in, fan_out), and what they are.
+HE_MISTAKES = {
+    "fan_out": (lambda fan_in, fan_out: np.sqrt(2.0 / fan_out),
+                "the weight stds match sqrt(2 / fan_out): He uses the layer's INPUT width, "
+                "std = sqrt(2 / fan_in)"),
+    "gain_one": (lambda fan_in, fan_out: np.sqrt(1.0 / fan_in),
+                 "the weight stds match sqrt(1 / fan_in): He's gain for ReLU is 2, std = sqrt(2 / fan_in)"),
+    "weight_scale": (lambda fan_in, fan_out: DEFAULT_WEIGHT_SCALE * np.sqrt(2.0 / fan_in),
+                     "the weight stds match weight_scale * sqrt(2 / fan_in): He initialisation "
+                     "does not use weight_scale"),
+    "uniform": (lambda fan_in, fan_out: np.sqrt(2.0 / fan_in) / np.sqrt(3.0),
+                "the weight stds match a uniform draw in +-sqrt(2 / fan_in) (std sqrt(2 / fan_in) / "
+                "sqrt(3)): He draws from a normal distribution, np.random.randn"),
+}
+
+
+def _he_mistake(params: dict, tol: float) -> str | None:
+    """The known He mistake whose std every weight matrix has (within ``tol``), if one does."""
+    for std_of, description in HE_MISTAKES.values():
+        stds = [(float(params[f"W{i}"].std()), std_of(INIT_DIMS[i - 1], INIT_DIMS[i]),
+                 np.sqrt(2.0 / INIT_DIMS[i - 1])) for i in range(1, len(INIT_DIMS))]
+        if (all(rel_error(got, mistaken) < tol for got, mistaken, _ in stds)
+                and any(rel_error(mistaken, he) > 3 * tol for _, mistaken, he in stds)):
+            return description
+    return None
 
 
 @check("fc_net.initialization", kind="value", needs=[FC_NET], tolerance=0.03)
@@ -439,7 +607,7 @@ def check_fc_net_initialization(ctx: CheckContext) -> Outcome:
     shapes = {}
     for i in range(1, len(INIT_DIMS)):
         shapes[f"W{i}"], shapes[f"b{i}"] = (INIT_DIMS[i - 1], INIT_DIMS[i]), (INIT_DIMS[i],)
-    problems = []
+    problems, d = [], Diagnoses()
     for scheme in ("he", "random", "zero"):
         seed_worker(ctx, 2023)
         model = ctx.new(FC_NET, [50] * 10, initialization=scheme)
@@ -469,8 +637,10 @@ def check_fc_net_initialization(ctx: CheckContext) -> Outcome:
         if found:
             problems.append(f"{label}: {join_problems(found[:4])}"
                             + (f" (and {len(found) - 4} more)" if len(found) > 4 else ""))
+            if scheme == "he":
+                d.add(_he_mistake(params, ctx.tolerance))
     if problems:
-        return Outcome.fail(" | ".join(problems),
+        return Outcome.fail(d.message(" | ".join(problems)),
                             hint="'he': np.random.randn(fan_in, fan_out) * np.sqrt(2 / fan_in) with "
                                  "fan_in = the layer's INPUT width, no weight_scale; 'random': "
                                  "weight_scale * randn; 'zero': np.zeros; biases always zero")

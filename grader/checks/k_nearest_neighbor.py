@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from .base import CheckContext, CheckInputError, Outcome, check, fixture
-from .compare import as_array, compare_array
+from .compare import as_array
+from .diagnosis import Diagnoses, mistake_key, stored
 
 KNN = "classifiers.k_nearest_neighbor.KNearestNeighbor"
 DISTANCE_HINTS = {
@@ -61,6 +62,25 @@ def _no_vote_ties(y_train: np.ndarray, dists: np.ndarray, ks) -> bool:
 # distances
 # --------------------------------------------------------------------------------------------
 
+#: Known mistakes of the distance functions (any of the three versions): name -> description.
+DISTANCE_MISTAKES = {
+    "no_sqrt": "dists are the SQUARED distances: take np.sqrt of the sum of squares",
+    "all_axes": "each row is one number: the sum runs over every axis instead of axis=1 "
+                "(one distance per training point)",
+    "plus_2ab": "dists match |a|^2 + |b|^2 + 2 a.b: the cross term must be subtracted",
+}
+
+
+def _distances_with(mistake: str, X: np.ndarray, X_train: np.ndarray) -> np.ndarray:
+    """The (num_test, num_train) L2 distances with one known mistake."""
+    sq = ((X[:, np.newaxis, :] - X_train[np.newaxis, :, :]) ** 2).sum(axis=2)
+    if mistake == "no_sqrt":
+        return sq
+    if mistake == "all_axes":
+        return np.repeat(np.sqrt(sq.sum(axis=1, keepdims=True)), len(X_train), axis=1)
+    expanded = (X ** 2).sum(axis=1)[:, np.newaxis] + (X_train ** 2).sum(axis=1) + 2.0 * X @ X_train.T
+    return np.sqrt(np.maximum(expanded, 0.0))
+
 
 @fixture("knn_distances")
 def knn_distances_fixture(ref):
@@ -74,12 +94,16 @@ def knn_distances_fixture(ref):
     out.update(a_Xtr=Xtr, a_Xte=Xte)
     for name in DISTANCE_HINTS:
         out[f"a_{name}"] = getattr(knn, name)(Xte)
+    for mistake in DISTANCE_MISTAKES:
+        out[mistake_key("a_dists", mistake)] = _distances_with(mistake, Xte, Xtr)
     # A single test point, D = 3, values on another scale.
     Xtr, Xte = 10.0 * rng.randn(5, 3), 10.0 * rng.randn(1, 3)
     knn.train(Xtr, np.arange(5))
     out.update(s_Xtr=Xtr, s_Xte=Xte)
     for name in DISTANCE_HINTS:
         out[f"s_{name}"] = getattr(knn, name)(Xte)
+    for mistake in DISTANCE_MISTAKES:
+        out[mistake_key("s_dists", mistake)] = _distances_with(mistake, Xte, Xtr)
     # Duplicates: test points equal to training points, plus two fresh points. The seed is one
     # where the reference's expansion WITHOUT its clip at 0 rounds to a negative squared distance
     # at some duplicate (so a missing clip shows up as NaN).
@@ -99,17 +123,18 @@ def knn_distances_fixture(ref):
 
 def _distance_check(ctx: CheckContext, name: str) -> Outcome:
     f = ctx.fixture()
-    problems = []
+    problems, d = [], Diagnoses()
     for label, prefix in (("a (7, 64) test set against a (23, 64) training set", "a"),
                           ("a single test point (1, 3) against 5 training points", "s")):
         knn = _knn(ctx, f[f"{prefix}_Xtr"], np.arange(len(f[f"{prefix}_Xtr"])))
         dists = ctx.call(knn.method(name), f[f"{prefix}_Xte"])
-        problem = compare_array("dists", dists, f[f"{prefix}_{name}"], ctx.tolerance)
+        problem = d.compare("dists", dists, f[f"{prefix}_{name}"], ctx.tolerance,
+                            stored(f, f"{prefix}_dists", DISTANCE_MISTAKES))
         if problem:
             problems.append(f"on {label}: {problem}")
     if problems:
         shape = "dists has shape (num_test, num_train) and "
-        return Outcome.fail(f"{name}: " + "; ".join(problems),
+        return Outcome.fail(d.message(f"{name}: " + "; ".join(problems)),
                             hint=shape + DISTANCE_HINTS[name] + " (L2 distance, with the square root)")
     return Outcome.ok(f"{name} matches the reference L2 distances")
 
@@ -148,7 +173,11 @@ def check_no_loops_duplicates(ctx: CheckContext) -> Outcome:
         return Outcome.fail(f"on test points that duplicate training points: {problem}")
     where = "on test points that are exact copies of training points"
     if np.any(np.isnan(got)):
-        return Outcome.fail(f"{where}: dists contains {int(np.isnan(got).sum())} NaN value(s)",
+        message = f"{where}: dists contains {int(np.isnan(got).sum())} NaN value(s)"
+        if np.all(expected[np.isnan(got)] <= 1e-6 * np.max(expected)):
+            message += (". Diagnosis: the NaNs sit where the distance is 0: np.sqrt of a squared "
+                        "distance that rounding made slightly negative")
+        return Outcome.fail(message,
                             hint="rounding can make |a|^2 + |b|^2 - 2 a.b slightly negative for "
                                  "equal points: clip it at 0 (np.maximum(..., 0)) before np.sqrt")
     if not np.all(np.isfinite(got)) or np.any(got < 0):
@@ -187,8 +216,12 @@ def knn_labels_fixture(ref):
     out.update(m_y_train=y_train, m_dists=dists)
     for k in (1, 3, 5):
         out[f"m_pred_k{k}"] = knn.predict_labels(dists, k=k)
-    # Vote ties: the nearest voter always carries the LARGER of the tied labels, so taking the
-    # nearest, the largest, or the first-counted label instead of the smallest is visible.
+        for mistake in VOTE_MISTAKES:
+            out[mistake_key(f"m_pred_k{k}", mistake)] = _vote_with(mistake, dists, y_train, k)
+    # Vote ties: the nearest voter carries the LARGER of the tied labels, so taking the nearest,
+    # the largest, or the first-counted label instead of the smallest is visible; the last two
+    # rows for k = 4 tell these mistakes apart (a four-way tie whose nearest voter is neither the
+    # smallest nor the largest label, and a nearest voter outvoted by a majority).
     y_train = np.array([3, 1, 1, 3, 0, 2, 2, 0, 4, 5])
     #          nearest first: indices of training points (their labels in the comment)
     order_k2 = [[0, 1],       # 3, 1 -> 1
@@ -199,7 +232,9 @@ def knn_labels_fixture(ref):
     order_k4 = [[0, 3, 1, 2],   # 3, 3, 1, 1 -> 1
                 [9, 8, 5, 4],   # 5, 4, 2, 0 -> 0
                 [6, 0, 5, 7],   # 2, 3, 2, 0 -> 2 (no tie)
-                [3, 5, 6, 0]]   # 3, 2, 2, 3 -> 2
+                [3, 5, 6, 0],   # 3, 2, 2, 3 -> 2
+                [5, 9, 4, 8],   # 2, 5, 0, 4 -> 0
+                [9, 1, 2, 7]]   # 5, 1, 1, 0 -> 1 (no tie)
     knn.train(np.zeros((10, 1)), y_train)
     out["t_y_train"] = y_train
     for k, order in ((2, order_k2), (4, order_k4)):
@@ -208,7 +243,40 @@ def knn_labels_fixture(ref):
             dists[i, nearest] = np.sort(rng.rand(k))
         out[f"t_dists_k{k}"] = dists
         out[f"t_pred_k{k}"] = knn.predict_labels(dists, k=k)
+        for mistake in VOTE_MISTAKES:
+            out[mistake_key(f"t_pred_k{k}", mistake)] = _vote_with(mistake, dists, y_train, k)
     return out
+
+
+VOTE_MISTAKES = {
+    "larger": "vote ties go to the LARGER label; they go to the smallest (np.bincount(...).argmax())",
+    "nearest": "vote ties go to the label of the nearest voter (as Counter.most_common does); "
+               "they go to the smallest label",
+    "k1": "the predictions are the label of the single nearest neighbour: k is ignored",
+}
+
+
+def _vote_with(mistake: str, dists: np.ndarray, y_train: np.ndarray, k: int) -> np.ndarray:
+    """predict_labels with one known mistake in the vote."""
+    nearest = y_train[np.argsort(dists, axis=1, kind="stable")[:, :k]]
+    if mistake == "k1":
+        return nearest[:, 0]
+    labels = []
+    for row in nearest:
+        counts = np.bincount(row)
+        tied = np.flatnonzero(counts == counts.max())
+        labels.append(tied.max() if mistake == "larger" else next(v for v in row if v in tied))
+    return np.array(labels)
+
+
+def _vote_problem(d: Diagnoses, f, key: str, k: int, got: np.ndarray, expected: np.ndarray) -> str | None:
+    """"k=..: n of m rows wrong (...)" for the rows that differ, naming a known mistake."""
+    wrong = np.flatnonzero(got != expected)
+    if not wrong.size:
+        return None
+    d.check(got, stored(f, key, VOTE_MISTAKES), expected=expected)
+    i = int(wrong[0])
+    return f"k={k}: {wrong.size} of {len(expected)} rows wrong (row {i}: got {got[i]}, expected {expected[i]})"
 
 
 @check("predict_labels.majority_vote", kind="value", needs=[KNN], fixture="knn_labels")
@@ -217,21 +285,18 @@ def check_majority_vote(ctx: CheckContext) -> Outcome:
     f = ctx.fixture()
     dists, y_train = f["m_dists"], f["m_y_train"]
     knn = _knn(ctx, np.zeros((len(y_train), 1)), y_train)
-    problems = []
+    problems, d = [], Diagnoses()
     for k in (1, 3, 5):
         expected = f[f"m_pred_k{k}"]
         got, problem = _labels("y_pred", ctx.call(knn.method("predict_labels"), dists, k=k), expected)
         if problem:
             return Outcome.fail(f"predict_labels(dists, k={k}): {problem}",
                                 hint="return an array of shape (num_test,)")
-        wrong = np.flatnonzero(got != expected)
-        if wrong.size:
-            i = int(wrong[0])
-            problems.append(f"k={k}: {wrong.size} of {len(expected)} rows wrong (row {i}: got "
-                            f"{got[i]}, expected {expected[i]})")
+        problems.append(_vote_problem(d, f, f"m_pred_k{k}", k, got, expected))
+    problems = [p for p in problems if p]
     if problems:
-        return Outcome.fail("predict_labels on distance matrices without vote ties: "
-                            + "; ".join(problems),
+        return Outcome.fail(d.message("predict_labels on distance matrices without vote ties: "
+                                      + "; ".join(problems)),
                             hint="take the labels of the k smallest distances in each row "
                                  "(np.argsort(dists[i])[:k]) and return the most common one")
     return Outcome.ok("majority vote is right for k = 1, 3 and 5")
@@ -243,7 +308,7 @@ def check_ties(ctx: CheckContext) -> Outcome:
     f = ctx.fixture()
     y_train = f["t_y_train"]
     knn = _knn(ctx, np.zeros((len(y_train), 1)), y_train)
-    problems = []
+    problems, d = [], Diagnoses()
     for k in (2, 4):
         expected = f[f"t_pred_k{k}"]
         got, problem = _labels("y_pred", ctx.call(knn.method("predict_labels"), f[f"t_dists_k{k}"],
@@ -251,13 +316,10 @@ def check_ties(ctx: CheckContext) -> Outcome:
         if problem:
             return Outcome.fail(f"predict_labels(dists, k={k}): {problem}",
                                 hint="return an array of shape (num_test,)")
-        wrong = np.flatnonzero(got != expected)
-        if wrong.size:
-            i = int(wrong[0])
-            problems.append(f"k={k}: {wrong.size} of {len(expected)} rows wrong (row {i}: got "
-                            f"{got[i]}, expected {expected[i]})")
+        problems.append(_vote_problem(d, f, f"t_pred_k{k}", k, got, expected))
+    problems = [p for p in problems if p]
     if problems:
-        return Outcome.fail("predict_labels with tied votes: " + "; ".join(problems),
+        return Outcome.fail(d.message("predict_labels with tied votes: " + "; ".join(problems)),
                             hint="when several labels get the same number of votes, return the "
                                  "SMALLEST of them (np.bincount(...).argmax() does this; the "
                                  "label of the nearest voter or Counter.most_common do not)")

@@ -11,6 +11,9 @@ import numpy as np
 
 from .base import CheckContext, CheckInputError, Outcome, check, fixture
 from .compare import as_array, compare_array, join_problems, unpack
+from .diagnosis import MATCH_TOL, Diagnoses, mistake_key, scaled, stored
+from .layers import (BN_MISTAKES, LN_DX_MISTAKES, LN_MISTAKES, _batchnorm_train_with,
+                     _layernorm_dx_with, _layernorm_forward_with, _mean_not_sum)
 from .numeric import numeric_gradient
 
 GRAD_NAMES = ("dx", "dw", "db", "dgamma", "dbeta")
@@ -53,21 +56,77 @@ def sandwich_fixture(ref):
             backward = U.affine_batchnorm_relu_backward if kind == "bn" else U.affine_layernorm_relu_backward
             for name, value in zip(GRAD_NAMES, backward(out[f"{prefix}_dout"], cache)):
                 out[f"{kind}_{prefix}_{name}"] = value
+        _sandwich_mistakes(ref, out, prefix)
     return out
+
+
+FORWARD_MISTAKES = {**{k: v for k, v in BN_MISTAKES.items() if k in ("ddof1", "swapped")},
+                    **LN_MISTAKES}
+BACKWARD_MISTAKES = {
+    "wrong_order": "the gradients match running batchnorm_backward before relu_backward: the "
+                   "backward pass must undo the layers in reverse order (relu, then batchnorm, "
+                   "then affine)",
+    **LN_DX_MISTAKES,
+}
+
+
+def _sandwich_mistakes(ref, out: dict, prefix: str) -> None:
+    """Known mistakes' outputs on case ``prefix``: the reference sandwich with one part wrong."""
+    L = ref.layers
+    x, w, b, gamma, beta, dout = (out[f"{prefix}_{k}"] for k in ("x", "w", "b", "gamma", "beta", "dout"))
+    x2d = x.reshape(x.shape[0], -1)
+    a = x2d @ w + b
+    # batchnorm: biased/unbiased variance and swapped momentum in the forward pass ...
+    for mistake in ("ddof1", "swapped"):
+        a_norm, rm, rv = _batchnorm_train_with(mistake, a, gamma, beta, _norm_param("batchnorm", prefix))
+        out[mistake_key(f"bn_{prefix}_out", mistake)] = np.maximum(0, a_norm)
+        out[mistake_key(f"bn_{prefix}_running_mean", mistake)] = rm
+        out[mistake_key(f"bn_{prefix}_running_var", mistake)] = rv
+    # ... and the backward layers run in the wrong order (batchnorm before ReLU).
+    a_, fc_cache = L.affine_forward(x, w, b)
+    a_norm, bn_cache = L.batchnorm_forward(a_, gamma, beta, _norm_param("batchnorm", prefix))
+    _, relu_cache = L.relu_forward(a_norm)
+    da, dgamma, dbeta = L.batchnorm_backward(dout, bn_cache)
+    dx, dw, db = L.affine_backward(L.relu_backward(da, relu_cache), fc_cache)
+    for name, value in zip(GRAD_NAMES, (dx, dw, db, dgamma, dbeta)):
+        out[mistake_key(f"bn_{prefix}_{name}", "wrong_order")] = value
+    # layernorm over the batch axis, forward and backward.
+    eps = _norm_param("layernorm", prefix).get("eps", 1e-5)
+    out[mistake_key(f"ln_{prefix}_out", "batch_axis")] = np.maximum(
+        0, _layernorm_forward_with("batch_axis", a, gamma, beta, eps))
+    a_norm = _layernorm_forward_with("features", a, gamma, beta, eps)
+    x_hat = (a_norm - beta) / gamma
+    da_norm = dout * (a_norm > 0)
+    for mistake in LN_DX_MISTAKES:
+        da = _layernorm_dx_with(mistake, da_norm, a, gamma, eps)
+        grads = ((da @ w.T).reshape(x.shape), x2d.T @ da, da.sum(axis=0),
+                 (da_norm * x_hat).sum(axis=0), da_norm.sum(axis=0))
+        for name, value in zip(GRAD_NAMES, grads):
+            out[mistake_key(f"ln_{prefix}_{name}", mistake)] = value
+
+
+def _grad_candidates(f, key: str, prefix: str) -> dict:
+    """Known mistakes' value of each gradient of a sandwich backward case."""
+    n = f[f"{prefix}_dout"].shape[0]
+    found = {name: stored(f, f"{key}_{prefix}_{name}", BACKWARD_MISTAKES) for name in GRAD_NAMES}
+    for name in ("dgamma", "dbeta"):
+        found[name].update(scaled(f[f"{key}_{prefix}_{name}"], _mean_not_sum(name, n)))
+    return found
 
 
 def _args(f, kind: str, prefix: str) -> tuple:
     return tuple(f[f"{prefix}_{k}"] for k in ("x", "w", "b", "gamma", "beta")) + (_norm_param(kind, prefix),)
 
 
-def _compare_grad(kind: str, name: str, got, expected, tol: float) -> str | None:
+def _compare_grad(kind: str, name: str, got, expected, tol: float, d: Diagnoses,
+                  candidates: dict | None = None) -> str | None:
     """Compare one gradient. Batchnorm cancels any shift of its input, so db of the
     affine-batchnorm sandwich is exactly 0: compare it by absolute difference (a relative error
     between two round-off values near 0 means nothing)."""
     if kind == "batchnorm" and name == "db":
-        problem = compare_array(name, got, expected, tol, metric="abs")
+        problem = d.compare(name, got, expected, tol, candidates, metric="abs")
         return problem and problem + " (it should be 0: batchnorm removes any shift of its input)"
-    return compare_array(name, got, expected, tol)
+    return d.compare(name, got, expected, tol, candidates)
 
 
 def _forward(ctx: CheckContext, target: str, args: tuple, return_args: bool = False):
@@ -86,10 +145,11 @@ def _forward_check(ctx: CheckContext, kind: str) -> Outcome:
     f = ctx.fixture()
     target = SANDWICHES[kind][0]
     key = KEYS[kind]
-    messages = []
+    messages, d = [], Diagnoses()
     for label, prefix in CASES:
         out, _, after = _forward(ctx, target, _args(f, kind, prefix), return_args=(kind == "batchnorm"))
-        problems = [compare_array("out", out, f[f"{key}_{prefix}_out"], ctx.tolerance)]
+        problems = [d.compare("out", out, f[f"{key}_{prefix}_out"], ctx.tolerance,
+                              stored(f, f"{key}_{prefix}_out", FORWARD_MISTAKES))]
         if kind == "batchnorm":
             param = after[5]
             for name in ("running_mean", "running_var"):
@@ -99,11 +159,15 @@ def _forward_check(ctx: CheckContext, kind: str) -> Outcome:
                 else:
                     problems.append(compare_array(f"bn_param['{name}']", param[name],
                                                   f[f"bn_{prefix}_{name}"], ctx.tolerance))
+            if any(problems[1:]) and isinstance(param, dict) and {"running_mean", "running_var"} <= set(param):
+                keys = (f"bn_{prefix}_running_mean", f"bn_{prefix}_running_var")
+                d.check((param["running_mean"], param["running_var"]),
+                        stored(f, keys, FORWARD_MISTAKES), expected=tuple(f[k] for k in keys))
         problems = [p for p in problems if p]
         if problems:
             messages.append(f"on the {label}: {join_problems(problems)}")
     if messages:
-        return Outcome.fail(" | ".join(messages),
+        return Outcome.fail(d.message(" | ".join(messages)),
                             hint=f"out = relu({kind}_forward(affine_forward(x, w, b), gamma, beta, "
                                  f"{'bn' if kind == 'batchnorm' else 'ln'}_param)), keeping all three caches")
     return Outcome.ok("out matches the reference")
@@ -113,27 +177,29 @@ def _backward_check(ctx: CheckContext, kind: str) -> Outcome:
     f = ctx.fixture()
     forward, backward = SANDWICHES[kind]
     key = KEYS[kind]
-    messages = []
+    messages, d = [], Diagnoses()
     for label, prefix in CASES:
         _, cache, _ = _forward(ctx, forward, _args(f, kind, prefix))
         grads, problem = unpack(backward.rsplit(".", 1)[-1],
                                 ctx.call(backward, f[f"{prefix}_dout"], cache), 5)
         if problem:
             return Outcome.fail(problem, hint=ORDER_HINT)
-        problems = [_compare_grad(kind, name, got, f[f"{key}_{prefix}_{name}"], ctx.tolerance)
+        known = _grad_candidates(f, key, prefix)
+        problems = [_compare_grad(kind, name, got, f[f"{key}_{prefix}_{name}"], ctx.tolerance, d,
+                                  known[name])
                     for name, got in zip(GRAD_NAMES, grads)]
         problems = [p for p in problems if p]
         if problems:
             messages.append(f"on the {label}: {join_problems(problems)}")
     if messages:
-        return Outcome.fail(" | ".join(messages), hint=ORDER_HINT)
+        return Outcome.fail(d.message(" | ".join(messages)), hint=ORDER_HINT)
     return Outcome.ok("dx, dw, db, dgamma and dbeta match the reference")
 
 
 def _numeric_check(ctx: CheckContext, kind: str) -> Outcome:
     f = ctx.fixture()
     forward, backward = SANDWICHES[kind]
-    messages = []
+    messages, d = [], Diagnoses()
     for label, prefix in CASES:
         args, dout = _args(f, kind, prefix), f[f"{prefix}_dout"]
         _, cache, _ = _forward(ctx, forward, args)
@@ -148,13 +214,19 @@ def _numeric_check(ctx: CheckContext, kind: str) -> Outcome:
                 problems.append(problem)
                 continue
             numeric = numeric_gradient(ctx, forward, args, index, dout).reshape(shape)
-            problems.append(_compare_grad(kind, name, got, numeric, ctx.tolerance))
+            known = stored(f, f"{KEYS[kind]}_{prefix}_{name}", BACKWARD_MISTAKES)
+            if name in ("dgamma", "dbeta"):
+                known.update(scaled(numeric, _mean_not_sum(name, dout.shape[0])))
+            problem = _compare_grad(kind, name, got, numeric, ctx.tolerance, Diagnoses())
+            if problem:
+                d.check(got, known, expected=numeric, tol=max(MATCH_TOL, ctx.tolerance))
+            problems.append(problem)
         problems = [p for p in problems if p]
         if problems:
             messages.append(f"on the {label}: {join_problems(problems)}")
     if messages:
-        return Outcome.fail(" | ".join(messages) + " (against a numeric gradient of your sandwich "
-                            "forward)", hint=ORDER_HINT)
+        return Outcome.fail(d.message(" | ".join(messages) + " (against a numeric gradient of your "
+                                      "sandwich forward)"), hint=ORDER_HINT)
     return Outcome.ok("gradients agree with the numeric gradient of your forward")
 
 

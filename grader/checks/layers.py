@@ -13,7 +13,13 @@ import numpy as np
 
 from .base import CheckContext, CheckInputError, Outcome, check, fixture
 from .compare import as_array, compare_array, compare_scalar, join_problems, unpack
+from .diagnosis import MATCH_TOL, Diagnoses, mistake_key, sample, scaled, stored
 from .numeric import coordinates, numeric_gradient
+
+
+def _mean_not_sum(name: str, n: int) -> dict[str, float]:
+    """A known mistake for a gradient that sums over a batch of ``n``: averaging it (see ``scaled``)."""
+    return {f"{name} is the batch mean, not the sum over the batch": 1.0 / n}
 
 # --------------------------------------------------------------------------------------------
 # affine
@@ -67,14 +73,16 @@ def check_affine_forward_values(ctx: CheckContext) -> Outcome:
     return Outcome.ok("out matches on the notebook input and on a 4-D input")
 
 
-def _affine_backward_problems(ctx, f, prefix, tol):
+def _affine_backward_problems(ctx, f, prefix, tol, d: Diagnoses):
     _, cache = ctx.call("layers.affine_forward", f[f"{prefix}_x"], f[f"{prefix}_w"],
                         f[f"{prefix}_b"], keep=[1])
     grads, problem = unpack("affine_backward", ctx.call("layers.affine_backward", f[f"{prefix}_dout"],
                                                         cache), 3)
     if problem:
         return [problem]
-    return [compare_array(name, got, f[f"{prefix}_{name}"], tol)
+    n = f[f"{prefix}_dout"].shape[0]
+    return [d.compare(name, got, f[f"{prefix}_{name}"], tol,
+                      scaled(f[f"{prefix}_{name}"], _mean_not_sum(name, n)) if name != "dx" else None)
             for name, got in zip(("dx", "dw", "db"), grads)]
 
 
@@ -83,13 +91,13 @@ def _affine_backward_problems(ctx, f, prefix, tol):
 def check_affine_backward_values(ctx: CheckContext) -> Outcome:
     """affine_backward's dx, dw, db match the reference (§3.2 input and a 4-D input)."""
     f = ctx.fixture()
-    messages = []
+    messages, d = [], Diagnoses()
     for label, prefix in (("seed-231 input (§3.2)", "bw"), ("4-D input", "r")):
-        problems = [p for p in _affine_backward_problems(ctx, f, prefix, ctx.tolerance) if p]
+        problems = [p for p in _affine_backward_problems(ctx, f, prefix, ctx.tolerance, d) if p]
         if problems:
             messages.append(f"on the {label}: {join_problems(problems)}")
     if messages:
-        return Outcome.fail(" | ".join(messages),
+        return Outcome.fail(d.message(" | ".join(messages)),
                             hint="dx = (dout @ w.T).reshape(x.shape); dw = x.reshape(N, -1).T @ dout; "
                                  "db = dout.sum(axis=0)")
     return Outcome.ok("dx, dw and db match the reference")
@@ -105,13 +113,14 @@ def check_affine_backward_numeric(ctx: CheckContext) -> Outcome:
     grads, problem = unpack("affine_backward", ctx.call("layers.affine_backward", dout, cache), 3)
     if problem:
         return Outcome.fail(problem, hint="return dx, dw, db")
-    problems = []
+    problems, d = [], Diagnoses()
     for index, name in enumerate(("dx", "dw", "db")):
         numeric = numeric_gradient(ctx, "layers.affine_forward", (x, w, b), index, dout)
         shape = (x, w, b)[index].shape
-        problems.append(compare_array(name, grads[index], numeric.reshape(shape), ctx.tolerance))
+        problems.append(d.compare(name, grads[index], numeric.reshape(shape), ctx.tolerance))
     if any(problems):
-        return Outcome.fail(join_problems(problems) + " against a numeric gradient of your affine_forward")
+        return Outcome.fail(d.message(join_problems(problems) + " against a numeric gradient of "
+                                      "your affine_forward"))
     return Outcome.ok("backward agrees with the numeric gradient of your forward")
 
 
@@ -135,7 +144,12 @@ def relu_fixture(ref):
     out["z_x"], out["z_dout"] = z, rng.randn(2, 3, 4)
     out["z_out"] = ref.layers.relu_forward(z)[0]
     out["z_dx"] = ref.layers.relu_backward(out["z_dout"], ref.layers.relu_forward(z)[1])
+    out[mistake_key("z_dx", "ge_mask")] = out["z_dout"] * (z >= 0)
     return out
+
+
+RELU_MISTAKES = {"ge_mask": "dx matches a ReLU mask with >= (x >= 0): no gradient may pass where "
+                            "x == 0, use x > 0"}
 
 
 @check("relu_forward.values", kind="value", needs=["layers.relu_forward"], fixture="relu",
@@ -164,9 +178,10 @@ def check_relu_backward_exact_zeros(ctx: CheckContext) -> Outcome:
     f = ctx.fixture()
     _, cache = ctx.call("layers.relu_forward", f["z_x"], keep=[1])
     dx = ctx.call("layers.relu_backward", f["z_dout"], cache)
-    problem = compare_array("dx", dx, f["z_dx"], ctx.tolerance)
+    d = Diagnoses()
+    problem = d.compare("dx", dx, f["z_dx"], ctx.tolerance, stored(f, "z_dx", RELU_MISTAKES))
     if problem:
-        return Outcome.fail(f"on a 3-D input containing exact zeros: {problem}",
+        return Outcome.fail(d.message(f"on a 3-D input containing exact zeros: {problem}"),
                             hint="dx = dout * (x > 0): strict '>' on the forward INPUT, any shape")
     return Outcome.ok("dx is right at exact zeros and for 3-D inputs")
 
@@ -212,35 +227,55 @@ def _forward_with_args(ctx: CheckContext, target: str, *args):
 
 
 def _grad_problems(values, expected: dict, names: tuple[str, ...], tol: float,
-                   function: str) -> list[str]:
-    """Compare the tuple a backward returned with ``expected[name]`` for each name."""
+                   function: str, d: Diagnoses | None = None,
+                   candidates: dict | None = None) -> list[str]:
+    """Compare the tuple a backward returned with ``expected[name]`` for each name.
+
+    ``candidates[name]`` are known mistakes' values of that gradient (see ``diagnosis``), looked
+    up in ``d`` when a gradient differs.
+    """
     grads, problem = unpack(function, values, len(names))
     if problem:
         return [problem]
-    return [p for p in (compare_array(n, g, expected[n], tol) for n, g in zip(names, grads)) if p]
+    d = d if d is not None else Diagnoses()
+    candidates = candidates or {}
+    return [p for p in (d.compare(n, g, expected[n], tol, candidates.get(n))
+                        for n, g in zip(names, grads)) if p]
 
 
 def _loss_problems(got, expected_loss: float, expected_dx: np.ndarray, tol: float,
-                   function: str) -> list[str]:
-    """``(loss, dx)`` against the reference; the loss is compared relative to its size."""
+                   function: str, d: Diagnoses | None = None,
+                   candidates: dict | None = None) -> list[str]:
+    """``(loss, dx)`` against the reference; the loss is compared relative to its size.
+
+    ``candidates`` are known mistakes' ``(loss, dx)`` on the same input, looked up in ``d``.
+    """
     result, problem = unpack(function, got, 2)
     if problem:
         return [problem]
     expected_loss = float(expected_loss)
     problems = [compare_scalar("loss", result[0], expected_loss, tol * max(1.0, abs(expected_loss))),
                 compare_array("dx", result[1], expected_dx, tol)]
-    return [p for p in problems if p]
+    problems = [p for p in problems if p]
+    if problems and d is not None:
+        d.check(tuple(result), candidates or {}, expected=(expected_loss, expected_dx))
+    return problems
 
 
 def _numeric_problems(ctx: CheckContext, target: str, args: tuple, analytic: dict,
                       wrt: dict[str, int], dout, tol: float, select: int | None = 0,
-                      max_coords: int | None = None) -> list[str]:
+                      max_coords: int | None = None, d: Diagnoses | None = None,
+                      candidates: dict | None = None, batch_sums: tuple[str, ...] = ()) -> list[str]:
     """The student's gradients ``analytic[name]`` against numeric gradients of ``target``.
 
     ``wrt`` maps a gradient name to the position of its argument; with ``max_coords`` only a
-    sample of coordinates (fixed by the check's seed) is perturbed.
+    sample of coordinates (fixed by the check's seed) is perturbed. A differing gradient is
+    looked up in ``d`` among ``candidates[name]`` (known mistakes' full gradients) and, for the
+    names in ``batch_sums``, the numeric gradient averaged over the batch of ``dout``.
     """
     rng = ctx.rng
+    d = d if d is not None else Diagnoses()
+    candidates = candidates or {}
     problems = []
     for name, index in wrt.items():
         x = np.asarray(args[index])
@@ -250,7 +285,14 @@ def _numeric_problems(ctx: CheckContext, target: str, args: tuple, analytic: dic
             continue
         coords = coordinates(x.size, max_coords, rng)
         numeric = numeric_gradient(ctx, target, args, index, dout, coords=coords, select=select)
-        problems.append(compare_array(name, got.reshape(-1)[coords], numeric, tol))
+        got = got.reshape(-1)[coords]
+        problem = compare_array(name, got, numeric, tol)
+        if problem:
+            known = sample(candidates.get(name, {}), coords)
+            if name in batch_sums:
+                known.update(scaled(numeric, _mean_not_sum(name, np.shape(dout)[0])))
+            d.check(got, known, expected=numeric, tol=max(MATCH_TOL, tol))
+        problems.append(problem)
     return [p for p in problems if p]
 
 
@@ -289,16 +331,51 @@ def softmax_loss_fixture(ref):
     for prefix in ("nb", "r", "big", "lse"):
         loss, dx = ref.layers.softmax_loss(out[f"{prefix}_x"], out[f"{prefix}_y"])
         out[f"{prefix}_loss"], out[f"{prefix}_dx"] = np.asarray(loss), dx
+        for mistake in SOFTMAX_MISTAKES:
+            loss, dx = _softmax_loss_with(mistake, out[f"{prefix}_x"], out[f"{prefix}_y"])
+            out[mistake_key(f"{prefix}_loss", mistake)] = loss
+            out[mistake_key(f"{prefix}_dx", mistake)] = dx
     return out
 
 
-def _softmax_cases(ctx: CheckContext, cases) -> list[str]:
+NO_SHIFT = ("loss and dx are what softmax gives without subtracting each row's max score first: "
+            "np.exp overflows")
+SOFTMAX_MISTAKES = {
+    "no_shift": NO_SHIFT,           # log-sum-exp written without the shift
+    "no_shift_probs": NO_SHIFT,     # probabilities exp(x) / sum(exp(x)) without the shift
+    "log_of_probs": "the loss is what np.log of the probabilities gives: log(0) = -inf once a "
+                    "probability underflows to 0",
+    "dx_not_divided": "dx is N times too large: it is not divided by N",
+}
+
+
+def _softmax_loss_with(mistake: str, x, y):
+    """The reference softmax loss with one known mistake: ``(loss, dx)`` (may hold inf/NaN)."""
+    N, rows = x.shape[0], np.arange(x.shape[0])
+    with np.errstate(all="ignore"):
+        shifted = x if mistake in ("no_shift", "no_shift_probs") else x - x.max(axis=1, keepdims=True)
+        if mistake in ("no_shift_probs", "log_of_probs"):
+            probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+            log_probs = np.log(probs)
+        else:
+            log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+            probs = np.exp(log_probs)
+        loss = -log_probs[rows, y].sum() / N
+        dx = probs.copy()
+        dx[rows, y] -= 1
+        if mistake != "dx_not_divided":
+            dx /= N
+    return np.asarray(loss), dx
+
+
+def _softmax_cases(ctx: CheckContext, cases, d: Diagnoses) -> list[str]:
     f = ctx.fixture()
     messages = []
     for label, prefix in cases:
         got = ctx.call("layers.softmax_loss", f[f"{prefix}_x"], f[f"{prefix}_y"])
+        known = stored(f, (f"{prefix}_loss", f"{prefix}_dx"), SOFTMAX_MISTAKES)
         messages.append(_on(label, _loss_problems(got, f[f"{prefix}_loss"], f[f"{prefix}_dx"],
-                                                  ctx.tolerance, "softmax_loss")))
+                                                  ctx.tolerance, "softmax_loss", d, known)))
     return [m for m in messages if m]
 
 
@@ -306,10 +383,11 @@ def _softmax_cases(ctx: CheckContext, cases) -> list[str]:
        tolerance=1e-8)
 def check_softmax_loss_values(ctx: CheckContext) -> Outcome:
     """softmax_loss's loss and dx match the reference on the §3.6 input and a fresh 7x4 input."""
+    d = Diagnoses()
     messages = _softmax_cases(ctx, (("seed-231 notebook input (§3.6)", "nb"),
-                                    ("fresh 7x4 input with scores of scale 3", "r")))
+                                    ("fresh 7x4 input with scores of scale 3", "r")), d)
     if messages:
-        return Outcome.fail(" | ".join(messages), hint=SOFTMAX_HINT)
+        return Outcome.fail(d.message(" | ".join(messages)), hint=SOFTMAX_HINT)
     return Outcome.ok("loss and dx match the reference")
 
 
@@ -317,9 +395,10 @@ def check_softmax_loss_values(ctx: CheckContext) -> Outcome:
        fixture="softmax_loss", tolerance=1e-8)
 def check_softmax_loss_large_logits(ctx: CheckContext) -> Outcome:
     """softmax_loss stays finite and matches the reference when whole rows of scores are near +-1000."""
-    messages = _softmax_cases(ctx, (("scores near +-1000 (row by row)", "big"),))
+    d = Diagnoses()
+    messages = _softmax_cases(ctx, (("scores near +-1000 (row by row)", "big"),), d)
     if messages:
-        return Outcome.fail(messages[0], hint="np.exp(1000) overflows: subtract each row's max "
+        return Outcome.fail(d.message(messages[0]), hint="np.exp(1000) overflows: subtract each row's max "
                                                "score before exponentiating (digest §7.6)")
     return Outcome.ok("finite and correct for scores near +-1000")
 
@@ -328,9 +407,10 @@ def check_softmax_loss_large_logits(ctx: CheckContext) -> Outcome:
        fixture="softmax_loss", tolerance=1e-8)
 def check_softmax_loss_log_sum_exp(ctx: CheckContext) -> Outcome:
     """softmax_loss stays finite when a correct-class probability underflows (+1000 and -1000 in one row)."""
-    messages = _softmax_cases(ctx, (("scores mixing +1000 and -1000 in a row", "lse"),))
+    d = Diagnoses()
+    messages = _softmax_cases(ctx, (("scores mixing +1000 and -1000 in a row", "lse"),), d)
     if messages:
-        return Outcome.fail(messages[0],
+        return Outcome.fail(d.message(messages[0]),
                             hint="a probability of exp(-2000) is 0 in float64, so log(probs) is "
                                  "-inf: compute log-probabilities directly, "
                                  "shifted - log(sum(exp(shifted))) (log-sum-exp)")
@@ -342,19 +422,22 @@ def check_softmax_loss_log_sum_exp(ctx: CheckContext) -> Outcome:
 def check_softmax_loss_numeric(ctx: CheckContext) -> Outcome:
     """softmax_loss's dx agrees with a numeric gradient of the student's own loss (§3.6 and fresh input)."""
     f = ctx.fixture()
-    messages = []
+    messages, d = [], Diagnoses()
     for label, prefix, max_coords in (("seed-231 notebook input (§3.6)", "nb", 40),
                                       ("fresh 7x4 input", "r", None)):
         x, y = f[f"{prefix}_x"], f[f"{prefix}_y"]
         result, problem = unpack("softmax_loss", ctx.call("layers.softmax_loss", x, y), 2)
         if problem:
             return Outcome.fail(problem, hint="return (loss, dx)")
+        known = {"dx": stored(f, f"{prefix}_dx", {"dx_not_divided": SOFTMAX_MISTAKES["dx_not_divided"]})}
         messages.append(_on(label, _numeric_problems(ctx, "layers.softmax_loss", (x, y),
                                                      {"dx": result[1]}, {"dx": 0}, None,
-                                                     ctx.tolerance, max_coords=max_coords)))
+                                                     ctx.tolerance, max_coords=max_coords, d=d,
+                                                     candidates=known)))
     messages = [m for m in messages if m]
     if messages:
-        return Outcome.fail(" | ".join(messages) + " (against a numeric gradient of your loss)",
+        return Outcome.fail(d.message(" | ".join(messages) + " (against a numeric gradient of "
+                                      "your loss)"),
                             hint="dx = (probs - one_hot(y)) / N: did you divide by N?")
     return Outcome.ok("dx agrees with the numeric gradient of your loss")
 
@@ -386,7 +469,25 @@ def svm_loss_fixture(ref):
     for prefix in ("nb", "r"):
         loss, dx = ref.layers.svm_loss(out[f"{prefix}_x"], out[f"{prefix}_y"])
         out[f"{prefix}_loss"], out[f"{prefix}_dx"] = np.asarray(loss), dx
+        loss, dx = _svm_loss_with_delta(out[f"{prefix}_x"], out[f"{prefix}_y"], 0.0)
+        out[mistake_key(f"{prefix}_loss", "delta0")] = loss
+        out[mistake_key(f"{prefix}_dx", "delta0")] = dx
     return out
+
+
+SVM_MISTAKES = {"delta0": "loss and dx match the margin delta 0 instead of 1 "
+                          "(max(0, s_j - s_y) instead of max(0, s_j - s_y + 1))"}
+
+
+def _svm_loss_with_delta(x, y, delta: float):
+    """The reference SVM loss with another margin ``delta``: ``(loss, dx)``."""
+    N, rows = x.shape[0], np.arange(x.shape[0])
+    margins = np.maximum(0, x - x[rows, y][:, np.newaxis] + delta)
+    margins[rows, y] = 0
+    active = margins > 0
+    dx = active.astype(x.dtype)
+    dx[rows, y] -= active.sum(axis=1)
+    return np.asarray(margins.sum() / N), dx / N
 
 
 @check("svm_loss.values", kind="value", needs=["layers.svm_loss"], fixture="svm_loss",
@@ -394,14 +495,15 @@ def svm_loss_fixture(ref):
 def check_svm_loss_values(ctx: CheckContext) -> Outcome:
     """svm_loss's loss and dx match the reference on the seed-231 input and a fresh 9x6 input (no kinks)."""
     f = ctx.fixture()
-    messages = []
+    messages, d = [], Diagnoses()
     for label, prefix in (("seed-231 input", "nb"), ("fresh 9x6 input", "r")):
         got = ctx.call("layers.svm_loss", f[f"{prefix}_x"], f[f"{prefix}_y"])
+        known = stored(f, (f"{prefix}_loss", f"{prefix}_dx"), SVM_MISTAKES)
         messages.append(_on(label, _loss_problems(got, f[f"{prefix}_loss"], f[f"{prefix}_dx"],
-                                                  ctx.tolerance, "svm_loss")))
+                                                  ctx.tolerance, "svm_loss", d, known)))
     messages = [m for m in messages if m]
     if messages:
-        return Outcome.fail(" | ".join(messages), hint=SVM_HINT)
+        return Outcome.fail(d.message(" | ".join(messages)), hint=SVM_HINT)
     return Outcome.ok("loss and dx match the reference")
 
 
@@ -457,10 +559,38 @@ def dropout_fixture(ref):
         test_out, test_cache = ref.layers.dropout_forward(out[f"{prefix}_x"], {"mode": "test", "p": p})
         out[f"{prefix}_test_out"] = test_out
         out[f"{prefix}_test_dx"] = ref.layers.dropout_backward(out[f"{prefix}_dout"], test_cache)
+        for mistake in DROPOUT_MISTAKES:
+            mask = _dropout_mask_with(mistake, out[f"{prefix}_x"].shape, p, seed)
+            out[mistake_key(f"{prefix}_out", mistake)] = out[f"{prefix}_x"] * mask
+            out[mistake_key(f"{prefix}_dx", mistake)] = out[f"{prefix}_dout"] * mask
     # No exact zeros in x, so out / x recovers the applied mask (digest §7.7).
     rng = np.random.RandomState(153)
     out["c_x"], out["c_dout"] = rng.randn(6, 7) + 10, rng.randn(6, 7)
     return out
+
+
+DROPS_WITH_P = ("the mask DROPS each unit with probability p; p is the probability of KEEPING a "
+                "unit (mask = rand < p)")
+NOT_SCALED = "the kept units are used without the 1/p scaling (inverted dropout divides them by p)"
+DROPOUT_MISTAKES = {"keep_as_drop": DROPS_WITH_P,            # (rand >= p) / (1 - p)
+                    "keep_as_drop_unscaled": DROPS_WITH_P,   # (rand >= p)
+                    "unscaled": NOT_SCALED}                  # (rand < p)
+
+
+def _dropout_mask_with(mistake: str, shape, p: float, seed: int) -> np.ndarray:
+    """The train-mode mask a known mistake draws after ``np.random.seed(seed)``."""
+    u = np.random.RandomState(seed).rand(*shape)
+    if mistake == "keep_as_drop":
+        return (u >= p) / (1 - p)
+    if mistake == "keep_as_drop_unscaled":
+        return (u >= p) * 1.0
+    return (u < p) * 1.0
+
+
+def _as_mask(values: np.ndarray, p: float) -> bool:
+    """True when every value is 0 or 1/p and both occur: a dropout mask, as applied to ones."""
+    zero, kept = np.isclose(values, 0.0, atol=1e-12), np.isclose(values, 1.0 / p, rtol=1e-9)
+    return bool(np.all(zero | kept) and zero.any() and kept.any())
 
 
 @check("dropout_forward.train_statistics", kind="value", needs=["layers.dropout_forward"],
@@ -472,23 +602,31 @@ def check_dropout_forward_train_statistics(ctx: CheckContext) -> Outcome:
     params = [({"mode": "train", "p": float(p), "seed": 1000 + k},) for k, p in enumerate(f["stat_ps"])]
     outs = ctx.map("layers.dropout_forward", [(x,) + args for args in params], select=0)
     problems, hints = [], set()
+    drops_with_p = unscaled = True  # every p shows the statistics of the mistake
     for p, keep, got in zip(f["stat_ps"], f["stat_keep"], outs):
         arr, problem = as_array("out", got, x.shape)
         if problem:
             problems.append(f"p={p}: {problem}")
+            drops_with_p = unscaled = False
             continue
         zero_fraction = float(np.mean(arr == 0))
+        drops_with_p &= abs(zero_fraction - keep) <= ctx.tolerance < abs(1 - 2 * keep)
         if abs(zero_fraction - (1 - keep)) > ctx.tolerance:
             problems.append(f"p={p}: {zero_fraction:.3f} of the outputs are 0, expected "
                             f"{1 - keep:.2f} (= 1 - p) +- {ctx.tolerance}")
             hints.add("p is the probability of KEEPING a unit: mask = rand < p")
         out_mean, x_mean = float(np.mean(arr)), float(f["stat_mean"])
+        unscaled &= abs(out_mean - p * x_mean) <= mean_tol * abs(x_mean) < abs(1 - p) * abs(x_mean)
         if not abs(out_mean - x_mean) <= mean_tol * abs(x_mean):
             problems.append(f"p={p}: the output mean is {out_mean:.3f}, expected about the input "
                             f"mean {x_mean:.3f} (within {mean_tol:.0%})")
             hints.add("inverted dropout divides the kept units by p at train time")
     if problems:
-        return Outcome.fail("on the 500x500 input of §3.14 (mean about 10): " + "; ".join(problems),
+        d = Diagnoses()
+        d.add(DROPS_WITH_P if drops_with_p else None)
+        d.add("the output mean is p times the input mean: " + NOT_SCALED if unscaled else None)
+        return Outcome.fail(d.message("on the 500x500 input of §3.14 (mean about 10): " +
+                                      "; ".join(problems)),
                             hint="; ".join(sorted(hints)) or DROPOUT_HINT)
     return Outcome.ok("keep fraction and mean are right for p in " +
                       ", ".join(str(p) for p in f["stat_ps"]))
@@ -504,10 +642,19 @@ def check_dropout_forward_test_mode(ctx: CheckContext) -> Outcome:
              for p in (0.35, 0.8)]
     outs = ctx.map("layers.dropout_forward", [(x, {"mode": "test", "p": p}) for _, x, _, p in cases],
                    select=0)
-    problems = [f"{label}: {problem}" for (label, _, expected, _), got in zip(cases, outs)
-                if (problem := compare_array("out", got, expected, ctx.tolerance))]
+    problems, d = [], Diagnoses()
+    for (label, x, expected, p), got in zip(cases, outs):
+        problem = d.compare("out", got, expected, ctx.tolerance,
+                            scaled(expected, {"test-mode out is x * p: inverted dropout already "
+                                              "scaled at train time, so test mode returns x": p}))
+        if problem:
+            problems.append(f"{label}: {problem}")
+            arr, _ = as_array("out", got, x.shape)
+            if arr is not None and np.all(x != 0) and _as_mask(arr / x, p):
+                d.add("test-mode out is x times a dropout mask (values 0 and 1/p): test mode "
+                      "applies no mask")
     if problems:
-        return Outcome.fail("test mode: " + "; ".join(problems),
+        return Outcome.fail(d.message("test mode: " + "; ".join(problems)),
                             hint="in test mode out = x: inverted dropout already scaled at train time")
     return Outcome.ok("test mode returns x unchanged")
 
@@ -517,7 +664,7 @@ def check_dropout_forward_test_mode(ctx: CheckContext) -> Outcome:
 def check_dropout_forward_seeded_mask(ctx: CheckContext) -> Outcome:
     """With dropout_param['seed'] the output is reproducible and equals the course's mask draw."""
     f = ctx.fixture()
-    problems = []
+    problems, d = [], Diagnoses()
     for prefix, p, seed in DROPOUT_SEEDED:
         x, label = f[f"{prefix}_x"], f"input of shape {f[f'{prefix}_x'].shape}, p={p}, seed={seed}"
         param = {"mode": "train", "p": p, "seed": seed}
@@ -530,11 +677,12 @@ def check_dropout_forward_seeded_mask(ctx: CheckContext) -> Outcome:
         if b is None or not np.array_equal(a, b):
             problems.append(f"{label}: two calls with the same seed gave different outputs")
             continue
-        problem = compare_array("out", a, f[f"{prefix}_out"], ctx.tolerance)
+        problem = d.compare("out", a, f[f"{prefix}_out"], ctx.tolerance,
+                            stored(f, f"{prefix}_out", DROPOUT_MISTAKES))
         if problem:
             problems.append(f"{label}: {problem}")
     if problems:
-        return Outcome.fail("; ".join(problems),
+        return Outcome.fail(d.message("; ".join(problems)),
                             hint="if 'seed' in dropout_param call np.random.seed(seed) first, then "
                                  "draw mask = (np.random.rand(*x.shape) < p) / p once")
     return Outcome.ok("seeded outputs are reproducible and match the reference")
@@ -545,17 +693,18 @@ def check_dropout_forward_seeded_mask(ctx: CheckContext) -> Outcome:
 def check_dropout_backward_values(ctx: CheckContext) -> Outcome:
     """dropout_backward matches the reference in train mode (seeded, §3.15) and in test mode."""
     f = ctx.fixture()
-    problems = []
+    problems, d = [], Diagnoses()
     for prefix, p, seed in DROPOUT_SEEDED:
         x, dout = f[f"{prefix}_x"], f[f"{prefix}_dout"]
         for mode, key in (("train", "dx"), ("test", "test_dx")):
             _, cache = _forward(ctx, "layers.dropout_forward", x, {"mode": mode, "p": p, "seed": seed})
             dx = ctx.call("layers.dropout_backward", dout, cache)
-            problem = compare_array("dx", dx, f[f"{prefix}_{key}"], ctx.tolerance)
+            known = stored(f, f"{prefix}_dx", DROPOUT_MISTAKES) if mode == "train" else None
+            problem = d.compare("dx", dx, f[f"{prefix}_{key}"], ctx.tolerance, known)
             if problem:
                 problems.append(f"{mode} mode, input of shape {x.shape}, p={p}: {problem}")
     if problems:
-        return Outcome.fail("; ".join(problems),
+        return Outcome.fail(d.message("; ".join(problems)),
                             hint="dx = dout * mask in train mode (the mask holds the 1/p), "
                                  "dx = dout in test mode")
     return Outcome.ok("dx matches in train and test mode")
@@ -586,7 +735,7 @@ def check_dropout_backward_uses_forward_mask(ctx: CheckContext) -> Outcome:
     """Unseeded, dropout_backward applies the very mask the forward applied: dx = out / x * dout (§7.7)."""
     f = ctx.fixture()
     x, dout = f["c_x"], f["c_dout"]
-    problems = []
+    problems, d = [], Diagnoses()
     for p in (0.6, 0.25):
         out, cache = _forward(ctx, "layers.dropout_forward", x, {"mode": "train", "p": p})
         out, problem = as_array("out", out, x.shape)
@@ -597,8 +746,13 @@ def check_dropout_backward_uses_forward_mask(ctx: CheckContext) -> Outcome:
         problem = compare_array("dx", dx, out / x * dout, ctx.tolerance)
         if problem:
             problems.append(f"p={p}: {problem} against out / x * dout")
+            arr, _ = as_array("dx", dx, x.shape)
+            if arr is not None and np.all(dout != 0) and _as_mask(arr / dout, p):
+                d.add("dx is dout times a dropout mask, but not the one the forward pass applied: "
+                      "a new mask was drawn")
     if problems:
-        return Outcome.fail("unseeded call on a 6x7 input without zeros: " + "; ".join(problems),
+        return Outcome.fail(d.message("unseeded call on a 6x7 input without zeros: " +
+                                      "; ".join(problems)),
                             hint="store the mask the forward pass applied in the cache and reuse it; "
                                  "never draw a new mask in the backward pass")
     return Outcome.ok("backward reuses the forward mask")
@@ -631,6 +785,8 @@ def batchnorm_fixture(ref):
     out["st_gamma"], out["st_beta"] = np.array([1.0, 2.0, 3.0]), np.array([11.0, 12.0, 13.0])
     st_out = L.batchnorm_forward(out["st_a"], out["st_gamma"], out["st_beta"], {"mode": "train"})[0]
     out["st_mean"], out["st_std"] = st_out.mean(axis=0), st_out.std(axis=0)
+    st_out = _batchnorm_train_with("ddof1", out["st_a"], out["st_gamma"], out["st_beta"], {})[0]
+    out[mistake_key("st_std", "ddof1")] = st_out.std(axis=0)
     # Notebook backward input: seed 231, N, D = 4, 5; x = 5 randn + 12, gamma, beta, dout randn.
     rng = np.random.RandomState(231)
     out["nb_x"] = 5 * rng.randn(4, 5) + 12
@@ -657,9 +813,64 @@ def batchnorm_fixture(ref):
             fwd, param["running_mean"], param["running_var"])
         out[f"{prefix}_dx"], out[f"{prefix}_dgamma"], out[f"{prefix}_dbeta"] = L.batchnorm_backward(
             out[f"{prefix}_dout"], cache)
+        for mistake in ("ddof1", "swapped"):
+            fwd, rm, rv = _batchnorm_train_with(mistake, out[f"{prefix}_x"], out[f"{prefix}_gamma"],
+                                                out[f"{prefix}_beta"], _bn_param(out, prefix, "train"))
+            out[mistake_key(f"{prefix}_out", mistake)] = fwd
+            out[mistake_key(f"{prefix}_rm_after", mistake)] = rm
+            out[mistake_key(f"{prefix}_rv_after", mistake)] = rv
+        for mistake in ("no_var_path", "no_mean_path"):
+            out[mistake_key(f"{prefix}_dx", mistake)] = _batchnorm_dx_with(
+                mistake, out[f"{prefix}_dout"], out[f"{prefix}_x"], out[f"{prefix}_gamma"],
+                _bn_param(out, prefix, "train"))
     param = _bn_param(out, "t", "test")
     out["t_out"] = L.batchnorm_forward(out["t_x"], out["t_gamma"], out["t_beta"], param)[0]
+    out[mistake_key("t_out", "batch_stats")] = _batchnorm_train_with(
+        "batch_stats", out["t_x"], out["t_gamma"], out["t_beta"], param)[0]
     return out
+
+
+UNBIASED = "the unbiased variance (ddof=1, divided by N - 1) is used; batchnorm uses the biased x.var(axis=0)"
+BN_MISTAKES = {
+    "ddof1": UNBIASED,
+    "swapped": "the running averages weight the NEW batch statistics by momentum (momentum and "
+               "1 - momentum swapped)",
+    "batch_stats": "test-mode out matches normalising with the batch statistics instead of "
+                   "running_mean and running_var",
+    "no_var_path": "dx matches the formula without the path through the variance "
+                   "(the x_hat * mean(dout * x_hat) term is missing)",
+    "no_mean_path": "dx matches the formula without the path through the batch mean "
+                    "(the mean(dout) term is missing)",
+}
+
+
+def _batchnorm_train_with(mistake: str, x, gamma, beta, bn_param: dict):
+    """Train-mode batchnorm of the reference with one known mistake: ``(out, running_mean,
+    running_var)``; ``"batch_stats"`` is a TEST-mode call that normalises with the batch statistics."""
+    eps, momentum = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
+    running_mean = bn_param.get("running_mean", np.zeros(x.shape[1]))
+    running_var = bn_param.get("running_var", np.zeros(x.shape[1]))
+    mean, var = x.mean(axis=0), x.var(axis=0, ddof=1 if mistake == "ddof1" else 0)
+    out = gamma * (x - mean) / np.sqrt(var + eps) + beta
+    keep = 1 - momentum if mistake == "swapped" else momentum
+    return out, keep * running_mean + (1 - keep) * mean, keep * running_var + (1 - keep) * var
+
+
+def _batchnorm_dx_with(mistake: str, dout, x, gamma, bn_param: dict):
+    """batchnorm's dx (train mode) with the path through the variance or the mean left out."""
+    x_hat = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + bn_param.get("eps", 1e-5))
+    std = np.sqrt(x.var(axis=0) + bn_param.get("eps", 1e-5))
+    mean_term = 0.0 if mistake == "no_mean_path" else dout.mean(axis=0)
+    var_term = 0.0 if mistake == "no_var_path" else x_hat * (dout * x_hat).mean(axis=0)
+    return (gamma / std) * (dout - mean_term - var_term)
+
+
+def _bn_grad_candidates(f, prefix: str) -> dict:
+    """Known mistakes' dx, dgamma and dbeta for a batchnorm backward case."""
+    n = f[f"{prefix}_dout"].shape[0]
+    return {"dx": stored(f, f"{prefix}_dx", BN_MISTAKES),
+            "dgamma": scaled(f[f"{prefix}_dgamma"], _mean_not_sum("dgamma", n)),
+            "dbeta": scaled(f[f"{prefix}_dbeta"], _mean_not_sum("dbeta", n))}
 
 
 def _bn_param(f, prefix: str, mode: str) -> dict:
@@ -679,15 +890,15 @@ BN_TRAIN_CASES = (("notebook input (seed 231, N=4, D=5, default bn_param)", "nb"
 def check_batchnorm_forward_train_values(ctx: CheckContext) -> Outcome:
     """batchnorm_forward in train mode matches the reference (notebook input, and fresh N, D, eps)."""
     f = ctx.fixture()
-    messages = []
+    messages, d = [], Diagnoses()
     for label, prefix in BN_TRAIN_CASES:
         out, _ = _forward(ctx, "layers.batchnorm_forward", f[f"{prefix}_x"], f[f"{prefix}_gamma"],
                           f[f"{prefix}_beta"], _bn_param(f, prefix, "train"))
-        messages.append(_on(label, [p for p in [compare_array("out", out, f[f"{prefix}_out"],
-                                                              ctx.tolerance)] if p]))
+        messages.append(_on(label, [p for p in [d.compare("out", out, f[f"{prefix}_out"], ctx.tolerance,
+                                                          stored(f, f"{prefix}_out", BN_MISTAKES))] if p]))
     messages = [m for m in messages if m]
     if messages:
-        return Outcome.fail(" | ".join(messages),
+        return Outcome.fail(d.message(" | ".join(messages)),
                             hint=BN_HINT + "; read eps from bn_param (default 1e-5)")
     return Outcome.ok("train-mode output matches")
 
@@ -697,7 +908,7 @@ def check_batchnorm_forward_train_values(ctx: CheckContext) -> Outcome:
 def check_batchnorm_forward_running_averages(ctx: CheckContext) -> Outcome:
     """Train mode stores running_mean/var = momentum * old + (1 - momentum) * batch stats in bn_param."""
     f = ctx.fixture()
-    messages = []
+    messages, d = [], Diagnoses()
     for label, prefix in BN_TRAIN_CASES:
         _, _, after = _forward_with_args(ctx, "layers.batchnorm_forward", f[f"{prefix}_x"],
                                          f[f"{prefix}_gamma"], f[f"{prefix}_beta"],
@@ -712,10 +923,15 @@ def check_batchnorm_forward_running_averages(ctx: CheckContext) -> Outcome:
             else:
                 problems.append(compare_array(f"bn_param['{name}']", param[name],
                                               f[f"{prefix}_{key}_after"], ctx.tolerance))
-        messages.append(_on(label, [p for p in problems if p]))
+        problems = [p for p in problems if p]
+        if problems and "running_mean" in param and "running_var" in param:
+            keys = (f"{prefix}_rm_after", f"{prefix}_rv_after")
+            d.check((param["running_mean"], param["running_var"]), stored(f, keys, BN_MISTAKES),
+                    expected=tuple(f[k] for k in keys))
+        messages.append(_on(label, problems))
     messages = [m for m in messages if m]
     if messages:
-        return Outcome.fail(" | ".join(messages),
+        return Outcome.fail(d.message(" | ".join(messages)),
                             hint="running_mean = momentum * running_mean + (1 - momentum) * mu "
                                  "(and the same for var, biased); start from zeros of shape (D,) "
                                  "and store both back in bn_param")
@@ -729,7 +945,8 @@ def check_batchnorm_forward_test_mode(ctx: CheckContext) -> Outcome:
     f = ctx.fixture()
     out, _, after = _forward_with_args(ctx, "layers.batchnorm_forward", f["t_x"], f["t_gamma"],
                                        f["t_beta"], _bn_param(f, "t", "test"))
-    problems = [compare_array("out", out, f["t_out"], ctx.tolerance)]
+    d = Diagnoses()
+    problems = [d.compare("out", out, f["t_out"], ctx.tolerance, stored(f, "t_out", BN_MISTAKES))]
     param = after[3]
     for key, name in (("rm", "running_mean"), ("rv", "running_var")):
         value = param.get(name) if isinstance(param, dict) else None
@@ -737,8 +954,8 @@ def check_batchnorm_forward_test_mode(ctx: CheckContext) -> Outcome:
             problems.append(f"test mode changed bn_param['{name}']")
     problems = [p for p in problems if p]
     if problems:
-        return Outcome.fail("test mode on a fresh 5x8 input with given running averages: " +
-                            join_problems(problems),
+        return Outcome.fail(d.message("test mode on a fresh 5x8 input with given running averages: " +
+                                      join_problems(problems)),
                             hint="test mode: out = gamma * (x - running_mean) / sqrt(running_var + eps) "
                                  "+ beta; do not use the batch statistics, do not update the averages")
     return Outcome.ok("test mode uses the running averages and keeps them")
@@ -754,29 +971,33 @@ def check_batchnorm_forward_per_feature_stats(ctx: CheckContext) -> Outcome:
     arr, problem = as_array("out", out, f["st_a"].shape)
     if problem:
         return Outcome.fail(problem)
+    d = Diagnoses()
     problems = [compare_array("per-feature mean of out", arr.mean(axis=0), f["st_mean"], ctx.tolerance),
-                compare_array("per-feature std of out", arr.std(axis=0), f["st_std"], ctx.tolerance)]
+                d.compare("per-feature std of out", arr.std(axis=0), f["st_std"], ctx.tolerance,
+                          stored(f, "st_std", {"ddof1": UNBIASED}))]
     problems = [p for p in problems if p]
     if problems:
-        return Outcome.fail("on the notebook's 200x3 activations with gamma [1, 2, 3] and beta "
-                            "[11, 12, 13] (means should be beta, stds gamma): " + join_problems(problems),
+        return Outcome.fail(d.message("on the notebook's 200x3 activations with gamma [1, 2, 3] and "
+                                      "beta [11, 12, 13] (means should be beta, stds gamma): " +
+                                      join_problems(problems)),
                             hint="normalise each feature (axis=0) with the biased variance x.var(axis=0)")
     return Outcome.ok("per-feature means and stds are beta and gamma")
 
 
 def _bn_backward_check(ctx: CheckContext, target: str) -> Outcome:
     f = ctx.fixture()
-    messages = []
+    messages, d = [], Diagnoses()
     for label, prefix in (("notebook input (seed 231, N=4, D=5)", "nb"), ("fresh input (N=10, D=3)", "b")):
         _, cache = _forward(ctx, "layers.batchnorm_forward", f[f"{prefix}_x"], f[f"{prefix}_gamma"],
                             f[f"{prefix}_beta"], {"mode": "train"})
         got = ctx.call(target, f[f"{prefix}_dout"], cache)
         expected = {n: f[f"{prefix}_{n}"] for n in ("dx", "dgamma", "dbeta")}
         messages.append(_on(label, _grad_problems(got, expected, ("dx", "dgamma", "dbeta"),
-                                                  ctx.tolerance, target.rsplit(".", 1)[-1])))
+                                                  ctx.tolerance, target.rsplit(".", 1)[-1], d,
+                                                  _bn_grad_candidates(f, prefix))))
     messages = [m for m in messages if m]
     if messages:
-        return Outcome.fail(" | ".join(messages),
+        return Outcome.fail(d.message(" | ".join(messages)),
                             hint="dbeta = dout.sum(axis=0), dgamma = (dout * x_hat).sum(axis=0); dx "
                                  "has three paths: through x_hat, the mean and the variance")
     return Outcome.ok("dx, dgamma and dbeta match the reference")
@@ -784,7 +1005,7 @@ def _bn_backward_check(ctx: CheckContext, target: str) -> Outcome:
 
 def _bn_numeric_check(ctx: CheckContext, target: str) -> Outcome:
     f = ctx.fixture()
-    messages = []
+    messages, d = [], Diagnoses()
     for label, prefix in (("notebook input (seed 231, N=4, D=5)", "nb"), ("fresh input (N=10, D=3)", "b")):
         args = (f[f"{prefix}_x"], f[f"{prefix}_gamma"], f[f"{prefix}_beta"], {"mode": "train"})
         _, cache = _forward(ctx, "layers.batchnorm_forward", *args)
@@ -793,13 +1014,14 @@ def _bn_numeric_check(ctx: CheckContext, target: str) -> Outcome:
         if problem:
             return Outcome.fail(problem, hint="return dx, dgamma, dbeta")
         analytic = dict(zip(("dx", "dgamma", "dbeta"), grads))
-        messages.append(_on(label, _numeric_problems(ctx, "layers.batchnorm_forward", args, analytic,
-                                                     {"dx": 0, "dgamma": 1, "dbeta": 2},
-                                                     f[f"{prefix}_dout"], ctx.tolerance)))
+        messages.append(_on(label, _numeric_problems(
+            ctx, "layers.batchnorm_forward", args, analytic, {"dx": 0, "dgamma": 1, "dbeta": 2},
+            f[f"{prefix}_dout"], ctx.tolerance, d=d,
+            candidates={"dx": stored(f, f"{prefix}_dx", BN_MISTAKES)}, batch_sums=("dgamma", "dbeta"))))
     messages = [m for m in messages if m]
     if messages:
-        return Outcome.fail(" | ".join(messages) + " (against a numeric gradient of your "
-                            "batchnorm_forward in train mode)",
+        return Outcome.fail(d.message(" | ".join(messages) + " (against a numeric gradient of your "
+                                      "batchnorm_forward in train mode)"),
                             hint="dbeta is a sum over the batch, not a mean; dx must include the "
                                  "paths through the batch mean and variance")
     return Outcome.ok("gradients agree with the numeric gradient of your forward")
@@ -862,11 +1084,51 @@ def layernorm_fixture(ref):
         fwd, cache = L.layernorm_forward(out[f"{prefix}_x"], out[f"{prefix}_gamma"],
                                          out[f"{prefix}_beta"], _ln_param(prefix))
         out[f"{prefix}_out"] = fwd
+        eps = _ln_param(prefix).get("eps", 1e-5)
+        out[mistake_key(f"{prefix}_out", "batch_axis")] = _layernorm_forward_with(
+            "batch_axis", out[f"{prefix}_x"], out[f"{prefix}_gamma"], out[f"{prefix}_beta"], eps)
         if prefix != "nb":
             grads = L.layernorm_backward(out[f"{prefix}_dout"], cache)
             for name, value in zip(("dx", "dgamma", "dbeta"), grads):
                 out[f"{prefix}_{name}"] = value
+            for mistake in ("batch_axis", "batch_axis_both"):
+                out[mistake_key(f"{prefix}_dx", mistake)] = _layernorm_dx_with(
+                    mistake, out[f"{prefix}_dout"], out[f"{prefix}_x"], out[f"{prefix}_gamma"], eps)
     return out
+
+
+OVER_BATCH = ("each feature is normalised over the batch (axis=0); layer norm normalises each "
+              "example over its own features (axis=1)")
+LN_MISTAKES = {"batch_axis": OVER_BATCH}
+LN_DX_MISTAKES = {"batch_axis": "dx takes means over the batch (axis=0); layer norm's dx takes them "
+                                "over each example's features (axis=1)"}
+LN_DX_MISTAKES["batch_axis_both"] = LN_DX_MISTAKES["batch_axis"]
+
+
+def _layernorm_forward_with(mistake: str, x, gamma, beta, eps: float):
+    """layernorm_forward of the reference with the statistics taken over the batch (axis=0)."""
+    axis = 0 if mistake == "batch_axis" else 1
+    mean, var = x.mean(axis=axis, keepdims=True), x.var(axis=axis, keepdims=True)
+    return gamma * (x - mean) / np.sqrt(var + eps) + beta
+
+
+def _layernorm_dx_with(mistake: str, dout, x, gamma, eps: float):
+    """layernorm's dx with the mean of dx_hat (``batch_axis``) or both means (``batch_axis_both``)
+    taken over the batch axis instead of the features."""
+    std = np.sqrt(x.var(axis=1, keepdims=True) + eps)
+    x_hat = (x - x.mean(axis=1, keepdims=True)) / std
+    dx_hat = dout * gamma
+    second = 0 if mistake == "batch_axis_both" else 1
+    return (dx_hat - dx_hat.mean(axis=0, keepdims=True)
+            - x_hat * (dx_hat * x_hat).mean(axis=second, keepdims=True)) / std
+
+
+def _ln_grad_candidates(f, prefix: str) -> dict:
+    """Known mistakes' dx, dgamma and dbeta for a layernorm backward case."""
+    n = f[f"{prefix}_dout"].shape[0]
+    return {"dx": stored(f, f"{prefix}_dx", LN_DX_MISTAKES),
+            "dgamma": scaled(f[f"{prefix}_dgamma"], _mean_not_sum("dgamma", n)),
+            "dbeta": scaled(f[f"{prefix}_dbeta"], _mean_not_sum("dbeta", n))}
 
 
 def _ln_param(prefix: str) -> dict:
@@ -882,15 +1144,15 @@ LN_CASES = {"nb": "notebook input (seed 231, N=4, D=3)", "bw": "notebook backwar
 def check_layernorm_forward_values(ctx: CheckContext) -> Outcome:
     """layernorm_forward normalises each example over its features and matches the reference (N != D)."""
     f = ctx.fixture()
-    messages = []
+    messages, d = [], Diagnoses()
     for prefix, label in LN_CASES.items():
         out, _ = _forward(ctx, "layers.layernorm_forward", f[f"{prefix}_x"], f[f"{prefix}_gamma"],
                           f[f"{prefix}_beta"], _ln_param(prefix))
-        messages.append(_on(label, [p for p in [compare_array("out", out, f[f"{prefix}_out"],
-                                                              ctx.tolerance)] if p]))
+        messages.append(_on(label, [p for p in [d.compare("out", out, f[f"{prefix}_out"], ctx.tolerance,
+                                                          stored(f, f"{prefix}_out", LN_MISTAKES))] if p]))
     messages = [m for m in messages if m]
     if messages:
-        return Outcome.fail(" | ".join(messages), hint=LN_HINT)
+        return Outcome.fail(d.message(" | ".join(messages)), hint=LN_HINT)
     return Outcome.ok("out matches the reference")
 
 
@@ -900,17 +1162,18 @@ def check_layernorm_forward_values(ctx: CheckContext) -> Outcome:
 def check_layernorm_backward_values(ctx: CheckContext) -> Outcome:
     """layernorm_backward's dx, dgamma, dbeta match the reference (notebook input and N=6, D=9)."""
     f = ctx.fixture()
-    messages = []
+    messages, d = [], Diagnoses()
     for prefix in ("bw", "r"):
         _, cache = _forward(ctx, "layers.layernorm_forward", f[f"{prefix}_x"], f[f"{prefix}_gamma"],
                             f[f"{prefix}_beta"], _ln_param(prefix))
         got = ctx.call("layers.layernorm_backward", f[f"{prefix}_dout"], cache)
         expected = {n: f[f"{prefix}_{n}"] for n in ("dx", "dgamma", "dbeta")}
         messages.append(_on(LN_CASES[prefix], _grad_problems(got, expected, ("dx", "dgamma", "dbeta"),
-                                                             ctx.tolerance, "layernorm_backward")))
+                                                             ctx.tolerance, "layernorm_backward", d,
+                                                             _ln_grad_candidates(f, prefix))))
     messages = [m for m in messages if m]
     if messages:
-        return Outcome.fail(" | ".join(messages),
+        return Outcome.fail(d.message(" | ".join(messages)),
                             hint="dgamma and dbeta sum over the batch (axis=0); dx takes means over "
                                  "the features of each example (axis=1)")
     return Outcome.ok("dx, dgamma and dbeta match the reference")
@@ -922,7 +1185,7 @@ def check_layernorm_backward_values(ctx: CheckContext) -> Outcome:
 def check_layernorm_backward_numeric(ctx: CheckContext) -> Outcome:
     """layernorm_backward agrees with a numeric gradient of the student's own layernorm_forward."""
     f = ctx.fixture()
-    messages = []
+    messages, d = [], Diagnoses()
     for prefix in ("bw", "r"):
         args = (f[f"{prefix}_x"], f[f"{prefix}_gamma"], f[f"{prefix}_beta"], _ln_param(prefix))
         _, cache = _forward(ctx, "layers.layernorm_forward", *args)
@@ -933,9 +1196,10 @@ def check_layernorm_backward_numeric(ctx: CheckContext) -> Outcome:
         analytic = dict(zip(("dx", "dgamma", "dbeta"), grads))
         messages.append(_on(LN_CASES[prefix], _numeric_problems(
             ctx, "layers.layernorm_forward", args, analytic, {"dx": 0, "dgamma": 1, "dbeta": 2},
-            f[f"{prefix}_dout"], ctx.tolerance)))
+            f[f"{prefix}_dout"], ctx.tolerance, d=d,
+            candidates={"dx": stored(f, f"{prefix}_dx", LN_DX_MISTAKES)}, batch_sums=("dgamma", "dbeta"))))
     messages = [m for m in messages if m]
     if messages:
-        return Outcome.fail(" | ".join(messages) + " (against a numeric gradient of your "
-                            "layernorm_forward)", hint=LN_HINT)
+        return Outcome.fail(d.message(" | ".join(messages) + " (against a numeric gradient of your "
+                                      "layernorm_forward)"), hint=LN_HINT)
     return Outcome.ok("gradients agree with the numeric gradient of your forward")

@@ -26,6 +26,7 @@ import numpy as np
 
 from .base import CheckContext, CheckInputError, Outcome, check, fixture
 from .compare import as_array, unpack
+from .diagnosis import Diagnoses, mistake_key, stored
 from .numeric import coordinates, numeric_gradient
 from ..sandbox import NotImplementedByStudent, StudentException
 
@@ -98,6 +99,77 @@ def _loss_and_grad(name: str, result) -> tuple[object, object]:
 
 
 # --------------------------------------------------------------------------------------------
+# known mistakes (digest §7.6, §7.11, §7.12): the reference losses with one mistake applied
+# --------------------------------------------------------------------------------------------
+
+NO_SHIFT = ("loss and dW are what softmax gives without subtracting each row's max score first: "
+            "np.exp overflows")
+LOSS_MISTAKES = {
+    "svm": {
+        "delta0": "loss and dW match the margin delta 0 instead of 1 "
+                  "(max(0, s_j - s_y) instead of max(0, s_j - s_y + 1))",
+        "no_correct_class": "dW misses the correct-class term: each positive margin must also "
+                            "subtract X[i] from column y[i]",
+    },
+    "softmax": {
+        "half_reg_loss": "the loss uses 0.5 * reg * sum(W * W); this course's L2 term is "
+                         "reg * sum(W * W) (gradient 2 * reg * W)",
+        "half_reg_both": "loss and dW use the 0.5 * reg convention (0.5 * reg * sum(W * W), "
+                         "gradient reg * W); this course uses reg * sum(W * W), gradient 2 * reg * W",
+        "dW_not_divided": "the data part of dW is summed over the batch: it is not divided by N",
+        "loss_summed": "the data loss is summed over the batch: it is not divided by N",
+        "no_shift": NO_SHIFT,          # log-sum-exp written without the shift
+        "no_shift_probs": NO_SHIFT,    # probabilities exp(s) / sum(exp(s)) without the shift
+        "log_of_probs": "the loss is what np.log of the probabilities gives: log(0) = -inf once "
+                        "a probability underflows to 0",
+    },
+}
+
+
+def _loss_with(kind: str, mistake: str, W, X, y, reg: float):
+    """The reference ``kind`` ("svm" or "softmax") loss with one known mistake: ``(loss, dW)``."""
+    N, rows = X.shape[0], np.arange(X.shape[0])
+    scores = X.dot(W)
+    if kind == "svm":
+        delta = 0.0 if mistake == "delta0" else 1.0
+        margins = np.maximum(0.0, scores - scores[rows, y][:, np.newaxis] + delta)
+        margins[rows, y] = 0.0
+        coeff = (margins > 0).astype(np.float64)
+        if mistake != "no_correct_class":
+            coeff[rows, y] = -np.sum(coeff, axis=1)
+        return np.float64(margins.sum() / N + reg * np.sum(W * W)), X.T.dot(coeff) / N + 2 * reg * W
+    with np.errstate(all="ignore"):
+        if mistake not in ("no_shift", "no_shift_probs"):
+            scores = scores - np.max(scores, axis=1, keepdims=True)
+        if mistake in ("no_shift_probs", "log_of_probs"):
+            probs = np.exp(scores) / np.sum(np.exp(scores), axis=1, keepdims=True)
+            log_probs = np.log(probs)
+        else:
+            log_probs = scores - np.log(np.sum(np.exp(scores), axis=1, keepdims=True))
+            probs = np.exp(log_probs)
+        data_loss = -np.sum(log_probs[rows, y])
+        dscores = probs.copy()
+        dscores[rows, y] -= 1.0
+        data_dW = X.T.dot(dscores)
+    loss = data_loss * (1.0 if mistake == "loss_summed" else 1.0 / N)
+    loss += (0.5 if mistake.startswith("half_reg") else 1.0) * reg * np.sum(W * W)
+    dW = data_dW * (1.0 if mistake == "dW_not_divided" else 1.0 / N)
+    dW += (1.0 if mistake == "half_reg_both" else 2.0) * reg * W
+    return np.float64(loss), dW
+
+
+def _store_mistakes(out: dict, prefix: str, kind: str, W, X, y, reg: float) -> None:
+    for mistake in LOSS_MISTAKES[kind]:
+        loss, dW = _loss_with(kind, mistake, W, X, y, reg)
+        out[mistake_key(f"{prefix}_{kind}_loss", mistake)] = loss
+        out[mistake_key(f"{prefix}_{kind}_dW", mistake)] = dW
+
+
+def _loss_candidates(f, prefix: str, kind: str) -> dict:
+    return stored(f, (f"{prefix}_{kind}_loss", f"{prefix}_{kind}_dW"), LOSS_MISTAKES[kind])
+
+
+# --------------------------------------------------------------------------------------------
 # fixtures
 # --------------------------------------------------------------------------------------------
 
@@ -136,6 +208,8 @@ def linear_losses_fixture(ref):
         for name, func in functions.items():
             loss, dW = func(out[f"{p}_W"], out[f"{p}_X"], out[f"{p}_y"], float(out[f"{p}_reg"]))
             out[f"{p}_{name}_loss"], out[f"{p}_{name}_dW"] = np.float64(loss), dW
+        for kind in LOSS_MISTAKES:
+            _store_mistakes(out, p, kind, *_args(out, p))
     return out
 
 
@@ -150,8 +224,9 @@ def _args(f, prefix: str) -> tuple:
 
 def _values_check(ctx: CheckContext, name: str) -> Outcome:
     f = ctx.fixture()
+    kind = "svm" if name.startswith("svm") else "softmax"
     results = ctx.map(LOSS_TARGETS[name], [_args(f, p) for _, p in LOSS_INPUTS])
-    messages, failed = [], []
+    messages, failed, d = [], [], Diagnoses()
     for (label, p), result in zip(LOSS_INPUTS, results):
         W = f[f"{p}_W"]
         loss, dW = _loss_and_grad(name, result)
@@ -161,12 +236,13 @@ def _values_check(ctx: CheckContext, name: str) -> Outcome:
         if problems:
             failed.append(p)
             messages.append(f"on the {label}: " + "; ".join(problems))
+            d.check((loss, dW), _loss_candidates(f, p, kind),
+                    expected=(f[f"{p}_{name}_loss"], f[f"{p}_{name}_dW"]))
     if not messages:
         return Outcome.ok(f"{name}: loss and dW match the reference on {len(LOSS_INPUTS)} batches")
-    kind = "svm" if name.startswith("svm") else "softmax"
     # Only the regularised batch fails: the data term is right, the L2 term is not.
     hint = REG_HINT if failed == ["f50"] else LOSS_HINTS[kind] + "; " + REG_HINT
-    return Outcome.fail(f"{name}: " + " | ".join(messages), hint=hint)
+    return Outcome.fail(d.message(f"{name}: " + " | ".join(messages)), hint=hint)
 
 
 @check("svm_loss_naive.values", kind="value", needs=[SVM_NAIVE], fixture="linear_losses",
@@ -274,7 +350,7 @@ def check_softmax_vectorized_numeric(ctx: CheckContext) -> Outcome:
 
 def _matches_naive_check(ctx: CheckContext, naive: str, vectorized: str) -> Outcome:
     f = ctx.fixture()
-    problems = []
+    problems, d = [], Diagnoses()
     for label, p in (LOSS_INPUTS[0], LOSS_INPUTS[2]):
         args = _args(f, p)
         W = args[0]
@@ -293,9 +369,14 @@ def _matches_naive_check(ctx: CheckContext, naive: str, vectorized: str) -> Outc
         found = [q for q in found if q]
         if found:
             problems.append(f"on the {label}: " + "; ".join(found))
+            kind = "svm" if naive.startswith("svm") else "softmax"
+            for function, got in ((naive, (loss_n, dW_n)), (vectorized, (loss_v, dW_v))):
+                mistake = Diagnoses().check(got, _loss_candidates(f, p, kind),
+                                            expected=(f[f"{p}_{function}_loss"], f[f"{p}_{function}_dW"]))
+                d.add(mistake and f"in your {function}, {mistake}")
     if problems:
-        return Outcome.fail(f"{vectorized} disagrees with your {naive} (the notebook's "
-                            "'difference' cell, §3.19): " + " | ".join(problems),
+        return Outcome.fail(d.message(f"{vectorized} disagrees with your {naive} (the notebook's "
+                                      "'difference' cell, §3.19): " + " | ".join(problems)),
                             hint="both versions compute the same function: compare them on a "
                                  "small batch and look for a missing / N, reg term or max-shift")
     return Outcome.ok(f"{vectorized} agrees with your {naive}")
@@ -346,6 +427,9 @@ def softmax_scores_fixture(ref):
     y = np.argmin(X.dot(W), axis=1)  # the correct class has the lowest score: p_y underflows
     loss, dW = ref.classifiers.softmax.softmax_loss_vectorized(W, X, y, 0.0)
     out.update(ext_X=X, ext_y=y, ext_W=W, ext_loss=np.float64(loss), ext_dW=dW)
+    for prefix in ("big", "ext"):
+        _store_mistakes(out, prefix, "softmax", out[f"{prefix}_W"], out[f"{prefix}_X"],
+                        out[f"{prefix}_y"], 0.0)
     return out
 
 
@@ -382,7 +466,10 @@ def _large_scores_check(ctx: CheckContext, name: str, prefix: str, expected_pref
                 _grad_problem("dW", dW, f[f"{expected_prefix}_dW"], ctx.tolerance)]
     problems = [q for q in problems if q]
     if problems:
-        return Outcome.fail(f"{name} with {label}: " + "; ".join(problems), hint=hint)
+        d = Diagnoses()
+        d.check((loss, dW), _loss_candidates(f, prefix, "softmax"),
+                expected=(f[f"{expected_prefix}_loss"], f[f"{expected_prefix}_dW"]))
+        return Outcome.fail(d.message(f"{name} with {label}: " + "; ".join(problems)), hint=hint)
     return Outcome.ok(f"{name} is stable with {label}")
 
 
@@ -437,6 +524,7 @@ def linear_classifier_fixture(ref):
         clf = ref.classifiers.linear_classifier.LinearSVM()
         clf.W = W
         out.update({f"{p}_X": X, f"{p}_W": W, f"{p}_pred": clf.predict(X)})
+        out[mistake_key(f"{p}_pred", "axis0")] = np.argmax(X.dot(W), axis=0)
     # One SGD step: every row is the same example, so every minibatch is the same.
     out["step_X"] = np.tile(rng.randn(1, 5), (12, 1))
     out["step_y"] = np.full(12, 2)
@@ -447,9 +535,34 @@ def linear_classifier_fixture(ref):
     X = 0.5 * rng.randn(80, 8)
     X[np.arange(80), y] += 3.0
     out.update(align_X=np.hstack([X, np.ones((80, 1))]), align_y=y)
+    for order in ("aligned", "misaligned_xy", "misaligned_yx"):
+        W = _train_softmax_with(ref, order, out["align_X"], y, **ALIGN_TRAINING)
+        out["align_W" if order == "aligned" else mistake_key("align_W", order)] = W
     # History and lazy W: labels 0..4 (C = 5), D = 7.
     out.update(hist_X=rng.randn(40, 7), hist_y=np.arange(40) % 5)
     return out
+
+
+ALIGN_TRAINING = {"learning_rate": 0.5, "reg": 0.0, "num_iters": 60, "batch_size": 16}
+MISALIGNED = ("X_batch and y_batch come from two different index draws: draw ONE set of "
+              "indices per iteration and use it for both")
+TRAIN_MISTAKES = {"misaligned_xy": MISALIGNED, "misaligned_yx": MISALIGNED}
+
+
+def _train_softmax_with(ref, order: str, X, y, learning_rate, reg, num_iters, batch_size):
+    """The final W of the reference Softmax.train from np.random.seed(0), with the minibatches
+    drawn as ``order`` says: one index draw for X and y (``aligned``), or two draws, X's first
+    (``misaligned_xy``) or y's first (``misaligned_yx``)."""
+    rng = np.random.RandomState(0)
+    num_train, dim = X.shape
+    W = 0.001 * rng.randn(dim, int(np.max(y)) + 1)
+    for _ in range(num_iters):
+        first = rng.choice(num_train, batch_size)
+        second = first if order == "aligned" else rng.choice(num_train, batch_size)
+        x_idx, y_idx = (second, first) if order == "misaligned_yx" else (first, second)
+        _, grad = ref.classifiers.softmax.softmax_loss_vectorized(W, X[x_idx], y[y_idx], reg)
+        W = W - learning_rate * grad
+    return W
 
 
 @check("linear_classifier_predict.argmax", kind="value", needs=[LINEAR_SVM],
@@ -458,21 +571,24 @@ def check_predict(ctx: CheckContext) -> Outcome:
     """LinearClassifier.predict returns argmax of X @ W for weights set by the grader."""
     f = ctx.fixture()
     clf = ctx.new(LINEAR_SVM)
-    problems = []
+    problems, d = [], Diagnoses()
+    mistakes = {"axis0": "y_pred is the argmax over the examples (axis=0): take it over the classes "
+                         "of each row (axis=1)"}
     for p in ("p1", "p2"):
         ctx.setattr(clf, "W", f[f"{p}_W"])
         expected = f[f"{p}_pred"]
-        got, problem = as_array("y_pred", ctx.call(clf.method("predict"), f[f"{p}_X"]),
-                                expected.shape)
+        got = ctx.call(clf.method("predict"), f[f"{p}_X"])
+        arr, problem = as_array("y_pred", got, expected.shape)
         if problem:
             problems.append(f"with W of shape {f[f'{p}_W'].shape}: {problem}")
+            d.check(got, stored(f, f"{p}_pred", mistakes))
             continue
-        wrong = int(np.sum(got != expected))
+        wrong = int(np.sum(arr != expected))
         if wrong:
             problems.append(f"with W of shape {f[f'{p}_W'].shape}: {wrong} of {len(expected)} "
                             "predictions differ from argmax(X @ W)")
     if problems:
-        return Outcome.fail("predict: " + "; ".join(problems),
+        return Outcome.fail(d.message("predict: " + "; ".join(problems)),
                             hint="y_pred = np.argmax(X.dot(self.W), axis=1), one label per row")
     return Outcome.ok("predict returns argmax of the scores")
 
@@ -505,16 +621,17 @@ def check_sgd_step(ctx: CheckContext) -> Outcome:
         step = W1 - W0
         denom = float(np.sum((expected - W0) ** 2)) or 1.0
         factor = float(np.sum(step * (expected - W0))) / denom
+        hint = ("the update is self.W -= learning_rate * grad, starting from the current "
+                "self.W (do not re-initialise it)")
+        d = Diagnoses()
         if not np.any(step):
-            hint = "train never changed self.W: update it with self.W -= learning_rate * grad"
-        elif abs(factor + 1) < 0.05:
-            hint = "the step goes uphill: subtract learning_rate * grad"
-        else:
-            hint = ("the update is self.W -= learning_rate * grad, starting from the current "
-                    "self.W (do not re-initialise it)")
-        return Outcome.fail(f"one SGD step (learning_rate {lr}, reg {reg}) moved W by a step that "
-                            f"differs from -learning_rate * dW by {err:.2e} of its size "
-                            f"(about {factor:.3g} times the expected step)", hint=hint)
+            d.add("train never changed self.W")
+        elif _scaled_error(step, -(expected - W0)) <= 1e-6:
+            d.add("the step goes uphill: W moved by +learning_rate * dW (W += ... instead of W -= ...)")
+        return Outcome.fail(d.message(f"one SGD step (learning_rate {lr}, reg {reg}) moved W by a "
+                                      f"step that differs from -learning_rate * dW by {err:.2e} of "
+                                      f"its size (about {factor:.3g} times the expected step)"),
+                            hint=hint)
     values, problem = as_array("loss_history", history)
     if problem or values.size != 1:
         return Outcome.fail(f"train(num_iters=1) should return a loss_history with 1 entry, got "
@@ -572,7 +689,7 @@ def check_aligned_batches(ctx: CheckContext) -> Outcome:
     X, y = f["align_X"], f["align_y"]
     clf = ctx.new(SOFTMAX)
     ctx.call(SEED, 0)
-    ctx.call(clf.method("train"), X, y, learning_rate=0.5, reg=0.0, num_iters=60, batch_size=16)
+    ctx.call(clf.method("train"), X, y, **ALIGN_TRAINING)
     W, problem = as_array("self.W", ctx.getattr(clf, "W"), (X.shape[1], 4))
     if problem:
         return Outcome.fail(f"after train: {problem}")
@@ -580,9 +697,13 @@ def check_aligned_batches(ctx: CheckContext) -> Outcome:
         return Outcome.fail("after train W contains non-finite values")
     accuracy = float(np.mean(np.argmax(X.dot(W), axis=1) == y))
     if accuracy < ctx.tolerance:
-        return Outcome.fail(f"on data whose label is written in one feature, training reached "
-                            f"only {accuracy:.2f} training accuracy (needs {ctx.tolerance:.2f}; "
-                            "chance is 0.25; accuracy measured by the grader from self.W)",
+        d = Diagnoses()
+        if "align_W" in f:
+            d.check(W, stored(f, "align_W", TRAIN_MISTAKES), expected=f["align_W"])
+        return Outcome.fail(d.message(f"on data whose label is written in one feature, training "
+                                      f"reached only {accuracy:.2f} training accuracy (needs "
+                                      f"{ctx.tolerance:.2f}; chance is 0.25; accuracy measured by "
+                                      "the grader from self.W)"),
                             hint="draw ONE set of indices per iteration and use it for both: "
                                  "X_batch = X[idx], y_batch = y[idx]")
     return Outcome.ok(f"training on aligned batches reaches {accuracy:.2f} training accuracy")

@@ -12,6 +12,8 @@ import numpy as np
 
 from .base import CheckContext, Outcome, check, fixture
 from .compare import as_array, compare_array, describe, join_problems
+from .diagnosis import Diagnoses, mistake_key, stored
+from .fc_net import _l2_loss_candidates
 from .models import (fetch_params, grads_problems, loss_and_grads, loss_problem, numeric_problems,
                      seed_worker, set_params)
 
@@ -32,6 +34,38 @@ def _toy_data():
     return 10 * rng.randn(5, 4), np.array([0, 1, 2, 2, 1])
 
 
+# Known mistakes (digest §7.11, §7.21, §7.22): name -> what the student's code does.
+W2_FIRST = {"w2_first": "the initial weights match W2 drawn before W1: draw W1 first, then W2"}
+TRAIN_MISTAKES = {
+    "misaligned": "the losses match X_batch and y_batch drawn with two different index draws: "
+                  "use one idx for both",
+    "decay_every_iteration": "the losses match a learning rate decayed at every iteration: decay it "
+                             "once per epoch (when it % iterations_per_epoch == 0)",
+    "update_sign": "the losses match params += learning_rate * grads: the update climbs the loss",
+}
+PREDICT_MISTAKES = {"argmin": "the predictions are the argmin of the scores: use np.argmax(scores, axis=1)"}
+
+
+def _train_losses_with(mistake: str, net, X, y, learning_rate, learning_rate_decay, reg, num_iters,
+                       batch_size):
+    """The loss history of the reference ``train`` (its given loop, drawing from the global RNG
+    as the reference does) with one known mistake; ``net`` is a reference net, updated in place."""
+    num_train = X.shape[0]
+    iterations_per_epoch = max(num_train / batch_size, 1)
+    history = []
+    for it in range(num_iters):
+        idx = np.random.choice(num_train, batch_size, replace=True)
+        y_idx = np.random.choice(num_train, batch_size) if mistake == "misaligned" else idx
+        loss, grads = net.loss(X[idx], y=y[y_idx], reg=reg)
+        history.append(loss)
+        for name in net.params:
+            step = learning_rate * grads[name]
+            net.params[name] = net.params[name] + step if mistake == "update_sign" else net.params[name] - step
+        if mistake == "decay_every_iteration" or it % iterations_per_epoch == 0:
+            learning_rate *= learning_rate_decay
+    return np.array(history)
+
+
 @fixture("neural_net")
 def neural_net_fixture(ref):
     """§3.8's toy model, scores, loss and training run; a fresh input; a run with a decay schedule."""
@@ -44,6 +78,17 @@ def neural_net_fixture(ref):
     loss, grads = net.loss(X, y, reg=0.05)
     out["toy_loss"] = np.asarray(loss)
     out.update({f"toy_d{k}": v for k, v in grads.items()})
+    rng = np.random.RandomState(0)  # W2 drawn before W1 (after the same seed)
+    out[mistake_key("toy_W2", "w2_first")] = TOY["std"] * rng.randn(TOY["output_size"], TOY["hidden_size"])
+    out[mistake_key("toy_W1", "w2_first")] = TOY["std"] * rng.randn(TOY["hidden_size"], TOY["input_size"])
+    toy_training = {"learning_rate": 1e-1, "learning_rate_decay": 0.95, "reg": 5e-6,
+                    "num_iters": 100, "batch_size": 200}
+    for mistake in TRAIN_MISTAKES:
+        np.random.seed(0)
+        net = Net(**TOY)
+        with np.errstate(all="ignore"):
+            out[mistake_key("toy_loss_history", mistake)] = _train_losses_with(mistake, net, X, y,
+                                                                               **toy_training)
     np.random.seed(0)
     net = Net(**TOY)
     stats = net.train(X, y, X, y, learning_rate=1e-1, reg=5e-6, num_iters=100, verbose=False)
@@ -58,8 +103,14 @@ def neural_net_fixture(ref):
     loss, grads = net.loss(X, y, reg=0.3)
     out.update({f"r_{k}": v for k, v in fresh.items()}, r_X=X, r_y=y, r_loss=np.asarray(loss),
                r_scores=net.loss(X), r_pred=net.predict(X), **{f"r_d{k}": v for k, v in grads.items()})
+    out[mistake_key("r_pred", "argmin")] = np.argmin(net.loss(X), axis=1)
     # Schedule: 40 Gaussian examples, 3 classes, from the fresh parameters' shapes (D=7 -> C=4).
     Xs, ys = rng.randn(40, 7), rng.randint(4, size=40)
+    for mistake in TRAIN_MISTAKES:
+        net.params = {k: v.copy() for k, v in fresh.items()}
+        np.random.seed(5)
+        with np.errstate(all="ignore"):
+            out[mistake_key("s_loss_history", mistake)] = _train_losses_with(mistake, net, Xs, ys, **SCHEDULE)
     net.params = {k: v.copy() for k, v in fresh.items()}
     np.random.seed(5)
     stats = net.train(Xs, ys, Xs[:10], ys[:10], **SCHEDULE)
@@ -88,7 +139,9 @@ def check_neural_net_scores(ctx: CheckContext) -> Outcome:
     params, problem = fetch_params(ctx, net, TOY_SHAPES)
     if problem:
         transposed = "W1" in problem and "(4, 10)" in problem
-        return Outcome.fail(f"TwoLayerNet(4, 10, 3, std=1e-1): {problem}",
+        d = Diagnoses()
+        d.add("W1 is stored transposed, as (input_size, hidden_size)" if transposed else None)
+        return Outcome.fail(d.message(f"TwoLayerNet(4, 10, 3, std=1e-1): {problem}"),
                             hint="in this course W1 has shape (hidden_size, input_size) and W2 "
                                  "(output_size, hidden_size)" if transposed else HINT)
     scores = ctx.call(net.method("loss"), f["toy_X"])
@@ -96,8 +149,11 @@ def check_neural_net_scores(ctx: CheckContext) -> Outcome:
     if problem:
         init = [compare_array(k, params[k], f[f"toy_{k}"], 1e-12) for k in PARAMS]
         if any(init):
-            return Outcome.fail(f"on the toy model of §3.8: {problem}; the initial parameters already "
-                                f"differ ({join_problems(init)})",
+            d = Diagnoses()
+            d.check((params["W1"], params["W2"]), stored(f, ("toy_W1", "toy_W2"), W2_FIRST),
+                    expected=(f["toy_W1"], f["toy_W2"]))
+            return Outcome.fail(d.message(f"on the toy model of §3.8: {problem}; the initial "
+                                          f"parameters already differ ({join_problems(init)})"),
                                 hint="draw W1 = std * np.random.randn(hidden_size, input_size) first, "
                                      "then W2 = std * np.random.randn(output_size, hidden_size); biases zero")
         return Outcome.fail(f"on the toy model of §3.8: {problem}", hint=HINT)
@@ -108,7 +164,7 @@ def check_neural_net_scores(ctx: CheckContext) -> Outcome:
 def check_neural_net_loss(ctx: CheckContext) -> Outcome:
     """loss(X, y, reg=0.05) is 1.071696123862817 on the toy model (§3.8), and right on a fresh input with reg 0.3."""
     f = ctx.fixture()
-    problems = []
+    problems, d = [], Diagnoses()
     for label, prefix, reg, shapes in (("toy model of §3.8, reg=0.05", "toy", 0.05, (4, 10, 3)),
                                        ("fresh 9x7 input, reg=0.3", "r", 0.3, (7, 6, 4))):
         net = ctx.new(NET, *shapes)
@@ -118,11 +174,11 @@ def check_neural_net_loss(ctx: CheckContext) -> Outcome:
         problem = loss_problem(loss, f[f"{prefix}_loss"], ctx.tolerance)
         if problem:
             problems.append(f"on the {label}: {problem}")
+            expected = float(f[f"{prefix}_loss"])
+            d.check(loss, _l2_loss_candidates(expected, _params(f, prefix), reg, biases=True),
+                    expected=expected)
     if problems:
-        hint = HINT
-        if "1.09066" in problems[0]:
-            hint = "the regularisation term is 0.5 * reg * (||W1||^2 + ||W2||^2): the 0.5 is missing"
-        return Outcome.fail(join_problems(problems), hint=hint)
+        return Outcome.fail(d.message(join_problems(problems)), hint=HINT)
     return Outcome.ok("losses match")
 
 
@@ -181,10 +237,13 @@ def check_neural_net_train_toy(ctx: CheckContext) -> Outcome:
                                           "'val_acc_history': ...}")
     if history.size != expected.size:
         return Outcome.fail(f"loss_history has {history.size} entries after num_iters=100, expected 100")
-    problem = compare_array("loss_history", history, expected, ctx.tolerance)
+    d = Diagnoses()
+    problem = d.compare("loss_history", history, expected, ctx.tolerance,
+                        stored(f, "toy_loss_history", TRAIN_MISTAKES))
     if problem:
-        return Outcome.fail(f"on the toy data of §3.8 (final loss {history[-1]:.10g}, expected "
-                            f"{expected[-1]:.10g}): {problem}{_first_divergence(history, expected)}",
+        return Outcome.fail(d.message(f"on the toy data of §3.8 (final loss {history[-1]:.10g}, "
+                                      f"expected {expected[-1]:.10g}): {problem}"
+                                      f"{_first_divergence(history, expected)}"),
                             hint="sample X_batch, y_batch = X[idx], y[idx] with idx = np.random.choice("
                                  "num_train, batch_size) (replacement: batch 200 > 5 examples), then "
                                  "params[k] -= learning_rate * grads[k] for every parameter")
@@ -203,10 +262,13 @@ def check_neural_net_train_schedule(ctx: CheckContext) -> Outcome:
     if problem:
         return Outcome.fail(problem)
     expected = f["s_loss_history"]
-    problem = compare_array("loss_history", history, expected, ctx.tolerance)
+    d = Diagnoses()
+    problem = d.compare("loss_history", history, expected, ctx.tolerance,
+                        stored(f, "s_loss_history", TRAIN_MISTAKES))
     if problem:
-        return Outcome.fail(f"40 examples, batch 10, learning_rate 0.5, learning_rate_decay 0.5: {problem}"
-                            f"{_first_divergence(history, expected) if history is not None and history.shape == expected.shape else ''}",
+        return Outcome.fail(d.message(
+            f"40 examples, batch 10, learning_rate 0.5, learning_rate_decay 0.5: {problem}"
+            f"{_first_divergence(history, expected) if history is not None and history.shape == expected.shape else ''}"),
                             hint="the given code checks accuracies and decays the learning rate when "
                                  "it % iterations_per_epoch == 0, after the update")
     return Outcome.ok("the learning-rate schedule matches")
@@ -224,6 +286,9 @@ def check_neural_net_predict(ctx: CheckContext) -> Outcome:
         return Outcome.fail(problem, hint="return np.argmax(scores, axis=1)")
     if not np.array_equal(arr, f["r_pred"]):
         wrong = int(np.sum(arr != f["r_pred"]))
-        return Outcome.fail(f"{wrong} of {arr.size} predictions differ from the argmax of the scores",
+        d = Diagnoses()
+        d.check(arr, stored(f, "r_pred", PREDICT_MISTAKES), expected=f["r_pred"])
+        return Outcome.fail(d.message(f"{wrong} of {arr.size} predictions differ from the argmax "
+                                      "of the scores"),
                             hint="y_pred = np.argmax(scores, axis=1) with the scores of loss(X)")
     return Outcome.ok("predictions are the argmax of the scores")

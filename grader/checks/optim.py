@@ -16,11 +16,14 @@ Only ``next_w`` is compared, never the caller's ``w``: a rule may update ``w`` i
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ..sandbox import StudentError
 from .base import CheckContext, Outcome, check, fixture
 from .compare import as_array, compare_array, describe, join_problems, unpack
+from .diagnosis import Diagnoses, distance, mistake_key, stored
 
 RULES = ("sgd_momentum", "rmsprop", "adam")
 
@@ -110,6 +113,125 @@ def _ls_grad(A, b, w):
     return A.T @ (A @ w - b) / len(b)
 
 
+# --------------------------------------------------------------------------------------------
+# known mistakes (digest §7.17-§7.19): the reference rules with one mistake applied
+# --------------------------------------------------------------------------------------------
+
+#: Formula mistakes per rule: name -> what the student's code does.
+FORMULA_MISTAKES = {
+    "sgd_momentum": {
+        "w_minus_v": "next_w = w - v: with v = momentum * v - learning_rate * dw the update climbs "
+                     "the loss (CS231n: next_w = w + v)",
+        "cs182": "this is CS182's convention (v = momentum * v + dw; next_w = w - learning_rate * v), "
+                 "not CS231n's (v = momentum * v - learning_rate * dw; next_w = w + v)",
+    },
+    "rmsprop": {
+        "eps_inside": "next_w matches dividing by np.sqrt(cache + epsilon): epsilon inside the "
+                      "square root (CS231n adds it after: np.sqrt(cache) + epsilon)",
+    },
+    "adam": {
+        "old_t": "the bias correction uses the old t: increment t before using it",
+        "no_bias_correction": "m and v are used without bias correction (no division by "
+                              "1 - beta1**t and 1 - beta2**t)",
+        "swapped": "the bias corrections are swapped: m divided by 1 - beta2**t and v by 1 - beta1**t",
+        "sqrt_before": "next_w matches sqrt(v) / (1 - beta2**t) instead of sqrt(v / (1 - beta2**t))",
+    },
+}
+
+
+def _fixed_mistakes(rule: str, config: dict) -> dict[str, tuple[str, dict]]:
+    """Hyper-parameters fixed at their defaults instead of read from ``config``: every non-empty
+    set of the config's keys whose value differs from the default -> (description, fixed values)."""
+    keys = [k for k, v in config.items() if k in DEFAULTS[rule] and v != DEFAULTS[rule][k]]
+    found = {}
+    for size in range(1, len(keys) + 1):
+        for subset in itertools.combinations(keys, size):
+            description = "; ".join(f"{k} is fixed at {DEFAULTS[rule][k]:g} instead of the "
+                                    f"config's {config[k]:g}" for k in subset)
+            found["fixed_" + "+".join(subset)] = (description, {k: DEFAULTS[rule][k] for k in subset})
+    return found
+
+
+def _mistakes(rule: str, config: dict | None = None) -> dict[str, str]:
+    """Every known mistake of ``rule`` for calls with ``config``: name -> description."""
+    found = dict(FORMULA_MISTAKES[rule])
+    found.update({name: description for name, (description, _) in
+                  _fixed_mistakes(rule, config or {}).items()})
+    return found
+
+
+def _step_with(rule: str, mistake: str, w, dw, config):
+    """One step of the reference ``rule`` with ``mistake`` applied: ``(next_w, config)``.
+
+    ``mistake`` is a FORMULA_MISTAKES name or a ``_fixed_mistakes`` name (hyper-parameters read
+    as constants: the config keeps the caller's values). ``config`` is not modified.
+    """
+    config = dict(config or {})
+    for key, value in DEFAULTS[rule].items():
+        config.setdefault(key, value)
+    fixed = dict(_fixed_mistakes(rule, config).get(mistake, ("", {}))[1])
+    hp = {**{k: config[k] for k in DEFAULTS[rule]}, **fixed}
+    lr, zeros = hp["learning_rate"], np.zeros_like(w)
+    with np.errstate(all="ignore"):
+        if rule == "sgd_momentum":
+            v = config.get("velocity", zeros)
+            if mistake == "cs182":
+                v = hp["momentum"] * v + dw
+                next_w = w - lr * v
+            else:
+                v = hp["momentum"] * v - lr * dw
+                next_w = w - v if mistake == "w_minus_v" else w + v
+            state = {"velocity": v}
+        elif rule == "rmsprop":
+            decay = hp["decay_rate"]
+            cache = decay * config.get("cache", zeros) + (1 - decay) * dw**2
+            if mistake == "eps_inside":
+                next_w = w - lr * dw / np.sqrt(cache + hp["epsilon"])
+            else:
+                next_w = w - lr * dw / (np.sqrt(cache) + hp["epsilon"])
+            state = {"cache": cache}
+        else:
+            beta1, beta2 = hp["beta1"], hp["beta2"]
+            t = config.get("t", 0) + 1
+            m = beta1 * config.get("m", zeros) + (1 - beta1) * dw
+            v = beta2 * config.get("v", zeros) + (1 - beta2) * dw**2
+            tc = t - 1 if mistake == "old_t" else t
+            if mistake == "no_bias_correction":
+                m_hat, v_hat = m, v
+            elif mistake == "swapped":
+                m_hat, v_hat = m / (1 - beta2**tc), v / (1 - beta1**tc)
+            else:
+                m_hat, v_hat = m / (1 - beta1**tc), v / (1 - beta2**tc)
+            root = np.sqrt(v) / (1 - beta2**tc) if mistake == "sqrt_before" else np.sqrt(v_hat)
+            next_w = w - lr * m_hat / (root + hp["epsilon"])
+            state = {"m": m, "v": v, "t": t}
+    config.update(state)
+    return next_w, config
+
+
+def _store_step(out: dict, prefix: str, rule: str, mistake: str, next_w, config) -> None:
+    out[mistake_key(f"{prefix}_next_w", mistake)] = next_w
+    for key in STATE[rule]:
+        out[mistake_key(f"{prefix}_{key}", mistake)] = np.asarray(config[key])
+
+
+def _candidates(f, prefix: str, rule: str, mistakes: dict[str, str], step: int | None = None) -> dict:
+    """Known mistakes' ``(next_w, *state)`` stored under ``prefix`` (at ``step`` of a trajectory)."""
+    keys = (f"{prefix}_next_w",) + tuple(f"{prefix}_{k}" for k in STATE[rule])
+    found = stored(f, keys, mistakes)
+    if step is not None:
+        found = {d: type(v)(tuple(np.asarray(a)[step] for a in item) for item in v)
+                 for d, v in found.items()}
+    return found
+
+
+def _diagnose_step(d: Diagnoses, rule: str, next_w, returned: dict, candidates: dict, expected) -> None:
+    """Name the known mistake whose ``(next_w, *state)`` the student's step returned."""
+    if all(key in returned for key in STATE[rule]):
+        got = (next_w,) + tuple(returned[key] for key in STATE[rule])
+        d.check(got, candidates, expected=expected)
+
+
 @fixture("optim")
 def optim_fixture(ref):
     """Reference outputs for every optimizer check (notebook, fresh steps, defaults, descent)."""
@@ -122,6 +244,8 @@ def optim_fixture(ref):
         for key in STATE[rule]:
             if key in config:
                 out[f"{rule}.nb_in_{key}"] = np.asarray(config[key])
+        for mistake in FORMULA_MISTAKES[rule]:
+            _store_step(out, f"{rule}.nb", rule, mistake, *_step_with(rule, mistake, w, dw, config))
         next_w, config = fn(w.copy(), dw.copy(), config)
         out[f"{rule}.nb_next_w"] = next_w
         for key in STATE[rule]:
@@ -140,6 +264,15 @@ def optim_fixture(ref):
                 traj.setdefault(key, []).append(np.copy(config[key]))
         for key, values in traj.items():
             out[f"{rule}.fresh_{key}"] = np.stack([np.asarray(v) for v in values])
+        for mistake in _mistakes(rule, FRESH_CONFIGS[rule]):
+            config, cur, traj = dict(FRESH_CONFIGS[rule]), fw.copy(), {"next_w": []}
+            for step in range(FRESH_STEPS):
+                cur, config = _step_with(rule, mistake, cur, dws[step], config)
+                traj["next_w"].append(cur.copy())
+                for key in STATE[rule]:
+                    traj.setdefault(key, []).append(np.copy(config[key]))
+            for key, values in traj.items():
+                out[mistake_key(f"{rule}.fresh_{key}", mistake)] = np.stack([np.asarray(v) for v in values])
 
         # Defaults: config=None, then a partial config.
         # w and dw bounded away from 0, so that both epsilon placements (§2.4) agree at eps=1e-8.
@@ -148,6 +281,9 @@ def optim_fixture(ref):
         w_d = np.where(rng.rand(3, 5) < 0.5, -1.0, 1.0) * rng.uniform(2.0, 4.0, (3, 5))
         out[f"{rule}.def_w"], out[f"{rule}.def_dw"] = w_d, dw_d
         for case, config in (("none", None), ("partial", dict(PARTIAL[rule]))):
+            for mistake in _mistakes(rule, config):
+                _store_step(out, f"{rule}.def_{case}", rule, mistake,
+                            *_step_with(rule, mistake, w_d, dw_d, config))
             next_w, config = fn(w_d.copy(), dw_d.copy(), config)
             out[f"{rule}.def_{case}_next_w"] = next_w
             for key in STATE[rule]:
@@ -164,6 +300,8 @@ def optim_fixture(ref):
     rng = np.random.RandomState(14)
     w_e, dw_e = rng.randn(4, 3), 1e-3 * rng.randn(4, 3)
     config = {"learning_rate": 1e-2, "epsilon": 1e-2}
+    out[mistake_key("rmsprop.eps_next_w", "eps_inside")] = _step_with("rmsprop", "eps_inside", w_e,
+                                                                      dw_e, config)[0]
     next_w, config = ref.optim.rmsprop(w_e.copy(), dw_e.copy(), config)
     out.update({"rmsprop.eps_w": w_e, "rmsprop.eps_dw": dw_e, "rmsprop.eps_next_w": next_w})
     A, b = _descent_problem()
@@ -189,18 +327,35 @@ def _call_rule(ctx: CheckContext, rule: str, w, dw, config):
     return next_w, returned, after[2], None
 
 
-def _state_problem(rule: str, key: str, config: dict, expected, tol: float, where: str) -> str | None:
-    """Compare ``config[key]`` with ``expected`` (t exactly, arrays by rel_error)."""
+def _state_problem(rule: str, key: str, config: dict, expected, tol: float, where: str,
+                   before=None) -> str | None:
+    """Compare ``config[key]`` with ``expected`` (t exactly, arrays by rel_error).
+
+    ``before`` is the state the call started from (the caller's, or the documented start when
+    the caller had none): a state that comes back unchanged was not stored.
+    """
+    not_stored = f"the new {key} is not stored in config"
     if key not in config:
-        return f"{where} has no key '{key}': store the new state with config['{key}'] = ..."
+        return f"{where} has no key '{key}': {not_stored} (config['{key}'] = ...)"
     if key == "t":
         got = config[key]
         if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.integer, np.floating)):
             return f"{where}['t'] should be a number, got {describe(got)}"
         if float(got) != float(expected):
-            return f"{where}['t'] is {got}, expected {int(expected)}"
+            unchanged = isinstance(before, (int, float, np.integer, np.floating)) and float(got) == float(before)
+            return f"{where}['t'] is {got}, expected {int(expected)}" + (f" ({not_stored})" if unchanged else "")
         return None
-    return compare_array(f"{where}['{key}']", config[key], expected, tol)
+    problem = compare_array(f"{where}['{key}']", config[key], expected, tol)
+    if problem and before is not None and distance(config[key], before) <= tol < distance(expected, before):
+        problem += f" (it is unchanged: {not_stored})"
+    return problem
+
+
+def _start_state(rule: str, key: str, config: dict | None, w):
+    """The state a call starts from: the caller's, or the documented zeros (t = 0)."""
+    if config and key in config:
+        return config[key]
+    return 0 if key == "t" else np.zeros_like(np.asarray(w, dtype=np.float64))
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,7 +373,8 @@ def _notebook_check(ctx: CheckContext, rule: str) -> Outcome:
     problems = [compare_array("next_w", next_w, f[f"{rule}.nb_next_w"], ctx.tolerance)]
     for key in STATE[rule]:
         expected = f[f"{rule}.nb_{key}"]
-        problem = _state_problem(rule, key, returned, expected, ctx.tolerance, "the returned config")
+        problem = _state_problem(rule, key, returned, expected, ctx.tolerance, "the returned config",
+                                 before=_start_state(rule, key, _notebook_config(rule), f["nb_w"]))
         if problem is None and isinstance(callers, dict):
             # The notebook reads the state from the dict it passed in (§3.10-§3.13).
             problem = _state_problem(rule, key, callers, expected, ctx.tolerance, "the config you were given")
@@ -227,7 +383,10 @@ def _notebook_check(ctx: CheckContext, rule: str) -> Outcome:
                             "place and return it)")
         problems.append(problem)
     if any(problems):
-        return Outcome.fail(f"{label}: {join_problems(problems)}", hint=HINTS[rule])
+        d = Diagnoses()
+        _diagnose_step(d, rule, next_w, returned, _candidates(f, f"{rule}.nb", rule, FORMULA_MISTAKES[rule]),
+                       (f[f"{rule}.nb_next_w"],) + tuple(f[f"{rule}.nb_{k}"] for k in STATE[rule]))
+        return Outcome.fail(d.message(f"{label}: {join_problems(problems)}"), hint=HINTS[rule])
     return Outcome.ok(f"next_w and the stored {', '.join(STATE[rule])} match {label}")
 
 
@@ -270,13 +429,19 @@ def _fresh_check(ctx: CheckContext, rule: str) -> Outcome:
         problems = [compare_array("next_w", next_w, f[f"{rule}.fresh_next_w"][step], ctx.tolerance)]
         for key in STATE[rule]:
             problems.append(_state_problem(rule, key, returned, f[f"{rule}.fresh_{key}"][step],
-                                           ctx.tolerance, "the returned config"))
+                                           ctx.tolerance, "the returned config",
+                                           before=_start_state(rule, key, config, cur)))
         for key, value in FRESH_CONFIGS[rule].items():
             if returned.get(key) != value:
                 problems.append(f"the returned config's '{key}' is {returned.get(key)!r}, "
                                 f"expected {value!r} (keep the caller's hyper-parameters)")
         if any(problems):
-            return Outcome.fail(f"{label}: {join_problems(problems)}",
+            d = Diagnoses()
+            _diagnose_step(d, rule, next_w, returned,
+                           _candidates(f, f"{rule}.fresh", rule, _mistakes(rule, FRESH_CONFIGS[rule]), step),
+                           (f[f"{rule}.fresh_next_w"][step],)
+                           + tuple(f[f"{rule}.fresh_{k}"][step] for k in STATE[rule]))
+            return Outcome.fail(d.message(f"{label}: {join_problems(problems)}"),
                                 hint="read every hyper-parameter from config (not constants), "
                                      "create the state when it is missing, and store the new state "
                                      "in config. " + HINTS[rule])
@@ -311,10 +476,11 @@ def check_adam_fresh(ctx: CheckContext) -> Outcome:
 def _defaults_check(ctx: CheckContext, rule: str) -> Outcome:
     f = ctx.fixture()
     w, dw = f[f"{rule}.def_w"], f[f"{rule}.def_dw"]
-    problems = []
+    problems, d = [], Diagnoses()
     for label, config, case in (("with config=None", None, "none"),
                                 (f"with the partial config {PARTIAL[rule]}", dict(PARTIAL[rule]),
                                  "partial")):
+        mistakes = _mistakes(rule, config)
         next_w, returned, _, problem = _call_rule(ctx, rule, w, dw, config)
         if problem:
             return Outcome.fail(f"{label}: {problem}", hint="start with: if config is None: config = {}")
@@ -327,12 +493,17 @@ def _defaults_check(ctx: CheckContext, rule: str) -> Outcome:
                 found.append(f"the returned config's '{name}' is {got!r}, expected {value!r}")
         for name in STATE[rule]:
             found.append(_state_problem(rule, name, returned, f[f"{rule}.def_{case}_{name}"],
-                                        ctx.tolerance, "the returned config"))
+                                        ctx.tolerance, "the returned config",
+                                        before=_start_state(rule, name, None, w)))
         if any(found):
             problems.append(f"{label}: {join_problems(found)}")
+            _diagnose_step(d, rule, next_w, returned,
+                           _candidates(f, f"{rule}.def_{case}", rule, mistakes),
+                           (f[f"{rule}.def_{case}_next_w"],)
+                           + tuple(f[f"{rule}.def_{case}_{k}"] for k in STATE[rule]))
     if problems:
         defaults = ", ".join(f"{k}={v:g}" for k, v in DEFAULTS[rule].items())
-        return Outcome.fail(" | ".join(problems),
+        return Outcome.fail(d.message(" | ".join(problems)),
                             hint=f"fill missing keys with config.setdefault ({defaults}) and start "
                                  "the state at zeros" + (" and t at 0" if rule == "adam" else ""))
     return Outcome.ok("config=None and a partial config use the documented defaults")
@@ -373,9 +544,11 @@ def check_rmsprop_epsilon(ctx: CheckContext) -> Outcome:
     label = "with epsilon=1e-2 and gradients of size 1e-3"
     if problem:
         return Outcome.fail(f"{label}: {problem}", hint=HINTS["rmsprop"])
-    problem = compare_array("next_w", next_w, f["rmsprop.eps_next_w"], ctx.tolerance)
+    d = Diagnoses()
+    problem = d.compare("next_w", next_w, f["rmsprop.eps_next_w"], ctx.tolerance,
+                        stored(f, "rmsprop.eps_next_w", FORMULA_MISTAKES["rmsprop"]))
     if problem:
-        return Outcome.fail(f"{label}: {problem}",
+        return Outcome.fail(d.message(f"{label}: {problem}"),
                             hint="divide by (np.sqrt(cache) + epsilon), not np.sqrt(cache + epsilon); "
                                  "with the notebook's epsilon=1e-8 the two agree")
     return Outcome.ok("epsilon is added after the square root")

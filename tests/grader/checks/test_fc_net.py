@@ -64,12 +64,13 @@ FC = "classifiers/fc_net.py"
 
 
 def test_a_missing_half_in_the_two_layer_l2_term_is_named(runner_for):
-    """§7.11: without the 0.5 the regularised loss is 49.719461034881775; the hint says so."""
+    """§7.11: without the 0.5 the regularised loss is 49.719461034881775; the message says so."""
     runner = runner_for(Patch(FC, "reg_loss = 0.5 * self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2))",
                               "reg_loss = self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2))"))
     result = runner.run("two_layer_net.losses")
     assert result.status == "failed"
     assert "49.71946103" in result.message and "0.5" in result.message
+    assert "Diagnosis: the L2 term is reg * sum(W**2) without the factor 0.5" in result.message
 
 
 def test_weights_drawn_in_another_order_are_told_apart_from_a_wrong_loss(runner_for):
@@ -79,6 +80,7 @@ def test_weights_drawn_in_another_order_are_told_apart_from_a_wrong_loss(runner_
     result = runner.run("fc_net.initial_loss")
     assert result.status == "failed"
     assert "drawn differently" in result.message
+    assert "Diagnosis: the initial loss matches weights drawn as np.random.randn(fan_out, fan_in).T" in result.message
     assert runner.run("fc_net.gradients").status == "passed"  # the loss itself is fine
 
 
@@ -98,3 +100,4 @@ def test_he_with_fan_out_fails_on_the_first_layer(runner_for):
     result = runner.run("fc_net.initialization")
     assert result.status == "failed"
     assert "W1.std() is 0.2" in result.message and "initialization='he'" in result.message
+    assert "Diagnosis: the weight stds match sqrt(2 / fan_out)" in result.message

@@ -43,6 +43,7 @@ def test_adam_t_incremented_late_is_named_in_the_notebook_message(runner_for):
     assert result.status == "failed"
     assert "next_w has relative error 1.52e-03" in result.message
     assert "§3.13" in result.message and "t FIRST" in result.message
+    assert "Diagnosis: the bias correction uses the old t" in result.message.split("\nHint:")[0]
 
 
 def test_adam_t_not_stored_reports_t(runner_for):
@@ -51,7 +52,7 @@ def test_adam_t_not_stored_reports_t(runner_for):
                               'config["m"], config["v"] = m, v'))
     result = runner.run("adam.notebook")
     assert result.status == "failed"
-    assert "['t'] is 5, expected 6" in result.message
+    assert "['t'] is 5, expected 6 (the new t is not stored in config)" in result.message
 
 
 def test_hard_coded_momentum_is_invisible_to_the_notebook_input(runner_for):
@@ -62,6 +63,16 @@ def test_hard_coded_momentum_is_invisible_to_the_notebook_input(runner_for):
     result = runner.run("sgd_momentum.fresh_steps")
     assert result.status == "failed"
     assert "momentum=0.5" in result.message
+    assert "Diagnosis: momentum is fixed at 0.9 instead of the config's 0.5" in result.message
+
+
+def test_a_constant_that_is_not_the_default_is_not_named(runner_for):
+    """Only a constant equal to the documented default is a known mistake; 0.8 is wrong otherwise."""
+    runner = runner_for(Patch("optim.py", 'v = config["momentum"] * v - config["learning_rate"] * dw',
+                              'v = 0.8 * v - config["learning_rate"] * dw'))
+    result = runner.run("sgd_momentum.fresh_steps")
+    assert result.status == "failed"
+    assert "Diagnosis" not in result.message
 
 
 def test_hard_coded_adam_betas_are_invisible_to_the_notebook_input(runner_for):
