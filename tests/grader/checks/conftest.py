@@ -1,12 +1,20 @@
 import pytest
 
-from tests.support import CheckRunner, make_submission
+from tests.support import TEMPLATE, CheckRunner, make_submission
 
 
 @pytest.fixture(scope="session")
 def reference_runner(tmp_path_factory):
     """A worker on a copy of the reference: every check must pass here."""
     root = make_submission(tmp_path_factory.mktemp("ref"))
+    with CheckRunner(root) as runner:
+        yield runner
+
+
+@pytest.fixture(scope="session")
+def template_runner(tmp_path_factory):
+    """A worker on a copy of the student template: every check must fail as "not implemented"."""
+    root = make_submission(tmp_path_factory.mktemp("template"), source=TEMPLATE)
     with CheckRunner(root) as runner:
         yield runner
 

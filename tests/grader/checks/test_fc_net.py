@@ -4,7 +4,7 @@ name the mistake (the whole bug corpus is in tests/mutants/models.py)."""
 import numpy as np
 import pytest
 
-from tests.support import TEMPLATE, CheckRunner, Patch, all_fixtures, make_submission
+from tests.support import Patch, all_fixtures
 
 FC_CHECKS = [
     "two_layer_net.init", "two_layer_net.scores", "two_layer_net.losses", "two_layer_net.gradients",
@@ -44,13 +44,6 @@ def test_the_fresh_parameters_leave_no_term_at_zero():
     for key in ("bn_p_b1", "bn_p_beta1", "plain_p_b3"):
         assert np.all(f[key] != 0)
     assert np.all(f["bn_p_gamma2"] != 1)
-
-
-@pytest.fixture(scope="module")
-def template_runner(tmp_path_factory):
-    root = make_submission(tmp_path_factory.mktemp("template"), source=TEMPLATE)
-    with CheckRunner(root) as runner:
-        yield runner
 
 
 @pytest.mark.parametrize("check_id", FC_CHECKS)

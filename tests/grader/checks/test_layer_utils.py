@@ -6,7 +6,7 @@ import pytest
 from grader.checks import load_catalogue
 from grader.checks.base import REGISTRY
 from tests.mutants.layers import MUTANTS
-from tests.support import TEMPLATE, CheckRunner, Patch, all_fixtures, make_submission
+from tests.support import Patch, all_fixtures
 
 load_catalogue()
 SANDWICH_CHECKS = [cid for cid, spec in REGISTRY.items()
@@ -21,13 +21,6 @@ def test_every_sandwich_has_forward_backward_and_numeric_checks():
 def test_reference_passes(reference_runner, check_id):
     result = reference_runner.run(check_id)
     assert result.status == "passed", result.message
-
-
-@pytest.fixture(scope="module")
-def template_runner(tmp_path_factory):
-    root = make_submission(tmp_path_factory.mktemp("template"), source=TEMPLATE)
-    with CheckRunner(root) as runner:
-        yield runner
 
 
 @pytest.mark.parametrize("check_id", SANDWICH_CHECKS)

@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 from grader.checks import load_catalogue  # noqa: E402
 from grader.checks.base import REGISTRY  # noqa: E402
 from tests.mutants.layers import MUTANTS  # noqa: E402
-from tests.support import TEMPLATE, CheckRunner, all_fixtures, make_submission  # noqa: E402
+from tests.support import all_fixtures  # noqa: E402
 
 load_catalogue()
 
@@ -108,13 +108,6 @@ def test_batchnorm_fixture_has_means_beta_and_stds_gamma():
     f = all_fixtures()["batchnorm"]
     assert np.allclose(f["st_mean"], f["st_beta"], atol=1e-10)
     assert np.allclose(f["st_std"], f["st_gamma"], rtol=1e-6)
-
-
-@pytest.fixture(scope="module")
-def template_runner(tmp_path_factory):
-    root = make_submission(tmp_path_factory.mktemp("template"), source=TEMPLATE)
-    with CheckRunner(root) as runner:
-        yield runner
 
 
 @pytest.mark.parametrize("check_id", LAYER_CHECKS)

@@ -3,7 +3,7 @@ messages naming the course-specific mistakes (W1 stored (D, H), sampling without
 import numpy as np
 import pytest
 
-from tests.support import TEMPLATE, CheckRunner, Patch, all_fixtures, make_submission
+from tests.support import Patch, all_fixtures
 
 NN_CHECKS = ["neural_net.scores", "neural_net.loss", "neural_net.gradients", "neural_net.train_toy",
              "neural_net.train_schedule", "neural_net.predict"]
@@ -33,13 +33,6 @@ def test_the_schedule_run_has_several_iterations_per_epoch():
     """40 examples, batch 10: the decay happens at it = 0, 4, 8, so a per-iteration decay shows."""
     f = all_fixtures()["neural_net"]
     assert f["s_X"].shape[0] // 10 == 4 and f["s_loss_history"].size == 12
-
-
-@pytest.fixture(scope="module")
-def template_runner(tmp_path_factory):
-    root = make_submission(tmp_path_factory.mktemp("template"), source=TEMPLATE)
-    with CheckRunner(root) as runner:
-        yield runner
 
 
 @pytest.mark.parametrize("check_id", NN_CHECKS)

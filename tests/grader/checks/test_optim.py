@@ -3,7 +3,7 @@ correct variants kept at full marks, and the unmodified template failed with "no
 
 import pytest
 
-from tests.support import TEMPLATE, CheckRunner, Patch, make_submission
+from tests.support import Patch
 
 OPTIM_CHECKS = [
     "sgd_momentum.notebook", "sgd_momentum.fresh_steps", "sgd_momentum.defaults",
@@ -17,13 +17,6 @@ OPTIM_CHECKS = [
 def test_reference_passes(reference_runner, check_id):
     result = reference_runner.run(check_id)
     assert result.status == "passed", result.message
-
-
-@pytest.fixture(scope="module")
-def template_runner(tmp_path_factory):
-    root = make_submission(tmp_path_factory.mktemp("template"), source=TEMPLATE)
-    with CheckRunner(root) as runner:
-        yield runner
 
 
 @pytest.mark.parametrize("check_id", OPTIM_CHECKS)

@@ -48,13 +48,6 @@ def test_the_grad_norm_alternatives_differ_from_the_course_reading():
         assert np.max(np.abs(f[f"main.{key}"] - expected) / expected) > 1e-2
 
 
-@pytest.fixture(scope="module")
-def template_runner(tmp_path_factory):
-    root = make_submission(tmp_path_factory.mktemp("template"), source=TEMPLATE)
-    with CheckRunner(root) as runner:
-        yield runner
-
-
 @pytest.mark.parametrize("check_id", SOLVER_CHECKS)
 def test_template_fails_as_not_implemented(template_runner, check_id):
     result = template_runner.run(check_id)
