@@ -39,6 +39,7 @@ earlier rubric is not repeated.
 """
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -48,6 +49,9 @@ from typing import Any, Collection, Iterator
 
 import jsonschema
 import yaml
+
+from . import yaml_source
+from .yaml_source import line_of, plain
 
 RUBRIC_PACKAGE = "rubrics"
 NAME_RE = re.compile(r"^[a-z0-9_]+$")
@@ -121,99 +125,7 @@ class Rubric:
         return round(sum(s.max_points for s in self.sections), 4)
 
 
-# -- YAML with line numbers ------------------------------------------------------------------
-class _LineDict(dict):
-    """A mapping that remembers its own line and the line of each key (1-based)."""
-
-    line: int = 0
-    key_lines: dict
-
-
-class _LineList(list):
-    """A sequence that remembers its own line and the line of each item (1-based)."""
-
-    line: int = 0
-    item_lines: list
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key, line, first_line):
-        super().__init__(key)
-        self.key, self.line, self.first_line = key, line, first_line
-
-
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that records line numbers and refuses duplicate keys."""
-
-    def construct_mapping(self, node, deep=False):
-        self.flatten_mapping(node)
-        mapping = _LineDict()
-        mapping.line = node.start_mark.line + 1
-        mapping.key_lines = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                hash(key)
-            except TypeError:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark,
-                    "found an unhashable key", key_node.start_mark) from None
-            line = key_node.start_mark.line + 1
-            if key in mapping:
-                raise _DuplicateKey(key, line, mapping.key_lines[key])
-            mapping[key] = self.construct_object(value_node, deep=deep)
-            mapping.key_lines[key] = line
-        return mapping
-
-    def construct_sequence(self, node, deep=False):
-        seq = _LineList(self.construct_object(child, deep=deep) for child in node.value)
-        seq.line = node.start_mark.line + 1
-        seq.item_lines = [child.start_mark.line + 1 for child in node.value]
-        return seq
-
-
-def _construct_map(loader, node):
-    return loader.construct_mapping(node, deep=True)
-
-
-def _construct_seq(loader, node):
-    return loader.construct_sequence(node, deep=True)
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
-# YAML 1.1 (PyYAML) reads 1e-7 as a string; rubric authors mean a number, as in YAML 1.2.
-_LineLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"))
-
-
-def _plain(value):
-    """Line-tracking containers -> plain dicts and lists (for the Rubric objects)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _line_of(document, path) -> int:
-    """The YAML line of the deepest element of ``path`` found in ``document`` (0 if none)."""
-    line = getattr(document, "line", 0)
-    node = document
-    for key in path:
-        if isinstance(node, _LineDict) and key in node:
-            line = node.key_lines.get(key, line)
-            node = node[key]
-        elif isinstance(node, _LineList) and isinstance(key, int) and 0 <= key < len(node):
-            line = node.item_lines[key]
-            node = node[key]
-        else:
-            break
-    return line
-
-
+# -- messages ---------------------------------------------------------------------------------
 def format_path(path) -> str:
     """``['sections', 0, 'checks', 3, 'points']`` -> ``'sections[0].checks[3].points'``."""
     text = ""
@@ -252,8 +164,12 @@ def _describe(error: jsonschema.ValidationError, document) -> tuple[list, str]:
     return path, error.message
 
 
-def _schema_problems(document) -> list[tuple[int, str]]:
-    validator = jsonschema.Draft202012Validator(rubric_schema())
+def _schema_problems(document, kind: str = "rubric") -> list[tuple[int, str]]:
+    """Schema problems of a rubric (``kind="rubric"``) or a section file (``"section_file"``)."""
+    schema = rubric_schema()
+    if kind != "rubric":
+        schema = {**schema["$defs"][kind], "$defs": schema["$defs"]}
+    validator = jsonschema.Draft202012Validator(schema)
     problems = []
     for error in validator.iter_errors(document):
         # an if/then failure reports its own sub-errors; show those, not "does not match".
@@ -267,61 +183,121 @@ def _schema_problems(document) -> list[tuple[int, str]]:
     for path, message in problems:
         if (path, message) not in unique:
             unique.append((path, message))
-    return [(_line_of(document, path), f"{format_path(path)}: {message}") for path, message in unique]
+    return [(line_of(document, path), f"{format_path(path)}: {message}") for path, message in unique]
 
 
-def _semantic_problems(document, known_checks: Collection[str] | None) -> list[tuple[int, str]]:
-    """What the schema cannot say; run only on a document that passed the schema."""
+def _ramp_problems(node, path=()) -> list[tuple[list, str]]:
+    """Every ``linear_ramp`` (in defaults, checks, overrides) needs ``high`` above ``low``."""
     problems = []
-    seen_ids: dict[str, str] = {}
-    seen_sections: dict[str, str] = {}
-    ramps = []
-    if "partial_credit" in document.get("defaults", {}):
-        ramps.append((["defaults", "partial_credit"], document["defaults"]["partial_credit"]))
-    for i, section in enumerate(document["sections"]):
-        where = format_path(["sections", i, "name"])
-        if section["name"] in seen_sections:
-            problems.append((_line_of(document, ["sections", i, "name"]),
-                             f"{where}: duplicate section name {section['name']!r} "
-                             f"(first at {seen_sections[section['name']]})"))
-        else:
-            seen_sections[section["name"]] = where
-        for j, check in enumerate(section["checks"]):
-            path = ["sections", i, "checks", j, "id"]
-            where = format_path(path)
-            cid = check["id"]
-            if cid in seen_ids:
-                problems.append((_line_of(document, path),
-                                 f"{where}: duplicate check id {cid!r} (first at {seen_ids[cid]})"))
-            else:
-                seen_ids[cid] = where
-            if known_checks is not None and cid not in known_checks:
-                problems.append((_line_of(document, path), f"{where}: unknown check {cid!r}"))
-            if "partial_credit" in check:
-                ramps.append((["sections", i, "checks", j, "partial_credit"], check["partial_credit"]))
-    for path, rule in ramps:
-        if rule.get("rule") == "linear_ramp" and not rule["high"] > rule["low"]:
-            problems.append((_line_of(document, path + ["high"]),
-                             f"{format_path(path + ['high'])}: linear_ramp needs high > low "
-                             f"(low={rule['low']}, high={rule['high']})"))
+    if isinstance(node, dict):
+        rule = node.get("partial_credit")
+        if isinstance(rule, dict) and rule.get("rule") == "linear_ramp" and not rule["high"] > rule["low"]:
+            where = list(path) + ["partial_credit", "high"]
+            problems.append((where, f"{format_path(where)}: linear_ramp needs high > low "
+                                    f"(low={rule['low']}, high={rule['high']})"))
+        for key, value in node.items():
+            if key not in ("params", "notebook", "partial_credit"):
+                problems += _ramp_problems(value, path + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            problems += _ramp_problems(value, path + (i,))
     return problems
 
 
+class _Problems:
+    """Problems found while composing one rubric: ``(source, line, text)``, raised together."""
+
+    def __init__(self, root: str):
+        self.root, self.items = root, []
+
+    def add(self, source: str, line: int, text: str) -> None:
+        self.items.append((source, line, text))
+
+    def raise_if_any(self) -> None:
+        if not self.items:
+            return
+        ordered = sorted(self.items, key=lambda p: (p[0] != self.root, p[0], p[1]))
+        lines = [f"{src}:{line}: {text}" if line else f"{src}: {text}" for src, line, text in ordered]
+        if len(lines) > MAX_LISTED_ERRORS:
+            lines = lines[:MAX_LISTED_ERRORS] + [f"... and {len(lines) - MAX_LISTED_ERRORS} more problems"]
+        raise RubricError("\n".join(lines))
+
+
 def _raise(source: str, problems: list[tuple[int, str]]) -> None:
-    problems = sorted(problems, key=lambda p: p[0])
-    lines = [f"{source}:{line}: {text}" if line else f"{source}: {text}" for line, text in problems]
-    if len(lines) > MAX_LISTED_ERRORS:
-        lines = lines[:MAX_LISTED_ERRORS] + [f"... and {len(lines) - MAX_LISTED_ERRORS} more problems"]
-    raise RubricError("\n".join(lines))
+    found = _Problems(source)
+    for line, text in problems:
+        found.add(source, line, text)
+    found.raise_if_any()
 
 
-# -- building ---------------------------------------------------------------------------------
-def parse_rubric(text: str, source: str = "<rubric>", *, path: Path | None = None,
-                 known_checks: Collection[str] | None = None) -> Rubric:
-    """Validate YAML ``text`` and build the ``Rubric``. ``source`` names it in error messages."""
+# -- composition ------------------------------------------------------------------------------
+@dataclass
+class _File:
+    """One YAML file of a rubric: its name in messages, where relative references start."""
+
+    source: str
+    path: Path | None
+    base: Path
+    document: Any
+
+    def at(self, path) -> "_Where":
+        return _Where(self.source, line_of(self.document, path), list(path))
+
+
+@dataclass
+class _Where:
+    source: str
+    line: int
+    path: list
+
+    def describe(self, other: "_Where") -> str:
+        """How to name this place in a message about ``other``: a key path in the same file."""
+        text = format_path(self.path)
+        return text if self.source == other.source else f"{self.source}:{self.line} {text}"
+
+
+@dataclass
+class _Check:
+    settings: dict            # as written (plain), defaults not yet filled in
+    where: _Where             # the check's ``id``
+    via: _Where | None = None  # the ``use:`` that brought it in
+
+
+@dataclass
+class _Section:
+    name: str
+    title: str | None
+    variants: tuple
+    checks: list
+    where: _Where
+
+    def copy(self) -> "_Section":
+        return _Section(self.name, self.title, self.variants,
+                        [_Check(dict(c.settings), c.where, c.via) for c in self.checks], self.where)
+
+
+@dataclass
+class _Composed:
+    name: str
+    title: str
+    profile: str
+    defaults: dict
+    datasets: dict
+    sections: list
+
+
+def _source_name(path: Path) -> str:
+    """Packaged files are named relative to the ``rubrics`` package (``sections/layers.yaml``)."""
     try:
-        document = yaml.load(text, Loader=_LineLoader)  # noqa: S506 (a SafeLoader subclass)
-    except _DuplicateKey as exc:
+        return path.resolve().relative_to(_packaged_dir().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _document(text: str, source: str):
+    try:
+        return yaml_source.load(text)
+    except yaml_source.DuplicateKey as exc:
         raise RubricError(f"{source}:{exc.line}: duplicate key {exc.key!r} "
                           f"(first on line {exc.first_line})") from None
     except yaml.YAMLError as exc:
@@ -329,40 +305,218 @@ def parse_rubric(text: str, source: str = "<rubric>", *, path: Path | None = Non
         where = f"{source}:{mark.line + 1}" if mark is not None else source
         problem = getattr(exc, "problem", None) or str(exc)
         raise RubricError(f"{where}: not valid YAML: {problem}") from None
-    except RecursionError:  # PyYAML composes recursively: deeply nested input exhausts the stack
+    except RecursionError:
         raise RubricError(f"{source}: not valid YAML: nested too deeply") from None
-    if not isinstance(document, dict):
-        raise RubricError(f"{source}: a rubric is a YAML mapping with 'name' and 'sections', "
-                          f"got {type(document).__name__}")
-    problems = _schema_problems(document)
-    if problems:
-        _raise(source, problems)
-    problems = _semantic_problems(document, known_checks)
-    if problems:
-        _raise(source, problems)
-    return _build(_plain(document), path)
 
 
-def _build(doc: dict, path: Path | None) -> Rubric:
-    defaults = {**BUILTIN_DEFAULTS, **doc.get("defaults", {})}
-    defaults["timeout"] = float(defaults["timeout"])
-    datasets = {**BUILTIN_DATASETS, **doc.get("datasets", {})}
+def _open(path: Path, source: str) -> _File:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RubricError(f"{source}: cannot read: {exc}") from None
+    return _File(source, path, path.parent, _document(text, source))
+
+
+def _validated(file: _File, kind: str) -> None:
+    """Schema and high-above-low problems of one file, named with that file's lines."""
+    if not isinstance(file.document, dict):
+        what = ("a rubric is a YAML mapping with 'name' and 'sections'" if kind == "rubric"
+                else "a section file is a YAML mapping with 'sections'")
+        raise RubricError(f"{file.source}: {what}, got {type(file.document).__name__}")
+    problems = _schema_problems(file.document, kind)
+    if not problems:
+        problems = [(line_of(file.document, path), text)
+                    for path, text in _ramp_problems(file.document)]
+    if problems:
+        _raise(file.source, problems)
+
+
+def _reference(file: _File, key_path: list, value: str, stack: tuple, *, rubric: bool) -> _File:
+    """Open the file an ``extends`` (``rubric=True``) or ``include`` entry names."""
+    where = file.at(key_path)
+    prefix = f"{where.source}:{where.line}: {format_path(key_path)}"
+    if rubric and NAME_RE.match(value):
+        path = _packaged_dir() / f"{value}.yaml"
+        if not path.is_file():
+            raise RubricError(f"{prefix}: no rubric named {value!r} "
+                              f"(available: {', '.join(list_rubrics()) or 'none'})")
+    else:
+        path = file.base / value
+        if not path.is_file():
+            raise RubricError(f"{prefix}: no such file {value!r} (relative to {_source_name(file.base) or '.'})")
+    if path.resolve() in stack:
+        chain = " -> ".join(_source_name(p) for p in stack[stack.index(path.resolve()):])
+        raise RubricError(f"{prefix}: cycle: {chain} -> {_source_name(path)}")
+    return _open(path, _source_name(path))
+
+
+def _stack_with(file: _File, stack: tuple) -> tuple:
+    return stack + ((file.path.resolve(),) if file.path is not None else ())
+
+
+def _library(file: _File, stack: tuple) -> dict[str, _Section]:
+    """The sections of the files ``file`` includes, by name (what ``use:`` can name)."""
+    library: dict[str, _Section] = {}
+    for i, ref in enumerate(file.document.get("include") or []):
+        included = _reference(file, ["include", i], ref, _stack_with(file, stack), rubric=False)
+        _validated(included, "section_file")
+        for section in _sections(included, _library(included, _stack_with(file, stack))):
+            if section.name in library:
+                where = file.at(["include", i])
+                raise RubricError(f"{where.source}:{where.line}: include[{i}]: section "
+                                  f"{section.name!r} is also in {library[section.name].where.source}")
+            library[section.name] = section
+    return library
+
+
+def _use(file: _File, path: list, name: str, library: dict[str, _Section]) -> _Section:
+    if name not in library:
+        where = file.at(path + ["use"])
+        known = ", ".join(sorted(library)) or "none: this file includes no section files"
+        raise RubricError(f"{where.source}:{where.line}: {format_path(path + ['use'])}: no "
+                          f"included section named {name!r} (included: {known})")
+    return library[name]
+
+
+def _sections(file: _File, library: dict[str, _Section]) -> list[_Section]:
+    """The ``sections:`` of one file, every ``use:`` expanded."""
     sections = []
-    for s in doc["sections"]:
-        checks = [RubricCheck(
-            id=c["id"],
-            points=float(c["points"]),
-            tolerance=float(c["tolerance"]) if "tolerance" in c else None,
-            visibility=c.get("visibility", defaults["visibility"]),
-            timeout=float(c.get("timeout", defaults["timeout"])),
-            partial_credit=dict(c.get("partial_credit", defaults["partial_credit"])),
-            params=dict(c.get("params") or {}),
-            variants=tuple(c.get("variants", ())),
-        ) for c in s["checks"]]
-        sections.append(Section(name=s["name"], title=s.get("title", s["name"]), checks=checks,
-                                variants=tuple(s.get("variants", ()))))
-    return Rubric(name=doc["name"], title=doc.get("title", doc["name"]),
-                  profile=doc.get("profile", DEFAULT_PROFILE), defaults=defaults,
+    for i, item in enumerate(file.document.get("sections") or []):
+        path = ["sections", i]
+        if "use" in item:
+            shared = _use(file, path, item["use"], library).copy()
+            shared.where = file.at(path + ["name" if "name" in item else "use"])
+            shared.name = item.get("name", shared.name)
+            shared.title = item.get("title", shared.title)
+            shared.variants = tuple(item.get("variants", shared.variants))
+            sections.append(shared)
+            continue
+        checks = []
+        for j, entry in enumerate(item["checks"]):
+            if "use" in entry:
+                via = file.at(path + ["checks", j, "use"])
+                for check in _use(file, path + ["checks", j], entry["use"], library).copy().checks:
+                    if "variants" in entry and "variants" not in check.settings:
+                        check.settings["variants"] = plain(entry["variants"])
+                    checks.append(_Check(check.settings, check.where, via))
+            else:
+                checks.append(_Check(plain(entry), file.at(path + ["checks", j, "id"])))
+        sections.append(_Section(item["name"], item.get("title"), tuple(item.get("variants", ())),
+                                 checks, file.at(path + ["name"])))
+    return sections
+
+
+def _compose(file: _File, stack: tuple = ()) -> _Composed:
+    """A rubric file with its ``extends``, ``include`` and ``overrides`` applied."""
+    _validated(file, "rubric")
+    doc = file.document
+    here = _stack_with(file, stack)
+    if "extends" in doc:
+        parent = _compose(_reference(file, ["extends"], doc["extends"], here, rubric=True), here)
+        defaults = {**parent.defaults, **plain(doc.get("defaults") or {})}
+        datasets = {**parent.datasets, **plain(doc.get("datasets") or {})}
+        profile = doc.get("profile", parent.profile)
+        sections = [s.copy() for s in parent.sections]
+    else:
+        defaults, datasets = plain(doc.get("defaults") or {}), plain(doc.get("datasets") or {})
+        profile, sections = doc.get("profile", DEFAULT_PROFILE), []
+    sections += _sections(file, _library(file, stack))
+    composed = _Composed(doc["name"], doc.get("title", doc["name"]), profile, defaults, datasets,
+                         sections)
+    _refuse_duplicates(file, composed)
+    _apply_overrides(file, composed)
+    return composed
+
+
+def _refuse_duplicates(file: _File, composed: _Composed) -> None:
+    problems = _Problems(file.source)
+    names: dict[str, _Where] = {}
+    ids: dict[str, _Where] = {}
+    for section in composed.sections:
+        where = section.where
+        if section.name in names:
+            problems.add(where.source, where.line, f"{format_path(where.path)}: duplicate section "
+                         f"name {section.name!r} (first at {names[section.name].describe(where)})")
+        else:
+            names[section.name] = where
+        for check in section.checks:
+            cid, where = check.settings["id"], check.where
+            if cid in ids:
+                via = f"; used at {check.via.source}:{check.via.line}" if check.via else ""
+                problems.add(where.source, where.line, f"{format_path(where.path)}: duplicate check "
+                             f"id {cid!r} (first at {ids[cid].describe(where)}{via})")
+            else:
+                ids[cid] = where
+    problems.raise_if_any()
+
+
+def _apply_overrides(file: _File, composed: _Composed) -> None:
+    overrides = file.document.get("overrides") or {}
+    by_id = {c.settings["id"]: (s, c) for s in composed.sections for c in s.checks}
+    problems = _Problems(file.source)
+    for cid, change in overrides.items():
+        if cid not in by_id:
+            where = file.at(["overrides", cid])
+            close = difflib.get_close_matches(cid, list(by_id), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.add(where.source, where.line,
+                         f"overrides.{cid}: no check {cid!r} in this rubric{hint}")
+            continue
+        section, check = by_id[cid]
+        if change.get("drop"):
+            section.checks.remove(check)
+        else:
+            check.settings.update(plain(change))
+    problems.raise_if_any()
+    composed.sections = [s for s in composed.sections if s.checks]
+
+
+def _unknown_checks(file: _File, composed: _Composed, known_checks: Collection[str]) -> None:
+    problems = _Problems(file.source)
+    for section in composed.sections:
+        for check in section.checks:
+            cid, where = check.settings["id"], check.where
+            if cid not in known_checks:
+                problems.add(where.source, where.line, f"{format_path(where.path)}: unknown check {cid!r}")
+    problems.raise_if_any()
+
+
+# -- building ---------------------------------------------------------------------------------
+def parse_rubric(text: str, source: str = "<rubric>", *, path: Path | None = None,
+                 known_checks: Collection[str] | None = None) -> Rubric:
+    """Validate YAML ``text`` and build the ``Rubric``. ``source`` names it in error messages;
+    ``extends``/``include`` paths are relative to ``path``'s folder (default: the packaged
+    rubrics)."""
+    base = Path(path).parent if path is not None else _packaged_dir()
+    file = _File(source, Path(path) if path is not None else None, base, _document(text, source))
+    composed = _compose(file)
+    if known_checks is not None:
+        _unknown_checks(file, composed, known_checks)
+    return _build(composed, path)
+
+
+def _build(doc: _Composed, path: Path | None) -> Rubric:
+    defaults = {**BUILTIN_DEFAULTS, **doc.defaults}
+    defaults["timeout"] = float(defaults["timeout"])
+    datasets = {**BUILTIN_DATASETS, **doc.datasets}
+    sections = []
+    for s in doc.sections:
+        checks = []
+        for entry in s.checks:
+            c = entry.settings
+            checks.append(RubricCheck(
+                id=c["id"],
+                points=float(c["points"]),
+                tolerance=float(c["tolerance"]) if "tolerance" in c else None,
+                visibility=c.get("visibility", defaults["visibility"]),
+                timeout=float(c.get("timeout", defaults["timeout"])),
+                partial_credit=dict(c.get("partial_credit", defaults["partial_credit"])),
+                params=dict(c.get("params") or {}),
+                variants=tuple(c.get("variants", ())),
+            ))
+        sections.append(Section(name=s.name, title=s.title or s.name, checks=checks,
+                                variants=tuple(s.variants)))
+    return Rubric(name=doc.name, title=doc.title, profile=doc.profile, defaults=defaults,
                   datasets=datasets, sections=sections, path=path)
 
 

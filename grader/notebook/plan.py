@@ -33,7 +33,8 @@ from typing import Any
 
 import yaml
 
-from ..rubric import Rubric, RubricError, _LineLoader, _plain, load_rubric
+from ..rubric import Rubric, RubricError, load_rubric
+from ..yaml_source import LineLoader as _LineLoader, plain as _plain
 from ..submission import SKIP_NAMES
 from .read import Notebook, NotebookError, read_notebook
 
