@@ -3,8 +3,9 @@
     grade PATH [--profile NAME[:VARIANT]] [--rubric NAME] [--data CIFAR_DIR] [--json F]
                [--gradescope F] [--junit F] [--markdown F] [--fail-under SCORE]
                [--audience student|instructor] [--execute]
-    grade fixtures regenerate RUBRIC      rerun the reference, rewrite expected outputs
-    grade fixtures check RUBRIC           fail when fixtures are stale
+    grade fixtures regenerate [RUBRIC...] [--all]  rebuild stale fixture builders
+    grade fixtures check [RUBRIC]         report each fixture builder's staleness
+    grade checks [RUBRIC]                 list the registered checks (or a rubric's)
     grade template build [--check]        regenerate student_template/ from reference/
     grade rubrics                         list the rubrics that ship with the grader
     grade profiles                        list the course profiles and their year variants
@@ -141,7 +142,7 @@ class _progress:
 
 @main.group()
 def fixtures():
-    """Expected outputs, produced by running the reference."""
+    """Expected outputs, produced by running the reference (one store: rubrics/fixtures/)."""
 
 
 def _load(rubric_name):
@@ -156,29 +157,112 @@ def _load(rubric_name):
         raise click.UsageError(f"invalid rubric: {exc}") from None
 
 
+def _load_all(names):
+    """The named rubrics, or every packaged rubric when none is named."""
+    from .rubric import list_rubrics
+
+    return [_load(name) for name in (names or list_rubrics())]
+
+
 @fixtures.command("regenerate")
-@click.argument("rubric")
-def fixtures_regenerate(rubric):
-    """Rerun the reference and rewrite RUBRIC's expected outputs (deterministic)."""
+@click.argument("rubrics", nargs=-1)
+@click.option("--all", "force", is_flag=True, help="Rebuild every builder, not only the stale ones.")
+def fixtures_regenerate(rubrics, force):
+    """Rerun the reference for the stale (or missing) fixture builders of RUBRICS (default: every
+    packaged rubric) and rewrite their files in the store (deterministic)."""
     from . import fixtures as store
 
-    folder = store.regenerate(_load(rubric))
-    click.echo(f"wrote {folder / 'expected.npz'} and {folder / 'manifest.json'}")
+    loaded = _load_all(rubrics)
+    written = store.regenerate(loaded, force=force)
+    for path in written:
+        click.echo(f"wrote {path}")
+    if not written:
+        click.echo("every fixture builder is up to date")
+    for path in store.unused(loaded) if not rubrics else []:
+        click.echo(f"unused (no rubric needs it): {path}")
 
 
 @fixtures.command("check")
-@click.argument("rubric")
+@click.argument("rubric", required=False)
 def fixtures_check(rubric):
-    """Exit 1 when RUBRIC's fixtures are stale against the reference."""
+    """Report each fixture builder of RUBRIC (default: every packaged rubric) as fresh or stale;
+    exit 1 when one is stale."""
     from . import fixtures as store
 
-    staleness = store.check(_load(rubric))
-    if staleness.fresh:
-        click.echo(f"{rubric}: fixtures are up to date")
-        return
-    for problem in staleness.problems:
-        click.echo(f"{rubric}: {problem}", err=True)
-    sys.exit(1)
+    loaded = _load_all([rubric] if rubric else [])
+    staleness = store.check(loaded)
+    for builder, problems in staleness.builders.items():
+        if not problems:
+            click.echo(f"{builder}: fresh")
+        for problem in problems:
+            click.echo(f"{builder}: {problem}", err=True)
+    if not rubric:
+        for path in store.unused(loaded):
+            click.echo(f"unused (no rubric needs it): {path}")
+    if not staleness.fresh:
+        sys.exit(1)
+    click.echo(f"{rubric or 'every rubric'}: fixtures are up to date")
+
+
+def _first_line(spec) -> str:
+    text = spec.doc or (spec.func.__doc__ or "")
+    return text.strip().splitlines()[0].strip() if text.strip() else ""
+
+
+def _number(value) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def check_rows(rubric_name: str | None = None) -> list[dict]:
+    """One row per check: every registered check with its defaults and the packaged rubrics that
+    use it, or (``rubric_name``) that rubric's checks with the rubric's effective settings."""
+    from .checks import load_catalogue
+    from .checks.base import REGISTRY
+    from .rubric import BUILTIN_DEFAULTS, list_rubrics, load_rubric
+
+    load_catalogue()
+    if rubric_name is not None:
+        rubric = _load(rubric_name)
+        rows = []
+        for section, rc in rubric.iter_checks():
+            spec = REGISTRY[rc.id]
+            tolerance = rc.tolerance if rc.tolerance is not None else spec.tolerance
+            rows.append({"id": rc.id, "section": section.name, "kind": spec.kind,
+                         "points": rc.points, "visibility": rc.visibility,
+                         "tolerance": tolerance, "timeout": rc.timeout, "doc": _first_line(spec)})
+        return rows
+    users: dict[str, list[str]] = {}
+    for name in list_rubrics():
+        for _, rc in load_rubric(name).iter_checks():
+            users.setdefault(rc.id, []).append(name)
+    return [{"id": cid, "kind": spec.kind, "tolerance": spec.tolerance,
+             "timeout": getattr(spec, "timeout", None) or BUILTIN_DEFAULTS["timeout"],
+             "rubrics": users.get(cid, []), "doc": _first_line(spec)}
+            for cid, spec in sorted(REGISTRY.items())]
+
+
+@main.command("checks")
+@click.argument("rubric", required=False)
+def checks(rubric):
+    """List every registered check: first docstring line, kind, default tolerance and timeout, the
+    packaged rubrics that use it. With RUBRIC: its checks with its points, visibility, tolerance
+    and timeout."""
+    rows = check_rows(rubric)
+    width = max((len(r["id"]) for r in rows), default=0)
+    for r in rows:
+        if rubric:
+            click.echo(f"{r['id']:<{width}}  {r['section']}  {r['kind']}  {r['points']:g} pts  "
+                       f"{r['visibility']}  tol {_number(r['tolerance'])}  "
+                       f"timeout {_number(r['timeout'])}s  {r['doc']}")
+        else:
+            used = ", ".join(r["rubrics"]) or "(no packaged rubric)"
+            click.echo(f"{r['id']:<{width}}  {r['kind']}  tol {_number(r['tolerance'])}  "
+                       f"timeout {_number(r['timeout'])}s  [{used}]  {r['doc']}")
+    if rubric:
+        total = sum(r["points"] for r in rows)
+        click.echo(f"{len(rows)} checks, {total:g} points")
+    else:
+        click.echo(f"{len(rows)} registered checks")
 
 
 @main.group()

@@ -1,13 +1,19 @@
-"""Expected outputs, produced only by running the reference.
+"""Expected outputs, produced only by running the reference: one fixture store.
 
-For a rubric ``NAME`` the fixtures live beside the rubric file, in ``rubrics/NAME/``:
+The store is one folder, ``rubrics/fixtures/`` for the packaged rubrics (a rubric file outside the
+package keeps its own store in ``fixtures/`` beside it). It holds one file per fixture builder,
+not per rubric, so rubrics that share a builder share its arrays:
 
-* ``expected.npz`` holds one array per key ``"<builder>/<key>"``, written deterministically
-  (sorted members, fixed zip timestamps), so regenerating twice gives byte-identical files;
-* ``manifest.json`` records the reference's content hash, the builders, and a sha256 per array.
+* ``<builder>.npz`` holds one array per key the builder returns, written deterministically
+  (sorted members, fixed zip timestamps, no pickles), so regenerating gives byte-identical files;
+* ``manifest.json`` records, per builder, the content hash of the reference it was built from,
+  the sha256 of the ``.npz`` and one sha256 per array.
 
-``grade fixtures regenerate NAME`` rewrites both; ``grade fixtures check NAME`` fails when they are
-stale (the reference changed, a builder changed, or someone edited the file by hand).
+A builder is *stale* when its file or manifest entry is missing, the reference changed since it was
+built, or the file no longer matches the manifest (edited by hand); ``check`` also compares each
+stored file with a fresh run of the reference (a changed builder). ``grade fixtures regenerate
+[RUBRIC...]`` rewrites the stale builders (``--all``: every builder); ``grade fixtures check
+[RUBRIC]`` reports each builder's state.
 """
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ import hashlib
 import io
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +30,8 @@ from .checks import load_catalogue
 from .checks.base import FIXTURE_BUILDERS, REGISTRY
 
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+STORE_DIR = "fixtures"
+MANIFEST = "manifest.json"
 
 
 def reference_dir() -> Path:
@@ -57,9 +65,29 @@ def reference_hash() -> str:
     return digest.hexdigest()
 
 
+def packaged_store() -> Path:
+    """``rubrics/fixtures/``: the store of every rubric that ships in the ``rubrics`` package."""
+    from importlib import resources
+
+    return Path(str(resources.files("rubrics"))) / STORE_DIR
+
+
 def fixture_dir(rubric) -> Path:
-    """``rubrics/<name>/`` next to the rubric file."""
-    return Path(rubric.path).parent / rubric.name
+    """The store a rubric reads: ``rubrics/fixtures/`` for a packaged rubric (and for a merged
+    one, ``path`` None), else ``fixtures/`` beside the rubric file. The engine hides it from
+    student code."""
+    store = packaged_store()
+    if rubric.path is None:
+        return store
+    path = Path(rubric.path).resolve()
+    if path.is_relative_to(store.parent.resolve()):
+        return store
+    return path.parent / STORE_DIR
+
+
+def npz_path(rubric, builder: str) -> Path:
+    """Where ``builder``'s arrays are stored for ``rubric``."""
+    return fixture_dir(rubric) / f"{builder}.npz"
 
 
 def builders_for(rubric) -> list[str]:
@@ -76,7 +104,8 @@ def builders_for(rubric) -> list[str]:
 
 
 def build_arrays(names: list[str]) -> dict[str, np.ndarray]:
-    """Run each builder on the reference (global RNG reset to seed 0 first)."""
+    """Run each builder on the reference (global RNG reset to seed 0 first); keys
+    ``"<builder>/<key>"``."""
     reference = import_reference()
     load_catalogue()
     arrays: dict[str, np.ndarray] = {}
@@ -107,55 +136,6 @@ def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
-def manifest_for(names: list[str], arrays: dict[str, np.ndarray]) -> dict:
-    return {
-        "reference_sha256": reference_hash(),
-        "builders": names,
-        "arrays": {key: hashlib.sha256(np.asarray(arrays[key], order="C").tobytes()).hexdigest()
-                   for key in sorted(arrays)},
-    }
-
-
-def regenerate(rubric) -> Path:
-    """Rewrite ``rubrics/<name>/expected.npz`` and ``manifest.json``; return the folder."""
-    names = builders_for(rubric)
-    arrays = build_arrays(names)
-    folder = fixture_dir(rubric)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "expected.npz").write_bytes(npz_bytes(arrays))
-    manifest = manifest_for(names, arrays)
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    return folder
-
-
-@dataclass
-class Staleness:
-    problems: list[str]
-
-    @property
-    def fresh(self) -> bool:
-        return not self.problems
-
-
-def check(rubric) -> Staleness:
-    """Compare the stored fixtures with a fresh run of the reference."""
-    folder = fixture_dir(rubric)
-    npz_path, manifest_path = folder / "expected.npz", folder / "manifest.json"
-    if not npz_path.exists() or not manifest_path.exists():
-        return Staleness([f"{folder.name}: no fixtures yet; run `grade fixtures regenerate {rubric.name}`"])
-    problems = []
-    manifest = json.loads(manifest_path.read_text())
-    if manifest.get("reference_sha256") != reference_hash():
-        problems.append("the reference changed since the fixtures were generated")
-    names = builders_for(rubric)
-    if manifest.get("builders") != names:
-        problems.append(f"the rubric needs fixture builders {names}, the manifest lists {manifest.get('builders')}")
-    fresh = npz_bytes(build_arrays(names))
-    if fresh != npz_path.read_bytes():
-        problems.append("expected.npz differs from a fresh run of the reference")
-    return Staleness(problems)
-
-
 def group(arrays: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
     """``{"builder/key": a}`` -> ``{builder: {key: a}}``."""
     grouped: dict[str, dict[str, np.ndarray]] = {}
@@ -165,10 +145,140 @@ def group(arrays: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
     return grouped
 
 
-def load(rubric) -> dict[str, dict[str, np.ndarray]]:
-    """Read the rubric's fixtures as ``{builder: {key: array}}`` (empty when there are none)."""
-    npz_path = fixture_dir(rubric) / "expected.npz"
-    if not npz_path.exists():
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _builder_files(arrays: dict[str, np.ndarray]) -> dict[str, tuple[bytes, dict]]:
+    """``{"builder/key": a}`` -> ``{builder: (npz bytes, manifest entry)}``."""
+    files = {}
+    reference = reference_hash()
+    for builder, mine in group(arrays).items():
+        data = npz_bytes(mine)
+        files[builder] = (data, {
+            "reference_sha256": reference,
+            "npz_sha256": _sha256(data),
+            "arrays": {key: _sha256(np.asarray(mine[key], order="C").tobytes()) for key in sorted(mine)},
+        })
+    return files
+
+
+def read_manifest(store: Path) -> dict[str, dict]:
+    """The manifest's entry per builder (empty when there is no manifest)."""
+    path = store / MANIFEST
+    if not path.is_file():
         return {}
-    with np.load(npz_path, allow_pickle=False) as data:
-        return group({key: data[key] for key in data.files})
+    return json.loads(path.read_text()).get("builders", {})
+
+
+def _write_manifest(store: Path, entries: dict[str, dict]) -> None:
+    text = json.dumps({"builders": entries}, indent=2, sort_keys=True) + "\n"
+    (store / MANIFEST).write_text(text)
+
+
+# -- staleness --------------------------------------------------------------------------------
+@dataclass
+class Staleness:
+    """Each builder's problems (an empty list: fresh); ``problems`` lists them all, prefixed."""
+
+    builders: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[str]:
+        return [f"{name}: {p}" for name, found in self.builders.items() for p in found]
+
+    @property
+    def fresh(self) -> bool:
+        return not self.problems
+
+    @property
+    def stale(self) -> list[str]:
+        return [name for name, found in self.builders.items() if found]
+
+
+def _stored_problems(store: Path, names: list[str]) -> dict[str, list[str]]:
+    """What can be told without running the reference: missing, reference changed, edited."""
+    manifest = read_manifest(store)
+    current = reference_hash()
+    found = {}
+    for name in names:
+        path = store / f"{name}.npz"
+        entry = manifest.get(name)
+        if not path.is_file() or entry is None:
+            found[name] = ["missing; run `grade fixtures regenerate`"]
+            continue
+        problems = []
+        if entry.get("reference_sha256") != current:
+            problems.append("the reference changed since the fixtures were generated")
+        if entry.get("npz_sha256") != _sha256(path.read_bytes()):
+            problems.append(f"{path.name} differs from the manifest (edited by hand?)")
+        found[name] = problems
+    return found
+
+
+def _by_store(rubrics) -> dict[Path, list[str]]:
+    """A rubric or several -> ``{store: builders they need}`` (shared builders once)."""
+    if not isinstance(rubrics, (list, tuple)):
+        rubrics = [rubrics]
+    stores: dict[Path, set[str]] = {}
+    for rubric in rubrics:
+        stores.setdefault(fixture_dir(rubric), set()).update(builders_for(rubric))
+    return {store: sorted(names) for store, names in stores.items()}
+
+
+def check(rubrics, *, fresh_run: bool = True) -> Staleness:
+    """The builders of a rubric (or of several): missing, built from another reference, edited
+    by hand, or (``fresh_run``) different from a fresh run of the reference."""
+    found: dict[str, list[str]] = {}
+    for store, names in _by_store(rubrics).items():
+        mine = _stored_problems(store, names)
+        if fresh_run:
+            present = [n for n in names if not any(p.startswith("missing") for p in mine[n])]
+            for builder, (data, _) in _builder_files(build_arrays(present)).items():
+                if data != (store / f"{builder}.npz").read_bytes():
+                    mine[builder].append("differs from a fresh run of the reference (a fixture "
+                                         "builder changed?); rebuild with `grade fixtures "
+                                         "regenerate --all`")
+        found.update(mine)
+    return Staleness(dict(sorted(found.items())))
+
+
+def regenerate(rubrics, *, force: bool = False) -> list[Path]:
+    """Rebuild the stale builders (``force``: every builder) of a rubric or of several, in their
+    store; returns the files written, sorted."""
+    written = []
+    for store, names in _by_store(rubrics).items():
+        if not force:
+            names = [n for n, problems in _stored_problems(store, names).items() if problems]
+        if not names:
+            continue
+        store.mkdir(parents=True, exist_ok=True)
+        entries = read_manifest(store)
+        for builder, (data, entry) in _builder_files(build_arrays(names)).items():
+            path = store / f"{builder}.npz"
+            path.write_bytes(data)
+            entries[builder] = entry
+            written.append(path)
+        _write_manifest(store, entries)
+    return sorted(written)
+
+
+def unused(rubrics) -> list[Path]:
+    """Files in the rubrics' stores that none of them needs (left from a removed builder)."""
+    found = []
+    for store, names in _by_store(rubrics).items():
+        found += [p for p in sorted(store.glob("*.npz")) if p.stem not in names]
+    return found
+
+
+def load(rubric) -> dict[str, dict[str, np.ndarray]]:
+    """The rubric's fixtures as ``{builder: {key: array}}`` (a builder not in the store is left
+    out: its checks then report missing expected values)."""
+    store = fixture_dir(rubric)
+    expected = {}
+    for name in builders_for(rubric):
+        path = store / f"{name}.npz"
+        if path.is_file():
+            with np.load(path, allow_pickle=False) as data:
+                expected[name] = {key: data[key] for key in data.files}
+    return expected

@@ -27,7 +27,7 @@ in a temporary folder) and checks:
 Placeholders in patch text are filled in per run: ``@TOKEN@`` (a unique word for file names),
 ``@SLEEP@`` (a unique number of seconds, at most 30, for ``sleep`` processes), ``@TMP@`` (the
 grader's temp folder), ``@GRADER@``, ``@RUBRICS@``, ``@REFERENCE@`` (the installed packages'
-folders), ``@FIXTURES@`` (the ``expected.npz`` of the canonical rubric), ``@ADV_FIXTURES@`` (that
+folders), ``@FIXTURES@`` (a file of the packaged fixture store), ``@ADV_FIXTURES@`` (that
 of the test rubric). Paths are inserted as Python string literals.
 
 Every payload is bounded on its own, so it cannot harm the machine even if the sandbox failed:
@@ -161,8 +161,9 @@ def build_rubric(folder: Path) -> AdvRubric:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "adversarial.yaml"
     path.write_text(ADV_RUBRIC)
-    fixture_dir = fixture_store.regenerate(load_rubric(path))
-    return AdvRubric(path=path, fixtures=fixture_dir / "expected.npz")
+    rubric = load_rubric(path)
+    fixture_store.regenerate(rubric)
+    return AdvRubric(path=path, fixtures=fixture_store.npz_path(rubric, "relu"))
 
 
 # -- the installation ------------------------------------------------------------------------
@@ -270,7 +271,7 @@ class Run:
             "@GRADER@": repr(str(package_dir("grader"))),
             "@RUBRICS@": repr(str(package_dir("rubrics"))),
             "@REFERENCE@": repr(str(package_dir("reference"))),
-            "@FIXTURES@": repr(str(package_dir("rubrics") / "canonical" / "expected.npz")),
+            "@FIXTURES@": repr(str(package_dir("rubrics") / "fixtures" / "affine.npz")),
             "@ADV_FIXTURES@": repr(str(self.adv.fixtures)),
         }
         for key, value in values.items():

@@ -112,7 +112,7 @@ def test_a_rubrics_fixtures_cannot_be_read_from_a_world_readable_folder(public_r
                                                                        private_tmp):
     """With or without a private temp folder, the folder of the rubric's fixtures is hidden."""
     limits = dataclasses.replace(FAST, private_tmp=private_tmp)
-    attack = Attack("read_public_fixtures", "copy answers from the rubric's expected.npz",
+    attack = Attack("read_public_fixtures", "copy answers from the rubric's fixture store",
                     cheat(READ_NPZ.format(path=repr(str(public_rubric.fixtures)))),
                     needs=("hidden_grader_files",), limits=limits)
     assert_holds(attack, public_rubric, tmp_path)

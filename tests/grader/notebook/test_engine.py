@@ -38,8 +38,7 @@ PACKAGE_CHECKS = ["relu_forward.values", "compute_distances_one_loop.values", "a
 def mini(tmp_path_factory):
     folder = tmp_path_factory.mktemp("rubric")
     (folder / "mini.yaml").write_text(MINI)
-    (folder / "mini").mkdir()
-    shutil.copy(REPO / "rubrics" / "canonical" / "expected.npz", folder / "mini" / "expected.npz")
+    shutil.copytree(REPO / "rubrics" / "fixtures", folder / "fixtures")
     return folder / "mini.yaml"
 
 
