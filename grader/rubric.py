@@ -42,10 +42,11 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Collection, Iterator
+from typing import Any
 
 import jsonschema
 import yaml
@@ -193,8 +194,9 @@ def _ramp_problems(node, path=()) -> list[tuple[list, str]]:
         rule = node.get("partial_credit")
         if isinstance(rule, dict) and rule.get("rule") == "linear_ramp" and not rule["high"] > rule["low"]:
             where = list(path) + ["partial_credit", "high"]
-            problems.append((where, f"{format_path(where)}: linear_ramp needs high > low "
-                                    f"(low={rule['low']}, high={rule['high']})"))
+            text = (f"{format_path(where)}: linear_ramp needs high > low "
+                    f"(low={rule['low']}, high={rule['high']})")
+            problems.append((where, text))
         for key, value in node.items():
             if key not in ("params", "notebook", "partial_credit"):
                 problems += _ramp_problems(value, path + (key,))
@@ -240,7 +242,7 @@ class _File:
     base: Path
     document: Any
 
-    def at(self, path) -> "_Where":
+    def at(self, path) -> _Where:
         return _Where(self.source, line_of(self.document, path), list(path))
 
 
@@ -250,7 +252,7 @@ class _Where:
     line: int
     path: list
 
-    def describe(self, other: "_Where") -> str:
+    def describe(self, other: _Where) -> str:
         """How to name this place in a message about ``other``: a key path in the same file."""
         text = format_path(self.path)
         return text if self.source == other.source else f"{self.source}:{self.line} {text}"
@@ -259,7 +261,7 @@ class _Where:
 @dataclass
 class _Check:
     settings: dict            # as written (plain), defaults not yet filled in
-    where: _Where             # the check's ``id``
+    where: _Where              # the check's ``id``
     via: _Where | None = None  # the ``use:`` that brought it in
 
 
@@ -271,7 +273,7 @@ class _Section:
     checks: list
     where: _Where
 
-    def copy(self) -> "_Section":
+    def copy(self) -> _Section:
         return _Section(self.name, self.title, self.variants,
                         [_Check(dict(c.settings), c.where, c.via) for c in self.checks], self.where)
 
@@ -389,6 +391,8 @@ def _sections(file: _File, library: dict[str, _Section]) -> list[_Section]:
             shared.name = item.get("name", shared.name)
             shared.title = item.get("title", shared.title)
             shared.variants = tuple(item.get("variants", shared.variants))
+            for check in shared.checks:
+                check.via = file.at(path + ["use"])
             sections.append(shared)
             continue
         checks = []
@@ -440,11 +444,11 @@ def _refuse_duplicates(file: _File, composed: _Composed) -> None:
         else:
             names[section.name] = where
         for check in section.checks:
-            cid, where = check.settings["id"], check.where
+            # a check brought in by ``use:`` is reported where it was used
+            cid, where = check.settings["id"], check.via or check.where
             if cid in ids:
-                via = f"; used at {check.via.source}:{check.via.line}" if check.via else ""
                 problems.add(where.source, where.line, f"{format_path(where.path)}: duplicate check "
-                             f"id {cid!r} (first at {ids[cid].describe(where)}{via})")
+                             f"id {cid!r} (first at {ids[cid].describe(where)})")
             else:
                 ids[cid] = where
     problems.raise_if_any()

@@ -88,7 +88,7 @@ def test_a_hand_edited_fixture_is_stale(rubric_copy):
     npz = fixtures.npz_path(rubric_copy, "affine")
     with np.load(npz, allow_pickle=False) as data:
         arrays = {key: data[key] for key in data.files}
-    key = sorted(arrays)[0]
+    key = min(arrays)
     arrays[key] = arrays[key] + 1
     npz.write_bytes(fixtures.npz_bytes(arrays))
     staleness = fixtures.check(rubric_copy)

@@ -227,3 +227,218 @@ def test_the_schema_is_a_valid_draft_2020_12_schema():
 def test_every_packaged_rubric_is_valid(name):
     rubric = load_rubric(name)
     assert rubric.name == name, "a packaged rubric's name must match its file name"
+
+
+def test_shared_section_files_are_not_rubrics():
+    assert "layers" not in list_rubrics() and "sections" not in list_rubrics()
+    assert all((rubric_mod._packaged_dir() / f"{name}.yaml").is_file() for name in list_rubrics())
+
+
+# -- composition: include/use, extends, overrides ---------------------------------------------
+SHARED = """\
+sections:
+  - name: relu
+    title: ReLU
+    checks:
+      - {id: relu_forward.values, points: 1}
+      - {id: relu_backward.exact_zeros, points: 2, visibility: hidden}
+  - name: affine
+    checks:
+      - {id: affine_forward.values, points: 2, tolerance: 1.0e-8}
+"""
+
+COMPOSED = """\
+name: course
+title: A course
+defaults: {timeout: 30}
+include: [shared/layers.yaml]
+sections:
+  - use: relu
+  - use: affine
+    name: linear
+    title: Linear layers
+    variants: [2021-2024]
+  - name: mixed
+    checks:
+      - {id: softmax_loss.values, points: 3}
+      - {use: relu, variants: [2016-2017]}
+"""
+
+
+def composed(tmp_path, text=COMPOSED, shared=SHARED):
+    (tmp_path / "shared").mkdir(exist_ok=True)
+    (tmp_path / "shared" / "layers.yaml").write_text(shared)
+    return write(tmp_path, text, "course.yaml")
+
+
+def summary(rubric):
+    return [(s.name, s.title, s.variants, [(c.id, c.points, c.visibility, c.timeout, c.tolerance,
+                                             c.variants) for c in s.checks]) for s in rubric.sections]
+
+
+def test_use_takes_a_shared_section_whole_or_its_checks_into_a_section(tmp_path):
+    text = COMPOSED.replace("      - {use: relu, variants: [2016-2017]}\n", "")
+    rubric = load_rubric(composed(tmp_path, text))
+    assert summary(rubric) == [
+        ("relu", "ReLU", (), [("relu_forward.values", 1.0, "visible", 30.0, None, ()),
+                              ("relu_backward.exact_zeros", 2.0, "hidden", 30.0, None, ())]),
+        ("linear", "Linear layers", ("2021-2024",), [("affine_forward.values", 2.0, "visible", 30.0, 1e-8, ())]),
+        ("mixed", "mixed", (), [("softmax_loss.values", 3.0, "visible", 30.0, None, ())]),
+    ]
+    assert rubric.path == tmp_path / "course.yaml"
+
+
+def test_a_check_used_twice_is_a_duplicate_named_where_it_is_used(tmp_path):
+    with pytest.raises(RubricError) as info:
+        load_rubric(composed(tmp_path))
+    first, second = str(info.value).splitlines()
+    assert first == (f"{tmp_path / 'course.yaml'}:14: sections[2].checks[1].use: duplicate check id "
+                     "'relu_forward.values' (first at sections[0].use)")
+    assert "'relu_backward.exact_zeros'" in second
+
+
+def test_use_items_give_variants_to_the_checks_that_have_none(tmp_path):
+    text = COMPOSED.replace("  - use: relu\n", "")
+    rubric = load_rubric(composed(tmp_path, text))
+    mixed = {c.id: c.variants for c in rubric.sections[-1].checks}
+    assert mixed == {"softmax_loss.values": (), "relu_forward.values": ("2016-2017",),
+                     "relu_backward.exact_zeros": ("2016-2017",)}
+
+
+OVERRIDES = """\
+overrides:
+  relu_forward.values: {points: 4, visibility: after_due_date, timeout: 5, tolerance: 0.01,
+                        params: {seed: 3}, partial_credit: {rule: fraction}}
+  relu_backward.exact_zeros: {drop: true}
+  affine_forward.values: {drop: true}
+"""
+
+
+def test_overrides_change_or_drop_single_checks(tmp_path):
+    text = COMPOSED.replace("      - {use: relu, variants: [2016-2017]}\n", "") + OVERRIDES
+    rubric = load_rubric(composed(tmp_path, text))
+    assert [s.name for s in rubric.sections] == ["relu", "mixed"]   # "linear" lost its only check
+    (fwd,) = rubric.sections[0].checks
+    assert (fwd.points, fwd.visibility, fwd.timeout, fwd.tolerance, fwd.params, fwd.partial_credit) == (
+        4.0, "after_due_date", 5.0, 0.01, {"seed": 3}, {"rule": "fraction"})
+
+
+def test_an_override_for_a_check_the_rubric_lacks_is_refused(tmp_path):
+    text = COMPOSED.replace("      - {use: relu, variants: [2016-2017]}\n", "")
+    text += "overrides:\n  relu_forward.value: {points: 2}\n"
+    with pytest.raises(RubricError, match=r"course\.yaml:15: overrides\.relu_forward\.value: no check "
+                                          r"'relu_forward\.value' in this rubric; did you mean "
+                                          r"'relu_forward\.values'\?"):
+        load_rubric(composed(tmp_path, text))
+
+
+@pytest.mark.parametrize("override, expected", [
+    ("{drop: true, points: 2}", "has too many properties"),
+    ("{}", "should be non-empty"),
+    ("{pointz: 2}", "unknown key 'pointz'"),
+    ("{drop: false}", "True was expected"),
+])
+def test_malformed_overrides_name_the_line(tmp_path, override, expected):
+    text = COMPOSED.replace("      - {use: relu, variants: [2016-2017]}\n", "")
+    text += f"overrides:\n  relu_forward.values: {override}\n"
+    with pytest.raises(RubricError, match=r"course\.yaml:15: overrides\.relu_forward\.values"):
+        load_rubric(composed(tmp_path, text))
+
+
+def test_use_of_a_section_nobody_included_names_the_line(tmp_path):
+    text = COMPOSED.replace("  - use: relu\n", "  - use: rleu\n")
+    with pytest.raises(RubricError, match=r"course\.yaml:6: sections\[0\]\.use: no included section "
+                                          r"named 'rleu' \(included: affine, relu\)"):
+        load_rubric(composed(tmp_path, text))
+
+
+def test_errors_in_a_section_file_name_that_file_and_line(tmp_path):
+    shared = SHARED.replace("{id: relu_forward.values, points: 1}", "{id: relu_forward.values, points: -1}")
+    path = composed(tmp_path, shared=shared)
+    with pytest.raises(RubricError) as info:
+        load_rubric(path)
+    assert str(info.value).startswith(f"{tmp_path / 'shared' / 'layers.yaml'}:5: sections[0].checks[0].points")
+
+
+def test_unknown_checks_from_a_section_file_point_into_it(tmp_path):
+    text = COMPOSED.replace("      - {use: relu, variants: [2016-2017]}\n", "")
+    known = {"relu_forward.values", "affine_forward.values", "softmax_loss.values"}
+    with pytest.raises(RubricError, match=r"layers\.yaml:6: sections\[0\]\.checks\[1\]\.id: unknown "
+                                          r"check 'relu_backward\.exact_zeros'"):
+        load_rubric(composed(tmp_path, text), known_checks=known)
+
+
+def test_a_missing_include_names_the_line(tmp_path):
+    text = COMPOSED.replace("shared/layers.yaml", "shared/absent.yaml")
+    with pytest.raises(RubricError, match=r"course\.yaml:4: include\[0\]: no such file 'shared/absent\.yaml'"):
+        load_rubric(composed(tmp_path, text))
+
+
+def test_two_included_files_may_not_define_the_same_section(tmp_path):
+    path = composed(tmp_path, COMPOSED.replace("[shared/layers.yaml]", "[shared/layers.yaml, shared/again.yaml]"))
+    (tmp_path / "shared" / "again.yaml").write_text(SHARED)
+    with pytest.raises(RubricError, match=r"include\[1\]: section 'relu' is also in"):
+        load_rubric(path)
+
+
+def test_extends_starts_from_the_parent_and_adds_on_top(tmp_path):
+    composed(tmp_path, COMPOSED.replace("      - {use: relu, variants: [2016-2017]}\n", ""))
+    child = write(tmp_path, """\
+        name: child
+        extends: course.yaml
+        defaults: {visibility: hidden}
+        sections:
+          - name: extra
+            checks:
+              - {id: svm_loss.values, points: 1}
+        overrides:
+          softmax_loss.values: {points: 1}
+          affine_forward.values: {drop: true}
+        """, "child.yaml")
+    rubric = load_rubric(child)
+    assert (rubric.name, rubric.title, rubric.profile) == ("child", "child", "canonical")
+    assert [s.name for s in rubric.sections] == ["relu", "mixed", "extra"]
+    checks = {c.id: c for _, c in rubric.iter_checks()}
+    assert checks["softmax_loss.values"].points == 1.0
+    assert checks["relu_forward.values"].timeout == 30.0              # the parent's default
+    assert checks["relu_forward.values"].visibility == "hidden"       # the child's default
+    assert checks["relu_backward.exact_zeros"].visibility == "hidden"  # its own setting
+    assert rubric.path == child
+
+
+def test_extends_a_packaged_rubric_by_name(tmp_path):
+    path = write(tmp_path, """\
+        name: my_course
+        extends: canonical
+        overrides:
+          affine_forward.values: {points: 5}
+        """)
+    rubric, canonical = load_rubric(path), load_rubric("canonical")
+    assert rubric.max_points == canonical.max_points + 3
+    assert [c.id for _, c in rubric.iter_checks()] == [c.id for _, c in canonical.iter_checks()]
+    with pytest.raises(RubricError, match=r"rubric\.yaml:2: extends: no rubric named 'canonicl'"):
+        load_rubric(write(tmp_path, "name: x\nextends: canonicl\n"))
+
+
+def test_extends_cycles_are_refused(tmp_path):
+    write(tmp_path, "name: a\nextends: b.yaml\n", "a.yaml")
+    write(tmp_path, "name: b\nextends: a.yaml\n", "b.yaml")
+    with pytest.raises(RubricError, match=r"b\.yaml:2: extends: cycle: .*a\.yaml -> .*b\.yaml -> .*a\.yaml"):
+        load_rubric(tmp_path / "a.yaml")
+
+
+def test_include_cycles_are_refused(tmp_path):
+    (tmp_path / "one.yaml").write_text("include: [two.yaml]\n" + SHARED)
+    (tmp_path / "two.yaml").write_text("include: [one.yaml]\n" + SHARED.replace("relu", "rl").replace("affine", "af"))
+    path = write(tmp_path, "name: r\ninclude: [one.yaml]\nsections: [{use: relu}]\n")
+    with pytest.raises(RubricError, match=r"two\.yaml:1: include\[0\]: cycle"):
+        load_rubric(path)
+
+
+def test_a_section_file_is_not_a_rubric(tmp_path):
+    path = composed(tmp_path)
+    with pytest.raises(RubricError, match="'name' is a required property"):
+        load_rubric(tmp_path / "shared" / "layers.yaml")
+    with pytest.raises(RubricError, match=r"layers\.yaml:1: name: unknown key 'name'; allowed keys: include, sections"):
+        (tmp_path / "shared" / "layers.yaml").write_text("name: x\n" + SHARED)
+        load_rubric(path)

@@ -10,7 +10,13 @@ import pytest
 from grader import fixtures as fixture_store
 from grader.engine import validate_rubric_checks
 from grader.profiles import PROFILES
-from grader.rubric import RubricError, load_rubric, merge_rubrics, parse_rubric, select_variant
+from grader.rubric import (
+    RubricError,
+    load_rubric,
+    merge_rubrics,
+    parse_rubric,
+    select_variant,
+)
 
 COURSE_RUBRICS = ("cs231n_a1", "cs231n_a2_fc", "cs182_hw0", "cs182_hw02", "ucla_hw3", "ucla_hw4")
 
