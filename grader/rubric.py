@@ -21,15 +21,22 @@ tolerance, visibility, timeout and partial-credit rule::
             params: {}
             variants: [2021-2024]      # only for these year variants of the course profile
 
-The format is ``grader/schemas/rubric.schema.json`` (JSON Schema 2020-12). After the schema,
-``load_rubric`` rejects what a schema cannot say: duplicate check ids, duplicate section names,
-duplicate YAML keys, a ``linear_ramp`` whose ``high`` is not above ``low``, and (when the caller
+Rubrics compose (docs/rubrics.md): ``include: [sections/layers.yaml]`` makes a section file's
+sections available, ``- use: NAME`` takes one whole (as a section) or puts its checks into a
+section (as a check item), ``extends: canonical`` starts from another rubric, and
+``overrides: {check.id: {points: 1}}`` changes or drops (``{drop: true}``) single checks.
+
+The format is ``grader/schemas/rubric.schema.json`` (JSON Schema 2020-12), checked file by file.
+After the schema, the loader rejects what a schema cannot say: duplicate check ids, duplicate
+section names, duplicate YAML keys, a ``linear_ramp`` whose ``high`` is not above ``low``, an
+override or ``use:`` naming nothing, a cycle of ``extends``/``include``, and (when the caller
 passes ``known_checks``) ids that name no registered check. Every problem is reported with the
-key path and the YAML line, e.g.
+file it is in, the YAML line and the key path, e.g.
 ``canonical.yaml:12: sections[0].checks[3].points: -1 is less than or equal to the minimum of 0``.
 
 ``load_rubric("canonical")`` reads ``canonical.yaml`` from the ``rubrics`` package;
-``load_rubric("path/to/file.yaml")`` reads that file.
+``load_rubric("path/to/file.yaml")`` reads that file. Shared section files
+(``rubrics/sections/``) are not rubrics: ``list_rubrics`` lists only ``rubrics/*.yaml``.
 
 Course rubrics (``cs231n_a1`` ...) mark sections and checks that exist only in some year variants
 of their course with ``variants: [...]``; ``select_variant(rubric, "2016-2017")`` keeps what applies.
@@ -105,7 +112,8 @@ class Section:
 
 @dataclass(frozen=True)
 class Rubric:
-    """A validated rubric. ``path`` is the YAML file it came from (fixtures live beside it)."""
+    """A validated rubric. ``path`` is the YAML file it came from (``grader.fixtures`` finds the
+    rubric's fixture store from it)."""
 
     name: str
     title: str
