@@ -52,6 +52,10 @@ def _summary(shown: Report) -> list[str]:
     return lines
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _test(r, number: str) -> dict[str, Any]:
     output = printable(r.full_message)
     if r.status in ("skipped", "error", "partial") and not r.withheld(after_due_date=True):
@@ -76,15 +80,15 @@ def _test(r, number: str) -> dict[str, Any]:
 def gradescope_dict(report: Report) -> dict[str, Any]:
     """The ``results.json`` content for ``report`` (rendered for a student)."""
     shown = report.for_audience("student", after_due_date=True)
-    extra = {"rubric": shown.rubric, "profile": shown.profile, "max_score": shown.max_score,
-             "grader_version": shown.grader_version, "counts": shown.counts()}
+    extra: dict[str, Any] = {"rubric": shown.rubric, "profile": shown.profile,
+                             "max_score": shown.max_score, "grader_version": shown.grader_version}
     notes = [printable(note) for note in shown.notes]
     if shown.error is not None:
         extra["error"] = shown.error
         return {
             "score": 0.0,
             "execution_time": round(shown.duration_s, 3),
-            "output": "\n".join([f"This submission could not be graded: {printable(shown.error)}",
+            "output": "\n".join([_sentence(printable(shown.error)),
                                  "Nothing was scored; fix the upload and submit again.", *notes]),
             "output_format": "text",
             "visibility": "visible",
@@ -92,6 +96,7 @@ def gradescope_dict(report: Report) -> dict[str, Any]:
             "extra_data": extra,
             "tests": [],
         }
+    extra["counts"] = shown.counts()
     tests = []
     for i, (section, results) in enumerate(shown.by_section().items(), start=1):
         tests += [_test(r, f"{i}.{j}") for j, r in enumerate(results, start=1)]

@@ -86,12 +86,12 @@ def test_an_ungradable_submission_is_one_reason_and_no_tests():
                          "visible", 0.0)
     report = Report("up.zip", "canonical", "Canonical", "canonical", [result] * 3,
                     "2024-01-01T00:00:00+00:00", 0.2, notes=["submission: up.zip"],
-                    error="up.zip is not a readable zip archive")
+                    error="the submission could not be graded: up.zip is not a readable zip archive")
     data = validated(report)
     assert data["score"] == 0 and data["tests"] == []
-    assert data["output"].startswith("This submission could not be graded: up.zip is not a readable zip")
+    assert data["output"].startswith("The submission could not be graded: up.zip is not a readable zip")
     assert data["output"].count("readable zip") == 1
-    assert data["extra_data"]["error"] == "up.zip is not a readable zip archive"
+    assert data["extra_data"]["error"].endswith("up.zip is not a readable zip archive")
 
 
 def test_hostile_message_is_bounded_and_without_control_characters():
