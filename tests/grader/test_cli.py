@@ -110,3 +110,12 @@ def test_execute_without_the_notebooks_extra_names_the_extra(monkeypatch):
     result = invoke(REFERENCE, "--execute")
     assert result.exit_code == 2
     assert "numpy-dl-autograder[notebooks]" in result.output and "nbclient" in result.output
+
+
+def test_gradescope_build_refuses_an_invalid_rubric_before_building(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nsections: []\n")
+    result = invoke("gradescope", "build", bad, "-o", tmp_path / "autograder.zip")
+    assert result.exit_code == 2 and "invalid rubric" in result.output
+    assert not (tmp_path / "autograder.zip").exists()
+    assert invoke("gradescope", "build", "canonical", "-o", tmp_path).exit_code == 2   # a folder
