@@ -97,7 +97,7 @@ def project_root() -> Path:
 def _pip(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
     return subprocess.run([sys.executable, "-m", "pip", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
 
 
 def build_engine_wheel(dest: Path) -> Path:

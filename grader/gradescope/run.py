@@ -126,7 +126,7 @@ def main() -> int:
             print(f"error: {report.error}")
         else:
             print(render_terminal(report.for_audience("instructor")))
-    except Exception as exc:  # the student still gets a results.json
+    except Exception as exc:  # noqa: BLE001 -- the student still gets a results.json
         traceback.print_exc(file=sys.stdout)
         text = _fault(exc, time.perf_counter() - t0)
     results.parent.mkdir(parents=True, exist_ok=True)

@@ -36,8 +36,8 @@ GRADESCOPE_VISIBILITY = {"visible": "visible", "hidden": "visible",
 
 
 def _summary(shown: Report) -> list[str]:
-    lines = [f"{printable(shown.rubric_title)}: {format_points(shown.score)} / "
-             f"{format_points(shown.max_score)} points"]
+    total = f"{format_points(shown.score)} / {format_points(shown.max_score)} points"
+    lines = [f"{printable(shown.rubric_title)}: {total}"]
     counts = shown.counts()
     lines.append(", ".join(f"{n} {status}" for status, n in counts.items() if n) + " checks")
     by_visibility = {v: sum(r.visibility == v for r in shown.results) for v in GRADESCOPE_VISIBILITY}
