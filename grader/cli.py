@@ -10,11 +10,17 @@
     grade rubrics                         list the rubrics that ship with the grader
     grade profiles                        list the course profiles and their year variants
 
+    grade gradescope build RUBRIC... -o F write Gradescope's autograder.zip (docs/deployment.md)
+
 Exit codes: 0 when grading ran (whatever the score), 1 when ``--fail-under`` is not met or a
-fixture/template check fails, 2 for usage errors (bad options, unknown or invalid rubric).
+fixture/template check fails, 2 for usage errors (bad options, unknown or invalid rubric, a
+``--data`` folder that is not CIFAR-10, an output path that is a folder), 3 when the submission
+could not be graded at all (empty folder, not a zip, a stray text file).
 """
 from __future__ import annotations
 
+import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -33,11 +39,61 @@ class _DefaultToGrade(click.Group):
             args = ["run", *args]
         return super().parse_args(ctx, args)
 
+    def format_help(self, ctx, formatter):
+        """The group's help, then the options of ``grade PATH`` (they belong to ``run``)."""
+        super().format_help(ctx, formatter)
+        run_cmd = self.commands["run"]
+        run_ctx = click.Context(run_cmd, info_name="run", parent=ctx)
+        records = [r for r in (p.get_help_record(run_ctx) for p in run_cmd.get_params(run_ctx)
+                                if p.name != "help") if r]
+        with formatter.section("Grading options (grade PATH [OPTIONS])"):
+            formatter.write_dl(records)
+
+
+EXIT_UNGRADABLE = 3
+
 
 @click.group(cls=_DefaultToGrade, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="grade")
 def main():
-    """Grade numpy deep-learning coursework in a sandbox: `grade path/to/submission`."""
+    """Grade numpy deep-learning coursework in a sandbox: `grade path/to/submission`.
+
+    \b
+    Exit status:
+      0  grading ran (whatever the score)
+      1  --fail-under not met, stale fixtures or template
+      2  usage error (bad option, invalid rubric, --data not CIFAR-10, output path is a folder)
+      3  the submission could not be graded (empty folder, not a zip, a stray file)
+    """
+
+
+CIFAR10_FILES = ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5",
+                 "test_batch")
+
+
+def _cifar_dir(ctx, param, value):
+    """``--data`` must be a ``cifar-10-batches-py`` folder holding the six batches."""
+    if value is None:
+        return None
+    if not value.is_dir():
+        raise click.BadParameter(f"{value} is not a folder; give the cifar-10-batches-py folder")
+    missing = [name for name in CIFAR10_FILES if not (value / name).is_file()]
+    if missing:
+        raise click.BadParameter(f"{value} is not a cifar-10-batches-py folder: no "
+                                 f"{', '.join(missing)}")
+    return value
+
+
+def _output_path(ctx, param, value):
+    """An output file: not a folder, and not under a file."""
+    if value is None:
+        return None
+    if value.is_dir():
+        raise click.BadParameter(f"{value} is a folder; give a file name, e.g. {value / 'report'}")
+    for parent in value.parents:
+        if parent.exists() and not parent.is_dir():
+            raise click.BadParameter(f"{parent} is a file, so {value} cannot be written")
+    return value
 
 
 @main.command("run")
@@ -48,15 +104,15 @@ def main():
 @click.option("--profile", "profile", default=None,
               help="Course profile NAME or NAME:VARIANT (see `grade profiles`) instead of the "
                    "one detected from the files.")
-@click.option("--data", "data", type=click.Path(path_type=Path), default=None,
+@click.option("--data", "data", type=click.Path(path_type=Path), default=None, callback=_cifar_dir,
               help="A cifar-10-batches-py folder; training checks use CIFAR-10 instead of the "
                    "embedded digits (also read from $CIFAR10_DIR).")
-@click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write the JSON report here.")
-@click.option("--gradescope", "gradescope_out", type=click.Path(path_type=Path),
+@click.option("--json", "json_out", type=click.Path(path_type=Path), callback=_output_path, help="Write the JSON report here.")
+@click.option("--gradescope", "gradescope_out", type=click.Path(path_type=Path), callback=_output_path,
               help="Write Gradescope's results.json here.")
-@click.option("--junit", "junit_out", type=click.Path(path_type=Path), help="Write JUnit XML here.")
-@click.option("--markdown", "markdown_out", type=click.Path(path_type=Path),
-              help="Write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).")
+@click.option("--junit", "junit_out", type=click.Path(path_type=Path), callback=_output_path, help="Write JUnit XML here.")
+@click.option("--markdown", "markdown_out", type=click.Path(path_type=Path), callback=_output_path,
+              help="Write a Markdown summary here; appended to when it is $GITHUB_STEP_SUMMARY.")
 @click.option("--fail-under", type=float, default=None,
               help="Exit with status 1 when the score is below this many points.")
 @click.option("--audience", type=click.Choice(["student", "instructor"]), default="student",
@@ -66,7 +122,7 @@ def main():
                    "(overrides the rubric's timeouts).")
 @click.option("--execute", "execute", is_flag=True,
               help="Re-run the submission's notebooks in the sandbox (nbclient) instead of "
-                   "trusting their saved outputs.")
+                   "trusting their saved outputs (needs the [notebooks] extra).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the total.")
 def run(submission, rubric, profile, data, json_out, gradescope_out, junit_out, markdown_out,
         fail_under, audience, call_timeout, execute, quiet):
@@ -82,6 +138,11 @@ def run(submission, rubric, profile, data, json_out, gradescope_out, junit_out, 
     limits = Limits()
     if not submission.exists():
         raise click.BadParameter(f"{submission} does not exist", param_hint="SUBMISSION")
+    if execute:
+        missing = [m for m in ("nbclient", "ipykernel") if importlib.util.find_spec(m) is None]
+        if missing:
+            raise click.UsageError(f"--execute needs {' and '.join(missing)}: "
+                                   "pip install 'numpy-dl-autograder[notebooks]'")
     try:
         with _progress(console, quiet) as progress:
             report = grade(submission, GradeOptions(rubric=rubric, data=data, limits=limits,
@@ -93,7 +154,10 @@ def run(submission, rubric, profile, data, json_out, gradescope_out, junit_out, 
         raise click.UsageError(str(exc)) from None
 
     shown = report.for_audience(audience)
-    if quiet:
+    if report.error is not None:
+        console.print(f"error: {report.error} ({report.submission})",
+                      markup=False, highlight=False)
+    elif quiet:
         console.print(f"{shown.score:g} / {shown.max_score:g}")
     else:
         terminal.print_report(shown, console)
@@ -103,14 +167,19 @@ def run(submission, rubric, profile, data, json_out, gradescope_out, junit_out, 
         if path is not None:
             # Machine outputs follow the audience too: hidden checks never leak expected data.
             _write(path, render(shown))
+    if report.error is not None:
+        sys.exit(EXIT_UNGRADABLE)
     if fail_under is not None and report.score < fail_under:
         console.print(f"score {report.score:g} is below --fail-under {fail_under:g}")
         sys.exit(1)
 
 
 def _write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``; GitHub's step summary file is appended to, never replaced."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a" if str(path).endswith("GITHUB_STEP_SUMMARY") else "w", encoding="utf-8") as fh:
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    append = bool(summary) and path.exists() and Path(summary).exists() and path.samefile(summary)
+    with open(path, "a" if append else "w", encoding="utf-8") as fh:
         fh.write(text)
 
 
@@ -279,6 +348,36 @@ def template_build(check_only):
 
     argv = ["--check"] if check_only else []
     sys.exit(tpl.main(argv))
+
+
+@main.group("gradescope")
+def gradescope_group():
+    """Deployment on Gradescope (docs/deployment.md)."""
+
+
+@gradescope_group.command("build")
+@click.argument("rubrics", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("autograder.zip"),
+              show_default=True, callback=_output_path, help="Where to write the autograder zip.")
+@click.option("--python-version", default=None, metavar="X.Y",
+              help="Bundle dependency wheels for this Python on Linux x86-64 "
+                   "[default: the running interpreter's].")
+@click.option("--no-wheels", is_flag=True,
+              help="Bundle only the engine wheel; setup.sh installs the rest from the index.")
+def gradescope_build(rubrics, output, python_version, no_wheels):
+    """Write Gradescope's autograder zip grading with RUBRIC... (names or YAML paths)."""
+    from .gradescope.bundle import BundleError, build_bundle
+
+    try:
+        bundle = build_bundle(list(rubrics), output, python_version=python_version,
+                              with_wheels=not no_wheels)
+    except BundleError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"wrote {bundle.path} ({bundle.size_bytes / 1e6:.1f} MB, {len(bundle.wheels)} wheels, "
+               f"{len(bundle.requirements)} pinned requirements)")
+    if bundle.not_bundled:
+        click.echo("not bundled (setup.sh installs them from the package index): "
+                   + ", ".join(bundle.not_bundled))
 
 
 @main.command("rubrics")

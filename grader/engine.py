@@ -87,6 +87,7 @@ def grade(submission: str | Path, options: GradeOptions | None = None) -> Report
             if extracted is not None:
                 selection, setup_problem = notebook_grading.extracted_selection(extracted), None
         manual: list = []
+        error = None
         if setup_problem is not None:
             results = [_result(section.name, rc, Outcome.fail(setup_problem), kind="setup")
                        for section in rubric.sections for rc in section.checks]
@@ -95,6 +96,7 @@ def grade(submission: str | Path, options: GradeOptions | None = None) -> Report
                 package_results=results, options=options, submission_dir=submission_dir,
                 scratch=scratch, notes=notes)
             results += nb_results
+            error = setup_problem if not nb_results else None
         else:
             root = selection.root
             datasets = Datasets(options.data)
@@ -115,7 +117,7 @@ def grade(submission: str | Path, options: GradeOptions | None = None) -> Report
                     sandbox_info = dict(worker.capabilities or {})
                     sandbox_info["restarts"] = worker.restarts
             except SandboxError as exc:  # the sandbox itself could not start: nothing was graded
-                problem = f"the sandbox could not run this submission: {exc}"
+                problem = error = f"the sandbox could not run this submission: {exc}"
                 results = [_result(section.name, rc, Outcome.fail(problem), kind="setup", status="error")
                            for section in rubric.sections for rc in section.checks]
             # The worker has exited: only now read what it printed (for the report, never for scores).
@@ -135,6 +137,7 @@ def grade(submission: str | Path, options: GradeOptions | None = None) -> Report
         worker_stderr=stderr,
         grader_version=__version__,
         manual=manual,
+        error=error,
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 KINDS = ("value", "gradient", "training", "artefact", "notebook", "setup")
 STATUSES = ("passed", "failed", "partial", "error", "skipped")
-VISIBILITIES = ("visible", "hidden", "after_due_date")
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 AUDIENCES = ("student", "instructor")
 
 MAX_MESSAGE_CHARS = 2000     # one check message (or hint)
@@ -138,8 +138,10 @@ class CheckResult:
         return self.message
 
     def withheld(self, after_due_date: bool = False) -> bool:
-        """True when a student may not see this check's details (now, or before the due date)."""
-        return self.visibility == "hidden" or (self.visibility == "after_due_date" and not after_due_date)
+        """True when a student may not see this check's details (now, or before the due date;
+        ``after_published`` checks count as released together with ``after_due_date`` ones)."""
+        return self.visibility == "hidden" or (self.visibility in ("after_due_date", "after_published")
+                                               and not after_due_date)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -210,6 +212,7 @@ class Report:
     worker_stderr: str = ""
     grader_version: str = ""
     manual: list[ManualItem] = field(default_factory=list)
+    error: str | None = None    # why nothing could be graded (unreadable upload, no sandbox)
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -227,6 +230,7 @@ class Report:
         set_(self, "worker_stdout", cap_tail(self.worker_stdout, MAX_OUTPUT_CHARS))
         set_(self, "worker_stderr", cap_tail(self.worker_stderr, MAX_OUTPUT_CHARS))
         set_(self, "duration_s", float(self.duration_s))
+        set_(self, "error", None if self.error is None else cap_text(self.error, MAX_NOTE_CHARS))
         if not self.grader_version:
             from . import __version__
 
@@ -312,6 +316,7 @@ class Report:
             "worker_stdout": self.worker_stdout,
             "worker_stderr": self.worker_stderr,
             "manual": [m.to_dict() for m in self.manual],
+            "error": self.error,
         }
 
     @classmethod

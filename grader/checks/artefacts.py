@@ -16,7 +16,7 @@ worker and no fixture. The files are untrusted:
   cap refuses the whole file. Only then is it loaded, with ``np.load(path, allow_pickle=False)``;
   nothing is ever unpickled;
 * JSON is parsed with ``NaN``/``Infinity`` refused, then validated against the JSON Schemas
-  (Draft 2020-12) shipped in ``grader/schemas/`` (``results.schema.json``, ``w_stds.schema.json``).
+  (Draft 2020-12) shipped in ``grader/schemas/`` (``cs182_results_log.schema.json``, ``w_stds.schema.json``).
 
 Where the folder is looked for: the notebook creates ``submission_logs/`` in its working folder,
 which holds the package (``deeplearning/``). The engine hands checks the folder holding the
@@ -546,7 +546,7 @@ def check_batch_size_criterion(ctx: CheckContext) -> Outcome:
 
 def _results(ctx: CheckContext, logs: Path) -> dict:
     label = f"{_logs_label(ctx)}/results.json"
-    return read_json(logs / "results.json", label, "results")
+    return read_json(logs / "results.json", label, "cs182_results_log")
 
 
 @check("artefacts.results_json", kind="artefact")

@@ -1,52 +1,113 @@
-"""Gradescope's ``results.json`` (the autograder output format Gradescope documents).
+"""Gradescope's ``results.json``, field for field as Gradescope's autograder specification
+documents it; ``grader/schemas/gradescope_results.schema.json`` is that specification as a JSON
+Schema (``gradescope_schema()``). Shape::
 
-Shape::
+    {"score": 142.3333, "execution_time": 7.9, "output": "...", "output_format": "text",
+     "visibility": "visible", "stdout_visibility": "hidden", "extra_data": {...},
+     "tests": [{"name": "affine_forward.values", "number": "1.1", "score": 2, "max_score": 2,
+                "status": "passed", "output": "", "output_format": "text", "tags": ["layers"],
+                "visibility": "visible", "extra_data": {"status": "passed", "kind": "value"}}]}
 
-    {"score": 7.5, "execution_time": 3.2, "output": "...", "output_format": "text",
-     "stdout_visibility": "hidden",
-     "tests": [{"name": "affine_forward.values", "score": 2, "max_score": 2,
-                "status": "passed", "output": "...", "visibility": "visible"}, ...]}
+Gradescope hands this file's content to students, so it is always rendered for a student whatever
+report is given. Visibilities (docs/deployment.md says why):
 
-Gradescope shows this file to students, so hidden checks are withheld whatever report is given:
-their ``visibility`` is ``"hidden"`` (Gradescope hides the test until grades are published) and
-their ``output`` is the generic ``"hidden check: <status>"``, so expected data is never in the
-file. ``after_due_date`` checks keep their message: Gradescope itself holds them back until the
-due date. Gradescope knows only ``passed`` and ``failed``; partial, error and skipped checks are
-``failed`` and keep their points and message.
+* ``visible`` -> ``visible``.
+* ``hidden`` -> ``visible`` with the output ``"hidden check: <status>"`` (no message, hint or
+  measurement): the student sees the check's name, points and status, as in every other format.
+  Gradescope's own ``hidden`` would also hide the student's total.
+* ``after_due_date`` / ``after_published`` -> the same Gradescope value with the full message:
+  Gradescope itself holds the test back until the (late) due date / until grades are published.
+
+Gradescope knows only ``passed`` and ``failed``: partial, error and skipped checks are
+``failed``, keep their points, start their output with their status and keep it in
+``extra_data.status``. A report whose submission could not be graded (``Report.error``) has a
+score of 0, that one reason as its output, and no tests.
 """
 from __future__ import annotations
 
 import json
+from importlib import resources
 from typing import Any
 
 from ..result import Report, format_points, printable
 
+GRADESCOPE_VISIBILITY = {"visible": "visible", "hidden": "visible",
+                         "after_due_date": "after_due_date", "after_published": "after_published"}
+
+
+def _summary(shown: Report) -> list[str]:
+    total = f"{format_points(shown.score)} / {format_points(shown.max_score)} points"
+    lines = [f"{printable(shown.rubric_title)}: {total}"]
+    counts = shown.counts()
+    lines.append(", ".join(f"{n} {status}" for status, n in counts.items() if n) + " checks")
+    by_visibility = {v: sum(r.visibility == v for r in shown.results) for v in GRADESCOPE_VISIBILITY}
+    if by_visibility["hidden"]:
+        lines.append(f"{by_visibility['hidden']} hidden checks show only their points and status.")
+    if by_visibility["after_due_date"]:
+        lines.append(f"{by_visibility['after_due_date']} checks are shown after the due date.")
+    if by_visibility["after_published"]:
+        lines.append(f"{by_visibility['after_published']} checks are shown once grades are published.")
+    if shown.manual:
+        lines.append(f"{len(shown.manual)} questions are left for manual grading (not in this score).")
+    return lines
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _test(r, number: str) -> dict[str, Any]:
+    output = printable(r.full_message)
+    if r.status in ("skipped", "error", "partial") and not r.withheld(after_due_date=True):
+        output = f"{r.status}: {output}" if output else r.status
+    extra: dict[str, Any] = {"status": r.status, "kind": r.kind}
+    if r.measured is not None:
+        extra["measured"] = r.measured
+    return {
+        "name": r.name,
+        "number": number,
+        "score": r.points,
+        "max_score": r.max_points,
+        "status": "passed" if r.status == "passed" else "failed",
+        "output": output,
+        "output_format": "text",
+        "tags": [r.section],
+        "visibility": GRADESCOPE_VISIBILITY[r.visibility],
+        "extra_data": extra,
+    }
+
 
 def gradescope_dict(report: Report) -> dict[str, Any]:
-    """The ``results.json`` content for ``report`` (hidden checks withheld)."""
+    """The ``results.json`` content for ``report`` (rendered for a student)."""
     shown = report.for_audience("student", after_due_date=True)
+    extra: dict[str, Any] = {"rubric": shown.rubric, "profile": shown.profile,
+                             "max_score": shown.max_score, "grader_version": shown.grader_version}
+    notes = [printable(note) for note in shown.notes]
+    if shown.error is not None:
+        extra["error"] = shown.error
+        return {
+            "score": 0.0,
+            "execution_time": round(shown.duration_s, 3),
+            "output": "\n".join([_sentence(printable(shown.error)),
+                                 "Nothing was scored; fix the upload and submit again.", *notes]),
+            "output_format": "text",
+            "visibility": "visible",
+            "stdout_visibility": "hidden",
+            "extra_data": extra,
+            "tests": [],
+        }
+    extra["counts"] = shown.counts()
     tests = []
-    for r in shown.results:
-        output = printable(r.full_message) or r.status
-        if r.status in ("skipped", "error", "partial") and not r.withheld(after_due_date=True):
-            output = f"{r.status}: {output}"
-        tests.append({
-            "name": r.name,
-            "score": r.points,
-            "max_score": r.max_points,
-            "status": "passed" if r.status == "passed" else "failed",
-            "output": output,
-            "visibility": r.visibility,
-        })
-    summary = [f"{shown.rubric_title}: {format_points(shown.score)} / "
-               f"{format_points(shown.max_score)} points"]
-    summary += [printable(note) for note in shown.notes]
+    for i, (section, results) in enumerate(shown.by_section().items(), start=1):
+        tests += [_test(r, f"{i}.{j}") for j, r in enumerate(results, start=1)]
     return {
         "score": shown.score,
         "execution_time": round(shown.duration_s, 3),
-        "output": "\n".join(summary),
+        "output": "\n".join(_summary(shown) + notes),
         "output_format": "text",
+        "visibility": "visible",
         "stdout_visibility": "hidden",
+        "extra_data": extra,
         "tests": tests,
     }
 
@@ -54,3 +115,9 @@ def gradescope_dict(report: Report) -> dict[str, Any]:
 def render_gradescope(report: Report) -> str:
     """``report`` as Gradescope's ``results.json`` text."""
     return json.dumps(gradescope_dict(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def gradescope_schema() -> dict:
+    """Gradescope's results.json specification as a JSON Schema (draft 2020-12)."""
+    text = resources.files("grader").joinpath("schemas/gradescope_results.schema.json").read_text("utf-8")
+    return json.loads(text)

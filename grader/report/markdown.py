@@ -6,6 +6,9 @@ HTML-escaped ``<pre>``, then the notes. Inline text that a student can influence
 name, notes) has Markdown's punctuation backslash-escaped (``|`` cannot split a table cell,
 a backtick cannot open a code span, ``[`` cannot start a link) and control characters made
 visible; messages are HTML-escaped inside ``<pre>`` so they cannot close the block.
+
+A submission that could not be graded (``Report.error``) is a heading, that one reason and the
+notes: no tables of checks that never ran.
 """
 from __future__ import annotations
 
@@ -31,6 +34,12 @@ def _pre(text: str) -> str:
 
 def render_markdown(report: Report) -> str:
     """``report`` as GitHub-flavoured Markdown."""
+    if report.error is not None:
+        out = [f"## {md_escape(report.rubric_title)}: could not be graded", "",
+               f"⚠️ {md_escape(report.error)}", "", f"submission {md_escape(report.submission)}", ""]
+        if report.notes:
+            out += ["**Notes**", ""] + [f"- {md_escape(note)}" for note in report.notes] + [""]
+        return "\n".join(out)
     out = [f"## {md_escape(report.rubric_title)}: {format_points(report.score)} / "
            f"{format_points(report.max_score)} points", ""]
     counts = report.counts()

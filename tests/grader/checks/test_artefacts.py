@@ -232,13 +232,13 @@ def test_unmodified_template_fails_every_check_without_crashing(tmp_path):
 
 
 def test_shipped_schemas_are_valid_draft_2020_12():
-    """results.schema.json and w_stds.schema.json load as package data and are valid schemas."""
-    for name in ("results", "w_stds"):
+    """cs182_results_log.schema.json and w_stds.schema.json load as package data and are valid schemas."""
+    for name in ("cs182_results_log", "w_stds"):
         validator = artefacts.schema_validator(name)
         jsonschema.Draft202012Validator.check_schema(validator.schema)
         assert validator.schema["$schema"].endswith("draft/2020-12/schema")
-    assert artefacts.schema_validator("results").is_valid(RESULTS)
-    assert not artefacts.schema_validator("results").is_valid(dict(RESULTS, num_epochs=0))
+    assert artefacts.schema_validator("cs182_results_log").is_valid(RESULTS)
+    assert not artefacts.schema_validator("cs182_results_log").is_valid(dict(RESULTS, num_epochs=0))
     assert artefacts.schema_validator("w_stds").is_valid(list(reference_stds("he")))
 
 

@@ -53,3 +53,14 @@ def test_student_render_holds_no_hidden_data():
     text = render_markdown(sample_report().for_audience("student"))
     assert SECRET not in text and LATE_SECRET not in text
     assert "hidden check: failed" in text
+
+
+def test_an_ungradable_submission_is_one_message_without_tables():
+    from grader.result import CheckResult, Report
+
+    result = CheckResult("a.b", "s", "setup", 0, 2, "failed", "the submission could not be graded", "visible", 0.0)
+    report = Report("empty/", "r", "Canonical", "p", [result] * 40, "2024-01-01T00:00:00+00:00", 0.1,
+                    error="the submitted folder holds no files to grade")
+    text = render_markdown(report)
+    assert text.startswith("## Canonical: could not be graded")
+    assert text.count("holds no files") == 1 and "| check |" not in text
