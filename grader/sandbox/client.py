@@ -575,7 +575,7 @@ class Worker:
                                       "stopped") from None
                 raise CallTimeout(f"{desc} did not finish within {timeout:g} s; the worker was "
                                   "stopped") from None
-            except (EOFError, OSError) as e:   # EOF, broken pipe
+            except (EOFError, OSError):   # EOF, broken pipe
                 pid = self._proc.pid
                 _wait_exit(pid, self.limits.kill_grace)
                 self._stop(graceful=False)
