@@ -42,6 +42,10 @@ from .protocol import Method, NotPlainData, ProtocolError, Ref
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 MARKER = "GRADER_SANDBOX_SESSION"
+#: Benchmarks only: a folder in this environment variable makes every worker run its request
+#: loop under cProfile and leaves the stats there as ``worker-<pid>.prof`` when it shuts down
+#: (written by the worker: read them only for trusted code such as the reference).
+PROFILE_ENV = "GRADER_SANDBOX_PROFILE"
 #: The shared temp folders of a Linux system (FHS) a worker gets private copies of, besides the
 #: grader's own temp folder (``Limits.private_tmp``).
 SHARED_TEMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
@@ -419,6 +423,7 @@ class Worker:
             "private_tmp": lim.private_tmp,
             "temp_dirs": list(dict.fromkeys([tempfile.gettempdir(), *SHARED_TEMP_DIRS])),
             "blocked_imports": list(lim.blocked_imports),
+            "profile": bool(os.environ.get(PROFILE_ENV)),
         }
 
     def _env(self) -> dict[str, str]:
@@ -506,6 +511,7 @@ class Worker:
         except subprocess.TimeoutExpired:
             pass
         self._last_returncode = proc.returncode
+        self._keep_profile(proc.pid)
         for fd in (self._w, self._r):
             if fd in self._open_fds:
                 self._open_fds.discard(fd)
@@ -514,6 +520,13 @@ class Worker:
         for t in self._threads:
             t.join(timeout=1.0)
         self._proc = None
+
+    def _keep_profile(self, pid: int) -> None:
+        folder = os.environ.get(PROFILE_ENV)
+        stats = os.path.join(self._scratch or "", "worker.prof")
+        if folder and self._scratch and os.path.isfile(stats) and not os.path.islink(stats):
+            os.makedirs(folder, exist_ok=True)
+            shutil.move(stats, os.path.join(folder, f"worker-{pid}.prof"))
 
     # -- one request -----------------------------------------------------------------------------
     def _ref_id(self, x: Any):

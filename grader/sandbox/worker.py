@@ -29,6 +29,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 #: The name the worker's own modules are imported under; blocked for student code.
 PACKAGE = "_grader_sandbox_worker"
+#: Where a profiled worker leaves its cProfile stats (in its scratch folder).
+PROFILE_FILE = "worker.prof"
 
 
 def _load(*names: str) -> list:
@@ -363,7 +365,13 @@ def main(argv: list[str]) -> None:
     server = Server(proto, cfg, layout, fd_in, fd_out)
     os.register_at_fork(after_in_child=server.forked)
     proto.write_frame(fd_out, server._frame({"hello": True, "capabilities": caps}))
-    server.serve()
+    if cfg.get("profile"):   # benchmarks only (client.PROFILE_ENV): cProfile of the serving loop
+        import cProfile
+        profiler = cProfile.Profile()
+        profiler.runcall(server.serve)
+        profiler.dump_stats(os.path.join(cfg["scratch"], PROFILE_FILE))
+    else:
+        server.serve()
     Server._flush_output()
     os._exit(0)
 
