@@ -49,6 +49,7 @@ PROFILE_ENV = "GRADER_SANDBOX_PROFILE"
 #: The shared temp folders of a Linux system (FHS) a worker gets private copies of, besides the
 #: grader's own temp folder (``Limits.private_tmp``).
 SHARED_TEMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+_UNSET = object()
 
 
 # -- errors ------------------------------------------------------------------------------------
@@ -710,6 +711,26 @@ class Worker:
         self._check_ref(ref)
         message = {"op": "setattr", "obj": ref, "type": ref.type, "path": str(path), "value": value}
         self._request(message, timeout=timeout, desc=f"{ref.type}.{path}")
+
+    def sweep(self, ref: Ref, path: str, values, target, *args, restore=_UNSET,
+              select: int | None = None, timeout: float | None = None, **kwargs) -> list:
+        """For each of ``values``: ``setattr(ref, path, value)``, then ``call(target, *args,
+        **kwargs)``; the results as a list, in one round trip (a model's numeric gradient: one
+        perturbed parameter array per value, ``select=0`` for the loss). ``restore`` is set at
+        ``path`` at the end, also after a failure, whose message names the call ("call 3 of
+        10: ..."). ``timeout`` covers the whole sweep."""
+        self._check_ref(ref)
+        wire, desc, modules = self._target(target)
+        message = {"op": "sweep", "obj": ref, "type": ref.type, "path": str(path),
+                   "values": list(values), "target": wire, "args": tuple(args),
+                   "kwargs": kwargs}
+        if restore is not _UNSET:
+            message["restore"] = restore
+        message.update(self._options(None, select))
+        result = self._request(message, timeout=timeout, desc=desc, modules=modules)
+        if not isinstance(result, list):
+            raise BadOutput(f"{desc}: malformed reply to sweep")
+        return result
 
     def release(self, *refs: Ref) -> None:
         """Let the worker forget objects (stale handles are ignored)."""

@@ -65,9 +65,10 @@ class Held:
 
 
 class Server:
-    """Answers requests one at a time: call, map, new, getattr, setattr, release, ping, shutdown.
+    """Answers requests one at a time: call, map, new, getattr, setattr, sweep, release, ping,
+    shutdown.
 
-    ``refs`` holds the objects the client keeps handles on (``Ref``); ``failed`` the import errors
+    ``refs`` holds the objects the client keeps handles on (``Ref``); ``importer.failed`` the import errors
     already seen (a module that failed to import fails the same way without re-running it).
     """
 
@@ -290,23 +291,47 @@ class Server:
         value = self._guarded(desc, self._walk, msg.get("obj"), str(msg.get("path")))
         return self._reply(self._hold(value) if msg.get("keep") else value, desc)
 
+    def _assign(self, obj, path: str, value) -> None:
+        """Set the attribute, dict key or list item at the dotted ``path`` of ``obj``."""
+        head, _, last = path.rpartition(".")
+        parent = self._walk(obj, head) if head else obj
+        if isinstance(parent, dict):
+            parent[last] = value
+        elif isinstance(parent, list) and last.isdigit():
+            parent[int(last)] = value
+        else:
+            setattr(parent, last, value)
+
     def op_setattr(self, msg):
         path = str(msg.get("path"))
         desc = f"{msg.get('type') or 'object'}.{path}"
-        head, _, last = path.rpartition(".")
-        value = msg.get("value")
-
-        def assign():
-            parent = self._walk(msg.get("obj"), head) if head else msg.get("obj")
-            if isinstance(parent, dict):
-                parent[last] = value
-            elif isinstance(parent, list) and last.isdigit():
-                parent[int(last)] = value
-            else:
-                setattr(parent, last, value)
-
-        self._guarded(desc, assign)
+        self._guarded(desc, self._assign, msg.get("obj"), path, msg.get("value"))
         return self._reply(None, desc)
+
+    def op_sweep(self, msg):
+        """For each of ``values``: set ``path`` of ``obj`` to it, then call the target (one
+        round trip for a numeric gradient over a model's parameters); ``restore`` is set at
+        the end, after a failure too."""
+        path = str(msg.get("path"))
+        set_desc = f"{msg.get('type') or 'object'}.{path}"
+        fn, desc = self._target(msg.get("target"))
+        values, args, kwargs = msg.get("values"), msg.get("args", ()), msg.get("kwargs", {})
+        if not isinstance(values, list):
+            raise Fail("bad_request", "sweep needs a list of values")
+        results = []
+        try:
+            for i, value in enumerate(values):
+                try:
+                    self._guarded(set_desc, self._assign, msg.get("obj"), path, value)
+                    results.append(self._shape(self._guarded(desc, fn, *args, **kwargs), msg,
+                                               desc))
+                except Fail as f:
+                    f.wire["message"] = f"call {i + 1} of {len(values)}: {f.wire['message']}"
+                    raise
+        finally:
+            if "restore" in msg:
+                self._guarded(set_desc, self._assign, msg.get("obj"), path, msg["restore"])
+        return self._reply(results, desc)
 
     def op_release(self, msg):
         for ref_id in msg.get("ids", []):

@@ -1,6 +1,6 @@
 """The sandbox worker with a well-behaved little student package (the contract in
 docs/architecture.md, "Sandbox contract"): calls, handles (keep / Ref), return_args, map, new,
-getattr / setattr, relative imports, and how student failures are reported.
+getattr / setattr / sweep, relative imports, and how student failures are reported.
 
 Expected values come from the affine layer's definition, out = x.reshape(N, -1) @ w + b and its
 gradients (digest §3.1), and from the batch-norm running-mean update
@@ -266,6 +266,27 @@ def test_new_getattr_setattr_and_methods_on_a_student_model(worker):
     same = worker.call(net.method("step"), 0.1)                  # returns self: the same handle
     assert same == net
     np.testing.assert_allclose(worker.getattr(net, "params.W1"), np.full((3, 2), -0.1))
+
+
+def test_sweep_sets_each_value_then_calls_in_one_round_trip_and_restores(worker):
+    """A model's numeric gradient: one perturbed W1 per value, the loss after each."""
+    net = worker.new("classifiers.fc_net.TwoLayerNet", 3, 2, reg=0.0)
+    X = np.arange(6.0).reshape(2, 3)
+    base = np.full((3, 2), 0.5)
+    shifted = [base + d for d in (0.0, 1.0, -1.0)]
+    losses = worker.sweep(net, "params.W1", shifted, net.method("loss"), X, select=0,
+                          restore=base)
+    assert losses == pytest.approx([np.sum(X @ W) for W in shifted])   # loss = sum(X @ W1)
+    np.testing.assert_array_equal(worker.getattr(net, "params.W1"), base)
+
+
+def test_sweep_stops_at_the_first_failure_names_the_call_and_still_restores(worker):
+    net = worker.new("classifiers.fc_net.TwoLayerNet", 3, 2)
+    base = np.full((3, 2), 0.5)
+    with pytest.raises(StudentException, match=r"call 2 of 3: TwoLayerNet.loss raised"):
+        worker.sweep(net, "params.W1", [base, np.ones((5, 5)), base], net.method("loss"),
+                     np.ones((2, 3)), select=0, restore=base)
+    np.testing.assert_array_equal(worker.getattr(net, "params.W1"), base)
 
 
 def test_relative_imports_inside_the_package_work(worker):
