@@ -334,6 +334,7 @@ class Worker:
         self._last_returncode: int | None = None
         self._closed = False
         self._finalizer = None
+        self._hello_deadline: float | None = None   # set while a launched worker's hello is due
 
     # -- public state ----------------------------------------------------------------------------
     @property
@@ -375,13 +376,19 @@ class Worker:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def start(self) -> None:
-        """Start the worker now (requests start it anyway when needed)."""
+    def start(self, wait: bool = True) -> None:
+        """Start the worker now (requests start it anyway when needed).
+
+        ``wait=False`` only launches the process: it imports numpy and confines itself while
+        the caller goes on (planning a rubric, starting other workers); the first request, or
+        ``start()``, then waits for its hello (``SandboxError`` if it does not come)."""
         with self._lock:
             if self._closed:
                 raise SandboxError("this Worker was closed")
             if self._proc is None:
                 self._spawn()
+            if wait and self._hello_deadline is not None:
+                self._await_hello()
 
     def close(self) -> None:
         """Stop the worker and every process it started; remove the temporary folders."""
@@ -412,7 +419,8 @@ class Worker:
             "session": self._session_dir,
             "scratch": self._scratch,
             "limits": {"address_space": lim.address_space, "cpu_seconds": lim.cpu_seconds,
-                       "nproc": lim.nproc, "file_size": lim.file_size,
+                       "nproc": lim.nproc, "nproc_sharers": max(1, int(lim.nproc_sharers)),
+                       "file_size": lim.file_size,
                        "message_bytes": lim.message_bytes},
             "drop_to": [NOBODY, NOBODY] if lim.drop_privileges else None,
             "isolate_network": lim.isolate_network,
@@ -470,7 +478,10 @@ class Worker:
                          for fd, cap in ((out_r, self._stdout), (err_r, self._stderr))]
         for t in self._threads:
             t.start()
-        deadline = time.monotonic() + self.limits.startup_timeout
+        self._hello_deadline = time.monotonic() + self.limits.startup_timeout
+
+    def _await_hello(self) -> None:
+        deadline, self._hello_deadline = self._hello_deadline, None
         try:
             hello = protocol.recv(self._r, max_bytes=self.limits.message_bytes, deadline=deadline)
             if not (isinstance(hello, dict) and hello.get("hello") is True
@@ -487,6 +498,7 @@ class Worker:
         proc = self._proc
         if proc is None:
             return
+        self._hello_deadline = None
         family = _family(proc.pid, self._marker)   # before orphans are re-parented
         if graceful and not _exited(proc.pid):
             try:

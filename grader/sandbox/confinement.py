@@ -499,10 +499,13 @@ def confine(cfg: dict, libc: Libc | None, caps: dict, mount_ns: bool, pid_ns: bo
     nproc = lim.get("nproc")
     if nproc is None:
         cap(caps, "nproc", False, "no limit (switched off in Limits)")
-    else:   # RLIMIT_NPROC counts every task of the uid: allow nproc more than it has now
+    else:   # RLIMIT_NPROC counts every task of the uid: allow nproc more than it has now, and
+        # as much again for each other worker of a pool counted on the same uid
         base = nobody_tasks + 1 if (drop and why_not is None) else _count_tasks(os.getuid())
-        _rlimit(caps, "nproc", resource.RLIMIT_NPROC, base + nproc,
-                f"{nproc} more processes/threads")
+        sharers = max(1, int(lim.get("nproc_sharers", 1)))
+        _rlimit(caps, "nproc", resource.RLIMIT_NPROC, base + nproc * sharers,
+                f"{nproc} more processes/threads" + (f" (x{sharers}: shared by a pool of "
+                                                     f"{sharers} workers)" if sharers > 1 else ""))
         if os.geteuid() == 0 and caps["nproc"]["applied"]:
             cap(caps, "nproc", False,
                  "not enforced: the kernel does not apply RLIMIT_NPROC to root")
