@@ -435,3 +435,29 @@ def test_a_package_init_runs_and_a_course_style_layout_works(tmp_path):
     layout = Layout(sys_path=[str(course)], module_prefix="cs231n.")
     with Worker(course, layout) as w:
         assert w.call("layers.twice", np.ones(2)).tolist() == [2.0, 2.0]
+
+
+def test_the_worker_modules_can_neither_be_imported_nor_shadowed_by_the_submission(tmp_path):
+    """The worker imports its siblings under a private, blocked package name; a submission's own
+    protocol.py / confinement.py are just modules of the submission."""
+    write_package(tmp_path, {
+        "protocol.py": "def encode(*a, **k):\n    raise SystemExit('hijacked')\n",
+        "confinement.py": "SHADOW = True\n",
+        "layers.py": """
+            import importlib
+
+            def probe():
+                from . import confinement, protocol
+                try:
+                    importlib.import_module("_grader_sandbox_worker.confinement")
+                    private = "imported"
+                except ImportError as e:
+                    private = str(e)
+                return confinement.SHADOW, protocol.__file__.endswith("protocol.py"), private
+            """,
+    })
+    with Worker(tmp_path, Layout.canonical(tmp_path)) as w:
+        shadow, own_file, private = w.call("layers.probe")
+        assert shadow is True and own_file is True
+        assert "not importable" in private
+        assert w.ping()     # the worker's own protocol is untouched
