@@ -2,7 +2,8 @@
 
 ``Worker`` starts and talks to one worker process per submission (``WorkerPool``: several, with
 a deterministic scheduler for independent jobs); ``Limits`` says what it may use; ``Ref`` is a
-handle on an object that stays in the worker. Failures of student code raise subclasses of ``StudentError``; failures of the sandbox itself raise ``SandboxError``.
+handle on an object that stays in the worker. Failures of student code raise subclasses of
+``StudentError``; failures of the sandbox itself raise ``SandboxError``.
 """
 from .client import (ArgsAfter, BadOutput, CallTimeout, ImportFailed, NotImplementedByStudent,
                      SandboxError, StaleRef, StudentError, StudentException, Worker, WorkerCrashed)

@@ -68,8 +68,9 @@ class Server:
     """Answers requests one at a time: call, map, new, getattr, setattr, sweep, release, ping,
     shutdown.
 
-    ``refs`` holds the objects the client keeps handles on (``Ref``); ``importer.failed`` the import errors
-    already seen (a module that failed to import fails the same way without re-running it).
+    ``refs`` holds the objects the client keeps handles on (``Ref``); ``importer.failed`` the
+    import errors already seen (a module that failed to import fails the same way without
+    re-running it).
     """
 
     def __init__(self, proto, cfg: dict, layout: dict, fd_in: int, fd_out: int):
