@@ -277,6 +277,16 @@ def _status_text(returncode: int | None, limits: Limits) -> str:
     return f"exited with status {returncode}"
 
 
+def _site_packages() -> list[str]:
+    """The site-packages folders of this interpreter (a virtual environment's when in one),
+    without what .pth files add."""
+    import site
+    import sysconfig
+    found = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
+    found += [sysconfig.get_paths()[k] for k in ("purelib", "platlib")]
+    return [p for p in dict.fromkeys(found) if os.path.isdir(p)]
+
+
 def _grader_folders(names: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """(folders of the grader's own packages, extra folders of a source checkout) to hide."""
     import importlib.util
@@ -433,6 +443,7 @@ class Worker:
             "temp_dirs": list(dict.fromkeys([tempfile.gettempdir(), *SHARED_TEMP_DIRS])),
             "blocked_imports": list(lim.blocked_imports),
             "profile": bool(os.environ.get(PROFILE_ENV)),
+            "site_packages": _site_packages(),
         }
 
     def _env(self) -> dict[str, str]:
@@ -455,9 +466,12 @@ class Worker:
         r_rep, w_rep = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
+        # -S: no site module, so no .pth file of the installation runs in the worker (an
+        # editable install's import hook among them; ~35-50 ms of start-up): the worker puts the
+        # installation's site-packages folders, given in its config, on sys.path itself.
         # -s: no user site; -P: not the script's folder on sys.path; -B: no bytecode written.
         # Not -I: it would ignore PYTHONHASHSEED; the environment is built from scratch anyway.
-        flags = ["-s", "-B"] + (["-P"] if sys.version_info >= (3, 11) else [])
+        flags = ["-S", "-s", "-B"] + (["-P"] if sys.version_info >= (3, 11) else [])
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, *flags, str(WORKER_SCRIPT), str(r_req), str(w_rep), config_path],

@@ -2,7 +2,7 @@
 
 Started by ``grader.sandbox.client.Worker`` as a stand-alone script::
 
-    python -s -P -B worker.py <fd_in> <fd_out> <config.json>
+    python -S -s -P -B worker.py <fd_in> <fd_out> <config.json>
 
 This file is the entry point and the request loop (``Server``); its siblings do one job each:
 ``confinement.py`` (namespaces, files, limits, privileges), ``imports.py`` (what student code may
@@ -348,6 +348,11 @@ def main(argv: list[str]) -> None:
         cfg = json.load(f)
     while HERE in sys.path:   # -P keeps it out on 3.11+; be sure on older versions
         sys.path.remove(HERE)
+    # Started with -S (no .pth file runs here): the installation's packages, then exit()/quit().
+    sys.path.extend(p for p in cfg.get("site_packages", []) if p not in sys.path)
+    import site
+    if hasattr(site, "setquit"):
+        site.setquit()
     caps: dict = {}
     try:
         libc = confinement.Libc()
