@@ -7,7 +7,9 @@ Prints, each a median:
 * call:   ``w.call("layers.affine_forward", x, w, b)`` with x (2, 3), w (3, 4), b (4,): the
           arrays go to the worker, the result (out, cache) comes back;
 * direct: the same function called in this process (imported from the same file);
-* ping:   a round trip that runs no student code.
+* ping:   a round trip that runs no student code;
+* sweep:  a model's numeric gradient over 24 perturbed parameter arrays (12 coordinates, +-h):
+          ``w.sweep`` (one round trip) against ``setattr`` + ``call`` per perturbation.
 
 The goal is a round trip well under 1 ms and a start close to ``import numpy``.
 
@@ -24,13 +26,28 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.layout import Layout
-from grader.sandbox import Worker
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))   # this checkout's grader, not an installed one
+
+from grader.layout import Layout  # noqa: E402
+from grader.sandbox import Worker  # noqa: E402
 
 LAYERS = """
+import numpy as np
+
+
 def affine_forward(x, w, b):
     out = x.reshape(x.shape[0], -1) @ w + b
     return out, (x, w, b)
+
+
+class Net:
+    def __init__(self):
+        self.params = {"W1": np.zeros((15, 20))}
+
+    def loss(self, X, y):
+        scores = X @ self.params["W1"]
+        return float(np.mean((scores - y[:, None]) ** 2)), {}
 """
 
 
@@ -76,6 +93,25 @@ def main() -> None:
             w.call("layers.affine_forward", x, wt, b)   # import once
             call = median_time(lambda: w.call("layers.affine_forward", x, wt, b), args.calls)
             ping = median_time(w.ping, args.calls)
+            net = w.new("layers.Net")
+            W1, X, y = rng.randn(15, 20), rng.randn(10, 15), rng.randn(10)
+            shifted = []
+            for k in range(12):
+                for sign in (1e-5, -1e-5):
+                    v = W1.copy()
+                    v.flat[k * 7] += sign
+                    shifted.append(v)
+
+            def one_by_one():
+                for v in shifted:
+                    w.setattr(net, "params.W1", v)
+                    w.call(net.method("loss"), X, y, select=0)
+                w.setattr(net, "params.W1", W1)
+
+            pairs = median_time(one_by_one, max(5, args.calls // 100))
+            swept = median_time(lambda: w.sweep(net, "params.W1", shifted, net.method("loss"), X,
+                                                y, select=0, restore=W1),
+                                max(5, args.calls // 100))
         local = median_time(lambda: direct.affine_forward(x, wt, b), args.calls)
 
     applied = [k for k, v in start_once.caps.items() if v["applied"]]
@@ -85,6 +121,8 @@ def main() -> None:
     print(f"ping round trip  {ping * 1e6:8.1f} us")
     print(f"direct call      {local * 1e6:8.1f} us   (in this process)")
     print(f"ratio call/direct {call / local:7.0f} x")
+    print(f"numeric gradient, 24 perturbations: setattr+call {pairs * 1e3:.2f} ms, "
+          f"sweep {swept * 1e3:.2f} ms ({pairs / swept:.1f}x)")
     print(f"enforced: {', '.join(applied)}")
 
 

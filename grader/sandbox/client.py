@@ -42,9 +42,14 @@ from .protocol import Method, NotPlainData, ProtocolError, Ref
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 MARKER = "GRADER_SANDBOX_SESSION"
+#: Benchmarks only: a folder in this environment variable makes every worker run its request
+#: loop under cProfile and leaves the stats there as ``worker-<pid>.prof`` when it shuts down
+#: (written by the worker: read them only for trusted code such as the reference).
+PROFILE_ENV = "GRADER_SANDBOX_PROFILE"
 #: The shared temp folders of a Linux system (FHS) a worker gets private copies of, besides the
 #: grader's own temp folder (``Limits.private_tmp``).
 SHARED_TEMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+_UNSET = object()
 
 
 # -- errors ------------------------------------------------------------------------------------
@@ -272,6 +277,16 @@ def _status_text(returncode: int | None, limits: Limits) -> str:
     return f"exited with status {returncode}"
 
 
+def _site_packages() -> list[str]:
+    """The site-packages folders of this interpreter (a virtual environment's when in one),
+    without what .pth files add."""
+    import site
+    import sysconfig
+    found = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
+    found += [sysconfig.get_paths()[k] for k in ("purelib", "platlib")]
+    return [p for p in dict.fromkeys(found) if os.path.isdir(p)]
+
+
 def _grader_folders(names: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """(folders of the grader's own packages, extra folders of a source checkout) to hide."""
     import importlib.util
@@ -329,6 +344,7 @@ class Worker:
         self._last_returncode: int | None = None
         self._closed = False
         self._finalizer = None
+        self._hello_deadline: float | None = None   # set while a launched worker's hello is due
 
     # -- public state ----------------------------------------------------------------------------
     @property
@@ -370,13 +386,19 @@ class Worker:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def start(self) -> None:
-        """Start the worker now (requests start it anyway when needed)."""
+    def start(self, wait: bool = True) -> None:
+        """Start the worker now (requests start it anyway when needed).
+
+        ``wait=False`` only launches the process: it imports numpy and confines itself while
+        the caller goes on (planning a rubric, starting other workers); the first request, or
+        ``start()``, then waits for its hello (``SandboxError`` if it does not come)."""
         with self._lock:
             if self._closed:
                 raise SandboxError("this Worker was closed")
             if self._proc is None:
                 self._spawn()
+            if wait and self._hello_deadline is not None:
+                self._await_hello()
 
     def close(self) -> None:
         """Stop the worker and every process it started; remove the temporary folders."""
@@ -407,7 +429,8 @@ class Worker:
             "session": self._session_dir,
             "scratch": self._scratch,
             "limits": {"address_space": lim.address_space, "cpu_seconds": lim.cpu_seconds,
-                       "nproc": lim.nproc, "file_size": lim.file_size,
+                       "nproc": lim.nproc, "nproc_sharers": max(1, int(lim.nproc_sharers)),
+                       "file_size": lim.file_size,
                        "message_bytes": lim.message_bytes},
             "drop_to": [NOBODY, NOBODY] if lim.drop_privileges else None,
             "isolate_network": lim.isolate_network,
@@ -419,6 +442,8 @@ class Worker:
             "private_tmp": lim.private_tmp,
             "temp_dirs": list(dict.fromkeys([tempfile.gettempdir(), *SHARED_TEMP_DIRS])),
             "blocked_imports": list(lim.blocked_imports),
+            "profile": bool(os.environ.get(PROFILE_ENV)),
+            "site_packages": _site_packages(),
         }
 
     def _env(self) -> dict[str, str]:
@@ -441,9 +466,12 @@ class Worker:
         r_rep, w_rep = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
+        # -S: no site module, so no .pth file of the installation runs in the worker (an
+        # editable install's import hook among them; ~35-50 ms of start-up): the worker puts the
+        # installation's site-packages folders, given in its config, on sys.path itself.
         # -s: no user site; -P: not the script's folder on sys.path; -B: no bytecode written.
         # Not -I: it would ignore PYTHONHASHSEED; the environment is built from scratch anyway.
-        flags = ["-s", "-B"] + (["-P"] if sys.version_info >= (3, 11) else [])
+        flags = ["-S", "-s", "-B"] + (["-P"] if sys.version_info >= (3, 11) else [])
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, *flags, str(WORKER_SCRIPT), str(r_req), str(w_rep), config_path],
@@ -464,7 +492,10 @@ class Worker:
                          for fd, cap in ((out_r, self._stdout), (err_r, self._stderr))]
         for t in self._threads:
             t.start()
-        deadline = time.monotonic() + self.limits.startup_timeout
+        self._hello_deadline = time.monotonic() + self.limits.startup_timeout
+
+    def _await_hello(self) -> None:
+        deadline, self._hello_deadline = self._hello_deadline, None
         try:
             hello = protocol.recv(self._r, max_bytes=self.limits.message_bytes, deadline=deadline)
             if not (isinstance(hello, dict) and hello.get("hello") is True
@@ -481,6 +512,7 @@ class Worker:
         proc = self._proc
         if proc is None:
             return
+        self._hello_deadline = None
         family = _family(proc.pid, self._marker)   # before orphans are re-parented
         if graceful and not _exited(proc.pid):
             try:
@@ -506,6 +538,7 @@ class Worker:
         except subprocess.TimeoutExpired:
             pass
         self._last_returncode = proc.returncode
+        self._keep_profile(proc.pid)
         for fd in (self._w, self._r):
             if fd in self._open_fds:
                 self._open_fds.discard(fd)
@@ -514,6 +547,13 @@ class Worker:
         for t in self._threads:
             t.join(timeout=1.0)
         self._proc = None
+
+    def _keep_profile(self, pid: int) -> None:
+        folder = os.environ.get(PROFILE_ENV)
+        stats = os.path.join(self._scratch or "", "worker.prof")
+        if folder and self._scratch and os.path.isfile(stats) and not os.path.islink(stats):
+            os.makedirs(folder, exist_ok=True)
+            shutil.move(stats, os.path.join(folder, f"worker-{pid}.prof"))
 
     # -- one request -----------------------------------------------------------------------------
     def _ref_id(self, x: Any):
@@ -575,7 +615,7 @@ class Worker:
                                       "stopped") from None
                 raise CallTimeout(f"{desc} did not finish within {timeout:g} s; the worker was "
                                   "stopped") from None
-            except (EOFError, OSError) as e:   # EOF, broken pipe
+            except (EOFError, OSError):   # EOF, broken pipe
                 pid = self._proc.pid
                 _wait_exit(pid, self.limits.kill_grace)
                 self._stop(graceful=False)
@@ -697,6 +737,26 @@ class Worker:
         self._check_ref(ref)
         message = {"op": "setattr", "obj": ref, "type": ref.type, "path": str(path), "value": value}
         self._request(message, timeout=timeout, desc=f"{ref.type}.{path}")
+
+    def sweep(self, ref: Ref, path: str, values, target, *args, restore=_UNSET,
+              select: int | None = None, timeout: float | None = None, **kwargs) -> list:
+        """For each of ``values``: ``setattr(ref, path, value)``, then ``call(target, *args,
+        **kwargs)``; the results as a list, in one round trip (a model's numeric gradient: one
+        perturbed parameter array per value, ``select=0`` for the loss). ``restore`` is set at
+        ``path`` at the end, also after a failure, whose message names the call ("call 3 of
+        10: ..."). ``timeout`` covers the whole sweep."""
+        self._check_ref(ref)
+        wire, desc, modules = self._target(target)
+        message = {"op": "sweep", "obj": ref, "type": ref.type, "path": str(path),
+                   "values": list(values), "target": wire, "args": tuple(args),
+                   "kwargs": kwargs}
+        if restore is not _UNSET:
+            message["restore"] = restore
+        message.update(self._options(None, select))
+        result = self._request(message, timeout=timeout, desc=desc, modules=modules)
+        if not isinstance(result, list):
+            raise BadOutput(f"{desc}: malformed reply to sweep")
+        return result
 
     def release(self, *refs: Ref) -> None:
         """Let the worker forget objects (stale handles are ignored)."""

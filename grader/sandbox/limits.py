@@ -28,6 +28,10 @@ class Limits:
     nproc:           how many *more* processes/threads the worker may create. RLIMIT_NPROC counts
                      every task of the real uid, so the worker sets it to (tasks the uid already
                      has) + nproc. It is not enforced for uid 0: see ``drop_privileges``.
+    nproc_sharers:   how many workers share that uid's count at the same time (a
+                     ``WorkerPool`` of N sets N): each worker's limit also leaves room for the
+                     other N - 1 workers' ``nproc`` each, so one worker of a pool using its whole
+                     allowance cannot starve the others.
     file_size:       RLIMIT_FSIZE, bytes; a larger write fails with OSError (EFBIG).
     call_timeout:    default wall-clock seconds per request; on expiry the worker's process group
                      gets SIGTERM, then SIGKILL after ``kill_grace`` seconds.
@@ -56,6 +60,7 @@ class Limits:
     address_space: int | None = 4 * GiB
     cpu_seconds: int | None = 120
     nproc: int | None = 64
+    nproc_sharers: int = 1
     file_size: int | None = 64 * MiB
     call_timeout: float = 20.0
     startup_timeout: float = 20.0

@@ -124,6 +124,15 @@ def _pad(n: int) -> int:
     return -n % ALIGN
 
 
+def _text(path) -> str:
+    """The text of an encoder path: a string, or (parent path, index or key) pairs."""
+    keys = []
+    while type(path) is tuple:
+        path, key = path
+        keys.append(f"[{key!r}]" if type(key) is str else f"[{key}]")
+    return str(path) + "".join(reversed(keys))
+
+
 def _a(word: str) -> str:
     return ("an " if word[:1].lower() in "aeiou" else "a ") + word
 
@@ -155,9 +164,10 @@ class Encoder:
         """The tree of ``x``; arrays are collected for the blob. ``path`` names ``x`` in errors."""
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise NotPlainData(f"{path}: more than {sci(MAX_NODES)} values in one message")
+            raise NotPlainData(f"{_text(path)}: more than {sci(MAX_NODES)} values in one message")
         if depth > MAX_DEPTH:
-            raise NotPlainData(f"{path} is nested more than {MAX_DEPTH} levels deep (a cycle?)")
+            raise NotPlainData(f"{_text(path)} is nested more than {MAX_DEPTH} levels deep "
+                               "(a cycle?)")
         t = type(x)
         if x is None or t is bool or t is int or t is str:
             return x
@@ -165,36 +175,44 @@ class Encoder:
             if math.isfinite(x):
                 return x
             return {"$f": "nan" if x != x else ("inf" if x > 0 else "-inf")}
-        if t is Encoded:
-            return x.tree
         if t is np.ndarray:
             return self._array(x, path)
+        # Exact containers first (the common case); subclasses are read below through the base
+        # class's own methods. Paths are (parent, key) pairs, made text only for an error.
+        if t is tuple:
+            return {"$t": [self.value(v, (path, i), depth + 1) for i, v in enumerate(x)]}
+        if t is list:
+            return [self.value(v, (path, i), depth + 1) for i, v in enumerate(x)]
+        if t is dict and all(type(k) is str for k in x):
+            return {"$d": {k: self.value(v, (path, k), depth + 1) for k, v in x.items()}}
+        if t is Encoded:
+            return x.tree
         if isinstance(x, np.dtype) or (isinstance(x, type) and issubclass(x, np.generic)):
             # A numeric dtype (``dtype=np.float64`` keywords): sent by name, decoded as np.dtype.
             dt = np.dtype(x)
             if dt.kind not in "biuf":
-                raise NotPlainData(f"{path} is the dtype {dt}; only numeric dtypes cross the "
-                                   "boundary")
+                raise NotPlainData(f"{_text(path)} is the dtype {dt}; only numeric dtypes "
+                                   "cross the boundary")
             return {"$dt": dt.str}
         if isinstance(x, np.generic):
             return self._scalar(x, path, depth)
         if isinstance(x, np.ndarray):
-            raise NotPlainData(f"{path} is an ndarray subclass ({t.__name__}); "
+            raise NotPlainData(f"{_text(path)} is an ndarray subclass ({t.__name__}); "
                                "return a plain numpy array (np.asarray)")
         if isinstance(x, tuple):
-            return {"$t": [self.value(v, f"{path}[{i}]", depth + 1)
+            return {"$t": [self.value(v, (path, i), depth + 1)
                            for i, v in enumerate(tuple.__iter__(x))]}
         if isinstance(x, list):
-            return [self.value(v, f"{path}[{i}]", depth + 1)
+            return [self.value(v, (path, i), depth + 1)
                     for i, v in enumerate(list.__iter__(x))]
         if isinstance(x, dict):
             out = {}
             for k, v in list(dict.items(x)):
                 if not isinstance(k, str):
-                    raise NotPlainData(f"{path} has the key {k!r:.40} of type {type(k).__name__}; "
-                                       "dict keys must be strings")
+                    raise NotPlainData(f"{_text(path)} has the key {k!r:.40} of type "
+                                       f"{type(k).__name__}; dict keys must be strings")
                 k = str.__str__(k)
-                out[k] = self.value(v, f"{path}[{k!r}]", depth + 1)
+                out[k] = self.value(v, (path, k), depth + 1)
             return {"$d": out}
         if isinstance(x, int):
             return int.__int__(x)
@@ -212,9 +230,9 @@ class Encoder:
         except Exception:
             mimic = False
         if mimic:
-            raise NotPlainData(f"{path} is {_a(name)} object that imitates an array; "
+            raise NotPlainData(f"{_text(path)} is {_a(name)} object that imitates an array; "
                                "return a plain numpy array")
-        raise NotPlainData(f"{path} is {_a(name)}, not plain data "
+        raise NotPlainData(f"{_text(path)} is {_a(name)}, not plain data "
                            "(numbers, strings, numpy arrays, lists, tuples, dicts)")
 
     def _scalar(self, x: np.generic, path: str, depth: int) -> Any:
@@ -227,7 +245,8 @@ class Encoder:
             return self.value(float(x), path, depth)
         if kind == "U":
             return str(x)
-        raise NotPlainData(f"{path} is a numpy scalar of dtype {x.dtype}; return a real number")
+        raise NotPlainData(f"{_text(path)} is a numpy scalar of dtype {x.dtype}; return a real "
+                           "number")
 
     def _array(self, x: np.ndarray, path: str) -> dict:
         dt = x.dtype
@@ -235,18 +254,18 @@ class Encoder:
         if dtext is None:
             if (dt.kind not in "biuf" or dt.hasobject or dt.fields is not None
                     or dt.subdtype is not None):
-                raise NotPlainData(f"{path} is an array of dtype {dt}; only bool, int, uint and "
-                                   "float arrays can be returned")
+                raise NotPlainData(f"{_text(path)} is an array of dtype {dt}; only bool, int, "
+                                   "uint and float arrays can be returned")
             dtext = _SENDABLE[dt] = dt.str
         if x.ndim > MAX_NDIM:
-            raise NotPlainData(f"{path} has {x.ndim} dimensions, over the {MAX_NDIM} cap")
+            raise NotPlainData(f"{_text(path)} has {x.ndim} dimensions, over the {MAX_NDIM} cap")
         n = int(x.size)
         if self.elements + n > self.max_elements:
-            raise NotPlainData(f"{path} has {sci(n)} elements, over the "
+            raise NotPlainData(f"{_text(path)} has {sci(n)} elements, over the "
                                f"{sci(self.max_elements)} cap")
         nbytes = n * dt.itemsize
         if self.nbytes + nbytes > self.max_bytes:
-            raise NotPlainData(f"{path} takes {size_text(nbytes)}, over the "
+            raise NotPlainData(f"{_text(path)} takes {size_text(nbytes)}, over the "
                                f"{size_text(self.max_bytes)} cap")
         self.elements += n
         self.nbytes += nbytes + _pad(nbytes)
@@ -373,7 +392,7 @@ class _Decoder:
             raise ProtocolError("bad header: an untagged JSON object")
         (tag, val), = node.items()
         if tag == "$t" and type(val) is list:
-            return tuple(self.tree(v, depth + 1) for v in val)
+            return tuple([self.tree(v, depth + 1) for v in val])
         if tag == "$d" and type(val) is dict:
             return {k: self.tree(v, depth + 1) for k, v in val.items()}
         if tag == "$a" and type(val) is int and 0 <= val < len(self.arrays):

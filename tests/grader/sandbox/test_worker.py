@@ -1,6 +1,6 @@
 """The sandbox worker with a well-behaved little student package (the contract in
 docs/architecture.md, "Sandbox contract"): calls, handles (keep / Ref), return_args, map, new,
-getattr / setattr, relative imports, and how student failures are reported.
+getattr / setattr / sweep, relative imports, and how student failures are reported.
 
 Expected values come from the affine layer's definition, out = x.reshape(N, -1) @ w + b and its
 gradients (digest §3.1), and from the batch-norm running-mean update
@@ -268,6 +268,27 @@ def test_new_getattr_setattr_and_methods_on_a_student_model(worker):
     np.testing.assert_allclose(worker.getattr(net, "params.W1"), np.full((3, 2), -0.1))
 
 
+def test_sweep_sets_each_value_then_calls_in_one_round_trip_and_restores(worker):
+    """A model's numeric gradient: one perturbed W1 per value, the loss after each."""
+    net = worker.new("classifiers.fc_net.TwoLayerNet", 3, 2, reg=0.0)
+    X = np.arange(6.0).reshape(2, 3)
+    base = np.full((3, 2), 0.5)
+    shifted = [base + d for d in (0.0, 1.0, -1.0)]
+    losses = worker.sweep(net, "params.W1", shifted, net.method("loss"), X, select=0,
+                          restore=base)
+    assert losses == pytest.approx([np.sum(X @ W) for W in shifted])   # loss = sum(X @ W1)
+    np.testing.assert_array_equal(worker.getattr(net, "params.W1"), base)
+
+
+def test_sweep_stops_at_the_first_failure_names_the_call_and_still_restores(worker):
+    net = worker.new("classifiers.fc_net.TwoLayerNet", 3, 2)
+    base = np.full((3, 2), 0.5)
+    with pytest.raises(StudentException, match=r"call 2 of 3: TwoLayerNet.loss raised"):
+        worker.sweep(net, "params.W1", [base, np.ones((5, 5)), base], net.method("loss"),
+                     np.ones((2, 3)), select=0, restore=base)
+    np.testing.assert_array_equal(worker.getattr(net, "params.W1"), base)
+
+
 def test_relative_imports_inside_the_package_work(worker):
     """fc_net uses `from ..layers import *` and `from .. import optim`."""
     net = worker.new("classifiers.fc_net.TwoLayerNet", 2, 2)
@@ -414,3 +435,29 @@ def test_a_package_init_runs_and_a_course_style_layout_works(tmp_path):
     layout = Layout(sys_path=[str(course)], module_prefix="cs231n.")
     with Worker(course, layout) as w:
         assert w.call("layers.twice", np.ones(2)).tolist() == [2.0, 2.0]
+
+
+def test_the_worker_modules_can_neither_be_imported_nor_shadowed_by_the_submission(tmp_path):
+    """The worker imports its siblings under a private, blocked package name; a submission's own
+    protocol.py / confinement.py are just modules of the submission."""
+    write_package(tmp_path, {
+        "protocol.py": "def encode(*a, **k):\n    raise SystemExit('hijacked')\n",
+        "confinement.py": "SHADOW = True\n",
+        "layers.py": """
+            import importlib
+
+            def probe():
+                from . import confinement, protocol
+                try:
+                    importlib.import_module("_grader_sandbox_worker.confinement")
+                    private = "imported"
+                except ImportError as e:
+                    private = str(e)
+                return confinement.SHADOW, protocol.__file__.endswith("protocol.py"), private
+            """,
+    })
+    with Worker(tmp_path, Layout.canonical(tmp_path)) as w:
+        shadow, own_file, private = w.call("layers.probe")
+        assert shadow is True and own_file is True
+        assert "not importable" in private
+        assert w.ping()     # the worker's own protocol is untouched
