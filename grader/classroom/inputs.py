@@ -151,6 +151,15 @@ def _timestamp(value) -> float:
         return 0.0
 
 
+def _field(info: dict, key: str):
+    """A field of submission_metadata.yml: written as Ruby symbols (``:sid: '3031'`` reads as
+    the key ``":sid"``), plain keys accepted too."""
+    for k in (f":{key}", key, f":{key}:"):
+        if k in info:
+            return info[k]
+    return None
+
+
 def _gradescope(root: Path, notes: list[str]):
     reason = f"{root.name}/submission_metadata.yml (a Gradescope export)"
     try:
@@ -166,15 +175,15 @@ def _gradescope(root: Path, notes: list[str]):
         if not path.exists():
             notes.append(f"{folder}: listed in submission_metadata.yml but not in the export; skipped")
             continue
-        submitters = [s for s in info.get(":submitters:", info.get("submitters")) or [] if isinstance(s, dict)]
+        submitters = [s for s in _field(info, "submitters") or [] if isinstance(s, dict)]
         who = submitters[0] if submitters else {}
-        sid, email, name = (str(who.get(f":{k}:", who.get(k)) or "") for k in ("sid", "email", "name"))
+        sid, email, name = (str(_field(who, k) or "") for k in ("sid", "email", "name"))
         if len(submitters) > 1:
             notes.append(f"{folder}: a group submission; graded once, for {name or sid or email} "
-                         f"(also: {', '.join(str(s.get(':name:', '')) for s in submitters[1:])})")
+                         f"(also: {', '.join(str(_field(s, 'name') or '') for s in submitters[1:])})")
         subs.append(Submission(id=student_id(sid or email or folder), path=path, origin=str(folder),
                                name=name, email=email, sid=sid,
-                               submitted=_timestamp(info.get(":created_at:", info.get("created_at", "")))))
+                               submitted=_timestamp(_field(info, "created_at") or "")))
     listed = {str(k) for k in meta}
     for entry in _entries(root):
         if entry.name != "submission_metadata.yml" and entry.name not in listed:
