@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.classroom import ClassOptions, grade_class  # noqa: E402
-from tests.mutants import layers, optim  # noqa: E402
-from tests.support import REFERENCE, TEMPLATE, make_submission  # noqa: E402
+from grader.classroom import ClassOptions, grade_class
+from tests.mutants import layers, optim
+from tests.support import TEMPLATE, make_submission
 
 GOAL_SCALING = 1.8          # 1 -> 2 jobs on 2 cores
 GOAL_DASK_OVERHEAD = 0.10   # dask vs the pool, per submission

@@ -193,6 +193,8 @@ def grade_class_command(submissions, outdir, rubric, profile, data, call_timeout
         raise click.UsageError(f"invalid rubric: {exc}") from None
     except ProfileError as exc:
         raise click.UsageError(str(exc)) from None
+    for line in run.retried:
+        console.print(f"retried: {line}", highlight=False, markup=False)
     console.print(summary_table(run.summary, run.graded_now, run.cached, outdir))
     if run.canvas_unmatched:
         console.print(f"canvas.csv: no Canvas row for {', '.join(run.canvas_unmatched)}",

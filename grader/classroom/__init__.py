@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 from ..engine import GradeOptions, validate_rubric_checks
 from ..profiles import PROFILES, parse_forced
@@ -46,6 +46,7 @@ class ClassRun:
     graded_now: int
     cached: int
     canvas_unmatched: list[str]
+    retried: list[str]
 
 
 def _lock(outdir: Path):
@@ -56,6 +57,13 @@ def _lock(outdir: Path):
         fh.close()
         raise ClassBusy(f"another `grade class` run is writing {outdir}") from None
     return fh
+
+
+def _remove_stale_temp_files(outdir: Path) -> None:
+    """Temp files a killed run left behind (``write_atomic``'s ``.<name>.*.tmp``)."""
+    for pattern in (".*.tmp", "*/.*.tmp", "*/*/.*.tmp"):
+        for path in outdir.glob(pattern):
+            path.unlink(missing_ok=True)
 
 
 def _check_options(options: ClassOptions) -> None:
@@ -98,6 +106,7 @@ def grade_class(path: Path, outdir: Path, options: ClassOptions, *,
     outdir.mkdir(parents=True, exist_ok=True)
     lock = _lock(outdir)
     try:
+        _remove_stale_temp_files(outdir)
         classes = read_class(path, outdir / ".staging")
         if on_input is not None:
             on_input(classes)
@@ -148,9 +157,9 @@ def grade_class(path: Path, outdir: Path, options: ClassOptions, *,
             if options.dask:
                 from .dask import run_dask
 
-                run_dask(options.dask, todo, grade_opts, started, finished)
+                retried = run_dask(options.dask, todo, grade_opts, started, finished)
             else:
-                run_local(todo, grade_opts, options.jobs, started, finished)
+                retried = run_local(todo, grade_opts, options.jobs, started, finished)
         finally:
             if progress is not None:
                 progress.stop()
@@ -167,7 +176,7 @@ def grade_class(path: Path, outdir: Path, options: ClassOptions, *,
         write_atomic(outdir / "checks.csv", gradebook.checks_csv(rows))
         write_atomic(outdir / "summary.json", gradebook.summary_json(rows, classes.layout, classes.notes))
         write_atomic(outdir / "gradebook.csv", gradebook.gradebook_csv(rows))
-        return ClassRun(classes, records, summary, graded_now, cached, unmatched)
+        return ClassRun(classes, records, summary, graded_now, cached, unmatched, retried)
     finally:
         lock.close()
 

@@ -14,8 +14,8 @@ import io
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..engine import GradeOptions, grade
 from .runner import ATTEMPTS, Finished, Job, record_for
@@ -48,14 +48,16 @@ def grade_packed(name: str, data: bytes, options: GradeOptions) -> dict:
 
 
 def run_dask(address: str, jobs: list[Job], options: GradeOptions,
-             on_start: Callable[[Job], None], on_done: Callable[[Finished], None]) -> None:
-    """Grade ``jobs`` on the cluster at ``address`` (``DASK_SCHEDULER_ADDRESS`` when empty)."""
+             on_start: Callable[[Job], None], on_done: Callable[[Finished], None]) -> list[str]:
+    """Grade ``jobs`` on the cluster at ``address`` (``DASK_SCHEDULER_ADDRESS`` when empty).
+    Returns a line per retried task (student and why)."""
     from distributed import Client, as_completed
 
     from ..result import Report
 
+    retried: list[str] = []
     if not jobs:
-        return
+        return retried
     with Client(address or os.environ.get("DASK_SCHEDULER_ADDRESS")) as client:
         attempts: dict[str, int] = {}
         futures = {}
@@ -76,6 +78,7 @@ def run_dask(address: str, jobs: list[Job], options: GradeOptions,
                 report = Report.from_dict(future.result())
             except Exception as exc:  # KilledWorker, a lost connection, an error of the task
                 if attempts[job.key] < ATTEMPTS:
+                    retried.append(f"{job.submission.id}: {type(exc).__name__}: {exc}")
                     queue.add(submit(job))
                 else:
                     on_done(Finished(job, record_for(
@@ -84,3 +87,4 @@ def run_dask(address: str, jobs: list[Job], options: GradeOptions,
             finally:
                 future.release()
             on_done(Finished(job, record_for(job, report)))
+    return retried

@@ -38,7 +38,7 @@ class Row:
     report: Report | None
 
     @classmethod
-    def of(cls, submission: Submission, record: dict) -> "Row":
+    def of(cls, submission: Submission, record: dict) -> Row:
         data = record.get("report")
         return cls(submission, record["status"], record.get("reason", ""),
                    Report.from_dict(data) if data else None)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable
 
 from ..engine import GradeOptions, grade
 from ..result import Report
@@ -68,10 +68,12 @@ def grade_to_dict(path: str, options: GradeOptions) -> dict:
 
 
 def run_local(jobs: Iterable[Job], options: GradeOptions, workers: int,
-              on_start: Callable[[Job], None], on_done: Callable[[Finished], None]) -> None:
+              on_start: Callable[[Job], None], on_done: Callable[[Finished], None]) -> list[str]:
     """Grade ``jobs`` with at most ``workers`` at a time; ``on_done`` gets each result as it
     arrives (in completion order). A pool process that dies costs the submissions it was
-    grading one more attempt each, then they are errors with the reason."""
+    grading one more attempt each, then they are errors with the reason. Returns a line per
+    retried submission."""
+    retried: list[str] = []
     pending = list(jobs)
     attempts: dict[str, int] = {}
     options = replace(options, progress=None)
@@ -111,10 +113,12 @@ def run_local(jobs: Iterable[Job], options: GradeOptions, workers: int,
                 running.clear()
         for job in broken:
             if attempts[job.key] < ATTEMPTS:
+                retried.append(f"{job.submission.id}: its grading process died")
                 pending.insert(0, job)
             else:
                 on_done(Finished(job, record_for(job, None, "the grading process died twice "
                                                             "(out of memory or killed)")))
+    return retried
 
 
 def default_jobs() -> int:

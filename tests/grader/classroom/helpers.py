@@ -9,7 +9,7 @@ from pathlib import Path
 from grader import fixtures as fixture_store
 from grader.rubric import load_rubric
 from tests.mutants import layers as layer_mutants
-from tests.support import REFERENCE, REPO, TEMPLATE, make_submission
+from tests.support import REPO
 
 BUGGY = REPO / "examples" / "buggy_submission"
 SMALL_RUBRIC = """\

@@ -160,7 +160,7 @@ def test_a_run_killed_with_sigkill_resumes_to_a_byte_identical_gradebook(graded,
         json.loads(path.read_text())                 # every stored result is whole
     result = CliRunner().invoke(main, command[3:])
     assert result.exit_code == 0, result.output
-    assert f"[6/6]" in result.output               # one line per finished student (not a terminal)
+    assert "[6/6]" in result.output               # one line per finished student (not a terminal)
     for name in OUTPUTS:
         assert (killed / name).read_bytes() == (out / name).read_bytes(), name
 

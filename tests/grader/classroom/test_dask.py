@@ -30,10 +30,11 @@ def test_pack_zips_a_folder_deterministically(tmp_path):
 
 
 class _KillOnFirstResult:
-    """A progress sink that SIGKILLs one dask worker process when the first result arrives."""
+    """A progress sink that SIGKILLs a dask worker process busy with a submission when the
+    first result arrives."""
 
-    def __init__(self, pids):
-        self.pids, self.killed = pids, False
+    def __init__(self, client, pids):
+        self.client, self.pids, self.killed = client, pids, False
 
     def start(self, total, cached):
         pass
@@ -42,9 +43,12 @@ class _KillOnFirstResult:
         pass
 
     def finished_one(self, *args):
-        if not self.killed:
+        if self.killed:
+            return
+        busy = [addr for addr, keys in self.client.processing().items() if keys]
+        if busy:
             self.killed = True
-            os.kill(self.pids[0], signal.SIGKILL)
+            os.kill(self.pids[busy[0]], signal.SIGKILL)
 
     def stop(self):
         pass
@@ -59,18 +63,19 @@ def test_a_class_on_a_local_cluster_survives_a_killed_worker(tmp_path):
     copy(BUGGY, root / "carol")
     make_submission(root, mutant("relu_backward_ge_mask").patches, name="erin")
     make_submission(root, mutant("softmax_dx_not_divided_by_n").patches, name="gina")
-    options = dict(rubric=str(rubric), call_timeout=1.0)
+    options = {"rubric": str(rubric), "call_timeout": 1.0}
     local = grade_class(root, tmp_path / "local", ClassOptions(jobs=2, **options))
     assert local.graded_now == 5
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      dashboard_address=None) as cluster:
-            with distributed.Client(cluster) as client:
-                pids = list(client.run(os.getpid).values())
-            sink = _KillOnFirstResult(pids)
-            run = grade_class(root, tmp_path / "dask", ClassOptions(dask=cluster.scheduler_address,
-                                                                    **options), progress=sink)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        sink = _KillOnFirstResult(client, client.run(os.getpid))
+        run = grade_class(root, tmp_path / "dask", ClassOptions(dask=cluster.scheduler_address,
+                                                                **options), progress=sink)
     assert sink.killed and run.graded_now == 5
+    # only what the killed worker held (running, or assigned to it) was retried
+    assert 1 <= len(run.retried) <= 2 and all("KilledWorker" in r for r in run.retried)
     assert {r["status"] for r in run.records.values()} == {"graded"}
     for name in OUTPUTS:
         assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()

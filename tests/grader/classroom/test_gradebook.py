@@ -8,8 +8,15 @@ import json
 
 import pytest
 
-from grader.classroom.gradebook import (CanvasError, Row, canvas_csv, checks_csv, diagnoses,
-                                        gradebook_csv, summary)
+from grader.classroom.gradebook import (
+    CanvasError,
+    Row,
+    canvas_csv,
+    checks_csv,
+    diagnoses,
+    gradebook_csv,
+    summary,
+)
 from grader.classroom.inputs import Submission
 from grader.result import CheckResult, Report
 
