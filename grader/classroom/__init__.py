@@ -163,6 +163,8 @@ def grade_class(path: Path, outdir: Path, options: ClassOptions, *,
         finally:
             if progress is not None:
                 progress.stop()
+        for job in todo:                   # a runner that gave up on a job still leaves a row
+            records.setdefault(job.submission.id, record_for(job, None, "not graded (no result came back)"))
         rows = [gradebook.Row.of(sub, records[sub.id])
                 for sub in sorted(classes.submissions, key=lambda s: s.id)]
         for row in rows:
