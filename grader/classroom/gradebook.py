@@ -4,8 +4,8 @@
   one column per rubric section (points earned), status (``graded``/``error``/``timeout``), reason.
 * ``checks.csv``: long form, one row per student and check: student, section, check, points,
   max, status.
-* ``summary.json``: counts per status, statistics of the total (mean, median, quartiles, min,
-  max), and per check its pass rate and the mistake most often named in its failure messages
+* ``summary.json``: the number of students, counts per status, statistics of the total (mean,
+  median, min, max, the 10/25/75/90 % quantiles; students with status ``error`` left out), and per check its pass rate and the mistake most often named in its failure messages
   (the ``Diagnosis:`` part, see ``grader/checks/diagnosis.py``).
 * ``canvas.csv`` (with ``--canvas-csv``): the identity columns of a Canvas gradebook export plus
   the assignment column, filled with each matched student's total, ready for Canvas's import.
@@ -96,10 +96,11 @@ def summary(rows: list[Row], layout: str, notes: list[str]) -> dict:
     totals = [row.report.score for row in rows if row.report is not None and row.status != "error"]
     stats = None
     if totals:
-        q = statistics.quantiles(totals, n=4, method="inclusive") if len(totals) > 1 else [totals[0]] * 3
+        q = statistics.quantiles(totals, n=20, method="inclusive") if len(totals) > 1 else [totals[0]] * 19
         stats = {"mean": _round(statistics.fmean(totals)), "median": _round(statistics.median(totals)),
-                 "q25": _round(q[0]), "q75": _round(q[2]), "min": _round(min(totals)),
-                 "max": _round(max(totals))}
+                 "min": _round(min(totals)), "max": _round(max(totals)),
+                 "quantiles": {"10": _round(q[1]), "25": _round(q[4]), "75": _round(q[14]),
+                               "90": _round(q[17])}}
     per_check: dict[str, dict] = {}
     mistakes: dict[str, Counter] = {}
     for row in rows:
@@ -118,7 +119,7 @@ def summary(rows: list[Row], layout: str, notes: list[str]) -> dict:
                                           if common else None)
     max_scores = sorted({row.report.max_score for row in rows if row.report is not None})
     return {
-        "students": len(rows),
+        "count": len(rows),
         "layout": layout,
         "status": dict(sorted(Counter(row.status for row in rows).items())),
         "max": max_scores[-1] if max_scores else None,

@@ -81,7 +81,7 @@ class ClassProgress:
 
 
 def summary_table(summary: dict, graded_now: int, cached: int, outdir) -> Table:
-    table = Table(title=f"class: {summary['students']} students ({summary['layout']} layout)",
+    table = Table(title=f"class: {summary['count']} students ({summary['layout']} layout)",
                   show_header=False)
     table.add_column(style="bold")
     table.add_column()

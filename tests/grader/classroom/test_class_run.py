@@ -103,12 +103,12 @@ def test_checks_csv_and_summary(graded):
                                              "check": "affine_forward.values", "points": "2",
                                              "max": "2", "status": "passed"}
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["students"] == 6 and summary["status"] == {"error": 1, "graded": 4, "timeout": 1}
-    assert summary["total"]["max"] == 11 and summary["total"]["min"] == 0
+    assert summary["count"] == 6 and summary["status"] == {"error": 1, "graded": 4, "timeout": 1}
+    assert summary["total"]["max"] == 11 and summary["total"]["min"] == 0   # dave (error) left out
     relu = summary["checks"]["relu_backward.exact_zeros"]
     assert relu["students"] == 5 and relu["pass_rate"] == pytest.approx(1 / 5, abs=1e-4)
     mistake = relu["most_frequent_mistake"]
-    assert mistake is not None and mistake["students"] >= 1 and ">" in mistake["mistake"] + ">="
+    assert mistake["students"] >= 1 and "x >= 0" in mistake["mistake"]   # erin's mutant, named
 
 
 def test_each_student_folder_holds_every_registered_per_student_format(graded):

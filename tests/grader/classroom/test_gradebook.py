@@ -62,7 +62,9 @@ def test_checks_csv_is_long_form():
 def test_summary_statistics_pass_rates_and_the_most_frequent_mistake():
     s = summary(ROWS, "canvas", ["a note"])
     assert s["status"] == {"error": 1, "graded": 3} and s["max"] == 4
-    assert s["total"] == {"mean": 2.0, "median": 2.0, "q25": 1.0, "q75": 3.0, "min": 0.0, "max": 4.0}
+    assert s["count"] == 4
+    assert s["total"] == {"mean": 2.0, "median": 2.0, "min": 0.0, "max": 4.0,
+                          "quantiles": {"10": 0.4, "25": 1.0, "75": 3.0, "90": 3.6}}
     assert s["checks"]["relu.b"]["pass_rate"] == pytest.approx(1 / 3, abs=1e-4)
     assert s["checks"]["relu.b"]["most_frequent_mistake"] == {"mistake": MISTAKE, "students": 2}
     assert s["checks"]["relu.a"]["most_frequent_mistake"] == {"mistake": MISTAKE, "students": 1}

@@ -87,8 +87,9 @@ def _folder(root, subs):
     return root, {"ada": GOOD, "alan": BUGGY}
 
 
+# (the folder-per-student layout is graded in test_class_run.py)
 LAYOUTS = {"gradescope": _gradescope, "gradescope-zip": _gradescope_zip, "canvas": _canvas,
-           "github-classroom": _classroom, "nbgrader": _nbgrader, "folder": _folder}
+           "github-classroom": _classroom, "nbgrader": _nbgrader}
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
