@@ -63,11 +63,11 @@ def run_dask(address: str, jobs: list[Job], options: GradeOptions,
         futures = {}
 
         def submit(job: Job):
-            attempts[job.key] = attempts.get(job.key, 0) + 1
+            attempts[job.submission.id] = attempts.get(job.submission.id, 0) + 1
             name, data = pack(job.submission.path)
             on_start(job)
             future = client.submit(grade_packed, name, data, options, pure=False,
-                                   key=f"grade-{job.submission.id}-{job.key[:12]}-{attempts[job.key]}")
+                                   key=f"grade-{job.submission.id}-{job.key[:12]}-{attempts[job.submission.id]}")
             futures[future] = job
             return future
 
@@ -77,7 +77,7 @@ def run_dask(address: str, jobs: list[Job], options: GradeOptions,
             try:
                 report = Report.from_dict(future.result())
             except Exception as exc:  # KilledWorker, a lost connection, an error of the task
-                if attempts[job.key] < ATTEMPTS:
+                if attempts[job.submission.id] < ATTEMPTS:
                     retried.append(f"{job.submission.id}: {type(exc).__name__}: {exc}")
                     queue.add(submit(job))
                 else:

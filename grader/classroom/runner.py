@@ -85,7 +85,7 @@ def run_local(jobs: Iterable[Job], options: GradeOptions, workers: int,
             while pending or running:
                 while pending and len(running) < workers:
                     job = pending.pop(0)
-                    attempts[job.key] = attempts.get(job.key, 0) + 1
+                    attempts[job.submission.id] = attempts.get(job.submission.id, 0) + 1
                     on_start(job)
                     try:
                         running[pool.submit(grade_to_dict, str(job.submission.path), options)] = job
@@ -112,7 +112,7 @@ def run_local(jobs: Iterable[Job], options: GradeOptions, workers: int,
                 broken.extend(running.values())
                 running.clear()
         for job in broken:
-            if attempts[job.key] < ATTEMPTS:
+            if attempts[job.submission.id] < ATTEMPTS:
                 retried.append(f"{job.submission.id}: its grading process died")
                 pending.insert(0, job)
             else:

@@ -213,3 +213,37 @@ def test_a_student_cannot_read_or_change_a_neighbours_files(rubric, tmp_path):
     assert "FOUND" in report["worker_stdout"] and "SECRET" not in report["worker_stdout"]
     book = _gradebook(out)
     assert book["alice"]["total"] == book["bob"]["total"] == book["mallory"]["total"] == "11"
+
+
+class _KillAPoolProcess:
+    """A progress sink that SIGKILLs one grading process of the pool at the first result."""
+
+    killed = False
+
+    def start(self, total, cached):
+        pass
+
+    def started_one(self, student):
+        pass
+
+    def finished_one(self, *args):
+        import multiprocessing
+
+        if not self.killed and multiprocessing.active_children():
+            self.killed = True
+            os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)
+
+    def stop(self):
+        pass
+
+
+def test_a_pool_process_that_dies_costs_only_a_retry(rubric, tmp_path):
+    root = tmp_path / "class"
+    root.mkdir()
+    for name in ("ann", "ben", "cat", "dan"):
+        make_submission(root, name=name)
+    sink = _KillAPoolProcess()
+    run = grade_class(root, tmp_path / "out", _options(rubric), progress=sink)
+    assert sink.killed and run.retried
+    assert {r["status"] for r in run.records.values()} == {"graded"}
+    assert set(_gradebook(tmp_path / "out")) == {"ann", "ben", "cat", "dan"}
