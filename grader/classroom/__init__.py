@@ -108,6 +108,12 @@ def grade_class(path: Path, outdir: Path, options: ClassOptions, *,
     try:
         _remove_stale_temp_files(outdir)
         classes = read_class(path, outdir / ".staging")
+        inside = [s for s in classes.submissions if s.path.resolve() == outdir]
+        if inside:                         # ``grade class hw2/ -o hw2/grades``
+            classes.submissions.remove(inside[0])
+            classes.notes.append(f"{inside[0].origin}: the output folder; skipped")
+        if not classes.submissions:
+            raise ClassInputError(f"{path} holds no submissions besides the output folder")
         if on_input is not None:
             on_input(classes)
         store = Store(outdir / ".store")

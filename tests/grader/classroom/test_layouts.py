@@ -132,3 +132,13 @@ def test_the_output_and_class_folders_are_hidden_from_student_code(setup, tmp_pa
     grade_class(root, tmp_path / "out", ClassOptions(jobs=1))
     hidden = set(seen[0].limits.hidden_paths)
     assert {os.path.realpath(tmp_path / "out"), os.path.realpath(root)} <= hidden
+
+
+def test_an_output_folder_inside_the_class_folder_is_not_a_student(setup, tmp_path, monkeypatch):
+    import grader.classroom as classroom
+
+    monkeypatch.setattr(classroom, "run_local", lambda *a: [])
+    root, _ = _folder(tmp_path / "class", setup[2])
+    run = grade_class(root, root / "grades", ClassOptions(jobs=1))
+    assert sorted(s.id for s in run.input.submissions) == ["ada", "alan"]
+    assert any("grades: the output folder; skipped" in n for n in run.input.notes)
