@@ -114,15 +114,15 @@ def grade_class(path: Path, outdir: Path, options: ClassOptions, *,
             classes.notes.append(f"{inside[0].origin}: the output folder; skipped")
         if not classes.submissions:
             raise ClassInputError(f"{path} holds no submissions besides the output folder")
+        unknown = sorted(set(options.only) - {s.id for s in classes.submissions})
+        if unknown:
+            classes.notes.append(f"--only: no student {', '.join(unknown)} in this class")
         if on_input is not None:
             on_input(classes)
         store = Store(outdir / ".store")
         version = grader_version()
         config = config_hash(options.rubric, options.profile, options.data, options.call_timeout,
                              options.execute)
-        unknown = sorted(set(options.only) - {s.id for s in classes.submissions})
-        if unknown:
-            classes.notes.append(f"--only: no student {', '.join(unknown)} in this class")
         records: dict[str, dict] = {}
         todo: list[Job] = []
         for sub in classes.submissions:
