@@ -179,9 +179,9 @@ def grade_class_command(submissions, outdir, rubric, profile, data, call_timeout
 
     def show_input(found):
         console.print(f"{submissions}: {len(found.submissions)} submissions, {found.layout} layout: "
-                      f"{found.reason}", highlight=False, markup=False)
+                      f"{found.reason}", highlight=False, markup=False, soft_wrap=True)
         for note in found.notes:
-            console.print(f"  note: {note}", highlight=False, markup=False)
+            console.print(f"  note: {note}", highlight=False, markup=False, soft_wrap=True)
 
     try:
         run = grade_class(submissions, outdir, options, progress=ClassProgress(console),
@@ -194,7 +194,7 @@ def grade_class_command(submissions, outdir, rubric, profile, data, call_timeout
     except ProfileError as exc:
         raise click.UsageError(str(exc)) from None
     for line in run.retried:
-        console.print(f"retried: {line}", highlight=False, markup=False)
+        console.print(f"retried: {line}", highlight=False, markup=False, soft_wrap=True)
     console.print(summary_table(run.summary, run.graded_now, run.cached, outdir))
     if run.canvas_unmatched:
         console.print(f"canvas.csv: no Canvas row for {', '.join(run.canvas_unmatched)}",
