@@ -61,7 +61,7 @@ def main() -> None:
         root = tmp / "class"
         root.mkdir()
         build_class(root, args.n)
-        base = dict(rubric=args.rubric)
+        base = {"rubric": args.rubric}
         one = timed(root, tmp / "j1", ClassOptions(jobs=1, **base))
         two = timed(root, tmp / "j2", ClassOptions(jobs=2, **base))
         from distributed import Client, LocalCluster

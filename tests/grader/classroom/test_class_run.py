@@ -94,7 +94,7 @@ def test_class_scores_equal_a_single_grade_of_each_submission(graded, klass, rub
 
 
 def test_checks_csv_and_summary(graded):
-    out, run = graded
+    out, _ = graded
     with open(out / "checks.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     erin = {r["check"]: r for r in rows if r["student"] == "erin"}

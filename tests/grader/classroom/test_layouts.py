@@ -94,7 +94,7 @@ LAYOUTS = {"gradescope": _gradescope, "gradescope-zip": _gradescope_zip, "canvas
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_each_layout_grades_each_student_as_a_single_grade_does(setup, layout, tmp_path):
-    base, rubric, subs, expected = setup
+    _, rubric, subs, expected = setup
     root, ids = LAYOUTS[layout](tmp_path / "class", subs)
     run = grade_class(root, tmp_path / "out", ClassOptions(rubric=str(rubric), jobs=2))
     assert run.input.layout == layout.replace("-zip", "")
@@ -107,7 +107,7 @@ def test_each_layout_grades_each_student_as_a_single_grade_does(setup, layout, t
 
 
 def test_canvas_download_to_a_canvas_import_file(setup, tmp_path):
-    base, rubric, subs, expected = setup
+    _, rubric, subs, expected = setup
     root, _ = _canvas(tmp_path / "class", subs)
     export = tmp_path / "gradebook-export.csv"
     export.write_text("Student,ID,SIS User ID,SIS Login ID,Section,HW2 (991)\n"
@@ -124,7 +124,7 @@ def test_canvas_download_to_a_canvas_import_file(setup, tmp_path):
 
 
 def test_the_output_and_class_folders_are_hidden_from_student_code(setup, tmp_path, monkeypatch):
-    import grader.classroom as classroom
+    from grader import classroom
 
     seen = []
     monkeypatch.setattr(classroom, "run_local", lambda jobs, options, *a: seen.append(options) or [])
@@ -135,7 +135,7 @@ def test_the_output_and_class_folders_are_hidden_from_student_code(setup, tmp_pa
 
 
 def test_an_output_folder_inside_the_class_folder_is_not_a_student(setup, tmp_path, monkeypatch):
-    import grader.classroom as classroom
+    from grader import classroom
 
     monkeypatch.setattr(classroom, "run_local", lambda *a: [])
     root, _ = _folder(tmp_path / "class", setup[2])
