@@ -9,6 +9,7 @@
     grade template build [--check]        regenerate student_template/ from reference/
     grade rubrics                         list the rubrics that ship with the grader
     grade profiles                        list the course profiles and their year variants
+    grade class SUBMISSIONS -o OUTDIR     grade a whole class into a gradebook (docs/class-grading.md)
 
     grade gradescope build RUBRIC... -o F write Gradescope's autograder.zip (docs/deployment.md)
 
@@ -207,6 +208,67 @@ class _progress:
         if self.bar is not None:
             self.bar.__exit__(*exc)
         return False
+
+
+@main.command("class")
+@click.argument("submissions", type=click.Path(path_type=Path))
+@click.option("-o", "--outdir", type=click.Path(path_type=Path), required=True,
+              help="Output folder: gradebook.csv, checks.csv, summary.json, students/<id>/.")
+@click.option("--rubric", default=None, help="Rubric name or YAML path, as for one submission.")
+@click.option("--profile", "profile", default=None, help="Course profile NAME or NAME:VARIANT.")
+@click.option("--data", "data", type=click.Path(path_type=Path), default=None,
+              help="A cifar-10-batches-py folder for the training checks.")
+@click.option("--call-timeout", type=float, default=None,
+              help="Wall-clock seconds allowed for one call into student code.")
+@click.option("--execute", "execute", is_flag=True, help="Re-run notebooks in the sandbox.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Submissions graded at once [default: the number of cores].")
+@click.option("--dask", "dask_address", default=None, envvar="DASK_SCHEDULER_ADDRESS",
+              help="Grade on this dask.distributed scheduler (also $DASK_SCHEDULER_ADDRESS).")
+@click.option("--force", is_flag=True, help="Regrade every submission, stored results or not.")
+@click.option("--only", multiple=True, help="Grade (again) only this student id; repeatable.")
+@click.option("--canvas-csv", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="A Canvas gradebook export: write OUTDIR/canvas.csv for import.")
+@click.option("--canvas-column", default=None, help="The Canvas assignment column to fill.")
+def grade_class_command(submissions, outdir, rubric, profile, data, call_timeout, execute, jobs,
+                        dask_address, force, only, canvas_csv, canvas_column):
+    """Grade every submission in SUBMISSIONS (a class folder or export) into OUTDIR."""
+    from .classroom import ClassBusy, ClassInputError, ClassOptions, grade_class
+    from .classroom.gradebook import CanvasError
+    from .classroom.progress import ClassProgress, summary_table
+    from .classroom.runner import default_jobs
+    from .profiles import ProfileError
+    from .rubric import RubricError
+
+    if (canvas_csv is None) != (canvas_column is None):
+        raise click.UsageError("--canvas-csv and --canvas-column go together")
+    console = Console()
+    options = ClassOptions(rubric=rubric, profile=profile, data=data, call_timeout=call_timeout,
+                           execute=execute, jobs=jobs or default_jobs(), dask=dask_address,
+                           force=force, only=tuple(only))
+
+    def show_input(found):
+        console.print(f"{submissions}: {len(found.submissions)} submissions, {found.layout} layout: "
+                      f"{found.reason}", highlight=False, markup=False, soft_wrap=True)
+        for note in found.notes:
+            console.print(f"  note: {note}", highlight=False, markup=False, soft_wrap=True)
+
+    try:
+        run = grade_class(submissions, outdir, options, progress=ClassProgress(console),
+                          canvas=(canvas_csv, canvas_column) if canvas_csv else None,
+                          on_input=show_input)
+    except (ClassInputError, ClassBusy, CanvasError) as exc:
+        raise click.UsageError(str(exc)) from None
+    except RubricError as exc:
+        raise click.UsageError(f"invalid rubric: {exc}") from None
+    except ProfileError as exc:
+        raise click.UsageError(str(exc)) from None
+    for line in run.retried:
+        console.print(f"retried: {line}", highlight=False, markup=False, soft_wrap=True)
+    console.print(summary_table(run.summary, run.graded_now, run.cached, outdir))
+    if run.canvas_unmatched:
+        console.print(f"canvas.csv: no Canvas row for {', '.join(run.canvas_unmatched)}",
+                      highlight=False, markup=False)
 
 
 @main.group()
