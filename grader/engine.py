@@ -254,7 +254,7 @@ def run_check(section: str, rc, worker, expected, datasets, submission_root=None
                        tolerance=rc.tolerance if rc.tolerance is not None else spec.tolerance,
                        params=rc.params or {}, timeout=call_timeout or rc.timeout, datasets=datasets,
                        default_fixture=spec.fixture, submission_root=submission_root,
-                       profile=profile)
+                       selection=profile)
     t0 = time.perf_counter()
     status_override = None
     try:

@@ -140,9 +140,10 @@ class CheckContext:
     datasets: Any = None
     default_fixture: str | None = None
     submission_root: Any = None  # Path of the scratch copy (artefact checks read files from it)
-    #: The course profile applied (``grader.profiles.Selection``; None outside the engine): e.g.
-    #: ``ctx.profile.solver_kwargs(kwargs)``, ``ctx.profile.convention("dropout")``.
-    profile: Any = None
+    #: The course profile applied to the submission (``grader.profiles.Selection``; None outside
+    #: a grading run): e.g. ``ctx.selection.solver_kwargs(kwargs)``,
+    #: ``ctx.selection.convention("solver_model")``.
+    selection: Any = None
 
     # -- expected values -------------------------------------------------------------------
     def fixture(self, name: str | None = None) -> Mapping[str, np.ndarray]:
