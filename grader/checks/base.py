@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-KINDS = ("value", "gradient", "training", "artefact", "notebook", "setup")
+from ..result import KINDS
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def check_seed(check_id: str) -> int:
 
 @dataclass
 class CheckContext:
-    """Everything a check may use. Built by the engine for each check."""
+    """Everything a check may use. Built by the session (``grader.session``) for each check."""
 
     check_id: str
     worker: Any
@@ -144,6 +144,8 @@ class CheckContext:
     #: a grading run): e.g. ``ctx.selection.solver_kwargs(kwargs)``,
     #: ``ctx.selection.convention("solver_model")``.
     selection: Any = None
+    #: The notebook a check of kind ``notebook`` reads (``grader.notebook.plan.NotebookUnderTest``).
+    notebook: Any = None
 
     # -- expected values -------------------------------------------------------------------
     def fixture(self, name: str | None = None) -> Mapping[str, np.ndarray]:

@@ -16,8 +16,8 @@ A notebook whose name no rubric matches is graded with ``generic.yaml``. The eng
 notebook rubric's checks after the package rubric's, so a submission without notebooks grades
 exactly as before.
 
-Checks of kind ``notebook`` receive a ``NotebookUnderTest`` as ``ctx.params["notebook"]`` (the
-engine sets this reserved key): the file, its parsed stored outputs (or why it could not be
+Checks of kind ``notebook`` receive a ``NotebookUnderTest`` as ``ctx.notebook`` (planned with the
+check by ``grader.notebook.grading``): the file, its parsed stored outputs (or why it could not be
 read), the ``--execute`` result when there is one, the rubric's ``notebook:`` block, and the
 results of the package checks already run (claims are verified against them).
 """
