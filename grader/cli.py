@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
+from .report import file_formats
 
 
 class _DefaultToGrade(click.Group):
@@ -31,6 +32,18 @@ class _DefaultToGrade(click.Group):
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = ["run", *args]
         return super().parse_args(ctx, args)
+
+
+def _output_name(renderer) -> str:
+    return f"{renderer.name}_out"
+
+
+def _output_options(command):
+    """One ``--FORMAT FILE`` option per file format of the renderer registry (grader.report)."""
+    for renderer in reversed(file_formats()):
+        command = click.option(renderer.option, _output_name(renderer), default=None,
+                               type=click.Path(path_type=Path), help=renderer.help)(command)
+    return command
 
 
 @click.group(cls=_DefaultToGrade, context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,12 +63,7 @@ def main():
 @click.option("--data", "data", type=click.Path(path_type=Path), default=None,
               help="A cifar-10-batches-py folder; training checks use CIFAR-10 instead of the "
                    "embedded digits (also read from $CIFAR10_DIR).")
-@click.option("--json", "json_out", type=click.Path(path_type=Path), help="Write the JSON report here.")
-@click.option("--gradescope", "gradescope_out", type=click.Path(path_type=Path),
-              help="Write Gradescope's results.json here.")
-@click.option("--junit", "junit_out", type=click.Path(path_type=Path), help="Write JUnit XML here.")
-@click.option("--markdown", "markdown_out", type=click.Path(path_type=Path),
-              help="Write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).")
+@_output_options
 @click.option("--fail-under", type=float, default=None,
               help="Exit with status 1 when the score is below this many points.")
 @click.option("--audience", type=click.Choice(["student", "instructor"]), default="student",
@@ -67,13 +75,13 @@ def main():
               help="Re-run the submission's notebooks in the sandbox (nbclient) instead of "
                    "trusting their saved outputs.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the total.")
-def run(submission, rubric, profile, data, json_out, gradescope_out, junit_out, markdown_out,
-        fail_under, audience, call_timeout, execute, quiet):
+def run(submission, rubric, profile, data, fail_under, audience, call_timeout, execute, quiet,
+        **outputs):
     """Grade SUBMISSION (a folder, a .zip, a git checkout or an .ipynb notebook) and print its
     report."""
     from .engine import GradeOptions, grade
     from .profiles import ProfileError
-    from .report import gradescope, json_report, junit, markdown, terminal
+    from .report import terminal
     from .rubric import RubricError
     from .sandbox import Limits
 
@@ -96,12 +104,11 @@ def run(submission, rubric, profile, data, json_out, gradescope_out, junit_out, 
         console.print(f"{shown.score:g} / {shown.max_score:g}")
     else:
         terminal.print_report(shown, console)
-    outputs = [(json_out, json_report.render_json), (gradescope_out, gradescope.render_gradescope),
-               (junit_out, junit.render_junit), (markdown_out, markdown.render_markdown)]
-    for path, render in outputs:
+    for renderer in file_formats():
+        path = outputs[_output_name(renderer)]
         if path is not None:
             # Machine outputs follow the audience too: hidden checks never leak expected data.
-            _write(path, render(shown))
+            _write(path, renderer.render(shown))
     if fail_under is not None and report.score < fail_under:
         console.print(f"score {report.score:g} is below --fail-under {fail_under:g}")
         sys.exit(1)
