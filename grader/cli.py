@@ -38,7 +38,7 @@ def _output_name(renderer) -> str:
     return f"{renderer.name}_out"
 
 
-def _output_options(command):
+def output_options(command):
     """One ``--FORMAT FILE`` option per file format of the renderer registry (grader.report)."""
     for renderer in reversed(file_formats()):
         command = click.option(renderer.option, _output_name(renderer), default=None,
@@ -63,7 +63,7 @@ def main():
 @click.option("--data", "data", type=click.Path(path_type=Path), default=None,
               help="A cifar-10-batches-py folder; training checks use CIFAR-10 instead of the "
                    "embedded digits (also read from $CIFAR10_DIR).")
-@_output_options
+@output_options
 @click.option("--fail-under", type=float, default=None,
               help="Exit with status 1 when the score is below this many points.")
 @click.option("--audience", type=click.Choice(["student", "instructor"]), default="student",

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 from click.testing import CliRunner
 
-from grader.cli import _output_options, main
+from grader.cli import output_options, main
 from grader.report import FORMATS, RENDERERS, file_formats, register
 from tests.support import REFERENCE, TEMPLATE
 
@@ -45,7 +45,7 @@ def test_a_new_renderer_is_one_registration(tmp_path, monkeypatch):
     seen = {}
 
     @click.command()
-    @_output_options
+    @output_options
     def command(**outputs):
         seen.update(outputs)
 
