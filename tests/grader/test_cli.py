@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 from click.testing import CliRunner
 
-from grader.cli import output_options, main
+from grader.cli import main, output_options
 from grader.report import FORMATS, RENDERERS, file_formats, register
 from tests.support import REFERENCE, TEMPLATE
 
