@@ -1,6 +1,6 @@
 """Inline and written questions: found in the markdown cells, with the student's answer text.
 
-The course notebooks ask questions in markdown (seed digest §6): a cell holding
+The course notebooks ask questions in markdown (``docs/courses.md`` §6): a cell holding
 ``Inline Question 2`` (CS231n; also ``Inline question 3``, ``5.1 Inline Question 1:``,
 ``Inline Question 4 - True or False``) or ``Question:`` (CS182), followed by an answer cell that
 starts with ``Your Answer:`` (CS231n writes ``$\\color{blue}{\\textit Your Answer:}$``) or
