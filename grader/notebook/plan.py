@@ -120,11 +120,9 @@ def notebook_rubrics() -> list[tuple[Rubric, dict]]:
     return [_load(str(p)) for p in paths]
 
 
-def rubric_for(name: str, rubric_path: str | Path | None = None) -> tuple[Rubric, dict]:
-    """The notebook rubric for the file ``name``: ``rubric_path`` when given, otherwise the first
-    packaged rubric whose ``match`` globs fit the file name, otherwise ``generic``."""
-    if rubric_path is not None:
-        return _load(str(rubric_path))
+def rubric_for(name: str) -> tuple[Rubric, dict]:
+    """The notebook rubric for the file ``name``: the first packaged rubric whose ``match``
+    globs fit the file name, otherwise ``generic``."""
     base = Path(name).name.lower()
     generic = None
     for rubric, spec in notebook_rubrics():
@@ -138,8 +136,7 @@ def rubric_for(name: str, rubric_path: str | Path | None = None) -> tuple[Rubric
     return generic
 
 
-def plan_notebooks(submission_root: Path, notes: list[str],
-                   rubric_path: str | Path | None = None) -> list[NotebookUnderTest]:
+def plan_notebooks(submission_root: Path, notes: list[str]) -> list[NotebookUnderTest]:
     """One ``NotebookUnderTest`` per notebook of the submission, its stored outputs read."""
     paths = find_notebooks(submission_root)
     if len(paths) >= MAX_NOTEBOOKS:
@@ -147,7 +144,7 @@ def plan_notebooks(submission_root: Path, notes: list[str],
     plans = []
     for path in paths:
         name = path.relative_to(submission_root).as_posix()
-        rubric, spec = rubric_for(name, rubric_path)
+        rubric, spec = rubric_for(name)
         nut = NotebookUnderTest(name=name, path=path, rubric=rubric, spec=spec)
         try:
             nut.stored = read_notebook(path, name)
