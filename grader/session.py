@@ -36,9 +36,10 @@ class HangGuard:
     that uses ReLU; with it, the later checks fail at once with a message naming the first one.
     """
 
-    def __init__(self, worker):
+    def __init__(self, worker, timed_out: dict[str, str] | None = None):
         self.worker = worker
-        self.timed_out: dict[str, str] = {}
+        #: function -> why it timed out; guards of the workers of one pool share one record.
+        self.timed_out: dict[str, str] = {} if timed_out is None else timed_out
 
     @staticmethod
     def _key(target) -> str:
