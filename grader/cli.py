@@ -3,6 +3,7 @@
     grade PATH [--profile NAME[:VARIANT]] [--rubric NAME] [--data CIFAR_DIR] [--json F]
                [--gradescope F] [--junit F] [--markdown F] [--fail-under SCORE]
                [--audience student|instructor] [--execute]
+                                          (the file options are those of grader.report's formats)
     grade fixtures regenerate RUBRIC      rerun the reference, rewrite expected outputs
     grade fixtures check RUBRIC           fail when fixtures are stale
     grade template build [--check]        regenerate student_template/ from reference/
