@@ -103,26 +103,30 @@ class Session:
             progress("", len(checks), len(checks))
         return results
 
-    def context(self, planned: PlannedCheck) -> CheckContext:
-        """The ``CheckContext`` one planned check runs with."""
+    def context(self, planned: PlannedCheck, worker: Any = None) -> CheckContext:
+        """The ``CheckContext`` one planned check runs with (on ``worker``, default the
+        session's own: a pool hands each check the worker it runs on)."""
         rc, spec = planned.check, REGISTRY[planned.check.id]
         root = self.root
         if root is None and planned.notebook is not None:
             root = planned.notebook.path.parent
-        return CheckContext(check_id=rc.id, worker=self.worker, fixtures=self.fixtures,
+        return CheckContext(check_id=rc.id, worker=self.worker if worker is None else worker,
+                            fixtures=self.fixtures,
                             tolerance=rc.tolerance if rc.tolerance is not None else spec.tolerance,
                             params=rc.params or {}, timeout=self.call_timeout or rc.timeout,
                             datasets=self.datasets, default_fixture=spec.fixture,
                             submission_root=root, selection=self.selection,
                             notebook=planned.notebook)
 
-    def run_check(self, planned: PlannedCheck) -> CheckResult:
-        """Run one planned check and score it. Never raises."""
+    def run_check(self, planned: PlannedCheck, worker: Any = None) -> CheckResult:
+        """Run one planned check (on ``worker``, default the session's) and score it. Never
+        raises; depends on nothing but its arguments and the session, so independent checks
+        may run side by side."""
         spec = REGISTRY[planned.check.id]
         t0 = time.perf_counter()
         status = None
         try:
-            outcome = spec.func(self.context(planned))
+            outcome = spec.func(self.context(planned, worker))
             if not isinstance(outcome, Outcome):
                 raise TypeError(f"check returned {type(outcome).__name__}, not an Outcome")
         except StudentError as exc:
