@@ -84,7 +84,7 @@ def grade(submission: str | Path, options: GradeOptions | None = None) -> Report
         results=run.results,
         started_at=started_at,
         duration_s=round(time.perf_counter() - t0, 3),
-        notes=plan.notes,
+        notes=plan.notes + run.notes,
         sandbox=run.sandbox,
         worker_stdout=run.stdout,
         worker_stderr=run.stderr,
@@ -115,7 +115,10 @@ def make_plan(submission: Path, scratch: Path, explicit: Rubric | None = None,
 
 @dataclass
 class _Run:
-    results: list[CheckResult]
+    """What running the plan produced, for the report."""
+
+    results: list[CheckResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # e.g. how each --execute run went
     sandbox: dict = field(default_factory=dict)
     stdout: str = ""
     stderr: str = ""
@@ -124,23 +127,25 @@ class _Run:
 def _run(plan: Plan, options: GradeOptions, scratch: Path) -> _Run:
     """Run the plan: the package checks in one sandboxed worker, then the notebook checks."""
     datasets = Datasets(options.data)
+    run = _Run()
     if plan.problem is not None:
-        results = not_run(plan.checks, plan.problem)
         session = Session(datasets=datasets, selection=plan.selection,
                           call_timeout=options.call_timeout)
-        return _Run(results + _notebook_results(plan, session, results, options, scratch))
+        results = not_run(plan.checks, plan.problem)
+        run.results = results + _notebook_results(plan, session, results, options, scratch, run.notes)
+        return run
     work = scratch / "work"
     work.mkdir()
     worker = Worker(plan.root, plan.selection.layout, _hiding_fixtures(options.limits, plan.rubric),
                     scratch_dir=work)
-    run = _Run([])
     try:
         with worker:
             session = Session(worker=HangGuard(worker), fixtures=plan.fixtures, datasets=datasets,
                               selection=plan.selection, root=plan.root,
                               call_timeout=options.call_timeout)
             results = session.run(plan.checks, options.progress)
-            run.results = results + _notebook_results(plan, session, results, options, scratch)
+            run.results = results + _notebook_results(plan, session, results, options, scratch,
+                                                      run.notes)
             run.sandbox = dict(worker.capabilities or {})
             run.sandbox["restarts"] = worker.restarts
     except SandboxError as exc:  # the sandbox itself could not start: nothing was graded
@@ -152,7 +157,7 @@ def _run(plan: Plan, options: GradeOptions, scratch: Path) -> _Run:
 
 
 def _notebook_results(plan: Plan, session: Session, package_results: list[CheckResult],
-                      options: GradeOptions, scratch: Path) -> list[CheckResult]:
+                      options: GradeOptions, scratch: Path, notes: list[str]) -> list[CheckResult]:
     """The notebook step after the package checks: their results verify the claims; under
     ``--execute`` each notebook is re-run first."""
     if not plan.notebooks:
@@ -162,7 +167,7 @@ def _notebook_results(plan: Plan, session: Session, package_results: list[CheckR
     if options.execute_notebooks:
         cifar = session.datasets.cifar10_dir
         notebook_grading.execute_all(plan.notebooks, scratch / "submission", scratch,
-                                     limits=options.limits, notes=plan.notes,
+                                     limits=options.limits, notes=notes,
                                      data_dir=str(cifar) if cifar is not None and cifar.is_dir() else None)
     return session.run(plan.notebook_checks)
 
