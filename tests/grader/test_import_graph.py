@@ -35,12 +35,13 @@ MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))
 
 
 def imported_modules(name: str, source: str, *, is_package: bool = False,
-                     known=MODULES.keys()) -> set[str]:
+                     known: set[str] | None = None) -> set[str]:
     """The modules among ``known`` that module ``name`` imports, wherever the statement is.
 
     ``from pkg import sub`` counts as importing the submodule ``pkg.sub`` only (the package is
     then merely a namespace); any other name imported from ``pkg`` as importing ``pkg`` itself.
     """
+    known = set(MODULES) if known is None else known
     package = name if is_package else name.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(ast.parse(source)):
@@ -51,7 +52,7 @@ def imported_modules(name: str, source: str, *, is_package: bool = False,
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(anchor + ([base] if base else []))
-            subs = {f"{base}.{alias.name}" for alias in node.names} & set(known)
+            subs = {f"{base}.{alias.name}" for alias in node.names} & known
             found.update(subs)
             if len(subs) < len(node.names):
                 found.add(base)
