@@ -45,7 +45,9 @@ from grader.checks import load_catalogue  # noqa: E402
 from grader.checks.base import REGISTRY  # noqa: E402
 from grader.datasets import Datasets  # noqa: E402
 from grader import profiles as course_profiles  # noqa: E402
-from grader.engine import GradeOptions, HangGuard, grade, run_check  # noqa: E402
+from grader.engine import GradeOptions, grade, run_check  # noqa: E402
+from grader.plan import rubric_checks  # noqa: E402
+from grader.session import HangGuard  # noqa: E402
 from grader.rubric import load_rubric, merge_rubrics, select_variant  # noqa: E402
 from grader.sandbox import Limits, NotImplementedByStudent, StudentException, WorkerPool  # noqa: E402
 from grader.sandbox.client import PROFILE_ENV, ArgsAfter  # noqa: E402
@@ -55,6 +57,7 @@ GOAL_WALL, GOAL_CPU, GOAL_RATIO = 1.5, 2.4, 1.3
 #: Relative expected durations by check kind, to place checks on the pool's workers.
 KIND_COST = {"training": 8.0, "gradient": 2.0}
 from grader.sandbox.protocol import Method, Ref  # noqa: E402
+from grader.session import Session  # noqa: E402
 
 
 class DirectWorker:
@@ -152,14 +155,15 @@ class DirectWorker:
 
 
 def time_direct(rubric, expected, datasets) -> dict[str, float]:
-    worker, by_kind = DirectWorker(), defaultdict(float)
-    for section in rubric.sections:
-        for rc in section.checks:
-            t0 = time.perf_counter()
-            result = run_check(section.name, rc, worker, expected, datasets, REPO / "reference")
-            by_kind[REGISTRY[rc.id].kind] += time.perf_counter() - t0
-            if result.status not in ("passed", "skipped"):
-                print(f"  (direct) {rc.id}: {result.status}: {result.message[:120]}")
+    session = Session(worker=DirectWorker(), fixtures=expected, datasets=datasets,
+                      root=REPO / "reference")
+    by_kind: dict[str, float] = defaultdict(float)
+    for planned in rubric_checks(rubric):
+        t0 = time.perf_counter()
+        result = session.run_check(planned)
+        by_kind[REGISTRY[planned.check.id].kind] += time.perf_counter() - t0
+        if result.status not in ("passed", "skipped"):
+            print(f"  (direct) {planned.check.id}: {result.status}: {result.message[:120]}")
     return by_kind
 
 

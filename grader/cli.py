@@ -3,6 +3,7 @@
     grade PATH [--profile NAME[:VARIANT]] [--rubric NAME] [--data CIFAR_DIR] [--json F]
                [--gradescope F] [--junit F] [--markdown F] [--fail-under SCORE]
                [--audience student|instructor] [--execute]
+                                          (the file options are those of grader.report's formats)
     grade fixtures regenerate [RUBRIC...] [--all]  rebuild stale fixture builders
     grade fixtures check [RUBRIC]         report each fixture builder's staleness
     grade checks [RUBRIC]                 list the registered checks (or a rubric's)
@@ -30,6 +31,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
+from .report import file_formats
 
 
 class _DefaultToGrade(click.Group):
@@ -52,6 +54,19 @@ class _DefaultToGrade(click.Group):
 
 
 EXIT_UNGRADABLE = 3
+
+
+def _output_name(renderer) -> str:
+    return f"{renderer.name}_out"
+
+
+def output_options(command):
+    """One ``--FORMAT FILE`` option per file format of the renderer registry (grader.report)."""
+    for renderer in reversed(file_formats()):
+        command = click.option(renderer.option, _output_name(renderer), default=None,
+                               type=click.Path(path_type=Path), callback=_output_path,
+                               help=renderer.help)(command)
+    return command
 
 
 @click.group(cls=_DefaultToGrade, context_settings={"help_option_names": ["-h", "--help"]})
@@ -108,12 +123,7 @@ def _output_path(ctx, param, value):
 @click.option("--data", "data", type=click.Path(path_type=Path), default=None, callback=_cifar_dir,
               help="A cifar-10-batches-py folder; training checks use CIFAR-10 instead of the "
                    "embedded digits (also read from $CIFAR10_DIR).")
-@click.option("--json", "json_out", type=click.Path(path_type=Path), callback=_output_path, help="Write the JSON report here.")
-@click.option("--gradescope", "gradescope_out", type=click.Path(path_type=Path), callback=_output_path,
-              help="Write Gradescope's results.json here.")
-@click.option("--junit", "junit_out", type=click.Path(path_type=Path), callback=_output_path, help="Write JUnit XML here.")
-@click.option("--markdown", "markdown_out", type=click.Path(path_type=Path), callback=_output_path,
-              help="Write a Markdown summary here; appended to when it is $GITHUB_STEP_SUMMARY.")
+@output_options
 @click.option("--fail-under", type=float, default=None,
               help="Exit with status 1 when the score is below this many points.")
 @click.option("--audience", type=click.Choice(["student", "instructor"]), default="student",
@@ -125,13 +135,13 @@ def _output_path(ctx, param, value):
               help="Re-run the submission's notebooks in the sandbox (nbclient) instead of "
                    "trusting their saved outputs (needs the [notebooks] extra).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the total.")
-def run(submission, rubric, profile, data, json_out, gradescope_out, junit_out, markdown_out,
-        fail_under, audience, call_timeout, execute, quiet):
+def run(submission, rubric, profile, data, fail_under, audience, call_timeout, execute, quiet,
+        **outputs):
     """Grade SUBMISSION (a folder, a .zip, a git checkout or an .ipynb notebook) and print its
     report."""
     from .engine import GradeOptions, grade
     from .profiles import ProfileError
-    from .report import gradescope, json_report, junit, markdown, terminal
+    from .report import terminal
     from .rubric import RubricError
     from .sandbox import Limits
 
@@ -162,12 +172,11 @@ def run(submission, rubric, profile, data, json_out, gradescope_out, junit_out, 
         console.print(f"{shown.score:g} / {shown.max_score:g}")
     else:
         terminal.print_report(shown, console)
-    outputs = [(json_out, json_report.render_json), (gradescope_out, gradescope.render_gradescope),
-               (junit_out, junit.render_junit), (markdown_out, markdown.render_markdown)]
-    for path, render in outputs:
+    for renderer in file_formats():
+        path = outputs[_output_name(renderer)]
         if path is not None:
             # Machine outputs follow the audience too: hidden checks never leak expected data.
-            _write(path, render(shown))
+            _write(path, renderer.render(shown))
     if report.error is not None:
         sys.exit(EXIT_UNGRADABLE)
     if fail_under is not None and report.score < fail_under:

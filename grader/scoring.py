@@ -3,7 +3,9 @@
 A rule is the rubric's ``partial_credit`` mapping; an outcome is anything with the attributes
 ``passed`` (``bool | None``), ``fraction`` (``float | None``, 0..1) and ``measured``
 (``float | None``, e.g. a validation accuracy as a fraction, 0.51 for 51 %), such as
-``grader.checks.base.Outcome``. ``score(rule, outcome)`` returns the credit in ``[0, 1]``.
+``grader.checks.base.Outcome``. ``score(rule, outcome)`` returns the credit in ``[0, 1]``,
+``award`` the points and ``status_for`` the result status; the session scores every check with
+these three and nothing else.
 
 Rules
 -----
@@ -18,9 +20,10 @@ Rules
 
 ``linear_ramp`` and ``threshold`` need a measurement; an outcome without one falls back to
 all or nothing (a check that could not measure anything, e.g. the student's code raised,
-reports ``passed=False``). A measurement that is NaN or infinite earns 0.
+reports ``passed=False``). A measurement that is NaN or infinite earns 0, and so does a
+skipped outcome (``status == "skipped"``), whatever it measured.
 
-Decision (seed digest §4.7 and §9.2): the courses write the accuracy credit as
+Decision (``docs/courses.md`` §4.7 and §9.2): the courses write the accuracy credit as
 ``min(floor((X - 28%) / 22%), 1)`` (UCLA HW3) and ``min(floor((X - 32%) / 28%), 1)`` (UCLA HW4).
 Read literally, ``floor`` makes the credit 0 below the full mark and negative under 28 %, which
 contradicts "a score multiplier". We read both as the linear ramp
@@ -113,6 +116,8 @@ def score(rule: Mapping[str, Any] | None, outcome) -> float:
         credit = threshold(outcome, value)
     else:
         raise ValueError(f"unknown partial-credit rule {name!r}; one of {RULES}")
+    if getattr(outcome, "status", None) == "skipped":   # a skipped check earns nothing
+        return 0.0
     return _clip01(credit)
 
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-KINDS = ("value", "gradient", "training", "artefact", "notebook", "setup")
+from ..result import KINDS
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def check_seed(check_id: str) -> int:
 
 @dataclass
 class CheckContext:
-    """Everything a check may use. Built by the engine for each check."""
+    """Everything a check may use. Built by the session (``grader.session``) for each check."""
 
     check_id: str
     worker: Any
@@ -140,9 +140,12 @@ class CheckContext:
     datasets: Any = None
     default_fixture: str | None = None
     submission_root: Any = None  # Path of the scratch copy (artefact checks read files from it)
-    #: The course profile applied (``grader.profiles.Selection``; None outside the engine): e.g.
-    #: ``ctx.profile.solver_kwargs(kwargs)``, ``ctx.profile.convention("dropout")``.
-    profile: Any = None
+    #: The course profile applied to the submission (``grader.profiles.Selection``; None outside
+    #: a grading run): e.g. ``ctx.selection.solver_kwargs(kwargs)``,
+    #: ``ctx.selection.convention("solver_model")``.
+    selection: Any = None
+    #: The notebook a check of kind ``notebook`` reads (``grader.notebook.plan.NotebookUnderTest``).
+    notebook: Any = None
 
     # -- expected values -------------------------------------------------------------------
     def fixture(self, name: str | None = None) -> Mapping[str, np.ndarray]:

@@ -436,7 +436,7 @@ def neural_net_cs231n_fixture(ref):
 
 
 def _forms(ctx: CheckContext) -> tuple[str, ...]:
-    accepted = ctx.profile.convention("neural_net_reg", "full") if ctx.profile is not None else "full"
+    accepted = ctx.selection.convention("neural_net_reg", "full") if ctx.selection is not None else "full"
     return ("full", "half") if accepted == "either" else (accepted,)
 
 

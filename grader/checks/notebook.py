@@ -1,8 +1,8 @@
 """Checks of kind ``notebook``: an executed Jupyter notebook, read in the grader.
 
-Every check receives the notebook as ``ctx.params["notebook"]`` (a
-``grader.notebook.plan.NotebookUnderTest``, set by the engine) and reads its stored outputs, or,
-under ``--execute``, the outputs of the grader's own run in the sandbox. Nothing here runs in the
+Every check receives the notebook as ``ctx.notebook`` (a ``grader.notebook.plan.NotebookUnderTest``,
+planned with the check by ``grader.notebook.grading``) and reads its stored outputs, or, under
+``--execute``, the outputs of the grader's own run in the sandbox. Nothing here runs in the
 student's kernel, and nothing a cell prints is trusted beyond what the check says it measures.
 
 * ``notebook.valid``: the file is a notebook nbformat can read and validate.
@@ -36,7 +36,6 @@ Claim verification (``verify`` in a claim):
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
@@ -75,9 +74,9 @@ MAX_LISTED = 5
 
 
 def _nut(ctx: CheckContext) -> NotebookUnderTest:
-    nut = ctx.params.get("notebook")
+    nut = ctx.notebook
     if not isinstance(nut, NotebookUnderTest):
-        raise RuntimeError("notebook checks need the notebook (ctx.params['notebook'], set by the engine)")
+        raise RuntimeError("notebook checks need the notebook (ctx.notebook, planned with the check)")
     return nut
 
 
@@ -452,28 +451,3 @@ def check_inline_questions(ctx: CheckContext) -> Outcome:
                                  f"{len(keyed)} keyed question(s): " + "; ".join(lines),
                                  hint="answer in the 'Your Answer:' cell with the option numbers "
                                       "(e.g. 1, 3) or True/False")
-
-
-def manual_questions(nut: NotebookUnderTest) -> list[dict[str, Any]]:
-    """The questions to grade by hand: every question found in the notebook that has no key in
-    the rubric, with the rubric's points when it lists the question (``None`` otherwise)."""
-    if nut.stored is None:
-        return []
-    specs = nut.spec.get("questions") or []
-    keyed_titles = [str(s["match"]) for s in specs if s.get("key") is not None]
-    found = find_questions(nut.stored)
-    items = []
-    for q in found:
-        if any(match_question([q], t) for t in keyed_titles):
-            continue
-        spec = next((s for s in specs if match_question([q], str(s["match"]))), None)
-        items.append({"title": q.title, "prompt": q.prompt, "answer": q.answer,
-                      "explanation": q.explanation, "answered": q.answered,
-                      "points": None if spec is None or spec.get("points") is None
-                      else float(spec["points"])})
-    for spec in specs:   # listed in the rubric but missing from the notebook
-        if spec.get("key") is None and not any(match_question([q], str(spec["match"])) for q in found):
-            items.append({"title": str(spec["match"]), "prompt": "", "answer": "",
-                          "explanation": "", "answered": False,
-                          "points": None if spec.get("points") is None else float(spec["points"])})
-    return items

@@ -18,7 +18,7 @@ observes with the same run of the reference Solver in the fixture builder:
 Numbers the Solver reports about itself are cross-checked, never trusted: the validation accuracy
 of the restored parameters is recomputed here with plain numpy.
 
-Course profiles (``ctx.profile``): the Solver gets only the keywords its year accepts (a CS231n
+Course profiles (``ctx.selection``): the Solver gets only the keywords its year accepts (a CS231n
 Solver raises ``ValueError`` for CS182's ``log_acc_iteration``, a CS182 one for CS231n's
 ``num_train_samples``), plus the ones it needs (CS182 fa26 logs gradient norms only with
 ``record_grad_norm=True``). Where TwoLayerNet is not the student's work (CS182 hw02) the model is
@@ -175,7 +175,7 @@ def _model(ctx: CheckContext, f):
     Returns ``(model_ref, None)`` or ``(None, Outcome)`` explaining why the Solver cannot be checked.
     """
     try:
-        if ctx.profile is not None and ctx.profile.convention("solver_model") == "fully_connected":
+        if ctx.selection is not None and ctx.selection.convention("solver_model") == "fully_connected":
             model = ctx.new(FC_TARGET, [HIDDEN], **FC_KWARGS)
         else:
             model = ctx.new(MODEL_TARGET, **MODEL_KWARGS)
@@ -219,7 +219,7 @@ def _train(ctx: CheckContext, f, name: str, extra: dict | None = None):
 
 def _accepted(ctx: CheckContext, kwargs: dict) -> dict:
     """The Solver keywords this course year accepts (and needs); all of them without a profile."""
-    return ctx.profile.solver_kwargs(kwargs) if ctx.profile is not None else kwargs
+    return ctx.selection.solver_kwargs(kwargs) if ctx.selection is not None else kwargs
 
 
 def _history(ctx: CheckContext, solver, name: str):
@@ -444,7 +444,7 @@ def check_solver_log_acc_iteration(ctx: CheckContext) -> Outcome:
     if problem:
         return problem
     got = ctx.getattr(solver, "log_acc_iteration_history")
-    base = int(ctx.profile.convention("log_acc_iteration_base", 0)) if ctx.profile is not None else 0
+    base = int(ctx.selection.convention("log_acc_iteration_base", 0)) if ctx.selection is not None else 0
     expected = f["main.log_acc_iteration_history"] + base
     arr, problem = as_array("log_acc_iteration_history", got)
     hint = ("append t (the 0-based iteration) every time the accuracies are checked" if base == 0

@@ -13,7 +13,8 @@ module             one job
                    worker side), set-up cells neutralised, dataset path injected
 ``extract``        functions defined in cells -> a package (notebook-only submissions)
 ``plan``           the notebooks of a submission, their rubrics (``rubrics/notebooks/``)
-``grading``        the engine's notebook step
+``grading``        the engine's notebook step: planned checks (the notebook travels with
+                   each), package results for the claims, ``--execute`` runs
 =================  ===================================================================
 
 The checks themselves are in ``grader.checks.notebook``. Nothing here runs in the student's

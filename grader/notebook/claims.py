@@ -1,6 +1,6 @@
 """The course's printed figures, parsed from a notebook's outputs, and the rubric's claims.
 
-A *figure* is a number a course notebook prints in a fixed phrase (seed digest §3, §4, §6; the
+A *figure* is a number a course notebook prints in a fixed phrase (``docs/courses.md`` §3, §4, §6; the
 strings below are copied from the executed seed notebooks):
 
 =========================  ==========================================================  ======

@@ -59,7 +59,7 @@ NEUTRALISED_SHELL = (
     ("Google Drive", re.compile(r"/content/drive|/gdrive")),
 )
 
-#: Where the courses look for CIFAR-10, relative to the notebook (seed digest §5.4).
+#: Where the courses look for CIFAR-10, relative to the notebook (``docs/courses.md`` §5.4).
 DATASET_LINKS = ("cs231n/datasets/cifar-10-batches-py", "deeplearning/datasets/cifar-10-batches-py",
                  "datasets/cifar-10-batches-py", "cifar-10-batches-py")
 

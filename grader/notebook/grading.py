@@ -1,29 +1,37 @@
-"""The engine's notebook step: plan, (optionally) extract and execute, then run the notebook
-rubrics' checks and list the questions left for manual grading.
+"""The engine's notebook step: find the notebooks, plan their checks, and (``--execute``)
+re-run them in the sandbox. It never runs a check itself: it hands planned checks to the engine.
 
 ``grader.engine.grade`` calls, in this order:
 
-1. ``plan(submission_dir, notes)``: the notebooks of the submission with their rubric and stored
+1. ``find(submission_dir, notes)``: the notebooks of the submission with their rubric and stored
    outputs (a corrupt one becomes a note and a failed ``notebook.valid``; the package is graded
    as usual);
 2. ``extract(notebooks, scratch, notes)`` only when no package was found: a package folder built
    from the notebooks' definitions, when a notebook's rubric allows it (``extract_package``);
-3. ``grade_notebooks(...)`` after the package checks (their results verify the claims): under
-   ``--execute`` each notebook is first re-run in a sandbox worker of its own; then each notebook
-   rubric's checks run in the grader, with the notebook in ``params["notebook"]``.
+3. ``planned_checks(notebooks)``: each notebook rubric's checks, the notebook in
+   ``PlannedCheck.notebook`` (checks read it as ``ctx.notebook``);
+4. after the package checks ran: ``attach_package_results(...)`` (the claims are verified
+   against them) and, under ``--execute``, ``execute_all(...)``: each notebook re-run in a
+   sandbox worker of its own.
+
+``manual_items(notebooks)`` lists the questions left for manual grading.
 """
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
+from ..layout import Layout
+from ..plan import PlannedCheck
+from ..profiles import CANONICAL, Selection
 from ..result import CheckResult, ManualItem
+from ..sandbox import Limits
 from .execute import ExecuteSettings, execute_notebook
 from .extract import extract_package
 from .plan import NotebookUnderTest, plan_notebooks
+from .questions import manual_questions
 
 
-def plan(submission_dir: Path, notes: list[str]) -> list[NotebookUnderTest]:
+def find(submission_dir: Path | None, notes: list[str]) -> list[NotebookUnderTest]:
     """The submission's notebooks (``[]`` when it holds none); never raises for a bad notebook."""
     if submission_dir is None or not Path(submission_dir).is_dir():
         return []
@@ -50,13 +58,47 @@ def extract(notebooks: list[NotebookUnderTest], scratch: Path, notes: list[str])
     return dest
 
 
-def _execute(nut: NotebookUnderTest, submission_dir: Path, scratch: Path, options, index: int,
-             notes: list[str]) -> None:
+def extracted_selection(root: Path) -> Selection:
+    """The canonical profile applied to an extracted package folder."""
+    return Selection(CANONICAL, CANONICAL.course.variants[0], root, Layout.canonical(root),
+                     CANONICAL.rubrics, reasons=["the package was extracted from the notebooks"])
+
+
+def planned_checks(notebooks: list[NotebookUnderTest]) -> list[PlannedCheck]:
+    """Every notebook rubric's checks, notebook by notebook; a rubric with several sections
+    reports them as ``NOTEBOOK/SECTION``."""
+    planned: list[PlannedCheck] = []
+    for nut in notebooks:
+        sections = nut.rubric.sections
+        for section in sections:
+            label = nut.name if len(sections) == 1 else f"{nut.name}/{section.name}"
+            planned.extend(PlannedCheck(label, rc, nut) for rc in section.checks)
+    return planned
+
+
+def attach_package_results(notebooks: list[NotebookUnderTest], results: list[CheckResult],
+                           package_present: bool) -> None:
+    """Give every notebook the package checks' results (its claims are verified against them)."""
+    by_id = {r.name: r for r in results}
+    for nut in notebooks:
+        nut.package_results = by_id
+        nut.package_present = package_present
+
+
+def execute_all(notebooks: list[NotebookUnderTest], submission_dir: Path, scratch: Path, *,
+                limits: Limits, data_dir: str | None, notes: list[str]) -> None:
+    """``--execute``: re-run every readable notebook in a sandbox worker of its own."""
+    for index, nut in enumerate(notebooks):
+        if nut.problem is None:
+            _execute(nut, submission_dir, scratch / f"execute-{index}", limits, data_dir, notes)
+
+
+def _execute(nut: NotebookUnderTest, submission_dir: Path, workdir: Path, limits: Limits,
+             data_dir: str | None, notes: list[str]) -> None:
     settings = ExecuteSettings.from_spec(nut.spec.get("execute"))
-    workdir = scratch / f"execute-{index}"
     try:
-        nut.execution = execute_notebook(nut.path, submission_dir, workdir, limits=options.limits,
-                                         settings=settings, data_dir=_data_dir(options))
+        nut.execution = execute_notebook(nut.path, submission_dir, workdir, limits=limits,
+                                         settings=settings, data_dir=data_dir)
     except Exception as exc:  # the sandbox itself failed: a grader problem, reported as such
         notes.append(f"{nut.name}: --execute failed in the grader: {type(exc).__name__}: {exc}")
         return
@@ -70,48 +112,10 @@ def _execute(nut: NotebookUnderTest, submission_dir: Path, scratch: Path, option
                      + ", ".join(run.neutralised[:10]))
 
 
-def _data_dir(options) -> str | None:
-    from ..datasets import Datasets
-
-    folder = Datasets(options.data).cifar10_dir
-    return str(folder) if folder is not None and folder.is_dir() else None
+def manual_items(notebooks: list[NotebookUnderTest]) -> list[ManualItem]:
+    """The questions of every notebook that are left for manual grading."""
+    return [ManualItem(source=nut.name, **item) for nut in notebooks for item in manual_questions(nut)]
 
 
-def grade_notebooks(notebooks: list[NotebookUnderTest], *, worker, datasets, package_root,
-                    package_results: list[CheckResult], options, submission_dir: Path,
-                    scratch: Path, notes: list[str]) -> tuple[list[CheckResult], list[ManualItem]]:
-    """Run every notebook's rubric; returns (results, questions for manual grading)."""
-    from ..checks.notebook import manual_questions
-    from ..engine import run_check
-
-    by_id = {r.name: r for r in package_results}
-    results: list[CheckResult] = []
-    manual: list[ManualItem] = []
-    for index, nut in enumerate(notebooks):
-        nut.package_results = by_id
-        nut.package_present = worker is not None
-        if getattr(options, "execute_notebooks", False) and nut.problem is None:
-            _execute(nut, submission_dir, scratch, options, index, notes)
-        root = package_root if package_root is not None else nut.path.parent
-        sections = nut.rubric.sections
-        for section in sections:
-            label = nut.name if len(sections) == 1 else f"{nut.name}/{section.name}"
-            for rc in section.checks:
-                rc = dataclasses.replace(rc, params={**rc.params, "notebook": nut})
-                results.append(run_check(label, rc, worker, {}, datasets, root, options.call_timeout))
-        manual.extend(ManualItem(source=nut.name, **item) for item in manual_questions(nut))
-    return results, manual
-
-
-
-
-def extracted_selection(root: Path):
-    """The canonical profile applied to an extracted package folder."""
-    from ..layout import Layout
-    from ..profiles import CANONICAL, Selection
-
-    return Selection(CANONICAL, CANONICAL.course.variants[0], root, Layout.canonical(root),
-                     CANONICAL.rubrics, reasons=["the package was extracted from the notebooks"])
-
-
-__all__ = ["plan", "extract", "extracted_selection", "grade_notebooks"]
+__all__ = ["attach_package_results", "execute_all", "extract", "extracted_selection", "find",
+           "manual_items", "planned_checks"]

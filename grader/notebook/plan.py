@@ -16,8 +16,8 @@ A notebook whose name no rubric matches is graded with ``generic.yaml``. The eng
 notebook rubric's checks after the package rubric's, so a submission without notebooks grades
 exactly as before.
 
-Checks of kind ``notebook`` receive a ``NotebookUnderTest`` as ``ctx.params["notebook"]`` (the
-engine sets this reserved key): the file, its parsed stored outputs (or why it could not be
+Checks of kind ``notebook`` receive a ``NotebookUnderTest`` as ``ctx.notebook`` (planned with the
+check by ``grader.notebook.grading``): the file, its parsed stored outputs (or why it could not be
 read), the ``--execute`` result when there is one, the rubric's ``notebook:`` block, and the
 results of the package checks already run (claims are verified against them).
 """
@@ -121,11 +121,9 @@ def notebook_rubrics() -> list[tuple[Rubric, dict]]:
     return [_load(str(p)) for p in paths]
 
 
-def rubric_for(name: str, rubric_path: str | Path | None = None) -> tuple[Rubric, dict]:
-    """The notebook rubric for the file ``name``: ``rubric_path`` when given, otherwise the first
-    packaged rubric whose ``match`` globs fit the file name, otherwise ``generic``."""
-    if rubric_path is not None:
-        return _load(str(rubric_path))
+def rubric_for(name: str) -> tuple[Rubric, dict]:
+    """The notebook rubric for the file ``name``: the first packaged rubric whose ``match``
+    globs fit the file name, otherwise ``generic``."""
     base = Path(name).name.lower()
     generic = None
     for rubric, spec in notebook_rubrics():
@@ -139,8 +137,7 @@ def rubric_for(name: str, rubric_path: str | Path | None = None) -> tuple[Rubric
     return generic
 
 
-def plan_notebooks(submission_root: Path, notes: list[str],
-                   rubric_path: str | Path | None = None) -> list[NotebookUnderTest]:
+def plan_notebooks(submission_root: Path, notes: list[str]) -> list[NotebookUnderTest]:
     """One ``NotebookUnderTest`` per notebook of the submission, its stored outputs read."""
     paths = find_notebooks(submission_root)
     if len(paths) >= MAX_NOTEBOOKS:
@@ -148,7 +145,7 @@ def plan_notebooks(submission_root: Path, notes: list[str],
     plans = []
     for path in paths:
         name = path.relative_to(submission_root).as_posix()
-        rubric, spec = rubric_for(name, rubric_path)
+        rubric, spec = rubric_for(name)
         nut = NotebookUnderTest(name=name, path=path, rubric=rubric, spec=spec)
         try:
             nut.stored = read_notebook(path, name)

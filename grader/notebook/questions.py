@@ -1,6 +1,6 @@
 """Inline and written questions: found in the markdown cells, with the student's answer text.
 
-The course notebooks ask questions in markdown (seed digest §6): a cell holding
+The course notebooks ask questions in markdown (``docs/courses.md`` §6): a cell holding
 ``Inline Question 2`` (CS231n; also ``Inline question 3``, ``5.1 Inline Question 1:``,
 ``Inline Question 4 - True or False``) or ``Question:`` (CS182), followed by an answer cell that
 starts with ``Your Answer:`` (CS231n writes ``$\\color{blue}{\\textit Your Answer:}$``) or
@@ -161,3 +161,29 @@ def score_answer(spec: Mapping[str, Any], question: Question) -> tuple[float, st
             return 1.0, "correct"
         return 0.0, f"selected {sorted(got)}, which is not the right set"
     raise ValueError(f"question kind {kind!r} has no key to score")
+
+
+def manual_questions(nut) -> list[dict[str, Any]]:
+    """The questions to grade by hand in ``nut`` (a ``grader.notebook.plan.NotebookUnderTest``):
+    every question found in the notebook that has no key in the rubric, with the rubric's points
+    when it lists the question (``None`` otherwise)."""
+    if nut.stored is None:
+        return []
+    specs = nut.spec.get("questions") or []
+    keyed_titles = [str(s["match"]) for s in specs if s.get("key") is not None]
+    found = find_questions(nut.stored)
+    items = []
+    for q in found:
+        if any(match_question([q], t) for t in keyed_titles):
+            continue
+        spec = next((s for s in specs if match_question([q], str(s["match"]))), None)
+        items.append({"title": q.title, "prompt": q.prompt, "answer": q.answer,
+                      "explanation": q.explanation, "answered": q.answered,
+                      "points": None if spec is None or spec.get("points") is None
+                      else float(spec["points"])})
+    for spec in specs:   # listed in the rubric but missing from the notebook
+        if spec.get("key") is None and not any(match_question([q], str(spec["match"])) for q in found):
+            items.append({"title": str(spec["match"]), "prompt": "", "answer": "",
+                          "explanation": "", "answered": False,
+                          "points": None if spec.get("points") is None else float(spec["points"])})
+    return items

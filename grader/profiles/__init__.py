@@ -4,7 +4,7 @@
 (``supply``: assignment root, helper files, compatibility stand-ins) and returns a ``Selection``:
 the profile and year variant, the assignment root, the worker's ``Layout`` with the variant's call
 adapters, the rubrics, and the reasons for each choice. The engine grades with it and puts the
-reasons in the report; checks see it as ``ctx.profile``.
+reasons in the report; checks see it as ``ctx.selection``.
 
 ``PROFILES`` lists every profile by name (``grade profiles``); ``canonical`` is the layout of
 ``reference/`` and ``student_template/`` (one package holding ``layers.py``, ``classifiers/`` ...).
@@ -32,7 +32,6 @@ CANONICAL = Profile(
                                     solver_keywords=CS231N_SOLVER_KEYWORDS
                                     + ("log_acc_iteration", "record_grad_norm")),),
                   default_variant="canonical"),
-    assignment="canonical",
     title="Canonical numpy deep-learning assignment (the layout of student_template/)",
     rubrics=("canonical",),
 )

@@ -13,7 +13,11 @@ and the rubric(s) it is graded with.
 A **selection** (``Selection``, made by ``grader.profiles.detect``) is a profile applied to one
 submission: the year variant found, the assignment root in the scratch copy, the ``Layout`` the
 worker imports with (module names plus the variant's call adapters), the rubrics, and the
-reasons for each choice (shown in the report). Checks receive it as ``ctx.profile``.
+reasons for each choice (shown in the report). Checks receive it as ``ctx.selection``.
+
+"Profile" always means a course profile (a ``Profile``, or its name in ``--profile NAME[:VARIANT]``,
+``GradeOptions.profile``, a rubric's ``profile:`` and the report's ``profile`` label); the
+profile applied to one submission is a ``Selection``, named ``selection`` everywhere.
 
 Call adapters (``Variant.adapters``) translate a canonical call into the course's API in the
 worker; see ``grader.layout`` for the operations. Canonical names are those of ``reference/``:
@@ -29,13 +33,13 @@ from typing import Any, Mapping
 
 from ..layout import Layout
 
-#: The Solver keywords of CS231n 2017+ (and of UCLA, which uses CS231n's Solver); course-API
-#: notes §1.3. The 2016 Solver lacks the last three, but it is Python 2 and always replaced by
+#: The Solver keywords of CS231n 2017+ (and of UCLA, which uses CS231n's Solver); ``docs/courses.md``
+#: §A1.3. The 2016 Solver lacks the last three, but it is Python 2 and always replaced by
 #: the grader's copy, which accepts them.
 CS231N_SOLVER_KEYWORDS = ("update_rule", "optim_config", "lr_decay", "batch_size", "num_epochs",
                           "num_train_samples", "num_val_samples", "checkpoint_name",
                           "print_every", "verbose")
-#: The Solver keywords every course accepts (CS182 HW0's full list, digest §2.6).
+#: The Solver keywords every course accepts (CS182 HW0's full list, ``docs/courses.md`` §2.6).
 BASE_SOLVER_KEYWORDS = ("update_rule", "optim_config", "lr_decay", "batch_size", "num_epochs",
                         "print_every", "verbose")
 
@@ -80,8 +84,8 @@ class Variant:
     adapters:        canonical target (``"layers.dropout_forward"``) -> adapter operations.
     solver_keywords: the keywords its ``Solver`` accepts (others raise ``ValueError`` there).
     solver_extra:    keywords always passed to its ``Solver`` (fa26: ``record_grad_norm=True``).
-    conventions:     facts checks may ask for (``"dropout": "drop"``, ``"momentum": "cs182"``,
-                     ``"log_acc_iteration_base": 1`` ...).
+    conventions:     facts checks ask for with ``ctx.selection.convention(key)``
+                     (``"log_acc_iteration_base": 1``, ``"neural_net_reg": "either"``).
     """
 
     name: str
@@ -94,11 +98,9 @@ class Variant:
 
 @dataclass(frozen=True)
 class Course:
-    """A course: its student package, its helper package candidates and its year variants.
+    """A course: its student package and its year variants.
 
     package:         the package students fill in (``"cs231n"``, ``"deeplearning"``, ``"nndl"``).
-    helper_packages: where the course's helper modules live when they are not in ``package``
-                     (UCLA: ``("cs231n", "utils")``, the first one present is used).
     variants:        oldest first; ``default_variant`` is used when nothing dates a submission.
     """
 
@@ -107,7 +109,6 @@ class Course:
     package: str
     variants: tuple[Variant, ...]
     default_variant: str
-    helper_packages: tuple[str, ...] = ()
 
     def variant(self, name: str) -> Variant:
         for v in self.variants:
@@ -154,7 +155,6 @@ class Profile:
 
     name: str
     course: Course
-    assignment: str
     title: str
     rubrics: tuple[str, ...]
     module_map: Mapping[str, str] = field(default_factory=dict)
@@ -165,7 +165,7 @@ class Profile:
 
 @dataclass
 class Selection:
-    """A profile applied to one submission (what ``ctx.profile`` is for a check).
+    """A profile applied to one submission (what ``ctx.selection`` is for a check).
 
     root:      the assignment root in the scratch copy (the folder holding the course package);
                the worker imports from here and artefact checks read files under it.
@@ -188,10 +188,6 @@ class Selection:
     @property
     def name(self) -> str:
         return self.profile.name
-
-    @property
-    def course(self) -> str:
-        return self.profile.course.name
 
     @property
     def label(self) -> str:

@@ -1,8 +1,8 @@
 """Berkeley CS182/CS282A (package ``deeplearning``): HW0 and hw02 "Optimization and Initialization".
 
-The package is a renamed CS231n 2017 assignment 2 (course-API notes §2): ``FullyConnectedNet(
+The package is a renamed CS231n 2017 assignment 2 (``docs/courses.md`` §A2): ``FullyConnectedNet(
 hidden_dims, ..., dropout=0, use_batchnorm=False, ...)`` with dropout as a drop probability
-("dropout strength", ``use_dropout = dropout > 0``), and the Solver of digest §2.6.
+("dropout strength", ``use_dropout = dropout > 0``), and the Solver of ``docs/courses.md`` §2.6.
 
 * HW0 (seed S0): layers (affine/relu), TwoLayerNet, FullyConnectedNet, then training with the
   given Solver (TwoLayerNet to 50 %, overfit-50 with 3 and 5 layers).
@@ -35,7 +35,7 @@ VARIANTS = (
         "Solver(log_acc_iteration=...) records the 0-based iteration; gradient norms always logged",
         adapters=_ADAPTERS,
         solver_keywords=BASE_SOLVER_KEYWORDS + ("log_acc_iteration",),
-        conventions={"dropout": "drop", "momentum": "cs182", "log_acc_iteration_base": 0},
+        conventions={"log_acc_iteration_base": 0},
     ),
     Variant(
         "fa26",
@@ -43,7 +43,7 @@ VARIANTS = (
         adapters=_ADAPTERS,
         solver_keywords=BASE_SOLVER_KEYWORDS + ("log_acc_iteration", "record_grad_norm"),
         solver_extra={"record_grad_norm": True},
-        conventions={"dropout": "drop", "momentum": "cs182", "log_acc_iteration_base": 1},
+        conventions={"log_acc_iteration_base": 1},
     ),
 )
 
@@ -59,7 +59,6 @@ _COMMON = (Helper("{package}/gradient_check.py", "gradient_check.py"),
 HW0 = Profile(
     name="cs182_hw0",
     course=COURSE,
-    assignment="hw0",
     title="CS182 HW0 (layers, TwoLayerNet, FullyConnectedNet, training with the Solver)",
     rubrics=("cs182_hw0",),
     helpers=_COMMON + (_SOLVER,),
@@ -70,7 +69,6 @@ HW0 = Profile(
 HW02 = Profile(
     name="cs182_hw02",
     course=COURSE,
-    assignment="hw02",
     title="CS182 hw02 (optimizers in the course's convention, initialization, Solver logging, "
           "submission_logs)",
     rubrics=("cs182_hw02",),

@@ -1,6 +1,6 @@
 """Stanford CS231n (package ``cs231n``): assignment 1 and the fully-connected part of assignment 2.
 
-Each ``assignmentN/`` folder holds its own ``cs231n/`` package (course-API notes §1.1). What the
+Each ``assignmentN/`` folder holds its own ``cs231n/`` package (``docs/courses.md`` §A1.1). What the
 student writes, by year:
 
 * assignment 1: kNN, linear SVM/softmax, LinearClassifier, features (every year; no SVM from
@@ -43,25 +43,23 @@ VARIANTS = (
             FC_NET: (BATCHNORM_FLAG, rename_kwarg("dropout_keep_ratio", "dropout", one_minus=True)),
             "layers.dropout_forward": (dict_argument(1, "dropout_param", one_minus=("p",)),),
         },
-        conventions={"dropout": "drop", "momentum": "cs231n", "neural_net_reg": "either"},
+        conventions={"neural_net_reg": "either"},
     ),
     Variant(
         "2018-2020",
         "FullyConnectedNet(dropout=1, normalization=None): dropout p is the keep probability",
         adapters={FC_NET: (rename_kwarg("dropout_keep_ratio", "dropout"),)},
-        conventions={"dropout": "keep", "momentum": "cs231n", "neural_net_reg": "full"},
+        conventions={"neural_net_reg": "full"},
     ),
     Variant(
         "2021-2024",
         "FullyConnectedNet(dropout_keep_ratio=1, normalization=None), the canonical API; "
         "assignment 1 also holds layers.py, fc_net.TwoLayerNet and the Solver",
-        conventions={"dropout": "keep", "momentum": "cs231n"},
     ),
     Variant(
         "2025-2026",
         "as 2021-2024; assignment 1 also holds FullyConnectedNet and the optimizers, and no "
         "linear SVM",
-        conventions={"dropout": "keep", "momentum": "cs231n"},
     ),
 )
 
@@ -79,7 +77,6 @@ _COMMON = (Helper("{package}/gradient_check.py", "gradient_check.py"),
 A1 = Profile(
     name="cs231n_a1",
     course=COURSE,
-    assignment="assignment1",
     title="CS231n assignment 1 (kNN, linear classifiers, two-layer net, features)",
     rubrics=("cs231n_a1",),
     helpers=_COMMON + (Helper(_SOLVER.path, _SOLVER.source, _SOLVER.substitute,
@@ -94,7 +91,6 @@ A1 = Profile(
 A2 = Profile(
     name="cs231n_a2",
     course=COURSE,
-    assignment="assignment2",
     title="CS231n assignment 2, fully-connected part (batchnorm, layernorm, dropout, FC nets, optimizers)",
     rubrics=("cs231n_a2_fc",),
     helpers=_COMMON + (_SOLVER, Helper("{package}/fast_layers.py", "fast_layers.py")),

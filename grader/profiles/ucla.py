@@ -3,7 +3,7 @@
 Course-API notes §3. What differs from the canonical API:
 
 * HW3 ``nndl/neural_net.py``: the stand-alone TwoLayerNet with W1 (H, D), W2 (C, H) and
-  ``loss(X, y, reg)``: this IS the canonical ``classifiers.neural_net`` (digest §2.5.2).
+  ``loss(X, y, reg)``: this IS the canonical ``classifiers.neural_net`` (``docs/courses.md`` §2.5.2).
 * ``nndl/fc_net.py``: ``TwoLayerNet(..., hidden_dims=100, ...)`` (an int under a plural name) and
   ``FullyConnectedNet(hidden_dims, ..., dropout=0, use_batchnorm=False, ...)``.
 * HW4 ``nndl/optim.py``: RMSProp keeps its average in ``config['a']``; Adam keeps the FIRST moment
@@ -35,7 +35,6 @@ VARIANTS = (
         "probability p')",
         adapters={**_COMMON_ADAPTERS,
                   FC_NET: (_BATCHNORM_FLAG, rename_kwarg("dropout_keep_ratio", "dropout"))},
-        conventions={"dropout": "keep", "momentum": "cs231n", "optimizer_keys": "ucla"},
     ),
     Variant(
         "2022-2026",
@@ -43,12 +42,11 @@ VARIANTS = (
         adapters={**_COMMON_ADAPTERS,
                   FC_NET: (_BATCHNORM_FLAG, rename_kwarg("dropout_keep_ratio", "dropout", one_minus=True)),
                   "layers.dropout_forward": (dict_argument(1, "dropout_param", one_minus=("p",)),)},
-        conventions={"dropout": "drop", "momentum": "cs231n", "optimizer_keys": "ucla"},
     ),
 )
 
 COURSE = Course(name="ucla", title="UCLA ECE C147/C247", package="nndl", variants=VARIANTS,
-                default_variant="2020-2021", helper_packages=("cs231n", "utils"))
+                default_variant="2020-2021")
 
 #: The stand-alone net and the modular nets are both in ``nndl``; the helpers in cs231n/ or utils/.
 _MODULE_MAP = {
@@ -71,7 +69,6 @@ _HELPERS = (
 HW3 = Profile(
     name="ucla_hw3",
     course=COURSE,
-    assignment="hw3",
     title="UCLA HW3 (stand-alone and modular TwoLayerNet, FC nets, overfit-50)",
     rubrics=("ucla_hw3",),
     module_map=_MODULE_MAP,
@@ -83,7 +80,6 @@ HW3 = Profile(
 HW4 = Profile(
     name="ucla_hw4",
     course=COURSE,
-    assignment="hw4",
     title="UCLA HW4 (optimizers, batchnorm, dropout, FC net with both, final model)",
     rubrics=("ucla_hw4",),
     module_map=_MODULE_MAP,

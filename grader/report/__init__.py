@@ -15,9 +15,14 @@ format           function                                              for
 ``junit``        ``junit.render_junit(report) -> str``                 CI test reports
 ``markdown``     ``markdown.render_markdown(report) -> str``           a CI job summary page
 ===============  ====================================================  =====================
+
+Every format is registered below with ``register``: its name, and, for the formats the ``grade``
+command can write to a file, the option (``--junit``) and its help text. The command builds its
+output options from this registry, so a new format is one module and one ``register`` line.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 from ..result import Report
@@ -27,13 +32,47 @@ from .junit import render_junit
 from .markdown import render_markdown
 from .terminal import print_report, render_terminal
 
-RENDERERS: dict[str, Callable[[Report], str]] = {
-    "terminal": render_terminal,
-    "json": render_json,
-    "gradescope": render_gradescope,
-    "junit": render_junit,
-    "markdown": render_markdown,
-}
+Render = Callable[[Report], str]
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """One registered format. ``option``: the ``grade`` option that writes it to a file (None:
+    not written to a file); ``help``: that option's help text."""
+
+    name: str
+    render: Render
+    option: str | None = None
+    help: str = ""
+
+
+FORMATS: dict[str, Renderer] = {}
+RENDERERS: dict[str, Render] = {}   # name -> render function, in registration order
+
+
+def register(name: str, render: Render, *, option: str | None = None, help: str = "") -> Renderer:
+    """Register the format ``name`` (and its file option, when it has one)."""
+    if name in FORMATS:
+        raise ValueError(f"report format {name!r} is registered twice")
+    if option is not None and any(r.option == option for r in FORMATS.values()):
+        raise ValueError(f"option {option} already writes another format")
+    FORMATS[name] = renderer = Renderer(name, render, option, help)
+    RENDERERS[name] = render
+    return renderer
+
+
+def file_formats() -> list[Renderer]:
+    """The formats the ``grade`` command can write to a file, in registration order."""
+    return [r for r in FORMATS.values() if r.option is not None]
+
+
+register("terminal", render_terminal)
+register("json", render_json, option="--json", help="Write the JSON report here.")
+register("gradescope", render_gradescope, option="--gradescope",
+         help="Write Gradescope's results.json here.")
+register("junit", render_junit, option="--junit", help="Write JUnit XML here.")
+register("markdown", render_markdown, option="--markdown",
+         help="Write a Markdown summary here; appended to when it is $GITHUB_STEP_SUMMARY.")
 
 
 def render(report: Report, fmt: str) -> str:
@@ -45,5 +84,5 @@ def render(report: Report, fmt: str) -> str:
     return renderer(report)
 
 
-__all__ = ["RENDERERS", "render", "render_json", "render_gradescope", "render_junit",
+__all__ = ["FORMATS", "RENDERERS", "Renderer", "file_formats", "register", "render", "render_json", "render_gradescope", "render_junit",
            "render_markdown", "render_terminal", "print_report"]

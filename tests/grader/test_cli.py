@@ -4,7 +4,8 @@ import xml.etree.ElementTree as ET
 
 from click.testing import CliRunner
 
-from grader.cli import main
+from grader.cli import main, output_options
+from grader.report import FORMATS, RENDERERS, file_formats, register
 from tests.support import REFERENCE, TEMPLATE
 
 
@@ -25,6 +26,31 @@ def test_grading_writes_every_report_format_and_exits_0(tmp_path):
     suites = ET.parse(out["junit"]).getroot()
     assert suites.iter("testcase")
     assert "canonical" in out["md"].read_text().lower() or "|" in out["md"].read_text()
+
+
+def test_the_output_options_are_the_file_formats_of_the_renderer_registry():
+    help_text = invoke("run", "--help").output
+    assert [r.name for r in file_formats()] == ["json", "gradescope", "junit", "markdown"]
+    for renderer in file_formats():
+        assert renderer.option in help_text and renderer.help.split()[0] in help_text
+    assert "--terminal" not in help_text   # registered, but not a file format
+
+
+def test_a_new_renderer_is_one_registration(tmp_path, monkeypatch):
+    import click
+
+    monkeypatch.setattr("grader.report.FORMATS", dict(FORMATS))       # the registry is restored
+    monkeypatch.setattr("grader.report.RENDERERS", dict(RENDERERS))   # after the test
+    register("scores", lambda report: f"{report.score:g}\n", option="--scores", help="Write the score.")
+    seen = {}
+
+    @click.command()
+    @output_options
+    def command(**outputs):
+        seen.update(outputs)
+
+    CliRunner().invoke(command, ["--scores", str(tmp_path / "s.txt")], catch_exceptions=False)
+    assert seen["scores_out"] == tmp_path / "s.txt" and seen["json_out"] is None
 
 
 def test_a_low_score_still_exits_0_unless_a_gate_is_set():

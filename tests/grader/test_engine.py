@@ -9,8 +9,12 @@ import zipfile
 
 import pytest
 
-from grader.engine import GradeOptions, grade
-from grader.rubric import load_rubric
+from grader import fixtures as fixture_store
+from grader.engine import GradeOptions, grade, make_plan
+from grader.plan import PlannedCheck
+from grader.rubric import RubricCheck, load_rubric
+from grader.sandbox import CallTimeout, StudentException
+from grader.session import HangGuard, Session, not_run
 from tests.support import REFERENCE, TEMPLATE, Patch, make_submission
 
 RUBRIC = load_rubric("canonical")
@@ -118,3 +122,78 @@ def test_printed_fake_results_change_nothing(tmp_path, reference_report):
     report = grade(root)
     assert report.score == reference_report.score
     assert "999" in report.worker_stdout or report.worker_stdout == ""
+
+
+# -- the steps: plan, then session ----------------------------------------------------------------
+class RaisingWorker:
+    """A stand-in worker whose every call raises ``exc`` (and is counted)."""
+
+    def __init__(self, exc: Exception):
+        self.exc, self.calls = exc, []
+
+    def call(self, target, *args, **kwargs):
+        self.calls.append(target)
+        raise self.exc
+
+
+def planned(check_id: str, points: float = 2.0) -> PlannedCheck:
+    rc = RubricCheck(id=check_id, points=points, tolerance=None, visibility="visible", timeout=5.0,
+                     partial_credit={"rule": "all_or_nothing"}, params={})
+    return PlannedCheck("layers", rc)
+
+
+RELU = [planned("relu_forward.values"), planned("relu_backward.exact_zeros")]
+
+
+def test_the_plan_lists_the_rubric_checks_in_order_before_anything_runs(tmp_path):
+    plan = make_plan(make_submission(tmp_path), tmp_path / "scratch-dir")
+    assert plan.problem is None and plan.notebooks == [] and plan.notebook_checks == []
+    assert [p.check.id for p in plan.checks] == ALL_IDS
+    assert (plan.root / "layers.py").is_file() and plan.fixtures
+
+
+def test_a_submission_that_cannot_be_read_is_planned_with_its_problem(tmp_path):
+    bad = tmp_path / "broken.zip"
+    bad.write_bytes(b"not a zip")
+    plan = make_plan(bad, tmp_path / "scratch-dir")
+    assert plan.selection is None and plan.root is None and "could not be graded" in plan.problem
+    results = not_run(plan.checks, plan.problem)
+    assert {(r.kind, r.status, r.points) for r in results} == {("setup", "failed", 0.0)}
+
+
+def test_the_session_returns_results_in_plan_order_and_reports_progress():
+    seen = []
+    session = Session(worker=RaisingWorker(StudentException("boom in relu")),
+                      fixtures=fixture_store.load(RUBRIC))
+    results = session.run(RELU, progress=lambda *step: seen.append(step))
+    assert [r.name for r in results] == ["relu_forward.values", "relu_backward.exact_zeros"]
+    assert all(r.status == "failed" and r.points == 0 and "boom in relu" in r.message for r in results)
+    assert seen == [("relu_forward.values", 0, 2), ("relu_backward.exact_zeros", 1, 2), ("", 2, 2)]
+
+
+def test_a_bug_in_a_check_or_a_missing_fixture_is_an_error_not_a_crash():
+    bug = Session(worker=RaisingWorker(RuntimeError("grader bug")), fixtures=fixture_store.load(RUBRIC))
+    result = bug.run_check(RELU[0])
+    assert result.status == "error" and "internal grader error" in result.message and result.points == 0
+    no_fixtures = Session(worker=RaisingWorker(RuntimeError("never called")))
+    result = no_fixtures.run_check(RELU[0])
+    assert result.status == "error" and "grader configuration error" in result.message
+
+
+def test_the_hang_guard_does_not_call_a_function_that_timed_out_again():
+    worker = RaisingWorker(CallTimeout("relu_forward ran out of time"))
+    session = Session(worker=HangGuard(worker), fixtures=fixture_store.load(RUBRIC))
+    first, second = session.run(RELU)
+    assert worker.calls == ["layers.relu_forward"]   # the second check never reached the worker
+    assert "ran out of time" in first.message and "was not called again" in second.message
+
+
+def test_the_notebook_step_plans_checks_instead_of_running_them(tmp_path):
+    from tests.grader.notebook.builders import code, notebook, write
+
+    root = make_submission(tmp_path)
+    write(notebook(code("print(1)", count=1)), root / "knn.ipynb")
+    plan = make_plan(root, tmp_path / "scratch-dir")
+    assert [nut.name for nut in plan.notebooks] == ["knn.ipynb"]
+    assert plan.notebook_checks and all(p.notebook is plan.notebooks[0] for p in plan.notebook_checks)
+    assert all(p.section.startswith("knn.ipynb") for p in plan.notebook_checks)

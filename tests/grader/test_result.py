@@ -142,3 +142,10 @@ def test_full_message_adds_the_hint_once():
 
 def test_printable_makes_control_characters_visible():
     assert printable("a\x00b\x1b[31mc\r\nd\te") == "a\\x00b\\x1b[31mc\nd\te"
+
+
+def test_the_check_kinds_are_the_result_kinds():
+    from grader.checks.base import KINDS as CHECK_KINDS
+    from grader.result import KINDS
+
+    assert CHECK_KINDS is KINDS   # defined once, in the result model

@@ -96,3 +96,10 @@ def test_works_with_the_checks_outcome_type():
     assert scoring.score(UCLA_HW3, CheckOutcome.from_measure(0.39, False, "val acc 0.39")) == pytest.approx(0.5)
     assert scoring.score({"rule": "fraction"}, CheckOutcome.from_fraction(0.25, "1 of 4")) == 0.25
     assert scoring.score(None, CheckOutcome.skip("no data")) == 0.0
+
+
+@pytest.mark.parametrize("rule", [None, {"rule": "fraction"}, UCLA_HW3, {"rule": "threshold", "value": 0.3}])
+def test_a_skipped_check_earns_nothing_whatever_it_measured(rule):
+    skipped = Outcome(passed=None, fraction=1.0, measured=0.9, status="skipped")
+    assert scoring.score(rule, skipped) == 0.0 and scoring.award(rule, skipped, 5) == 0.0
+    assert scoring.status_for(scoring.score(rule, skipped), skipped) == "skipped"

@@ -1,6 +1,6 @@
 """The notebook checks, each passing on a good notebook and failing on a realistic problem.
 
-They run through ``grader.engine.run_check`` with the notebook in ``params["notebook"]``, as the
+They run through a ``grader.session.Session`` with the notebook in ``ctx.notebook``, as the
 engine runs them; only the claim recomputations need a worker (on the reference package, or on a
 realistic bug from the mutant corpus).
 """
@@ -13,13 +13,14 @@ import numpy as np
 import pytest
 
 from grader.checks import load_catalogue
-from grader.checks.notebook import manual_questions
 from grader.datasets import Datasets
-from grader.engine import run_check
 from grader.notebook.plan import NotebookUnderTest, rubric_for
+from grader.notebook.questions import manual_questions
 from grader.notebook.read import parse_notebook
+from grader.plan import PlannedCheck
 from grader.result import CheckResult
 from grader.rubric import RubricCheck
+from grader.session import Session
 from tests.mutants.classifiers import KNN
 from tests.support import CheckRunner, Patch, make_submission
 
@@ -39,8 +40,9 @@ def nut(*cells, spec=None, problem=None, package=None, present=None):
 
 def run(check_id, under_test, *, worker=None, root=None, datasets=None, **params):
     rc = RubricCheck(id=check_id, points=4.0, tolerance=None, visibility="visible", timeout=60.0,
-                     partial_credit={"rule": "fraction"}, params={**params, "notebook": under_test})
-    return run_check("notebook", rc, worker, {}, datasets, root)
+                     partial_credit={"rule": "fraction"}, params=params)
+    session = Session(worker=worker, datasets=datasets, root=root)
+    return session.run_check(PlannedCheck("notebook", rc, notebook=under_test))
 
 
 def passed(name):

@@ -1,5 +1,5 @@
 """The course's printed figures, parsed from the exact strings of the executed seed notebooks
-(seed digest §3, §4, §6), and the rubric claims that pick one of them."""
+(``docs/courses.md`` §3, §4, §6), and the rubric claims that pick one of them."""
 from __future__ import annotations
 
 import json

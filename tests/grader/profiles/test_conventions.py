@@ -15,10 +15,11 @@ import pytest
 
 from grader import fixtures as fixture_store
 from grader.checks import load_catalogue
-from grader.engine import run_check
+from grader.plan import PlannedCheck
 from grader.profiles import select
 from grader.rubric import RubricCheck, load_rubric
 from grader.sandbox import Limits, Worker
+from grader.session import Session
 from tests.grader.profiles import trees
 
 COURSE_RUBRICS = ("cs231n_a1", "cs231n_a2_fc", "cs182_hw0", "cs182_hw02", "ucla_hw3", "ucla_hw4")
@@ -52,8 +53,9 @@ class CourseRunner:
 
         rc = RubricCheck(id=check_id, points=1.0, tolerance=None, visibility="visible", timeout=60.0,
                          partial_credit={"rule": "fraction"}, params=params)
-        return run_check("test", rc, self.worker, course_fixtures(), Datasets(), self.selection.root,
-                         None, self.selection)
+        session = Session(worker=self.worker, fixtures=course_fixtures(), datasets=Datasets(),
+                          selection=self.selection, root=self.selection.root)
+        return session.run_check(PlannedCheck("test", rc))
 
     def close(self):
         self.worker.__exit__(None, None, None)

@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.engine import GradeOptions, _rubric_for, grade
+from grader.engine import GradeOptions, grade
+from grader.plan import choose_rubric
 from grader.profiles import select
 from grader.rubric import load_rubric
 from tests.grader.profiles import trees
@@ -79,7 +80,7 @@ def test_a_package_holding_both_assignments_is_graded_on_both(tmp_path):
     assert "cs231n_a2_fc/batchnorm" in {r.section for r in report.results}
     # --rubric narrows it to one assignment, with that rubric's own section names
     selection = select(tmp_path / "repo", tmp_path / "scratch", name="repo")
-    rubric, _ = _rubric_for(selection, load_rubric("cs231n_a1"), [])
+    rubric, _ = choose_rubric(selection, load_rubric("cs231n_a1"), [])
     assert rubric.name == "cs231n_a1" and {s.name for s in rubric.sections} == {
         "knn", "linear_svm", "softmax", "linear_classifier", "neural_net"}
 

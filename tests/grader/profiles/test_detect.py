@@ -1,7 +1,7 @@
 """Detection: which course, assignment and year variant a submission is, and where its root is.
 
 Every tree is built from the reference in the course's layout (``trees``); detection only reads
-files, so these tests run no worker. The expected answers come from the course-API notes: the
+files, so these tests run no worker. The expected answers come from ``docs/courses.md`` §A1-§A3: the
 folder names, the notebooks beside the package, the modules present and the student's own API
 (``FullyConnectedNet.__init__``'s keywords, the dropout docstring, ``assignment_utils.py``).
 """
