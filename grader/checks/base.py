@@ -74,12 +74,12 @@ class Outcome:
 
 @dataclass(frozen=True)
 class CheckSpec:
-    """A registered check: its id, the function, and what it needs."""
+    """A registered check: its id, the function, its kind, its fixture, its default tolerance and
+    its docstring (what the check verifies, for listings)."""
 
     id: str
     func: Callable[["CheckContext"], Outcome]
     kind: str
-    needs: tuple[str, ...]
     fixture: str | None
     tolerance: float | None
     doc: str
@@ -89,13 +89,11 @@ REGISTRY: dict[str, CheckSpec] = {}
 FIXTURE_BUILDERS: dict[str, Callable[[Any], dict[str, np.ndarray]]] = {}
 
 
-def check(check_id: str, *, kind: str, needs: tuple[str, ...] | list[str] = (),
-          fixture: str | None = None, tolerance: float | None = None):
+def check(check_id: str, *, kind: str, fixture: str | None = None, tolerance: float | None = None):
     """Register ``func`` as the check ``check_id``.
 
-    ``needs`` lists the canonical targets the check calls (``"layers.affine_forward"``), for the
-    report and for rubric coverage; ``fixture`` names the fixture builder whose arrays
-    ``ctx.fixture()`` returns; ``tolerance`` is the default a rubric may override.
+    ``fixture`` names the fixture builder whose arrays ``ctx.fixture()`` returns; ``tolerance`` is
+    the default a rubric may override. The docstring of ``func`` says what the check verifies.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown check kind {kind!r}")
@@ -103,7 +101,7 @@ def check(check_id: str, *, kind: str, needs: tuple[str, ...] | list[str] = (),
     def register(func):
         if check_id in REGISTRY and REGISTRY[check_id].func is not func:
             raise ValueError(f"check {check_id!r} is registered twice")
-        REGISTRY[check_id] = CheckSpec(check_id, func, kind, tuple(needs), fixture, tolerance,
+        REGISTRY[check_id] = CheckSpec(check_id, func, kind, fixture, tolerance,
                                        (func.__doc__ or "").strip())
         return func
 

@@ -100,8 +100,7 @@ def _momentum_problems(ctx, w, dw, config, expected_w, expected_v, where, cs231n
     return [f"{where}: {p}" for p in problems if p]
 
 
-@check("sgd_momentum_cs182.notebook", kind="value", needs=["optim.sgd_momentum"],
-       fixture="momentum_cs182", tolerance=1e-7)
+@check("sgd_momentum_cs182.notebook", kind="value", fixture="momentum_cs182", tolerance=1e-7)
 def check_momentum_cs182_notebook(ctx: CheckContext) -> Outcome:
     """CS182 sgd_momentum on the notebook input: next_w[0,0] = -0.39994, velocity[0,0] = -0.06 (§3.11)."""
     f = ctx.fixture()
@@ -114,8 +113,7 @@ def check_momentum_cs182_notebook(ctx: CheckContext) -> Outcome:
     return Outcome.ok("next_w and the velocity match the notebook test (CS182 convention)")
 
 
-@check("sgd_momentum_cs182.fresh_steps", kind="value", needs=["optim.sgd_momentum"],
-       fixture="momentum_cs182", tolerance=1e-7)
+@check("sgd_momentum_cs182.fresh_steps", kind="value", fixture="momentum_cs182", tolerance=1e-7)
 def check_momentum_cs182_fresh(ctx: CheckContext) -> Outcome:
     """CS182 sgd_momentum over 5 steps with momentum 0.5 on a 3-D w, the returned config fed back."""
     f = ctx.fixture()
@@ -135,8 +133,7 @@ def check_momentum_cs182_fresh(ctx: CheckContext) -> Outcome:
     return Outcome.ok("5 consecutive steps match the CS182 rule")
 
 
-@check("sgd_momentum_cs182.defaults", kind="value", needs=["optim.sgd_momentum"],
-       fixture="momentum_cs182", tolerance=1e-7)
+@check("sgd_momentum_cs182.defaults", kind="value", fixture="momentum_cs182", tolerance=1e-7)
 def check_momentum_cs182_defaults(ctx: CheckContext) -> Outcome:
     """CS182 sgd_momentum with config=None or a partial config uses learning_rate 1e-2, momentum 0.9."""
     f = ctx.fixture()
@@ -180,8 +177,7 @@ def nesterov_fixture(ref):
     return out
 
 
-@check("sgd_nesterov_momentum.values", kind="value", needs=["optim.sgd_nesterov_momentum"],
-       fixture="nesterov", tolerance=1e-7)
+@check("sgd_nesterov_momentum.values", kind="value", fixture="nesterov", tolerance=1e-7)
 def check_nesterov(ctx: CheckContext) -> Outcome:
     """sgd_nesterov_momentum matches UCLA's rule on the notebook input, over 5 fed-back steps and with config=None."""
     f = ctx.fixture()
@@ -244,7 +240,7 @@ def dropout_drop_fixture(ref):
 
 
 @check("dropout_forward.drop_probability", kind="value",
-       needs=["layers.dropout_forward", "layers.dropout_backward"], fixture="dropout_drop",
+       fixture="dropout_drop",
        tolerance=1e-12)
 def check_dropout_drop_probability(ctx: CheckContext) -> Outcome:
     """With p = drop probability and a seed, the output is x * mask for a correct drop mask (either
@@ -320,7 +316,7 @@ def fc_dropout_drop_fixture(ref):
     return out
 
 
-@check("fc_net.dropout_drop_probability", kind="gradient", needs=[fc.FC_NET], fixture="fc_dropout_drop",
+@check("fc_net.dropout_drop_probability", kind="gradient", fixture="fc_dropout_drop",
        tolerance=1e-7)
 def check_fc_dropout_drop(ctx: CheckContext) -> Outcome:
     """FullyConnectedNet with dropout as a DROP probability (seed 123): loss and grads match the
@@ -370,7 +366,7 @@ def check_fc_dropout_drop(ctx: CheckContext) -> Outcome:
 # ---------------------------------------------------------------------------------------------
 # batchnorm net, train mode only
 # ---------------------------------------------------------------------------------------------
-@check("fc_net.batchnorm_train_mode", kind="gradient", needs=[fc.FC_NET], fixture="fc_net",
+@check("fc_net.batchnorm_train_mode", kind="gradient", fixture="fc_net",
        tolerance=1e-7)
 def check_fc_batchnorm_train_mode(ctx: CheckContext) -> Outcome:
     """With batchnorm, train-mode loss and grads (gamma, beta too) match the reference and a numeric
@@ -445,7 +441,7 @@ def _cs_toy_net(ctx: CheckContext):
     return ctx.new(NET, 4, 10, 3, std=1e-1)
 
 
-@check("neural_net_cs231n.scores", kind="value", needs=[NET], fixture="neural_net_cs231n", tolerance=1e-7)
+@check("neural_net_cs231n.scores", kind="value", fixture="neural_net_cs231n", tolerance=1e-7)
 def check_cs_scores(ctx: CheckContext) -> Outcome:
     """CS231n's toy model (seed 0, std 0.1, W1 (4, 10)) gives the notebook's scores (sum |diff| < 1e-7)."""
     f = ctx.fixture()
@@ -475,7 +471,7 @@ def _cs_loss_grads(ctx, f, prefix, reg, shapes):
     return net, params, loss, grads
 
 
-@check("neural_net_cs231n.loss", kind="value", needs=[NET], fixture="neural_net_cs231n", tolerance=1e-10)
+@check("neural_net_cs231n.loss", kind="value", fixture="neural_net_cs231n", tolerance=1e-10)
 def check_cs_loss(ctx: CheckContext) -> Outcome:
     """loss(X, y, reg=0.05) on the toy model is 1.30378789133 (reg * sum(W**2)), and right on a fresh input."""
     f = ctx.fixture()
@@ -495,7 +491,7 @@ def check_cs_loss(ctx: CheckContext) -> Outcome:
     return Outcome.ok("losses match")
 
 
-@check("neural_net_cs231n.gradients", kind="gradient", needs=[NET], fixture="neural_net_cs231n",
+@check("neural_net_cs231n.gradients", kind="gradient", fixture="neural_net_cs231n",
        tolerance=1e-8)
 def check_cs_gradients(ctx: CheckContext) -> Outcome:
     """grads match the reference (same regularisation as the loss) and a numeric gradient of the student's loss."""
@@ -518,7 +514,7 @@ def check_cs_gradients(ctx: CheckContext) -> Outcome:
     return Outcome.ok("gradients match the reference and the numeric gradient of your loss")
 
 
-@check("neural_net_cs231n.train_toy", kind="training", needs=[NET], fixture="neural_net_cs231n",
+@check("neural_net_cs231n.train_toy", kind="training", fixture="neural_net_cs231n",
        tolerance=1e-8)
 def check_cs_train_toy(ctx: CheckContext) -> Outcome:
     """train() on the toy data from seed 0 ends at loss 0.017149607938732093, step for step."""
@@ -543,7 +539,7 @@ def check_cs_train_toy(ctx: CheckContext) -> Outcome:
                              "then params[k] -= learning_rate * grads[k] for every parameter")
 
 
-@check("neural_net_cs231n.predict", kind="value", needs=[NET], fixture="neural_net_cs231n")
+@check("neural_net_cs231n.predict", kind="value", fixture="neural_net_cs231n")
 def check_cs_predict(ctx: CheckContext) -> Outcome:
     """predict(X) returns the argmax of the scores, shape (N,)."""
     f = ctx.fixture()
@@ -558,7 +554,7 @@ def check_cs_predict(ctx: CheckContext) -> Outcome:
     return Outcome.ok("predictions are the argmax of the scores")
 
 
-@check("neural_net_cs231n.accuracy", kind="training", needs=[NET])
+@check("neural_net_cs231n.accuracy", kind="training")
 def check_cs_accuracy(ctx: CheckContext) -> Outcome:
     """CS231n's TwoLayerNet trained by its own train() reaches the target validation accuracy
     (measured by the grader with W1 (D, H)); settings and ramp as training.neural_net_accuracy."""
@@ -602,7 +598,7 @@ BN_DROPOUT_DEFAULTS = {
 }
 
 
-@check("training.bn_dropout_accuracy", kind="training", needs=[fc.FC_NET, tr.SOLVER])
+@check("training.bn_dropout_accuracy", kind="training")
 def check_bn_dropout_accuracy(ctx: CheckContext) -> Outcome:
     """A FullyConnectedNet with batchnorm and dropout, trained with adam by the student's Solver, reaches
     the target validation accuracy (measured by the grader in test mode with the net's running averages)."""

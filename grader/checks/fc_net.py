@@ -114,7 +114,7 @@ def _tl_grads(f, prefix):
     return {k: f[f"{prefix}_d{k}"] for k in ("W1", "b1", "W2", "b2")}
 
 
-@check("two_layer_net.init", kind="value", needs=[TWO_LAYER])
+@check("two_layer_net.init", kind="value")
 def check_two_layer_net_init(ctx: CheckContext) -> Outcome:
     """TwoLayerNet's parameters have the right shapes, weight std = weight_scale and zero biases (§3.7)."""
     problems, d = [], Diagnoses()
@@ -151,7 +151,7 @@ def check_two_layer_net_init(ctx: CheckContext) -> Outcome:
     return Outcome.ok("shapes, weight stds and zero biases are right")
 
 
-@check("two_layer_net.scores", kind="value", needs=[TWO_LAYER], fixture="two_layer_net",
+@check("two_layer_net.scores", kind="value", fixture="two_layer_net",
        tolerance=1e-6)
 def check_two_layer_net_scores(ctx: CheckContext) -> Outcome:
     """loss(X) returns the test-time scores of §3.7 (sum of abs differences < 1e-6) and of a 4-D input."""
@@ -171,7 +171,7 @@ def check_two_layer_net_scores(ctx: CheckContext) -> Outcome:
     return Outcome.ok("test-time scores match")
 
 
-@check("two_layer_net.losses", kind="value", needs=[TWO_LAYER], fixture="two_layer_net",
+@check("two_layer_net.losses", kind="value", fixture="two_layer_net",
        tolerance=1e-10)
 def check_two_layer_net_losses(ctx: CheckContext) -> Outcome:
     """The training loss is 3.4702243556 at reg 0 and 26.5948426952 at reg 1.0 (§3.7), and right on a fresh input."""
@@ -201,7 +201,7 @@ def check_two_layer_net_losses(ctx: CheckContext) -> Outcome:
     return Outcome.ok("training losses match, with and without regularisation")
 
 
-@check("two_layer_net.gradients", kind="gradient", needs=[TWO_LAYER], fixture="two_layer_net",
+@check("two_layer_net.gradients", kind="gradient", fixture="two_layer_net",
        tolerance=1e-7)
 def check_two_layer_net_gradients(ctx: CheckContext) -> Outcome:
     """grads match the reference and a numeric gradient of the student's loss (§3.7, reg 0 and 0.7; fresh input)."""
@@ -437,7 +437,7 @@ def _test_scores_problem(ctx: CheckContext, f, name: str, d: Diagnoses | None = 
                      stored(f, f"{name}_test_scores", DROPOUT_MISTAKES))
 
 
-@check("fc_net.initial_loss", kind="value", needs=[FC_NET], fixture="fc_net", tolerance=1e-10)
+@check("fc_net.initial_loss", kind="value", fixture="fc_net", tolerance=1e-10)
 def check_fc_net_initial_loss(ctx: CheckContext) -> Outcome:
     """With np.random.seed(231) the initial losses are 2.300479089768492 (reg 0) and 7.052114776533016 (reg 3.14) (§3.9)."""
     f = ctx.fixture()
@@ -483,7 +483,7 @@ def _init_is_the_difference(ctx: CheckContext, model, f, reg: float, loss) -> bo
     return bool(np.isfinite(expected) and abs(float(arr.reshape(())) - expected) <= 1e-8 * max(1, abs(expected)))
 
 
-@check("fc_net.gradients", kind="gradient", needs=[FC_NET], fixture="fc_net", tolerance=1e-7)
+@check("fc_net.gradients", kind="gradient", fixture="fc_net", tolerance=1e-7)
 def check_fc_net_gradients(ctx: CheckContext) -> Outcome:
     """Loss and grads of a 3-layer net match the reference at fixed parameters, reg 0 and 3.14 (§3.9)."""
     f = ctx.fixture()
@@ -496,7 +496,7 @@ def check_fc_net_gradients(ctx: CheckContext) -> Outcome:
     return Outcome.ok("loss and gradients match with and without regularisation")
 
 
-@check("fc_net.dropout", kind="gradient", needs=[FC_NET], fixture="fc_net", tolerance=1e-7)
+@check("fc_net.dropout", kind="gradient", fixture="fc_net", tolerance=1e-7)
 def check_fc_net_dropout(ctx: CheckContext) -> Outcome:
     """With dropout (keep 0.75 and 0.5, seed 123) loss and grads match the reference (§3.16); test mode drops nothing."""
     f = ctx.fixture()
@@ -524,7 +524,7 @@ def check_fc_net_dropout(ctx: CheckContext) -> Outcome:
     return Outcome.ok("dropout is applied in train mode only, with consistent gradients")
 
 
-@check("fc_net.batchnorm", kind="gradient", needs=[FC_NET], fixture="fc_net", tolerance=1e-7)
+@check("fc_net.batchnorm", kind="gradient", fixture="fc_net", tolerance=1e-7)
 def check_fc_net_batchnorm(ctx: CheckContext) -> Outcome:
     """With batchnorm, loss/grads (gamma, beta too) match the reference; test mode uses the running averages."""
     f = ctx.fixture()
@@ -552,7 +552,7 @@ def check_fc_net_batchnorm(ctx: CheckContext) -> Outcome:
     return Outcome.ok("batchnorm net: gradients right, test mode uses the running averages")
 
 
-@check("fc_net.layernorm", kind="gradient", needs=[FC_NET], fixture="fc_net", tolerance=1e-7)
+@check("fc_net.layernorm", kind="gradient", fixture="fc_net", tolerance=1e-7)
 def check_fc_net_layernorm(ctx: CheckContext) -> Outcome:
     """With layernorm, loss/grads (gamma, beta too) match the reference; test mode normalises per example."""
     f = ctx.fixture()
@@ -601,7 +601,7 @@ def _he_mistake(params: dict, tol: float) -> str | None:
     return None
 
 
-@check("fc_net.initialization", kind="value", needs=[FC_NET], tolerance=0.03)
+@check("fc_net.initialization", kind="value", tolerance=0.03)
 def check_fc_net_initialization(ctx: CheckContext) -> Outcome:
     """initialization='he' | 'random' | 'zero' give weight stds sqrt(2/fan_in) | weight_scale | 0 (§3.17)."""
     shapes = {}
@@ -647,7 +647,7 @@ def check_fc_net_initialization(ctx: CheckContext) -> Outcome:
     return Outcome.ok("He, random and zero initialisation give the expected stds")
 
 
-@check("fc_net.dtype", kind="value", needs=[FC_NET])
+@check("fc_net.dtype", kind="value")
 def check_fc_net_dtype(ctx: CheckContext) -> Outcome:
     """Every parameter has the net's dtype (float32 by default, float64 when asked), gamma/beta included."""
     problems = []

@@ -139,29 +139,28 @@ def _distance_check(ctx: CheckContext, name: str) -> Outcome:
     return Outcome.ok(f"{name} matches the reference L2 distances")
 
 
-@check("compute_distances_two_loops.values", kind="value", needs=[KNN], fixture="knn_distances",
+@check("compute_distances_two_loops.values", kind="value", fixture="knn_distances",
        tolerance=1e-7)
 def check_two_loops(ctx: CheckContext) -> Outcome:
     """compute_distances_two_loops returns the (num_test, num_train) L2 distances of fresh data."""
     return _distance_check(ctx, "compute_distances_two_loops")
 
 
-@check("compute_distances_one_loop.values", kind="value", needs=[KNN], fixture="knn_distances",
+@check("compute_distances_one_loop.values", kind="value", fixture="knn_distances",
        tolerance=1e-7)
 def check_one_loop(ctx: CheckContext) -> Outcome:
     """compute_distances_one_loop returns the (num_test, num_train) L2 distances of fresh data."""
     return _distance_check(ctx, "compute_distances_one_loop")
 
 
-@check("compute_distances_no_loops.values", kind="value", needs=[KNN], fixture="knn_distances",
+@check("compute_distances_no_loops.values", kind="value", fixture="knn_distances",
        tolerance=1e-7)
 def check_no_loops(ctx: CheckContext) -> Outcome:
     """compute_distances_no_loops returns the (num_test, num_train) L2 distances of fresh data."""
     return _distance_check(ctx, "compute_distances_no_loops")
 
 
-@check("compute_distances_no_loops.duplicate_points", kind="value", needs=[KNN],
-       fixture="knn_distances", tolerance=1e-6)
+@check("compute_distances_no_loops.duplicate_points", kind="value", fixture="knn_distances", tolerance=1e-6)
 def check_no_loops_duplicates(ctx: CheckContext) -> Outcome:
     """compute_distances_no_loops gives finite, non-negative, ~0 distances for duplicated points."""
     f = ctx.fixture()
@@ -279,7 +278,7 @@ def _vote_problem(d: Diagnoses, f, key: str, k: int, got: np.ndarray, expected: 
     return f"k={k}: {wrong.size} of {len(expected)} rows wrong (row {i}: got {got[i]}, expected {expected[i]})"
 
 
-@check("predict_labels.majority_vote", kind="value", needs=[KNN], fixture="knn_labels")
+@check("predict_labels.majority_vote", kind="value", fixture="knn_labels")
 def check_majority_vote(ctx: CheckContext) -> Outcome:
     """predict_labels returns the majority label of the k nearest for k = 1, 3, 5 (no vote ties)."""
     f = ctx.fixture()
@@ -302,7 +301,7 @@ def check_majority_vote(ctx: CheckContext) -> Outcome:
     return Outcome.ok("majority vote is right for k = 1, 3 and 5")
 
 
-@check("predict_labels.ties_to_smaller_label", kind="value", needs=[KNN], fixture="knn_labels")
+@check("predict_labels.ties_to_smaller_label", kind="value", fixture="knn_labels")
 def check_ties(ctx: CheckContext) -> Outcome:
     """predict_labels breaks a tie in the vote in favour of the smaller label (k = 2 and 4)."""
     f = ctx.fixture()
@@ -348,7 +347,7 @@ def knn_predict_fixture(ref):
     return out
 
 
-@check("knn_predict.num_loops", kind="value", needs=[KNN], fixture="knn_predict")
+@check("knn_predict.num_loops", kind="value", fixture="knn_predict")
 def check_predict_num_loops(ctx: CheckContext) -> Outcome:
     """predict(X, k, num_loops) gives the reference labels with num_loops 0, 1, 2 and k 1, 5."""
     f = ctx.fixture()
@@ -390,7 +389,7 @@ def knn_digits_fixture(ref):
     return {"y_pred": knn.predict(Xte, k=1), "ambiguous": ambiguous}
 
 
-@check("knn_predict.digits_accuracy", kind="training", needs=[KNN], fixture="knn_digits")
+@check("knn_predict.digits_accuracy", kind="training", fixture="knn_digits")
 def check_digits_accuracy(ctx: CheckContext) -> Outcome:
     """k = 1 predictions on the digits test split equal the reference's (accuracy measured here)."""
     data = ctx.dataset("digits")

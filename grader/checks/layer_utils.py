@@ -236,14 +236,13 @@ def _numeric_check(ctx: CheckContext, kind: str) -> Outcome:
 
 
 @check("affine_batchnorm_relu_forward.values", kind="value",
-       needs=["layer_utils.affine_batchnorm_relu_forward"], fixture="sandwich", tolerance=1e-8)
+       fixture="sandwich", tolerance=1e-8)
 def check_affine_batchnorm_relu_forward_values(ctx: CheckContext) -> Outcome:
     """affine_batchnorm_relu_forward matches the reference and updates the caller's bn_param."""
     return _forward_check(ctx, "batchnorm")
 
 
 @check("affine_batchnorm_relu_backward.values", kind="value",
-       needs=["layer_utils.affine_batchnorm_relu_forward", "layer_utils.affine_batchnorm_relu_backward"],
        fixture="sandwich", tolerance=1e-8)
 def check_affine_batchnorm_relu_backward_values(ctx: CheckContext) -> Outcome:
     """affine_batchnorm_relu_backward's dx, dw, db, dgamma, dbeta match the reference."""
@@ -251,7 +250,6 @@ def check_affine_batchnorm_relu_backward_values(ctx: CheckContext) -> Outcome:
 
 
 @check("affine_batchnorm_relu_backward.numeric_gradient", kind="gradient",
-       needs=["layer_utils.affine_batchnorm_relu_forward", "layer_utils.affine_batchnorm_relu_backward"],
        fixture="sandwich", tolerance=1e-6)
 def check_affine_batchnorm_relu_backward_numeric(ctx: CheckContext) -> Outcome:
     """affine_batchnorm_relu_backward agrees with a numeric gradient of the student's own sandwich forward."""
@@ -264,14 +262,13 @@ def check_affine_batchnorm_relu_backward_numeric(ctx: CheckContext) -> Outcome:
 
 
 @check("affine_layernorm_relu_forward.values", kind="value",
-       needs=["layer_utils.affine_layernorm_relu_forward"], fixture="sandwich", tolerance=1e-8)
+       fixture="sandwich", tolerance=1e-8)
 def check_affine_layernorm_relu_forward_values(ctx: CheckContext) -> Outcome:
     """affine_layernorm_relu_forward matches the reference (3-D and 2-D inputs, N != M)."""
     return _forward_check(ctx, "layernorm")
 
 
 @check("affine_layernorm_relu_backward.values", kind="value",
-       needs=["layer_utils.affine_layernorm_relu_forward", "layer_utils.affine_layernorm_relu_backward"],
        fixture="sandwich", tolerance=1e-8)
 def check_affine_layernorm_relu_backward_values(ctx: CheckContext) -> Outcome:
     """affine_layernorm_relu_backward's dx, dw, db, dgamma, dbeta match the reference."""
@@ -279,7 +276,6 @@ def check_affine_layernorm_relu_backward_values(ctx: CheckContext) -> Outcome:
 
 
 @check("affine_layernorm_relu_backward.numeric_gradient", kind="gradient",
-       needs=["layer_utils.affine_layernorm_relu_forward", "layer_utils.affine_layernorm_relu_backward"],
        fixture="sandwich", tolerance=1e-6)
 def check_affine_layernorm_relu_backward_numeric(ctx: CheckContext) -> Outcome:
     """affine_layernorm_relu_backward agrees with a numeric gradient of the student's own sandwich forward."""

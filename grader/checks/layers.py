@@ -52,8 +52,7 @@ def affine_fixture(ref):
     return out
 
 
-@check("affine_forward.values", kind="value", needs=["layers.affine_forward"],
-       fixture="affine", tolerance=1e-8)
+@check("affine_forward.values", kind="value", fixture="affine", tolerance=1e-8)
 def check_affine_forward_values(ctx: CheckContext) -> Outcome:
     """affine_forward matches the reference on the notebook input (§3.1) and on a 4-D input."""
     f = ctx.fixture()
@@ -86,8 +85,7 @@ def _affine_backward_problems(ctx, f, prefix, tol, d: Diagnoses):
             for name, got in zip(("dx", "dw", "db"), grads)]
 
 
-@check("affine_backward.values", kind="value", needs=["layers.affine_forward", "layers.affine_backward"],
-       fixture="affine", tolerance=1e-8)
+@check("affine_backward.values", kind="value", fixture="affine", tolerance=1e-8)
 def check_affine_backward_values(ctx: CheckContext) -> Outcome:
     """affine_backward's dx, dw, db match the reference (§3.2 input and a 4-D input)."""
     f = ctx.fixture()
@@ -104,7 +102,7 @@ def check_affine_backward_values(ctx: CheckContext) -> Outcome:
 
 
 @check("affine_backward.numeric_gradient", kind="gradient",
-       needs=["layers.affine_forward", "layers.affine_backward"], fixture="affine", tolerance=1e-7)
+       fixture="affine", tolerance=1e-7)
 def check_affine_backward_numeric(ctx: CheckContext) -> Outcome:
     """affine_backward agrees with a numeric gradient of the student's own affine_forward."""
     f = ctx.fixture()
@@ -152,7 +150,7 @@ RELU_MISTAKES = {"ge_mask": "dx matches a ReLU mask with >= (x >= 0): no gradien
                             "x == 0, use x > 0"}
 
 
-@check("relu_forward.values", kind="value", needs=["layers.relu_forward"], fixture="relu",
+@check("relu_forward.values", kind="value", fixture="relu",
        tolerance=1e-12)
 def check_relu_forward_values(ctx: CheckContext) -> Outcome:
     """relu_forward matches the reference on the notebook input (§3.3) and on a 3-D input."""
@@ -171,8 +169,7 @@ def check_relu_forward_values(ctx: CheckContext) -> Outcome:
     return Outcome.ok("out matches")
 
 
-@check("relu_backward.exact_zeros", kind="value", needs=["layers.relu_forward", "layers.relu_backward"],
-       fixture="relu", tolerance=1e-12)
+@check("relu_backward.exact_zeros", kind="value", fixture="relu", tolerance=1e-12)
 def check_relu_backward_exact_zeros(ctx: CheckContext) -> Outcome:
     """relu_backward passes no gradient where the input is exactly 0, for a 3-D input (§7.1)."""
     f = ctx.fixture()
@@ -187,7 +184,7 @@ def check_relu_backward_exact_zeros(ctx: CheckContext) -> Outcome:
 
 
 @check("relu_backward.numeric_gradient", kind="gradient",
-       needs=["layers.relu_forward", "layers.relu_backward"], fixture="relu", tolerance=1e-9)
+       fixture="relu", tolerance=1e-9)
 def check_relu_backward_numeric(ctx: CheckContext) -> Outcome:
     """relu_backward agrees with a numeric gradient of the student's relu_forward (§3.4)."""
     f = ctx.fixture()
@@ -379,7 +376,7 @@ def _softmax_cases(ctx: CheckContext, cases, d: Diagnoses) -> list[str]:
     return [m for m in messages if m]
 
 
-@check("softmax_loss.values", kind="value", needs=["layers.softmax_loss"], fixture="softmax_loss",
+@check("softmax_loss.values", kind="value", fixture="softmax_loss",
        tolerance=1e-8)
 def check_softmax_loss_values(ctx: CheckContext) -> Outcome:
     """softmax_loss's loss and dx match the reference on the §3.6 input and a fresh 7x4 input."""
@@ -391,8 +388,7 @@ def check_softmax_loss_values(ctx: CheckContext) -> Outcome:
     return Outcome.ok("loss and dx match the reference")
 
 
-@check("softmax_loss.large_logits", kind="value", needs=["layers.softmax_loss"],
-       fixture="softmax_loss", tolerance=1e-8)
+@check("softmax_loss.large_logits", kind="value", fixture="softmax_loss", tolerance=1e-8)
 def check_softmax_loss_large_logits(ctx: CheckContext) -> Outcome:
     """softmax_loss stays finite and matches the reference when whole rows of scores are near +-1000."""
     d = Diagnoses()
@@ -403,8 +399,7 @@ def check_softmax_loss_large_logits(ctx: CheckContext) -> Outcome:
     return Outcome.ok("finite and correct for scores near +-1000")
 
 
-@check("softmax_loss.log_sum_exp", kind="value", needs=["layers.softmax_loss"],
-       fixture="softmax_loss", tolerance=1e-8)
+@check("softmax_loss.log_sum_exp", kind="value", fixture="softmax_loss", tolerance=1e-8)
 def check_softmax_loss_log_sum_exp(ctx: CheckContext) -> Outcome:
     """softmax_loss stays finite when a correct-class probability underflows (+1000 and -1000 in one row)."""
     d = Diagnoses()
@@ -417,8 +412,7 @@ def check_softmax_loss_log_sum_exp(ctx: CheckContext) -> Outcome:
     return Outcome.ok("finite and correct when probabilities underflow")
 
 
-@check("softmax_loss.numeric_gradient", kind="gradient", needs=["layers.softmax_loss"],
-       fixture="softmax_loss", tolerance=1e-6)
+@check("softmax_loss.numeric_gradient", kind="gradient", fixture="softmax_loss", tolerance=1e-6)
 def check_softmax_loss_numeric(ctx: CheckContext) -> Outcome:
     """softmax_loss's dx agrees with a numeric gradient of the student's own loss (§3.6 and fresh input)."""
     f = ctx.fixture()
@@ -490,7 +484,7 @@ def _svm_loss_with_delta(x, y, delta: float):
     return np.asarray(margins.sum() / N), dx / N
 
 
-@check("svm_loss.values", kind="value", needs=["layers.svm_loss"], fixture="svm_loss",
+@check("svm_loss.values", kind="value", fixture="svm_loss",
        tolerance=1e-8)
 def check_svm_loss_values(ctx: CheckContext) -> Outcome:
     """svm_loss's loss and dx match the reference on the seed-231 input and a fresh 9x6 input (no kinks)."""
@@ -507,7 +501,7 @@ def check_svm_loss_values(ctx: CheckContext) -> Outcome:
     return Outcome.ok("loss and dx match the reference")
 
 
-@check("svm_loss.numeric_gradient", kind="gradient", needs=["layers.svm_loss"], fixture="svm_loss",
+@check("svm_loss.numeric_gradient", kind="gradient", fixture="svm_loss",
        tolerance=1e-6)
 def check_svm_loss_numeric(ctx: CheckContext) -> Outcome:
     """svm_loss's dx agrees with a numeric gradient of the student's own loss, away from the kinks."""
@@ -593,8 +587,7 @@ def _as_mask(values: np.ndarray, p: float) -> bool:
     return bool(np.all(zero | kept) and zero.any() and kept.any())
 
 
-@check("dropout_forward.train_statistics", kind="value", needs=["layers.dropout_forward"],
-       fixture="dropout", tolerance=0.01)
+@check("dropout_forward.train_statistics", kind="value", fixture="dropout", tolerance=0.01)
 def check_dropout_forward_train_statistics(ctx: CheckContext) -> Outcome:
     """Train-mode dropout keeps a fraction p of the units (p = KEEP probability) and keeps the mean (§3.14)."""
     f = ctx.fixture()
@@ -632,8 +625,7 @@ def check_dropout_forward_train_statistics(ctx: CheckContext) -> Outcome:
                       ", ".join(str(p) for p in f["stat_ps"]))
 
 
-@check("dropout_forward.test_mode", kind="value", needs=["layers.dropout_forward"],
-       fixture="dropout", tolerance=0.0)
+@check("dropout_forward.test_mode", kind="value", fixture="dropout", tolerance=0.0)
 def check_dropout_forward_test_mode(ctx: CheckContext) -> Outcome:
     """In test mode dropout returns its input unchanged (no mask, no scaling), for several p and shapes."""
     f = ctx.fixture()
@@ -659,8 +651,7 @@ def check_dropout_forward_test_mode(ctx: CheckContext) -> Outcome:
     return Outcome.ok("test mode returns x unchanged")
 
 
-@check("dropout_forward.seeded_mask", kind="value", needs=["layers.dropout_forward"],
-       fixture="dropout", tolerance=1e-12)
+@check("dropout_forward.seeded_mask", kind="value", fixture="dropout", tolerance=1e-12)
 def check_dropout_forward_seeded_mask(ctx: CheckContext) -> Outcome:
     """With dropout_param['seed'] the output is reproducible and equals the course's mask draw."""
     f = ctx.fixture()
@@ -689,7 +680,7 @@ def check_dropout_forward_seeded_mask(ctx: CheckContext) -> Outcome:
 
 
 @check("dropout_backward.values", kind="value",
-       needs=["layers.dropout_forward", "layers.dropout_backward"], fixture="dropout", tolerance=1e-12)
+       fixture="dropout", tolerance=1e-12)
 def check_dropout_backward_values(ctx: CheckContext) -> Outcome:
     """dropout_backward matches the reference in train mode (seeded, §3.15) and in test mode."""
     f = ctx.fixture()
@@ -711,7 +702,7 @@ def check_dropout_backward_values(ctx: CheckContext) -> Outcome:
 
 
 @check("dropout_backward.numeric_gradient", kind="gradient",
-       needs=["layers.dropout_forward", "layers.dropout_backward"], fixture="dropout", tolerance=1e-8)
+       fixture="dropout", tolerance=1e-8)
 def check_dropout_backward_numeric(ctx: CheckContext) -> Outcome:
     """dropout_backward agrees with a numeric gradient of the student's seeded dropout_forward (§3.15)."""
     f = ctx.fixture()
@@ -730,7 +721,7 @@ def check_dropout_backward_numeric(ctx: CheckContext) -> Outcome:
 
 
 @check("dropout_backward.uses_forward_mask", kind="value",
-       needs=["layers.dropout_forward", "layers.dropout_backward"], fixture="dropout", tolerance=1e-10)
+       fixture="dropout", tolerance=1e-10)
 def check_dropout_backward_uses_forward_mask(ctx: CheckContext) -> Outcome:
     """Unseeded, dropout_backward applies the very mask the forward applied: dx = out / x * dout (§7.7)."""
     f = ctx.fixture()
@@ -885,8 +876,7 @@ BN_TRAIN_CASES = (("notebook input (seed 231, N=4, D=5, default bn_param)", "nb"
                   ("fresh input (N=9, D=6, momentum 0.7, eps 1e-3)", "r"))
 
 
-@check("batchnorm_forward.train_values", kind="value", needs=["layers.batchnorm_forward"],
-       fixture="batchnorm", tolerance=1e-8)
+@check("batchnorm_forward.train_values", kind="value", fixture="batchnorm", tolerance=1e-8)
 def check_batchnorm_forward_train_values(ctx: CheckContext) -> Outcome:
     """batchnorm_forward in train mode matches the reference (notebook input, and fresh N, D, eps)."""
     f = ctx.fixture()
@@ -903,8 +893,7 @@ def check_batchnorm_forward_train_values(ctx: CheckContext) -> Outcome:
     return Outcome.ok("train-mode output matches")
 
 
-@check("batchnorm_forward.running_averages", kind="value", needs=["layers.batchnorm_forward"],
-       fixture="batchnorm", tolerance=1e-8)
+@check("batchnorm_forward.running_averages", kind="value", fixture="batchnorm", tolerance=1e-8)
 def check_batchnorm_forward_running_averages(ctx: CheckContext) -> Outcome:
     """Train mode stores running_mean/var = momentum * old + (1 - momentum) * batch stats in bn_param."""
     f = ctx.fixture()
@@ -938,8 +927,7 @@ def check_batchnorm_forward_running_averages(ctx: CheckContext) -> Outcome:
     return Outcome.ok("running averages are updated with the momentum")
 
 
-@check("batchnorm_forward.test_mode", kind="value", needs=["layers.batchnorm_forward"],
-       fixture="batchnorm", tolerance=1e-8)
+@check("batchnorm_forward.test_mode", kind="value", fixture="batchnorm", tolerance=1e-8)
 def check_batchnorm_forward_test_mode(ctx: CheckContext) -> Outcome:
     """In test mode batchnorm normalises with the running averages and leaves them unchanged."""
     f = ctx.fixture()
@@ -961,8 +949,7 @@ def check_batchnorm_forward_test_mode(ctx: CheckContext) -> Outcome:
     return Outcome.ok("test mode uses the running averages and keeps them")
 
 
-@check("batchnorm_forward.per_feature_stats", kind="value", needs=["layers.batchnorm_forward"],
-       fixture="batchnorm", tolerance=1e-6)
+@check("batchnorm_forward.per_feature_stats", kind="value", fixture="batchnorm", tolerance=1e-6)
 def check_batchnorm_forward_per_feature_stats(ctx: CheckContext) -> Outcome:
     """Train-mode outputs have per-feature means beta and stds gamma (the notebook's 200x3 test)."""
     f = ctx.fixture()
@@ -1028,7 +1015,7 @@ def _bn_numeric_check(ctx: CheckContext, target: str) -> Outcome:
 
 
 @check("batchnorm_backward.values", kind="value",
-       needs=["layers.batchnorm_forward", "layers.batchnorm_backward"], fixture="batchnorm",
+       fixture="batchnorm",
        tolerance=1e-8)
 def check_batchnorm_backward_values(ctx: CheckContext) -> Outcome:
     """batchnorm_backward's dx, dgamma, dbeta match the reference (notebook input and N=10, D=3)."""
@@ -1036,7 +1023,7 @@ def check_batchnorm_backward_values(ctx: CheckContext) -> Outcome:
 
 
 @check("batchnorm_backward.numeric_gradient", kind="gradient",
-       needs=["layers.batchnorm_forward", "layers.batchnorm_backward"], fixture="batchnorm",
+       fixture="batchnorm",
        tolerance=1e-6)
 def check_batchnorm_backward_numeric(ctx: CheckContext) -> Outcome:
     """batchnorm_backward agrees with a numeric gradient of the student's own batchnorm_forward."""
@@ -1044,7 +1031,7 @@ def check_batchnorm_backward_numeric(ctx: CheckContext) -> Outcome:
 
 
 @check("batchnorm_backward_alt.values", kind="value",
-       needs=["layers.batchnorm_forward", "layers.batchnorm_backward_alt"], fixture="batchnorm",
+       fixture="batchnorm",
        tolerance=1e-8)
 def check_batchnorm_backward_alt_values(ctx: CheckContext) -> Outcome:
     """batchnorm_backward_alt's dx, dgamma, dbeta match the reference (notebook input and N=10, D=3)."""
@@ -1052,7 +1039,7 @@ def check_batchnorm_backward_alt_values(ctx: CheckContext) -> Outcome:
 
 
 @check("batchnorm_backward_alt.numeric_gradient", kind="gradient",
-       needs=["layers.batchnorm_forward", "layers.batchnorm_backward_alt"], fixture="batchnorm",
+       fixture="batchnorm",
        tolerance=1e-6)
 def check_batchnorm_backward_alt_numeric(ctx: CheckContext) -> Outcome:
     """batchnorm_backward_alt agrees with a numeric gradient of the student's own batchnorm_forward."""
@@ -1139,8 +1126,7 @@ LN_CASES = {"nb": "notebook input (seed 231, N=4, D=3)", "bw": "notebook backwar
             "r": "fresh input (N=6, D=9, eps 1e-3)"}
 
 
-@check("layernorm_forward.values", kind="value", needs=["layers.layernorm_forward"],
-       fixture="layernorm", tolerance=1e-8)
+@check("layernorm_forward.values", kind="value", fixture="layernorm", tolerance=1e-8)
 def check_layernorm_forward_values(ctx: CheckContext) -> Outcome:
     """layernorm_forward normalises each example over its features and matches the reference (N != D)."""
     f = ctx.fixture()
@@ -1157,7 +1143,7 @@ def check_layernorm_forward_values(ctx: CheckContext) -> Outcome:
 
 
 @check("layernorm_backward.values", kind="value",
-       needs=["layers.layernorm_forward", "layers.layernorm_backward"], fixture="layernorm",
+       fixture="layernorm",
        tolerance=1e-8)
 def check_layernorm_backward_values(ctx: CheckContext) -> Outcome:
     """layernorm_backward's dx, dgamma, dbeta match the reference (notebook input and N=6, D=9)."""
@@ -1180,7 +1166,7 @@ def check_layernorm_backward_values(ctx: CheckContext) -> Outcome:
 
 
 @check("layernorm_backward.numeric_gradient", kind="gradient",
-       needs=["layers.layernorm_forward", "layers.layernorm_backward"], fixture="layernorm",
+       fixture="layernorm",
        tolerance=1e-6)
 def check_layernorm_backward_numeric(ctx: CheckContext) -> Outcome:
     """layernorm_backward agrees with a numeric gradient of the student's own layernorm_forward."""

@@ -245,29 +245,28 @@ def _values_check(ctx: CheckContext, name: str) -> Outcome:
     return Outcome.fail(d.message(f"{name}: " + " | ".join(messages)), hint=hint)
 
 
-@check("svm_loss_naive.values", kind="value", needs=[SVM_NAIVE], fixture="linear_losses",
+@check("svm_loss_naive.values", kind="value", fixture="linear_losses",
        tolerance=1e-8)
 def check_svm_naive_values(ctx: CheckContext) -> Outcome:
     """svm_loss_naive's loss and dW match the reference (dev batch, reg 0, reg 50, C = 3)."""
     return _values_check(ctx, "svm_loss_naive")
 
 
-@check("svm_loss_vectorized.values", kind="value", needs=[SVM_VECTORIZED], fixture="linear_losses",
+@check("svm_loss_vectorized.values", kind="value", fixture="linear_losses",
        tolerance=1e-8)
 def check_svm_vectorized_values(ctx: CheckContext) -> Outcome:
     """svm_loss_vectorized's loss and dW match the reference (dev batch, reg 0, reg 50, C = 3)."""
     return _values_check(ctx, "svm_loss_vectorized")
 
 
-@check("softmax_loss_naive.values", kind="value", needs=[SOFTMAX_NAIVE], fixture="linear_losses",
+@check("softmax_loss_naive.values", kind="value", fixture="linear_losses",
        tolerance=1e-8)
 def check_softmax_naive_values(ctx: CheckContext) -> Outcome:
     """softmax_loss_naive's loss and dW match the reference (dev batch, reg 0, reg 50, C = 3)."""
     return _values_check(ctx, "softmax_loss_naive")
 
 
-@check("softmax_loss_vectorized.values", kind="value", needs=[SOFTMAX_VECTORIZED],
-       fixture="linear_losses", tolerance=1e-8)
+@check("softmax_loss_vectorized.values", kind="value", fixture="linear_losses", tolerance=1e-8)
 def check_softmax_vectorized_values(ctx: CheckContext) -> Outcome:
     """softmax_loss_vectorized's loss and dW match the reference (dev batch, reg 0, reg 50, C = 3)."""
     return _values_check(ctx, "softmax_loss_vectorized")
@@ -315,29 +314,25 @@ def _numeric_check(ctx: CheckContext, name: str, num_coords: int = 20) -> Outcom
     return Outcome.ok(f"{name}: dW agrees with the numeric gradient of your loss")
 
 
-@check("svm_loss_naive.numeric_gradient", kind="gradient", needs=[SVM_NAIVE],
-       fixture="linear_losses", tolerance=1e-6)
+@check("svm_loss_naive.numeric_gradient", kind="gradient", fixture="linear_losses", tolerance=1e-6)
 def check_svm_naive_numeric(ctx: CheckContext) -> Outcome:
     """svm_loss_naive's dW agrees with a numeric gradient of its own loss (reg 0 and 50)."""
     return _numeric_check(ctx, "svm_loss_naive")
 
 
-@check("svm_loss_vectorized.numeric_gradient", kind="gradient", needs=[SVM_VECTORIZED],
-       fixture="linear_losses", tolerance=1e-6)
+@check("svm_loss_vectorized.numeric_gradient", kind="gradient", fixture="linear_losses", tolerance=1e-6)
 def check_svm_vectorized_numeric(ctx: CheckContext) -> Outcome:
     """svm_loss_vectorized's dW agrees with a numeric gradient of its own loss (reg 0 and 50)."""
     return _numeric_check(ctx, "svm_loss_vectorized")
 
 
-@check("softmax_loss_naive.numeric_gradient", kind="gradient", needs=[SOFTMAX_NAIVE],
-       fixture="linear_losses", tolerance=1e-6)
+@check("softmax_loss_naive.numeric_gradient", kind="gradient", fixture="linear_losses", tolerance=1e-6)
 def check_softmax_naive_numeric(ctx: CheckContext) -> Outcome:
     """softmax_loss_naive's dW agrees with a numeric gradient of its own loss (reg 0 and 50)."""
     return _numeric_check(ctx, "softmax_loss_naive")
 
 
-@check("softmax_loss_vectorized.numeric_gradient", kind="gradient", needs=[SOFTMAX_VECTORIZED],
-       fixture="linear_losses", tolerance=1e-6)
+@check("softmax_loss_vectorized.numeric_gradient", kind="gradient", fixture="linear_losses", tolerance=1e-6)
 def check_softmax_vectorized_numeric(ctx: CheckContext) -> Outcome:
     """softmax_loss_vectorized's dW agrees with a numeric gradient of its own loss (reg 0 and 50)."""
     return _numeric_check(ctx, "softmax_loss_vectorized")
@@ -382,15 +377,14 @@ def _matches_naive_check(ctx: CheckContext, naive: str, vectorized: str) -> Outc
     return Outcome.ok(f"{vectorized} agrees with your {naive}")
 
 
-@check("svm_loss_vectorized.matches_naive", kind="value", needs=[SVM_NAIVE, SVM_VECTORIZED],
-       fixture="linear_losses", tolerance=1e-8)
+@check("svm_loss_vectorized.matches_naive", kind="value", fixture="linear_losses", tolerance=1e-8)
 def check_svm_matches_naive(ctx: CheckContext) -> Outcome:
     """svm_loss_vectorized gives the same loss and dW as the student's own svm_loss_naive."""
     return _matches_naive_check(ctx, "svm_loss_naive", "svm_loss_vectorized")
 
 
 @check("softmax_loss_vectorized.matches_naive", kind="value",
-       needs=[SOFTMAX_NAIVE, SOFTMAX_VECTORIZED], fixture="linear_losses", tolerance=1e-8)
+       fixture="linear_losses", tolerance=1e-8)
 def check_softmax_matches_naive(ctx: CheckContext) -> Outcome:
     """softmax_loss_vectorized gives the same loss and dW as the student's own softmax_loss_naive."""
     return _matches_naive_check(ctx, "softmax_loss_naive", "softmax_loss_vectorized")
@@ -433,8 +427,7 @@ def softmax_scores_fixture(ref):
     return out
 
 
-@check("softmax_loss_naive.initial_loss", kind="value", needs=[SOFTMAX_NAIVE],
-       fixture="softmax_scores", tolerance=0.05)
+@check("softmax_loss_naive.initial_loss", kind="value", fixture="softmax_scores", tolerance=0.05)
 def check_softmax_initial_loss(ctx: CheckContext) -> Outcome:
     """With tiny weights softmax_loss_naive's loss is close to log(C), for C = 10 and C = 7 (§3.19)."""
     f = ctx.fixture()
@@ -477,24 +470,21 @@ SHIFT_HINT = ("subtract each row's maximum score before np.exp (softmax does not
               "exp never overflows to inf")
 
 
-@check("softmax_loss_naive.large_scores", kind="value", needs=[SOFTMAX_NAIVE],
-       fixture="softmax_scores", tolerance=1e-8)
+@check("softmax_loss_naive.large_scores", kind="value", fixture="softmax_scores", tolerance=1e-8)
 def check_softmax_naive_large(ctx: CheckContext) -> Outcome:
     """softmax_loss_naive is finite and right when every score is shifted by +-1000 (§7.6)."""
     return _large_scores_check(ctx, "softmax_loss_naive", "big", "big_naive",
                                "scores around +-1000", SHIFT_HINT)
 
 
-@check("softmax_loss_vectorized.large_scores", kind="value", needs=[SOFTMAX_VECTORIZED],
-       fixture="softmax_scores", tolerance=1e-8)
+@check("softmax_loss_vectorized.large_scores", kind="value", fixture="softmax_scores", tolerance=1e-8)
 def check_softmax_vectorized_large(ctx: CheckContext) -> Outcome:
     """softmax_loss_vectorized is finite and right when every score is shifted by +-1000 (§7.6)."""
     return _large_scores_check(ctx, "softmax_loss_vectorized", "big", "big_vectorized",
                                "scores around +-1000", SHIFT_HINT)
 
 
-@check("softmax_loss_vectorized.extreme_logits", kind="value", needs=[SOFTMAX_VECTORIZED],
-       fixture="softmax_scores", tolerance=1e-8)
+@check("softmax_loss_vectorized.extreme_logits", kind="value", fixture="softmax_scores", tolerance=1e-8)
 def check_softmax_vectorized_extreme(ctx: CheckContext) -> Outcome:
     """softmax_loss_vectorized stays finite when the correct class's probability underflows (§7.6)."""
     return _large_scores_check(
@@ -565,8 +555,7 @@ def _train_softmax_with(ref, order: str, X, y, learning_rate, reg, num_iters, ba
     return W
 
 
-@check("linear_classifier_predict.argmax", kind="value", needs=[LINEAR_SVM],
-       fixture="linear_classifier")
+@check("linear_classifier_predict.argmax", kind="value", fixture="linear_classifier")
 def check_predict(ctx: CheckContext) -> Outcome:
     """LinearClassifier.predict returns argmax of X @ W for weights set by the grader."""
     f = ctx.fixture()
@@ -593,7 +582,7 @@ def check_predict(ctx: CheckContext) -> Outcome:
     return Outcome.ok("predict returns argmax of the scores")
 
 
-@check("linear_classifier_train.sgd_step", kind="value", needs=[SOFTMAX], fixture="linear_classifier",
+@check("linear_classifier_train.sgd_step", kind="value", fixture="linear_classifier",
        tolerance=1e-9)
 def check_sgd_step(ctx: CheckContext) -> Outcome:
     """One step of train moves W by -learning_rate * dW of the minibatch loss, from the current W."""
@@ -647,8 +636,7 @@ def check_sgd_step(ctx: CheckContext) -> Outcome:
     return Outcome.ok("one SGD step is W - learning_rate * dW and the history records the loss")
 
 
-@check("linear_classifier_train.history_and_shape", kind="value", needs=[SOFTMAX],
-       fixture="linear_classifier")
+@check("linear_classifier_train.history_and_shape", kind="value", fixture="linear_classifier")
 def check_history_and_shape(ctx: CheckContext) -> Outcome:
     """train returns num_iters finite losses and creates W of shape (D, max(y) + 1)."""
     f = ctx.fixture()
@@ -681,8 +669,7 @@ def check_history_and_shape(ctx: CheckContext) -> Outcome:
     return Outcome.ok(f"train returns {num_iters} losses and W of shape {expected_shape}")
 
 
-@check("linear_classifier_train.aligned_batches", kind="value", needs=[SOFTMAX],
-       fixture="linear_classifier", tolerance=0.9)
+@check("linear_classifier_train.aligned_batches", kind="value", fixture="linear_classifier", tolerance=0.9)
 def check_aligned_batches(ctx: CheckContext) -> Outcome:
     """train pairs each sampled X row with its own label (labels are readable from a feature)."""
     f = ctx.fixture()
@@ -709,8 +696,7 @@ def check_aligned_batches(ctx: CheckContext) -> Outcome:
     return Outcome.ok(f"training on aligned batches reaches {accuracy:.2f} training accuracy")
 
 
-@check("linear_classifier_train.batch_larger_than_n", kind="value", needs=[SOFTMAX],
-       fixture="linear_classifier")
+@check("linear_classifier_train.batch_larger_than_n", kind="value", fixture="linear_classifier")
 def check_batch_larger_than_n(ctx: CheckContext) -> Outcome:
     """train samples with replacement, so batch_size may exceed the number of examples."""
     f = ctx.fixture()
@@ -786,15 +772,13 @@ def _digits_training_check(ctx: CheckContext, target: str, key: str, label: str)
                                 hint="check the loss gradient and the minibatch sampling in train")
 
 
-@check("softmax_classifier.digits_accuracy", kind="training", needs=[SOFTMAX],
-       fixture="linear_digits", tolerance=0.05)
+@check("softmax_classifier.digits_accuracy", kind="training", fixture="linear_digits", tolerance=0.05)
 def check_softmax_digits(ctx: CheckContext) -> Outcome:
     """Softmax trained with the course's hyper-parameters reaches the reference's validation accuracy."""
     return _digits_training_check(ctx, SOFTMAX, "softmax", "Softmax")
 
 
-@check("linear_svm_classifier.digits_accuracy", kind="training", needs=[LINEAR_SVM],
-       fixture="linear_digits", tolerance=0.05)
+@check("linear_svm_classifier.digits_accuracy", kind="training", fixture="linear_digits", tolerance=0.05)
 def check_svm_digits(ctx: CheckContext) -> Outcome:
     """LinearSVM trained with the course's hyper-parameters reaches the reference's validation accuracy."""
     return _digits_training_check(ctx, LINEAR_SVM, "svm", "LinearSVM")

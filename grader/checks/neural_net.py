@@ -131,7 +131,7 @@ def _toy_net(ctx: CheckContext):
     return ctx.new(NET, TOY["input_size"], TOY["hidden_size"], TOY["output_size"], std=TOY["std"])
 
 
-@check("neural_net.scores", kind="value", needs=[NET], fixture="neural_net", tolerance=1e-7)
+@check("neural_net.scores", kind="value", fixture="neural_net", tolerance=1e-7)
 def check_neural_net_scores(ctx: CheckContext) -> Outcome:
     """The §3.8 toy model (np.random.seed(0), std 0.1) gives the notebook's scores (sum |diff| < 1e-7)."""
     f = ctx.fixture()
@@ -160,7 +160,7 @@ def check_neural_net_scores(ctx: CheckContext) -> Outcome:
     return Outcome.ok("toy scores match the notebook's")
 
 
-@check("neural_net.loss", kind="value", needs=[NET], fixture="neural_net", tolerance=1e-10)
+@check("neural_net.loss", kind="value", fixture="neural_net", tolerance=1e-10)
 def check_neural_net_loss(ctx: CheckContext) -> Outcome:
     """loss(X, y, reg=0.05) is 1.071696123862817 on the toy model (§3.8), and right on a fresh input with reg 0.3."""
     f = ctx.fixture()
@@ -182,7 +182,7 @@ def check_neural_net_loss(ctx: CheckContext) -> Outcome:
     return Outcome.ok("losses match")
 
 
-@check("neural_net.gradients", kind="gradient", needs=[NET], fixture="neural_net", tolerance=1e-8)
+@check("neural_net.gradients", kind="gradient", fixture="neural_net", tolerance=1e-8)
 def check_neural_net_gradients(ctx: CheckContext) -> Outcome:
     """grads match the reference and a numeric gradient of the student's loss (toy reg 0.05; fresh reg 0.3)."""
     f = ctx.fixture()
@@ -223,7 +223,7 @@ def _first_divergence(got: np.ndarray, expected: np.ndarray) -> str:
     return f" (first at iteration {i}: {got[i]:.6g} vs {expected[i]:.6g}; the update or learning rate of iteration {i - 1} differs)"
 
 
-@check("neural_net.train_toy", kind="training", needs=[NET], fixture="neural_net", tolerance=1e-8)
+@check("neural_net.train_toy", kind="training", fixture="neural_net", tolerance=1e-8)
 def check_neural_net_train_toy(ctx: CheckContext) -> Outcome:
     """train() on the toy data from np.random.seed(0) ends at loss 0.014497864587765886 (§3.8), step for step."""
     f = ctx.fixture()
@@ -250,7 +250,7 @@ def check_neural_net_train_toy(ctx: CheckContext) -> Outcome:
     return Outcome.ok(f"the toy run ends at loss {history[-1]:.6g}, as in the notebook")
 
 
-@check("neural_net.train_schedule", kind="training", needs=[NET], fixture="neural_net", tolerance=1e-8)
+@check("neural_net.train_schedule", kind="training", fixture="neural_net", tolerance=1e-8)
 def check_neural_net_train_schedule(ctx: CheckContext) -> Outcome:
     """With 4 iterations per epoch the learning rate decays at it % iterations_per_epoch == 0 (it = 0, 4, 8)."""
     f = ctx.fixture()
@@ -274,7 +274,7 @@ def check_neural_net_train_schedule(ctx: CheckContext) -> Outcome:
     return Outcome.ok("the learning-rate schedule matches")
 
 
-@check("neural_net.predict", kind="value", needs=[NET], fixture="neural_net")
+@check("neural_net.predict", kind="value", fixture="neural_net")
 def check_neural_net_predict(ctx: CheckContext) -> Outcome:
     """predict(X) returns the argmax of the scores, shape (N,), integer labels."""
     f = ctx.fixture()

@@ -390,20 +390,20 @@ def _notebook_check(ctx: CheckContext, rule: str) -> Outcome:
     return Outcome.ok(f"next_w and the stored {', '.join(STATE[rule])} match {label}")
 
 
-@check("sgd_momentum.notebook", kind="value", needs=["optim.sgd_momentum"], fixture="optim",
+@check("sgd_momentum.notebook", kind="value", fixture="optim",
        tolerance=1e-7)
 def check_sgd_momentum_notebook(ctx: CheckContext) -> Outcome:
     """sgd_momentum's next_w and stored velocity match the notebook test (§3.10, CS231n convention)."""
     return _notebook_check(ctx, "sgd_momentum")
 
 
-@check("rmsprop.notebook", kind="value", needs=["optim.rmsprop"], fixture="optim", tolerance=1e-7)
+@check("rmsprop.notebook", kind="value", fixture="optim", tolerance=1e-7)
 def check_rmsprop_notebook(ctx: CheckContext) -> Outcome:
     """rmsprop's next_w and stored cache match the notebook test (§3.12)."""
     return _notebook_check(ctx, "rmsprop")
 
 
-@check("adam.notebook", kind="value", needs=["optim.adam"], fixture="optim", tolerance=1e-7)
+@check("adam.notebook", kind="value", fixture="optim", tolerance=1e-7)
 def check_adam_notebook(ctx: CheckContext) -> Outcome:
     """adam's next_w and stored m, v and t (t=5 becomes 6) match the notebook test (§3.13)."""
     return _notebook_check(ctx, "adam")
@@ -449,20 +449,20 @@ def _fresh_check(ctx: CheckContext, rule: str) -> Outcome:
     return Outcome.ok(f"{FRESH_STEPS} consecutive steps with {settings} match the reference")
 
 
-@check("sgd_momentum.fresh_steps", kind="value", needs=["optim.sgd_momentum"], fixture="optim",
+@check("sgd_momentum.fresh_steps", kind="value", fixture="optim",
        tolerance=1e-7)
 def check_sgd_momentum_fresh(ctx: CheckContext) -> Outcome:
     """sgd_momentum matches the reference over 5 steps with momentum 0.5 on a 3-D w, state fed back."""
     return _fresh_check(ctx, "sgd_momentum")
 
 
-@check("rmsprop.fresh_steps", kind="value", needs=["optim.rmsprop"], fixture="optim", tolerance=1e-7)
+@check("rmsprop.fresh_steps", kind="value", fixture="optim", tolerance=1e-7)
 def check_rmsprop_fresh(ctx: CheckContext) -> Outcome:
     """rmsprop matches the reference over 5 steps with decay_rate 0.9 on a 1-D w, state fed back."""
     return _fresh_check(ctx, "rmsprop")
 
 
-@check("adam.fresh_steps", kind="value", needs=["optim.adam"], fixture="optim", tolerance=1e-7)
+@check("adam.fresh_steps", kind="value", fixture="optim", tolerance=1e-7)
 def check_adam_fresh(ctx: CheckContext) -> Outcome:
     """adam matches the reference over 5 steps from t=0 with other betas and epsilon, state fed back."""
     return _fresh_check(ctx, "adam")
@@ -509,20 +509,20 @@ def _defaults_check(ctx: CheckContext, rule: str) -> Outcome:
     return Outcome.ok("config=None and a partial config use the documented defaults")
 
 
-@check("sgd_momentum.defaults", kind="value", needs=["optim.sgd_momentum"], fixture="optim",
+@check("sgd_momentum.defaults", kind="value", fixture="optim",
        tolerance=1e-7)
 def check_sgd_momentum_defaults(ctx: CheckContext) -> Outcome:
     """sgd_momentum with config=None or a partial config uses learning_rate 1e-2, momentum 0.9."""
     return _defaults_check(ctx, "sgd_momentum")
 
 
-@check("rmsprop.defaults", kind="value", needs=["optim.rmsprop"], fixture="optim", tolerance=1e-7)
+@check("rmsprop.defaults", kind="value", fixture="optim", tolerance=1e-7)
 def check_rmsprop_defaults(ctx: CheckContext) -> Outcome:
     """rmsprop with config=None or a partial config uses learning_rate 1e-2, decay 0.99, eps 1e-8."""
     return _defaults_check(ctx, "rmsprop")
 
 
-@check("adam.defaults", kind="value", needs=["optim.adam"], fixture="optim", tolerance=1e-7)
+@check("adam.defaults", kind="value", fixture="optim", tolerance=1e-7)
 def check_adam_defaults(ctx: CheckContext) -> Outcome:
     """adam with config=None or a partial config uses lr 1e-3, betas 0.9/0.999, eps 1e-8, t from 0."""
     return _defaults_check(ctx, "adam")
@@ -533,7 +533,7 @@ def check_adam_defaults(ctx: CheckContext) -> Outcome:
 # --------------------------------------------------------------------------------------------
 
 
-@check("rmsprop.epsilon_placement", kind="value", needs=["optim.rmsprop"], fixture="optim",
+@check("rmsprop.epsilon_placement", kind="value", fixture="optim",
        tolerance=1e-7)
 def check_rmsprop_epsilon(ctx: CheckContext) -> Outcome:
     """rmsprop adds epsilon after the square root, visible with epsilon=1e-2 and tiny gradients."""
@@ -559,7 +559,7 @@ def check_rmsprop_epsilon(ctx: CheckContext) -> Outcome:
 # --------------------------------------------------------------------------------------------
 
 
-@check("optim.loss_decreases", kind="value", needs=[f"optim.{r}" for r in RULES], fixture="optim",
+@check("optim.loss_decreases", kind="value", fixture="optim",
        tolerance=0.1)
 def check_optim_loss_decreases(ctx: CheckContext) -> Outcome:
     """Each rule, called 50 times with its state fed back, cuts a least-squares loss below 10 % of its start."""

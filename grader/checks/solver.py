@@ -265,8 +265,7 @@ def _scores(params: dict, X: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-@check("solver.history_lengths", kind="value", needs=["solver.Solver", MODEL_TARGET],
-       fixture="solver")
+@check("solver.history_lengths", kind="value", fixture="solver")
 def check_solver_history_lengths(ctx: CheckContext) -> Outcome:
     """loss/train_acc/val_acc histories and epoch have the course's lengths (21 checks for overfit-50)."""
     f = ctx.fixture()
@@ -297,7 +296,7 @@ def check_solver_history_lengths(ctx: CheckContext) -> Outcome:
     return Outcome.ok("the histories have the expected lengths for both shapes")
 
 
-@check("solver.lr_decay", kind="value", needs=["solver.Solver", MODEL_TARGET], fixture="solver",
+@check("solver.lr_decay", kind="value", fixture="solver",
        tolerance=1e-6)
 def check_solver_lr_decay(ctx: CheckContext) -> Outcome:
     """lr_decay multiplies every parameter's learning rate once per epoch (0.5 * 0.8**4 after 4 epochs)."""
@@ -333,8 +332,7 @@ def check_solver_lr_decay(ctx: CheckContext) -> Outcome:
     return Outcome.ok("every per-parameter learning rate is decayed once per epoch")
 
 
-@check("solver.best_params_restored", kind="value", needs=["solver.Solver", MODEL_TARGET],
-       fixture="solver", tolerance=1e-6)
+@check("solver.best_params_restored", kind="value", fixture="solver", tolerance=1e-6)
 def check_solver_best_params(ctx: CheckContext) -> Outcome:
     """After train() the model holds the parameters of the best validation epoch (recomputed here)."""
     f = ctx.fixture()
@@ -381,7 +379,7 @@ def check_solver_best_params(ctx: CheckContext) -> Outcome:
     return Outcome.ok(f"the restored parameters reach the best validation accuracy {best:.3f}")
 
 
-@check("solver.unknown_keyword", kind="value", needs=["solver.Solver", MODEL_TARGET], fixture="solver")
+@check("solver.unknown_keyword", kind="value", fixture="solver")
 def check_solver_unknown_keyword(ctx: CheckContext) -> Outcome:
     """Solver accepts the documented keywords and raises ValueError for an unknown one."""
     f = ctx.fixture()
@@ -407,8 +405,7 @@ def check_solver_unknown_keyword(ctx: CheckContext) -> Outcome:
                              "ValueError('Unrecognized arguments ...')")
 
 
-@check("solver.grad_norm_history", kind="value", needs=["solver.Solver", MODEL_TARGET],
-       fixture="solver", tolerance=1e-6)
+@check("solver.grad_norm_history", kind="value", fixture="solver", tolerance=1e-6)
 def check_solver_grad_norm(ctx: CheckContext) -> Outcome:
     """log_grad_norm_history holds, per step, the mean over all parameters of each gradient's L2 norm."""
     f = ctx.fixture()
@@ -436,7 +433,7 @@ def check_solver_grad_norm(ctx: CheckContext) -> Outcome:
     return Outcome.fail(f"{problem}; {_divergence(ctx, solver, f, 'main')}", hint=hint)
 
 
-@check("solver.log_acc_iteration", kind="value", needs=["solver.Solver", MODEL_TARGET], fixture="solver")
+@check("solver.log_acc_iteration", kind="value", fixture="solver")
 def check_solver_log_acc_iteration(ctx: CheckContext) -> Outcome:
     """With log_acc_iteration=True the Solver records the 0-based iteration of every accuracy check."""
     f = ctx.fixture()
@@ -464,8 +461,7 @@ def check_solver_log_acc_iteration(ctx: CheckContext) -> Outcome:
     return Outcome.fail(message, hint=hint)
 
 
-@check("solver.record_histories_npz", kind="value", needs=["solver.Solver", MODEL_TARGET],
-       fixture="solver", tolerance=1e-9)
+@check("solver.record_histories_npz", kind="value", fixture="solver", tolerance=1e-9)
 def check_solver_record_npz(ctx: CheckContext) -> Outcome:
     """record_histories_as_npz writes an npz with train_losses, train_accs and val_accs of the run."""
     f = ctx.fixture()

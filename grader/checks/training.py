@@ -146,19 +146,19 @@ def _overfit(ctx: CheckContext, hidden_dims: list[int], which: str) -> Outcome:
                                      "reaches 1.00 with these settings")
 
 
-@check("training.overfit_three_layer", kind="training", needs=[FC_NET, SOLVER])
+@check("training.overfit_three_layer", kind="training")
 def check_overfit_three_layer(ctx: CheckContext) -> Outcome:
     """A 3-layer FullyConnectedNet([100, 100]) trained by the student's Solver reaches 100% on 50 examples (§4.2)."""
     return _overfit(ctx, [100, 100], "three")
 
 
-@check("training.overfit_five_layer", kind="training", needs=[FC_NET, SOLVER])
+@check("training.overfit_five_layer", kind="training")
 def check_overfit_five_layer(ctx: CheckContext) -> Outcome:
     """A 5-layer FullyConnectedNet([100] * 4) trained by the student's Solver reaches 100% on 50 examples (§4.2)."""
     return _overfit(ctx, [100, 100, 100, 100], "five")
 
 
-@check("training.two_layer_accuracy", kind="training", needs=[TWO_LAYER, SOLVER])
+@check("training.two_layer_accuracy", kind="training")
 def check_two_layer_accuracy(ctx: CheckContext) -> Outcome:
     """TwoLayerNet + the student's Solver reach the target validation accuracy (measured by the grader)."""
     name, data, s = _settings(ctx, TWO_LAYER_DEFAULTS)
@@ -185,7 +185,7 @@ def check_two_layer_accuracy(ctx: CheckContext) -> Outcome:
                                      "settings: check the TwoLayerNet, sgd and Solver checks")
 
 
-@check("training.neural_net_accuracy", kind="training", needs=[UCLA_NET])
+@check("training.neural_net_accuracy", kind="training")
 def check_neural_net_accuracy(ctx: CheckContext) -> Outcome:
     """The UCLA TwoLayerNet's own train() reaches the target validation accuracy (measured by the grader, §4.3)."""
     name, data, s = _settings(ctx, UCLA_DEFAULTS)
