@@ -45,6 +45,7 @@ from .models import (
     seed_worker,
     set_params,
 )
+from .toolkit import call_rule, state_problem
 
 # ---------------------------------------------------------------------------------------------
 # CS182 momentum
@@ -57,13 +58,13 @@ CS182_HINT = ("CS182 convention (as given in lecture): v = momentum * v + dw; ne
 def momentum_cs182_fixture(ref):
     """§3.11 (the notebook input), 5 fresh steps, the defaults; CS231n outputs for diagnosis."""
     rule, other = ref.course_conventions.sgd_momentum_cs182, ref.optim.sgd_momentum
-    w, dw, v, _ = op._notebook_inputs()
+    w, dw, v, _ = op.notebook_inputs()
     out = {"nb_w": w, "nb_dw": dw, "nb_v": v}
     next_w, config = rule(w.copy(), dw.copy(), {"learning_rate": 1e-3, "velocity": v.copy()})
     out.update(nb_next_w=next_w, nb_velocity=config["velocity"])
     _, config = other(w.copy(), dw.copy(), {"learning_rate": 1e-3, "velocity": v.copy()})
     out["nb_cs231n_velocity"] = config["velocity"]
-    fw, dws = op._fresh_inputs("sgd_momentum")
+    fw, dws = op.fresh_inputs("sgd_momentum")
     out.update(fresh_w=fw, fresh_dws=dws)
     config, cur, traj_w, traj_v = dict(op.FRESH_CONFIGS["sgd_momentum"]), fw.copy(), [], []
     for step in range(op.FRESH_STEPS):
@@ -81,11 +82,11 @@ def momentum_cs182_fixture(ref):
 
 
 def _momentum_problems(ctx, w, dw, config, expected_w, expected_v, where, cs231n_v=None):
-    next_w, returned, callers, problem = op._call_rule(ctx, "sgd_momentum", w, dw, config)
+    next_w, returned, callers, problem = call_rule(ctx, "sgd_momentum", w, dw, config)
     if problem:
         return [problem]
     problems = [compare_array("next_w", next_w, expected_w, ctx.tolerance),
-                op._state_problem("sgd_momentum", "velocity", returned, expected_v, ctx.tolerance,
+                state_problem("sgd_momentum", "velocity", returned, expected_v, ctx.tolerance,
                                   "the returned config")]
     if problems[1] and cs231n_v is not None and "velocity" in returned:
         if compare_array("v", returned["velocity"], cs231n_v, ctx.tolerance) is None:
@@ -93,7 +94,7 @@ def _momentum_problems(ctx, w, dw, config, expected_w, expected_v, where, cs231n
                            "learning_rate * dw); this course keeps v = momentum * v + dw and "
                            "subtracts learning_rate * v from w")
     if not any(problems) and isinstance(callers, dict):
-        problem = op._state_problem("sgd_momentum", "velocity", callers, expected_v, ctx.tolerance,
+        problem = state_problem("sgd_momentum", "velocity", callers, expected_v, ctx.tolerance,
                                     "the config you were given")
         if problem:
             problems.append(problem + " (update the config in place and return it)")
@@ -119,12 +120,12 @@ def check_momentum_cs182_fresh(ctx: CheckContext) -> Outcome:
     f = ctx.fixture()
     cur, config = f["fresh_w"], dict(op.FRESH_CONFIGS["sgd_momentum"])
     for step in range(op.FRESH_STEPS):
-        next_w, returned, _, problem = op._call_rule(ctx, "sgd_momentum", cur, f["fresh_dws"][step], config)
+        next_w, returned, _, problem = call_rule(ctx, "sgd_momentum", cur, f["fresh_dws"][step], config)
         where = f"step {step + 1} of {op.FRESH_STEPS} (learning_rate 5e-2, momentum 0.5, state fed back)"
         if problem:
             return Outcome.fail(f"{where}: {problem}", hint=CS182_HINT)
         problems = [compare_array("next_w", next_w, f["fresh_next_w"][step], ctx.tolerance),
-                    op._state_problem("sgd_momentum", "velocity", returned, f["fresh_velocity"][step],
+                    state_problem("sgd_momentum", "velocity", returned, f["fresh_velocity"][step],
                                       ctx.tolerance, "the returned config")]
         if any(problems):
             return Outcome.fail(f"{where}: {join_problems(problems)}",
@@ -160,11 +161,11 @@ NESTEROV_HINT = ("v_new = momentum * v - learning_rate * dw; next_w = w - moment
 def nesterov_fixture(ref):
     """The shared optimizer input (lr 1e-3), 5 fresh steps and config=None, from the UCLA oracle."""
     rule = ref.course_conventions.sgd_nesterov_momentum
-    w, dw, v, _ = op._notebook_inputs()
+    w, dw, v, _ = op.notebook_inputs()
     out = {"nb_w": w, "nb_dw": dw, "nb_v": v}
     next_w, config = rule(w.copy(), dw.copy(), {"learning_rate": 1e-3, "velocity": v.copy()})
     out.update(nb_next_w=next_w, nb_velocity=config["velocity"])
-    fw, dws = op._fresh_inputs("sgd_momentum")
+    fw, dws = op.fresh_inputs("sgd_momentum")
     out.update(fresh_w=fw, fresh_dws=dws)
     config, cur, traj_w, traj_v = {"learning_rate": 5e-2, "momentum": 0.5}, fw.copy(), [], []
     for step in range(op.FRESH_STEPS):
@@ -208,7 +209,7 @@ def _rule_problems(ctx, target, w, dw, config, expected_w, expected_v, keep=Fals
         return [f"should return (next_w, config), got {describe(result)}"]
     next_w, returned = result
     problems = [compare_array("next_w", next_w, expected_w, ctx.tolerance),
-                op._state_problem("sgd_momentum", "velocity", returned, expected_v, ctx.tolerance,
+                state_problem("sgd_momentum", "velocity", returned, expected_v, ctx.tolerance,
                                   "the returned config")]
     problems = [p for p in problems if p]
     if keep and not problems:
@@ -289,7 +290,7 @@ def fc_dropout_drop_fixture(ref):
     module, original = ref.classifiers.fc_net, ref.classifiers.fc_net.dropout_forward
     # Without dropout at the drop75 parameters (what dropout=0 must give).
     model = module.FullyConnectedNet(**fc.FC_DIMS, dtype=np.float64)
-    model.params = {k: v.copy() for k, v in fc._variant(base, "drop75")[0].items()}
+    model.params = {k: v.copy() for k, v in fc.variant(base, "drop75")[0].items()}
     out["nodrop_loss"] = np.asarray(model.loss(base["r_X"], base["r_y"])[0])
 
     def dropout_ge(x, dropout_param):   # the same draws, the "rand >= drop" mask
@@ -305,7 +306,7 @@ def fc_dropout_drop_fixture(ref):
     try:
         for name in ("drop75", "drop50"):
             kwargs, reg = fc.FC_VARIANTS[name]
-            params, _ = fc._variant(base, name)
+            params, _ = fc.variant(base, name)
             model = module.FullyConnectedNet(**fc.FC_DIMS, reg=reg, dtype=np.float64, **kwargs)
             model.params = {k: v.copy() for k, v in params.items()}
             loss, grads = model.loss(base["r_X"], base["r_y"])
@@ -326,7 +327,7 @@ def check_fc_dropout_drop(ctx: CheckContext) -> Outcome:
     for name in ("drop75", "drop50"):
         kwargs, reg = fc.FC_VARIANTS[name]
         model = ctx.new(fc.FC_NET, **fc.FC_DIMS, reg=reg, dtype=np.float64, **kwargs)
-        params, grads_lt = fc._variant(f, name)
+        params, grads_lt = fc.variant(f, name)
         set_params(ctx, model, params)
         loss, grads = loss_and_grads(ctx, model, f["r_X"], f["r_y"])
         label = f"FullyConnectedNet([20, 30], dropout={1 - kwargs['dropout_keep_ratio']:g}, seed=123)"
@@ -350,7 +351,7 @@ def check_fc_dropout_drop(ctx: CheckContext) -> Outcome:
         if problem:
             messages.append(f"{label} in test mode: {problem} (dropout must be off at test time)")
     model = ctx.new(fc.FC_NET, **fc.FC_DIMS, dtype=np.float64, dropout_keep_ratio=1)
-    set_params(ctx, model, fc._variant(f, "drop75")[0])
+    set_params(ctx, model, fc.variant(f, "drop75")[0])
     loss, _ = loss_and_grads(ctx, model, f["r_X"], f["r_y"])
     problem = loss_problem(loss, f["nodrop_loss"], 1e-8)
     if problem:
@@ -372,9 +373,9 @@ def check_fc_batchnorm_train_mode(ctx: CheckContext) -> Outcome:
     """With batchnorm, train-mode loss and grads (gamma, beta too) match the reference and a numeric
     gradient (test mode is not graded: the starter's ``bn_param[mode] = mode`` line is given code)."""
     f = ctx.fixture()
-    problems = fc._train_problems(ctx, f, "bn")
+    problems = fc.train_problems(ctx, f, "bn")
     if problems:
-        return Outcome.fail(f"{fc._describe_variant('bn')} in train mode: {join_problems(problems)}",
+        return Outcome.fail(f"{fc.describe_variant('bn')} in train mode: {join_problems(problems)}",
                             hint="use batchnorm_forward with gamma{i}, beta{i} and self.bn_params[i] "
                                  "after each hidden affine layer, before the ReLU")
     return Outcome.ok("batchnorm net: train-mode loss and gradients right")
@@ -400,7 +401,7 @@ def neural_net_cs231n_fixture(ref):
     """CS231n's toy test (W1 = 0.1 * randn(4, 10) drawn first after seed 0), a fresh input, the
     toy training run, each for reg * sum(W**2) ("full") and 0.5 * reg * sum(W**2) ("half")."""
     Net = ref.classifiers.neural_net.TwoLayerNet
-    X, y = nn._toy_data()
+    X, y = nn.toy_data()
     np.random.seed(0)
     toy = {"W1": 0.1 * np.random.randn(4, 10), "b1": np.zeros(10),
            "W2": 0.1 * np.random.randn(10, 3), "b2": np.zeros(3)}
@@ -522,7 +523,7 @@ def check_cs_train_toy(ctx: CheckContext) -> Outcome:
     net = _cs_toy_net(ctx)
     stats = ctx.call(net.method("train"), f["toy_X"], f["toy_y"], f["toy_X"], f["toy_y"],
                      learning_rate=1e-1, reg=5e-6, num_iters=100, verbose=False)
-    history, problem = nn._history(stats, "loss_history")
+    history, problem = nn.train_history(stats, "loss_history")
     if problem:
         return Outcome.fail(problem, hint="return {'loss_history': ..., 'train_acc_history': ..., "
                                           "'val_acc_history': ...}")
@@ -532,7 +533,7 @@ def check_cs_train_toy(ctx: CheckContext) -> Outcome:
         problem = compare_array("loss_history", history, expected, ctx.tolerance)
         if problem is None:
             return Outcome.ok(f"the toy run ends at loss {history[-1]:.6g}, as in the notebook")
-        detail = nn._first_divergence(history, expected) if history.shape == expected.shape else ""
+        detail = nn.first_divergence(history, expected) if history.shape == expected.shape else ""
         misses.append(f"{problem}{detail} (final loss {float(expected[-1]):.10g} expected)")
     return Outcome.fail(f"on the toy data: {misses[0]}",
                         hint="sample idx = np.random.choice(num_train, batch_size) (with replacement), "
@@ -558,9 +559,9 @@ def check_cs_predict(ctx: CheckContext) -> Outcome:
 def check_cs_accuracy(ctx: CheckContext) -> Outcome:
     """CS231n's TwoLayerNet trained by its own train() reaches the target validation accuracy
     (measured by the grader with W1 (D, H)); settings and ramp as training.neural_net_accuracy."""
-    name, data, s = tr._settings(ctx, tr.UCLA_DEFAULTS)
+    name, data, s = tr.run_settings(ctx, tr.UCLA_DEFAULTS)
     if data is None:
-        return tr._skip(ctx)
+        return tr.skip_without_data(ctx)
     X = data["X_train"].reshape(len(data["X_train"]), -1)
     X_val = data["X_val"].reshape(len(data["X_val"]), -1)
     D, H = X.shape[1], int(s["hidden_size"])
@@ -579,7 +580,7 @@ def check_cs_accuracy(ctx: CheckContext) -> Outcome:
     with np.errstate(all="ignore"):
         scores = np.maximum(0, X_val.astype(np.float64) @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"]
     acc = float(np.mean(np.argmax(scores, axis=1) == data["y_val"])) if np.all(np.isfinite(scores)) else 0.0
-    return tr._ramp(acc, s, label, hint="check the neural_net_cs231n loss/gradient/train checks first")
+    return tr.accuracy_ramp(acc, s, label, hint="check the neural_net_cs231n loss/gradient/train checks first")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -602,9 +603,9 @@ BN_DROPOUT_DEFAULTS = {
 def check_bn_dropout_accuracy(ctx: CheckContext) -> Outcome:
     """A FullyConnectedNet with batchnorm and dropout, trained with adam by the student's Solver, reaches
     the target validation accuracy (measured by the grader in test mode with the net's running averages)."""
-    name, data, s = tr._settings(ctx, BN_DROPOUT_DEFAULTS)
+    name, data, s = tr.run_settings(ctx, BN_DROPOUT_DEFAULTS)
     if data is None:
-        return tr._skip(ctx)
+        return tr.skip_without_data(ctx)
     hidden = [int(h) for h in s["hidden_dims"]]
     input_dim = int(np.prod(data["X_train"].shape[1:]))
     C = int(max(np.max(data["y_train"]), np.max(data["y_val"]))) + 1
@@ -617,7 +618,7 @@ def check_bn_dropout_accuracy(ctx: CheckContext) -> Outcome:
                      lr_decay=float(s["lr_decay"]), num_epochs=int(s["num_epochs"]),
                      batch_size=int(s["batch_size"]), print_every=10 ** 6, verbose=False)
     ctx.call(solver.method("train"))
-    shapes = fc._fc_shapes(hidden, input_dim, C, True)
+    shapes = fc.fc_shapes(hidden, input_dim, C, True)
     params, problem = fetch_params(ctx, model, shapes)
     label = (f"FullyConnectedNet({hidden}, batchnorm, keep {keep:g}) + your Solver (adam, learning_rate "
              f"{s['learning_rate']:g}, {s['num_epochs']} epochs, batch {s['batch_size']}) on {name}")
@@ -628,7 +629,7 @@ def check_bn_dropout_accuracy(ctx: CheckContext) -> Outcome:
         return Outcome.fail(f"{label}: after training, {problem}",
                             hint="batchnorm_forward must store running_mean and running_var in bn_param")
     acc = _bn_accuracy(params, running, hidden, data["X_val"], data["y_val"])
-    return tr._ramp(acc, s, label, hint="check the batchnorm, dropout, adam and FullyConnectedNet checks first")
+    return tr.accuracy_ramp(acc, s, label, hint="check the batchnorm, dropout, adam and FullyConnectedNet checks first")
 
 
 def _running_stats(ctx, model, hidden):

@@ -42,7 +42,7 @@ LAST_NOT_REG = ("the output layer's weights are not regularised: the L2 term (an
 GRAD_2REG = "the gradient adds 2 * reg * W: the derivative of 0.5 * reg * sum(W**2) is reg * W"
 
 
-def _l2_loss_candidates(loss: float, params: dict, reg: float, *, biases: bool = False) -> dict:
+def l2_loss_candidates(loss: float, params: dict, reg: float, *, biases: bool = False) -> dict:
     """Known L2 mistakes' loss, from the correct loss at ``params`` (weights ``W1``, ``W2``, ...)."""
     weights = sorted((k for k in params if k.startswith("W")), key=lambda k: int(k[1:]))
     half = {k: 0.5 * reg * float(np.sum(np.asarray(params[k]) ** 2)) for k in params}
@@ -186,7 +186,7 @@ def check_two_layer_net_losses(ctx: CheckContext) -> Outcome:
         if problem:
             problems.append(f"§3.7 with model.reg = {reg}: {problem}")
             expected = float(f[f"nb_{label}_loss"])
-            d.check(loss, _l2_loss_candidates(expected, _tl_params(f, "nb"), reg, biases=True),
+            d.check(loss, l2_loss_candidates(expected, _tl_params(f, "nb"), reg, biases=True),
                     expected=expected)
     model = ctx.new(TWO_LAYER, input_dim=24, hidden_dim=10, num_classes=4, reg=0.37)
     set_params(ctx, model, _tl_params(f, "r"))
@@ -194,7 +194,7 @@ def check_two_layer_net_losses(ctx: CheckContext) -> Outcome:
     problem = loss_problem(loss, f["r_loss"], 1e-8)
     if problem:
         problems.append(f"fresh 4-D input with reg=0.37 passed to the constructor: {problem}")
-        d.check(loss, _l2_loss_candidates(float(f["r_loss"]), _tl_params(f, "r"), 0.37, biases=True),
+        d.check(loss, l2_loss_candidates(float(f["r_loss"]), _tl_params(f, "r"), 0.37, biases=True),
                 expected=float(f["r_loss"]))
     if problems:
         return Outcome.fail(d.message(join_problems(problems)), hint=TL_HINT)
@@ -240,7 +240,7 @@ def _fc_param_names(n_layers: int, norm: bool) -> list[str]:
     return names
 
 
-def _fc_shapes(hidden_dims, input_dim, num_classes, norm: bool) -> dict[str, tuple]:
+def fc_shapes(hidden_dims, input_dim, num_classes, norm: bool) -> dict[str, tuple]:
     dims = [input_dim] + list(hidden_dims) + [num_classes]
     shapes = {}
     for i in range(1, len(dims)):
@@ -252,7 +252,7 @@ def _fc_shapes(hidden_dims, input_dim, num_classes, norm: bool) -> dict[str, tup
 
 def _fresh_fc_params(rng, norm: bool) -> dict[str, np.ndarray]:
     """Parameters for FC_DIMS with random biases (and random gamma/beta), so no term hides."""
-    shapes = _fc_shapes(FC_DIMS["hidden_dims"], FC_DIMS["input_dim"], FC_DIMS["num_classes"], norm)
+    shapes = fc_shapes(FC_DIMS["hidden_dims"], FC_DIMS["input_dim"], FC_DIMS["num_classes"], norm)
     params = {}
     for name, shape in shapes.items():
         if name.startswith("W"):
@@ -339,7 +339,7 @@ def fc_net_fixture(ref):
     for label, reg in (("reg0", 0.0), ("reg314", 3.14)):
         model = FCN([20, 30], input_dim=15, num_classes=10, reg=reg, weight_scale=5e-2, dtype=np.float64)
         out[f"nb_{label}_loss"] = np.asarray(model.loss(X, y)[0])
-        for description, loss in _l2_loss_candidates(float(out[f"nb_{label}_loss"]), model.params, reg).items():
+        for description, loss in l2_loss_candidates(float(out[f"nb_{label}_loss"]), model.params, reg).items():
             mistake = next(k for k, v in FC_LOSS_MISTAKES.items() if v == description)
             out[mistake_key(f"nb_{label}_loss", mistake)] = loss
     for mistake in ("draw_transposed", "random_biases"):
@@ -372,7 +372,7 @@ def fc_net_fixture(ref):
     return out
 
 
-def _variant(f, name):
+def variant(f, name):
     params = {k[len(name) + 3:]: v for k, v in f.items() if k.startswith(f"{name}_p_")}
     grads = {k[len(name) + 3:]: v for k, v in f.items() if k.startswith(f"{name}_d_")}
     return params, grads
@@ -382,18 +382,18 @@ def _fc_model(ctx: CheckContext, f, name: str):
     """The student's FullyConnectedNet for variant ``name`` with the fixture's parameters."""
     kwargs, reg = FC_VARIANTS[name]
     model = ctx.new(FC_NET, **FC_DIMS, reg=reg, dtype=np.float64, **kwargs)
-    params, grads = _variant(f, name)
+    params, grads = variant(f, name)
     set_params(ctx, model, params)
     return model, params, grads
 
 
-def _describe_variant(name: str) -> str:
+def describe_variant(name: str) -> str:
     kwargs, reg = FC_VARIANTS[name]
     args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
     return f"FullyConnectedNet([20, 30], input_dim=15, num_classes=10{', ' + args if args else ''}, reg={reg})"
 
 
-def _train_problems(ctx: CheckContext, f, name: str, d: Diagnoses | None = None, *,
+def train_problems(ctx: CheckContext, f, name: str, d: Diagnoses | None = None, *,
                     numeric: bool = True) -> list[str]:
     """Loss and grads of variant ``name`` against the reference and the numeric gradient; known
     mistakes (L2 term, dropout backward) are looked up in ``d``."""
@@ -403,7 +403,7 @@ def _train_problems(ctx: CheckContext, f, name: str, d: Diagnoses | None = None,
     reg = FC_VARIANTS[name][1]
     problems = [p for p in (loss_problem(loss, f[f"{name}_loss"], 1e-8),) if p]
     if problems:
-        d.check(loss, _l2_loss_candidates(float(f[f"{name}_loss"]), params, reg),
+        d.check(loss, l2_loss_candidates(float(f[f"{name}_loss"]), params, reg),
                 expected=f[f"{name}_loss"])
     grad_problems = grads_problems(grads, expected, ctx.tolerance)
     if grad_problems:
@@ -471,7 +471,7 @@ def _init_is_the_difference(ctx: CheckContext, model, f, reg: float, loss) -> bo
     """True when the student's loss equals the reference loss at the student's own parameters."""
     from reference.classifiers.fc_net import FullyConnectedNet  # trusted, in the grader
 
-    shapes = _fc_shapes([20, 30], 15, 10, False)
+    shapes = fc_shapes([20, 30], 15, 10, False)
     params, problem = fetch_params(ctx, model, shapes)
     arr, loss_problem_ = as_array("loss", loss)
     if problem or loss_problem_ or arr.size != 1:
@@ -488,9 +488,9 @@ def check_fc_net_gradients(ctx: CheckContext) -> Outcome:
     """Loss and grads of a 3-layer net match the reference at fixed parameters, reg 0 and 3.14 (§3.9)."""
     f = ctx.fixture()
     d = Diagnoses()
-    messages = [f"{_describe_variant(name)}: {join_problems(problems)}"
+    messages = [f"{describe_variant(name)}: {join_problems(problems)}"
                 for name in ("plain", "plain_reg")
-                if (problems := _train_problems(ctx, f, name, d))]
+                if (problems := train_problems(ctx, f, name, d))]
     if messages:
         return Outcome.fail(d.message(" | ".join(messages)), hint=FC_HINT)
     return Outcome.ok("loss and gradients match with and without regularisation")
@@ -501,17 +501,17 @@ def check_fc_net_dropout(ctx: CheckContext) -> Outcome:
     """With dropout (keep 0.75 and 0.5, seed 123) loss and grads match the reference (§3.16); test mode drops nothing."""
     f = ctx.fixture()
     d = Diagnoses()
-    messages = [f"{_describe_variant(name)} in train mode: {join_problems(problems)}"
+    messages = [f"{describe_variant(name)} in train mode: {join_problems(problems)}"
                 for name in ("drop75", "drop50")
-                if (problems := _train_problems(ctx, f, name, d))]
+                if (problems := train_problems(ctx, f, name, d))]
     # Test mode: the same scores as without dropout (inverted dropout needs no test-time scaling).
     for name in ("drop75", "drop50"):
         problem = _test_scores_problem(ctx, f, name, d, after_train_step=True)
         if problem:
-            messages.append(f"{_describe_variant(name)} in test mode (loss(X) without y): {problem}")
+            messages.append(f"{describe_variant(name)} in test mode (loss(X) without y): {problem}")
     # keep ratio 1 means no dropout at all: the loss is the plain net's.
     model = ctx.new(FC_NET, **FC_DIMS, dtype=np.float64, dropout_keep_ratio=1)
-    set_params(ctx, model, _variant(f, "plain")[0])
+    set_params(ctx, model, variant(f, "plain")[0])
     loss, _ = loss_and_grads(ctx, model, f["r_X"], f["r_y"])
     problem = loss_problem(loss, f["plain_loss"], 1e-8)
     if problem:
@@ -529,9 +529,9 @@ def check_fc_net_batchnorm(ctx: CheckContext) -> Outcome:
     """With batchnorm, loss/grads (gamma, beta too) match the reference; test mode uses the running averages."""
     f = ctx.fixture()
     messages, d = [], Diagnoses()
-    problems = _train_problems(ctx, f, "bn", d)
+    problems = train_problems(ctx, f, "bn", d)
     if problems:
-        messages.append(f"{_describe_variant('bn')} in train mode: {join_problems(problems)}")
+        messages.append(f"{describe_variant('bn')} in train mode: {join_problems(problems)}")
     problem = _test_scores_problem(ctx, f, "bn", d, after_train_step=True)
     if problem:
         messages.append(f"in test mode after one training call: {problem}")
@@ -557,9 +557,9 @@ def check_fc_net_layernorm(ctx: CheckContext) -> Outcome:
     """With layernorm, loss/grads (gamma, beta too) match the reference; test mode normalises per example."""
     f = ctx.fixture()
     messages, d = [], Diagnoses()
-    problems = _train_problems(ctx, f, "ln", d)
+    problems = train_problems(ctx, f, "ln", d)
     if problems:
-        messages.append(f"{_describe_variant('ln')} in train mode: {join_problems(problems)}")
+        messages.append(f"{describe_variant('ln')} in train mode: {join_problems(problems)}")
     problem = _test_scores_problem(ctx, f, "ln", d, after_train_step=False)
     if problem:
         messages.append(f"in test mode: {problem}")

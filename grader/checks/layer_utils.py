@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import CheckContext, CheckInputError, Outcome, check, fixture
+from .base import CheckContext, Outcome, check, fixture
 from .compare import as_array, compare_array, join_problems, unpack
 from .diagnosis import MATCH_TOL, Diagnoses, mistake_key, scaled, stored
-from .layers import (BN_MISTAKES, LN_DX_MISTAKES, LN_MISTAKES, _batchnorm_train_with,
-                     _layernorm_dx_with, _layernorm_forward_with, _mean_not_sum)
+from .layers.normalization import (BN_MISTAKES, LN_DX_MISTAKES, LN_MISTAKES, batchnorm_train_with,
+                                   layernorm_dx_with, layernorm_forward_with)
+from .toolkit import forward, mean_not_sum
 from .numeric import numeric_gradient
 
 GRAD_NAMES = ("dx", "dw", "db", "dgamma", "dbeta")
@@ -78,7 +79,7 @@ def _sandwich_mistakes(ref, out: dict, prefix: str) -> None:
     a = x2d @ w + b
     # batchnorm: biased/unbiased variance and swapped momentum in the forward pass ...
     for mistake in ("ddof1", "swapped"):
-        a_norm, rm, rv = _batchnorm_train_with(mistake, a, gamma, beta, _norm_param("batchnorm", prefix))
+        a_norm, rm, rv = batchnorm_train_with(mistake, a, gamma, beta, _norm_param("batchnorm", prefix))
         out[mistake_key(f"bn_{prefix}_out", mistake)] = np.maximum(0, a_norm)
         out[mistake_key(f"bn_{prefix}_running_mean", mistake)] = rm
         out[mistake_key(f"bn_{prefix}_running_var", mistake)] = rv
@@ -93,12 +94,12 @@ def _sandwich_mistakes(ref, out: dict, prefix: str) -> None:
     # layernorm over the batch axis, forward and backward.
     eps = _norm_param("layernorm", prefix).get("eps", 1e-5)
     out[mistake_key(f"ln_{prefix}_out", "batch_axis")] = np.maximum(
-        0, _layernorm_forward_with("batch_axis", a, gamma, beta, eps))
-    a_norm = _layernorm_forward_with("features", a, gamma, beta, eps)
+        0, layernorm_forward_with("batch_axis", a, gamma, beta, eps))
+    a_norm = layernorm_forward_with("features", a, gamma, beta, eps)
     x_hat = (a_norm - beta) / gamma
     da_norm = dout * (a_norm > 0)
     for mistake in LN_DX_MISTAKES:
-        da = _layernorm_dx_with(mistake, da_norm, a, gamma, eps)
+        da = layernorm_dx_with(mistake, da_norm, a, gamma, eps)
         grads = ((da @ w.T).reshape(x.shape), x2d.T @ da, da.sum(axis=0),
                  (da_norm * x_hat).sum(axis=0), da_norm.sum(axis=0))
         for name, value in zip(GRAD_NAMES, grads):
@@ -110,7 +111,7 @@ def _grad_candidates(f, key: str, prefix: str) -> dict:
     n = f[f"{prefix}_dout"].shape[0]
     found = {name: stored(f, f"{key}_{prefix}_{name}", BACKWARD_MISTAKES) for name in GRAD_NAMES}
     for name in ("dgamma", "dbeta"):
-        found[name].update(scaled(f[f"{key}_{prefix}_{name}"], _mean_not_sum(name, n)))
+        found[name].update(scaled(f[f"{key}_{prefix}_{name}"], mean_not_sum(name, n)))
     return found
 
 
@@ -129,25 +130,13 @@ def _compare_grad(kind: str, name: str, got, expected, tol: float, d: Diagnoses,
     return d.compare(name, got, expected, tol, candidates)
 
 
-def _forward(ctx: CheckContext, target: str, args: tuple, return_args: bool = False):
-    name = target.rsplit(".", 1)[-1]
-    result = ctx.call(target, *args, keep=[1], return_args=return_args)
-    after = None
-    if return_args:
-        result, after = result
-    result, problem = unpack(name, result, 2)
-    if problem:
-        raise CheckInputError(f"{problem}; return (out, cache)")
-    return result[0], result[1], after
-
-
 def _forward_check(ctx: CheckContext, kind: str) -> Outcome:
     f = ctx.fixture()
     target = SANDWICHES[kind][0]
     key = KEYS[kind]
     messages, d = [], Diagnoses()
     for label, prefix in CASES:
-        out, _, after = _forward(ctx, target, _args(f, kind, prefix), return_args=(kind == "batchnorm"))
+        out, _, after = forward(ctx, target, *_args(f, kind, prefix), return_args=True)
         problems = [d.compare("out", out, f[f"{key}_{prefix}_out"], ctx.tolerance,
                               stored(f, f"{key}_{prefix}_out", FORWARD_MISTAKES))]
         if kind == "batchnorm":
@@ -175,13 +164,13 @@ def _forward_check(ctx: CheckContext, kind: str) -> Outcome:
 
 def _backward_check(ctx: CheckContext, kind: str) -> Outcome:
     f = ctx.fixture()
-    forward, backward = SANDWICHES[kind]
+    forward_target, backward_target = SANDWICHES[kind]
     key = KEYS[kind]
     messages, d = [], Diagnoses()
     for label, prefix in CASES:
-        _, cache, _ = _forward(ctx, forward, _args(f, kind, prefix))
-        grads, problem = unpack(backward.rsplit(".", 1)[-1],
-                                ctx.call(backward, f[f"{prefix}_dout"], cache), 5)
+        _, cache = forward(ctx, forward_target, *_args(f, kind, prefix))
+        grads, problem = unpack(backward_target.rsplit(".", 1)[-1],
+                                ctx.call(backward_target, f[f"{prefix}_dout"], cache), 5)
         if problem:
             return Outcome.fail(problem, hint=ORDER_HINT)
         known = _grad_candidates(f, key, prefix)
@@ -198,12 +187,12 @@ def _backward_check(ctx: CheckContext, kind: str) -> Outcome:
 
 def _numeric_check(ctx: CheckContext, kind: str) -> Outcome:
     f = ctx.fixture()
-    forward, backward = SANDWICHES[kind]
+    forward_target, backward_target = SANDWICHES[kind]
     messages, d = [], Diagnoses()
     for label, prefix in CASES:
         args, dout = _args(f, kind, prefix), f[f"{prefix}_dout"]
-        _, cache, _ = _forward(ctx, forward, args)
-        grads, problem = unpack(backward.rsplit(".", 1)[-1], ctx.call(backward, dout, cache), 5)
+        _, cache = forward(ctx, forward_target, *args)
+        grads, problem = unpack(backward_target.rsplit(".", 1)[-1], ctx.call(backward_target, dout, cache), 5)
         if problem:
             return Outcome.fail(problem, hint=ORDER_HINT)
         problems = []
@@ -213,10 +202,10 @@ def _numeric_check(ctx: CheckContext, kind: str) -> Outcome:
             if problem:
                 problems.append(problem)
                 continue
-            numeric = numeric_gradient(ctx, forward, args, index, dout).reshape(shape)
+            numeric = numeric_gradient(ctx, forward_target, args, index, dout).reshape(shape)
             known = stored(f, f"{KEYS[kind]}_{prefix}_{name}", BACKWARD_MISTAKES)
             if name in ("dgamma", "dbeta"):
-                known.update(scaled(numeric, _mean_not_sum(name, dout.shape[0])))
+                known.update(scaled(numeric, mean_not_sum(name, dout.shape[0])))
             problem = _compare_grad(kind, name, got, numeric, ctx.tolerance, Diagnoses())
             if problem:
                 d.check(got, known, expected=numeric, tol=max(MATCH_TOL, ctx.tolerance))

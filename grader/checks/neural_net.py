@@ -13,7 +13,7 @@ import numpy as np
 from .base import CheckContext, Outcome, check, fixture
 from .compare import as_array, compare_array, describe, join_problems
 from .diagnosis import Diagnoses, mistake_key, stored
-from .fc_net import _l2_loss_candidates
+from .fc_net import l2_loss_candidates
 from .models import (fetch_params, grads_problems, loss_and_grads, loss_problem, numeric_problems,
                      seed_worker, set_params)
 
@@ -29,7 +29,7 @@ SCHEDULE = {"learning_rate": 0.5, "learning_rate_decay": 0.5, "reg": 1e-3, "num_
             "batch_size": 10}
 
 
-def _toy_data():
+def toy_data():
     rng = np.random.RandomState(1)  # §3.8 init_toy_data: np.random.seed(1)
     return 10 * rng.randn(5, 4), np.array([0, 1, 2, 2, 1])
 
@@ -70,7 +70,7 @@ def _train_losses_with(mistake: str, net, X, y, learning_rate, learning_rate_dec
 def neural_net_fixture(ref):
     """§3.8's toy model, scores, loss and training run; a fresh input; a run with a decay schedule."""
     Net = ref.classifiers.neural_net.TwoLayerNet
-    X, y = _toy_data()
+    X, y = toy_data()
     np.random.seed(0)  # §3.8 init_toy_model
     net = Net(**TOY)
     out = {"toy_X": X, "toy_y": y, **{f"toy_{k}": v.copy() for k, v in net.params.items()}}
@@ -175,7 +175,7 @@ def check_neural_net_loss(ctx: CheckContext) -> Outcome:
         if problem:
             problems.append(f"on the {label}: {problem}")
             expected = float(f[f"{prefix}_loss"])
-            d.check(loss, _l2_loss_candidates(expected, _params(f, prefix), reg, biases=True),
+            d.check(loss, l2_loss_candidates(expected, _params(f, prefix), reg, biases=True),
                     expected=expected)
     if problems:
         return Outcome.fail(d.message(join_problems(problems)), hint=HINT)
@@ -204,14 +204,14 @@ def check_neural_net_gradients(ctx: CheckContext) -> Outcome:
     return Outcome.ok("gradients match the reference and the numeric gradient of your loss")
 
 
-def _history(stats, key: str):
+def train_history(stats, key: str):
     if not isinstance(stats, dict) or key not in stats:
         return None, f"train() should return a dict with '{key}', got {describe(stats)}"
     arr, problem = as_array(f"stats['{key}']", stats[key])
     return (arr.reshape(-1), None) if not problem else (None, problem)
 
 
-def _first_divergence(got: np.ndarray, expected: np.ndarray) -> str:
+def first_divergence(got: np.ndarray, expected: np.ndarray) -> str:
     err = np.abs(got - expected) / np.maximum(1e-8, np.abs(got) + np.abs(expected))
     bad = np.flatnonzero(~(err <= 1e-7))
     if bad.size == 0:
@@ -230,7 +230,7 @@ def check_neural_net_train_toy(ctx: CheckContext) -> Outcome:
     net = _toy_net(ctx)
     stats = ctx.call(net.method("train"), f["toy_X"], f["toy_y"], f["toy_X"], f["toy_y"],
                      learning_rate=1e-1, reg=5e-6, num_iters=100, verbose=False)
-    history, problem = _history(stats, "loss_history")
+    history, problem = train_history(stats, "loss_history")
     expected = f["toy_loss_history"]
     if problem:
         return Outcome.fail(problem, hint="return {'loss_history': ..., 'train_acc_history': ..., "
@@ -243,7 +243,7 @@ def check_neural_net_train_toy(ctx: CheckContext) -> Outcome:
     if problem:
         return Outcome.fail(d.message(f"on the toy data of §3.8 (final loss {history[-1]:.10g}, "
                                       f"expected {expected[-1]:.10g}): {problem}"
-                                      f"{_first_divergence(history, expected)}"),
+                                      f"{first_divergence(history, expected)}"),
                             hint="sample X_batch, y_batch = X[idx], y[idx] with idx = np.random.choice("
                                  "num_train, batch_size) (replacement: batch 200 > 5 examples), then "
                                  "params[k] -= learning_rate * grads[k] for every parameter")
@@ -258,7 +258,7 @@ def check_neural_net_train_schedule(ctx: CheckContext) -> Outcome:
     set_params(ctx, net, _params(f, "r"))
     seed_worker(ctx, 5)
     stats = ctx.call(net.method("train"), f["s_X"], f["s_y"], f["s_X"][:10], f["s_y"][:10], **SCHEDULE)
-    history, problem = _history(stats, "loss_history")
+    history, problem = train_history(stats, "loss_history")
     if problem:
         return Outcome.fail(problem)
     expected = f["s_loss_history"]
@@ -268,7 +268,7 @@ def check_neural_net_train_schedule(ctx: CheckContext) -> Outcome:
     if problem:
         return Outcome.fail(d.message(
             f"40 examples, batch 10, learning_rate 0.5, learning_rate_decay 0.5: {problem}"
-            f"{_first_divergence(history, expected) if history is not None and history.shape == expected.shape else ''}"),
+            f"{first_divergence(history, expected) if history is not None and history.shape == expected.shape else ''}"),
                             hint="the given code checks accuracies and decays the learning rate when "
                                  "it % iterations_per_epoch == 0, after the update")
     return Outcome.ok("the learning-rate schedule matches")

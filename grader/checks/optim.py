@@ -22,8 +22,9 @@ import numpy as np
 
 from ..sandbox import StudentError
 from .base import CheckContext, Outcome, check, fixture
-from .compare import as_array, compare_array, describe, join_problems, unpack
-from .diagnosis import Diagnoses, distance, mistake_key, stored
+from .compare import as_array, compare_array, join_problems
+from .diagnosis import Diagnoses, mistake_key, stored
+from .toolkit import call_rule, state_problem
 
 RULES = ("sgd_momentum", "rmsprop", "adam")
 
@@ -65,7 +66,7 @@ DESCENT_CONFIGS = {
 DESCENT_STEPS = 50
 
 
-def _notebook_inputs():
+def notebook_inputs():
     """The shared optimizer input of the notebooks (§3.10-§3.13): w, dw, first and second state."""
     N, D = 4, 5
     w = np.linspace(-0.4, 0.6, num=N * D).reshape(N, D)
@@ -77,7 +78,7 @@ def _notebook_inputs():
 
 def _notebook_config(rule: str) -> dict:
     """The config the notebook passes (§3.10: lr 1e-3 + velocity; §3.12; §3.13 with t=5)."""
-    _, _, s1, s2 = _notebook_inputs()
+    _, _, s1, s2 = notebook_inputs()
     if rule == "sgd_momentum":
         return {"learning_rate": 1e-3, "velocity": s1.copy()}
     if rule == "rmsprop":
@@ -85,7 +86,7 @@ def _notebook_config(rule: str) -> dict:
     return {"learning_rate": 1e-2, "m": s1.copy(), "v": s2.copy(), "t": 5}
 
 
-def _fresh_inputs(rule: str):
+def fresh_inputs(rule: str):
     """Weights and a sequence of gradients for the multi-step check (not the notebook's)."""
     rng = np.random.RandomState({"sgd_momentum": 11, "rmsprop": 12, "adam": 13}[rule])
     shape = {"sgd_momentum": (3, 4, 2), "rmsprop": (7,), "adam": (2, 5, 3)}[rule]
@@ -236,7 +237,7 @@ def _diagnose_step(d: Diagnoses, rule: str, next_w, returned: dict, candidates: 
 def optim_fixture(ref):
     """Reference outputs for every optimizer check (notebook, fresh steps, defaults, descent)."""
     out = {}
-    w, dw, _, _ = _notebook_inputs()
+    w, dw, _, _ = notebook_inputs()
     out["nb_w"], out["nb_dw"] = w, dw
     for rule in RULES:
         fn = getattr(ref.optim, rule)
@@ -252,7 +253,7 @@ def optim_fixture(ref):
             out[f"{rule}.nb_{key}"] = np.asarray(config[key])
 
         # Several steps, fresh hyper-parameters, the returned config fed back.
-        fw, dws = _fresh_inputs(rule)
+        fw, dws = fresh_inputs(rule)
         out[f"{rule}.fresh_w"], out[f"{rule}.fresh_dws"] = fw, dws
         config = dict(FRESH_CONFIGS[rule])
         cur = fw.copy()
@@ -314,43 +315,6 @@ def optim_fixture(ref):
 # --------------------------------------------------------------------------------------------
 
 
-def _call_rule(ctx: CheckContext, rule: str, w, dw, config):
-    """Call the student's rule; return ``(next_w, returned_config, callers_config, problem)``."""
-    result, after = ctx.call(f"optim.{rule}", w, dw, config, return_args=True)
-    values, problem = unpack(rule, result, 2)
-    if problem:
-        return None, None, None, problem + " (return next_w, config)"
-    next_w, returned = values
-    if not isinstance(returned, dict):
-        return None, None, None, (f"{rule} should return the config dict as its second value, "
-                                  f"got {describe(returned)}")
-    return next_w, returned, after[2], None
-
-
-def _state_problem(rule: str, key: str, config: dict, expected, tol: float, where: str,
-                   before=None) -> str | None:
-    """Compare ``config[key]`` with ``expected`` (t exactly, arrays by rel_error).
-
-    ``before`` is the state the call started from (the caller's, or the documented start when
-    the caller had none): a state that comes back unchanged was not stored.
-    """
-    not_stored = f"the new {key} is not stored in config"
-    if key not in config:
-        return f"{where} has no key '{key}': {not_stored} (config['{key}'] = ...)"
-    if key == "t":
-        got = config[key]
-        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.integer, np.floating)):
-            return f"{where}['t'] should be a number, got {describe(got)}"
-        if float(got) != float(expected):
-            unchanged = isinstance(before, (int, float, np.integer, np.floating)) and float(got) == float(before)
-            return f"{where}['t'] is {got}, expected {int(expected)}" + (f" ({not_stored})" if unchanged else "")
-        return None
-    problem = compare_array(f"{where}['{key}']", config[key], expected, tol)
-    if problem and before is not None and distance(config[key], before) <= tol < distance(expected, before):
-        problem += f" (it is unchanged: {not_stored})"
-    return problem
-
-
 def _start_state(rule: str, key: str, config: dict | None, w):
     """The state a call starts from: the caller's, or the documented zeros (t = 0)."""
     if config and key in config:
@@ -366,18 +330,18 @@ def _start_state(rule: str, key: str, config: dict | None, w):
 def _notebook_check(ctx: CheckContext, rule: str) -> Outcome:
     f = ctx.fixture()
     config = _notebook_config(rule)
-    next_w, returned, callers, problem = _call_rule(ctx, rule, f["nb_w"], f["nb_dw"], config)
+    next_w, returned, callers, problem = call_rule(ctx, rule, f["nb_w"], f["nb_dw"], config)
     label = f"on the notebook input ({SECTIONS[rule]})"
     if problem:
         return Outcome.fail(f"{label}: {problem}", hint=HINTS[rule])
     problems = [compare_array("next_w", next_w, f[f"{rule}.nb_next_w"], ctx.tolerance)]
     for key in STATE[rule]:
         expected = f[f"{rule}.nb_{key}"]
-        problem = _state_problem(rule, key, returned, expected, ctx.tolerance, "the returned config",
+        problem = state_problem(rule, key, returned, expected, ctx.tolerance, "the returned config",
                                  before=_start_state(rule, key, _notebook_config(rule), f["nb_w"]))
         if problem is None and isinstance(callers, dict):
             # The notebook reads the state from the dict it passed in (§3.10-§3.13).
-            problem = _state_problem(rule, key, callers, expected, ctx.tolerance, "the config you were given")
+            problem = state_problem(rule, key, callers, expected, ctx.tolerance, "the config you were given")
             if problem:
                 problem += (" (the notebook reads the state from the dict it passed: update it in "
                             "place and return it)")
@@ -423,12 +387,12 @@ def _fresh_check(ctx: CheckContext, rule: str) -> Outcome:
     for step in range(FRESH_STEPS):
         label = (f"at step {step + 1} of {FRESH_STEPS} consecutive calls ({settings}, w of shape "
                  f"{cur.shape}, starting without state, your returned config passed back each time)")
-        next_w, returned, _, problem = _call_rule(ctx, rule, cur, dws[step], config)
+        next_w, returned, _, problem = call_rule(ctx, rule, cur, dws[step], config)
         if problem:
             return Outcome.fail(f"{label}: {problem}", hint=HINTS[rule])
         problems = [compare_array("next_w", next_w, f[f"{rule}.fresh_next_w"][step], ctx.tolerance)]
         for key in STATE[rule]:
-            problems.append(_state_problem(rule, key, returned, f[f"{rule}.fresh_{key}"][step],
+            problems.append(state_problem(rule, key, returned, f[f"{rule}.fresh_{key}"][step],
                                            ctx.tolerance, "the returned config",
                                            before=_start_state(rule, key, config, cur)))
         for key, value in FRESH_CONFIGS[rule].items():
@@ -481,7 +445,7 @@ def _defaults_check(ctx: CheckContext, rule: str) -> Outcome:
                                 (f"with the partial config {PARTIAL[rule]}", dict(PARTIAL[rule]),
                                  "partial")):
         mistakes = _mistakes(rule, config)
-        next_w, returned, _, problem = _call_rule(ctx, rule, w, dw, config)
+        next_w, returned, _, problem = call_rule(ctx, rule, w, dw, config)
         if problem:
             return Outcome.fail(f"{label}: {problem}", hint="start with: if config is None: config = {}")
         found = [compare_array("next_w", next_w, f[f"{rule}.def_{case}_next_w"], ctx.tolerance)]
@@ -492,7 +456,7 @@ def _defaults_check(ctx: CheckContext, rule: str) -> Outcome:
             if not numeric or not np.isclose(got, value, rtol=1e-12, atol=0):
                 found.append(f"the returned config's '{name}' is {got!r}, expected {value!r}")
         for name in STATE[rule]:
-            found.append(_state_problem(rule, name, returned, f[f"{rule}.def_{case}_{name}"],
+            found.append(state_problem(rule, name, returned, f[f"{rule}.def_{case}_{name}"],
                                         ctx.tolerance, "the returned config",
                                         before=_start_state(rule, name, None, w)))
         if any(found):
@@ -539,7 +503,7 @@ def check_rmsprop_epsilon(ctx: CheckContext) -> Outcome:
     """rmsprop adds epsilon after the square root, visible with epsilon=1e-2 and tiny gradients."""
     f = ctx.fixture()
     config = {"learning_rate": 1e-2, "epsilon": 1e-2}
-    next_w, _, _, problem = _call_rule(ctx, "rmsprop", f["rmsprop.eps_w"], f["rmsprop.eps_dw"],
+    next_w, _, _, problem = call_rule(ctx, "rmsprop", f["rmsprop.eps_w"], f["rmsprop.eps_dw"],
                                               config)
     label = "with epsilon=1e-2 and gradients of size 1e-3"
     if problem:
@@ -574,7 +538,7 @@ def check_optim_loss_decreases(ctx: CheckContext) -> Outcome:
         problem = None
         try:
             for step in range(DESCENT_STEPS):
-                next_w, returned, _, problem = _call_rule(ctx, rule, w, _ls_grad(A, b, w), config)
+                next_w, returned, _, problem = call_rule(ctx, rule, w, _ls_grad(A, b, w), config)
                 if problem:
                     problem = f"step {step + 1}: {problem}"
                     break

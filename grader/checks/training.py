@@ -65,7 +65,7 @@ UCLA_DEFAULTS = {
 CIFAR_SUBSET = {"num_train": 4000, "num_val": 500}
 
 
-def _settings(ctx: CheckContext, defaults: dict) -> tuple[str, dict | None, dict]:
+def run_settings(ctx: CheckContext, defaults: dict) -> tuple[str, dict | None, dict]:
     """``(dataset name, data or None, settings)`` for this run; rubric params override defaults."""
     name = ctx.datasets.default if ctx.datasets is not None else "digits"
     data = ctx.dataset(name)
@@ -78,12 +78,12 @@ def _settings(ctx: CheckContext, defaults: dict) -> tuple[str, dict | None, dict
     return name, data, settings
 
 
-def _skip(ctx: CheckContext) -> Outcome:
+def skip_without_data(ctx: CheckContext) -> Outcome:
     return Outcome.skip("no training dataset is available (give --data PATH to cifar-10-batches-py, "
                         "or reinstall the grader to restore the embedded digits)")
 
 
-def _ramp(acc: float, settings: dict, label: str, hint: str) -> Outcome:
+def accuracy_ramp(acc: float, settings: dict, label: str, hint: str) -> Outcome:
     """Credit ``clip((acc - floor) / (target - floor), 0, 1)``; ``measured`` is the accuracy."""
     floor, target = float(settings["floor"]), float(settings["target"])
     fraction = float(np.clip((acc - floor) / (target - floor), 0.0, 1.0))
@@ -117,9 +117,9 @@ def _fc_shapes(hidden_dims, input_dim: int, num_classes: int) -> dict:
 
 
 def _overfit(ctx: CheckContext, hidden_dims: list[int], which: str) -> Outcome:
-    name, data, settings = _settings(ctx, OVERFIT_DEFAULTS[which])
+    name, data, settings = run_settings(ctx, OVERFIT_DEFAULTS[which])
     if data is None:
-        return _skip(ctx)
+        return skip_without_data(ctx)
     X, y = data["X_train"][:50], data["y_train"][:50]
     num_classes = int(max(np.max(data["y_train"]), np.max(data["y_val"]))) + 1
     input_dim = int(np.prod(X.shape[1:]))
@@ -161,9 +161,9 @@ def check_overfit_five_layer(ctx: CheckContext) -> Outcome:
 @check("training.two_layer_accuracy", kind="training")
 def check_two_layer_accuracy(ctx: CheckContext) -> Outcome:
     """TwoLayerNet + the student's Solver reach the target validation accuracy (measured by the grader)."""
-    name, data, s = _settings(ctx, TWO_LAYER_DEFAULTS)
+    name, data, s = run_settings(ctx, TWO_LAYER_DEFAULTS)
     if data is None:
-        return _skip(ctx)
+        return skip_without_data(ctx)
     input_dim = int(np.prod(data["X_train"].shape[1:]))
     num_classes = int(max(np.max(data["y_train"]), np.max(data["y_val"]))) + 1
     seed_worker(ctx, int(s.get("seed", 0)))
@@ -181,16 +181,16 @@ def check_two_layer_accuracy(ctx: CheckContext) -> Outcome:
     if problem:
         return Outcome.fail(f"{label}: after training, {problem}")
     acc = _fc_accuracy(params, [H], data["X_val"], data["y_val"])
-    return _ramp(acc, s, label, hint="a correct implementation reaches the target with these "
+    return accuracy_ramp(acc, s, label, hint="a correct implementation reaches the target with these "
                                      "settings: check the TwoLayerNet, sgd and Solver checks")
 
 
 @check("training.neural_net_accuracy", kind="training")
 def check_neural_net_accuracy(ctx: CheckContext) -> Outcome:
     """The UCLA TwoLayerNet's own train() reaches the target validation accuracy (measured by the grader, §4.3)."""
-    name, data, s = _settings(ctx, UCLA_DEFAULTS)
+    name, data, s = run_settings(ctx, UCLA_DEFAULTS)
     if data is None:
-        return _skip(ctx)
+        return skip_without_data(ctx)
     X = data["X_train"].reshape(len(data["X_train"]), -1)
     X_val = data["X_val"].reshape(len(data["X_val"]), -1)
     D, H = X.shape[1], int(s["hidden_size"])
@@ -210,4 +210,4 @@ def check_neural_net_accuracy(ctx: CheckContext) -> Outcome:
         hidden = np.maximum(0, X_val.astype(np.float64) @ params["W1"].T + params["b1"])
         scores = hidden @ params["W2"].T + params["b2"]
     acc = float(np.mean(np.argmax(scores, axis=1) == data["y_val"])) if np.all(np.isfinite(scores)) else 0.0
-    return _ramp(acc, s, label, hint="check the neural_net loss/gradient/train checks first")
+    return accuracy_ramp(acc, s, label, hint="check the neural_net loss/gradient/train checks first")

@@ -43,8 +43,10 @@ from tests.support import all_fixtures  # noqa: E402
 load_catalogue()
 
 
-def _checks_of(module):
-    return [cid for cid, spec in REGISTRY.items() if spec.func.__module__ == f"grader.checks.{module}"]
+def _checks_of(package):
+    """The checks registered by the modules of ``grader.checks.<package>``."""
+    return [cid for cid, spec in REGISTRY.items()
+            if spec.func.__module__.startswith(f"grader.checks.{package}.")]
 
 
 LAYER_CHECKS = [cid for cid in _checks_of("layers") if cid not in AFFINE_RELU_CHECKS]
