@@ -10,12 +10,18 @@ from __future__ import annotations
 import numpy as np
 
 from .base import CheckContext, Outcome, check, fixture
-from .compare import as_array, compare_array, join_problems, unpack
+from .compare import as_array, compare_array
 from .diagnosis import MATCH_TOL, Diagnoses, mistake_key, scaled, stored
-from .layers.normalization import (BN_MISTAKES, LN_DX_MISTAKES, LN_MISTAKES, batchnorm_train_with,
-                                   layernorm_dx_with, layernorm_forward_with)
-from .toolkit import forward, mean_not_sum
+from .layers.normalization import (
+    BN_MISTAKES,
+    LN_DX_MISTAKES,
+    LN_MISTAKES,
+    batchnorm_train_with,
+    layernorm_dx_with,
+    layernorm_forward_with,
+)
 from .numeric import numeric_gradient
+from .toolkit import backward, forward, mean_not_sum, over_cases, verdict
 
 GRAD_NAMES = ("dx", "dw", "db", "dgamma", "dbeta")
 SANDWICHES = {
@@ -131,76 +137,69 @@ def _compare_grad(kind: str, name: str, got, expected, tol: float, d: Diagnoses,
 
 
 def _forward_check(ctx: CheckContext, kind: str) -> Outcome:
-    f = ctx.fixture()
-    target = SANDWICHES[kind][0]
+    f, d = ctx.fixture(), Diagnoses()
     key = KEYS[kind]
-    messages, d = [], Diagnoses()
-    for label, prefix in CASES:
-        out, _, after = forward(ctx, target, *_args(f, kind, prefix), return_args=True)
-        problems = [d.compare("out", out, f[f"{key}_{prefix}_out"], ctx.tolerance,
-                              stored(f, f"{key}_{prefix}_out", FORWARD_MISTAKES))]
+
+    def case(prefix):
+        out, _, after = forward(ctx, SANDWICHES[kind][0], *_args(f, kind, prefix), return_args=True)
+        found = [d.compare("out", out, f[f"{key}_{prefix}_out"], ctx.tolerance,
+                           stored(f, f"{key}_{prefix}_out", FORWARD_MISTAKES))]
         if kind == "batchnorm":
-            param = after[5]
-            for name in ("running_mean", "running_var"):
-                if not isinstance(param, dict) or name not in param:
-                    problems.append(f"bn_param has no '{name}' after the call: pass the caller's "
-                                    "bn_param itself to batchnorm_forward")
-                else:
-                    problems.append(compare_array(f"bn_param['{name}']", param[name],
-                                                  f[f"bn_{prefix}_{name}"], ctx.tolerance))
-            if any(problems[1:]) and isinstance(param, dict) and {"running_mean", "running_var"} <= set(param):
-                keys = (f"bn_{prefix}_running_mean", f"bn_{prefix}_running_var")
-                d.check((param["running_mean"], param["running_var"]),
-                        stored(f, keys, FORWARD_MISTAKES), expected=tuple(f[k] for k in keys))
-        problems = [p for p in problems if p]
-        if problems:
-            messages.append(f"on the {label}: {join_problems(problems)}")
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)),
-                            hint=f"out = relu({kind}_forward(affine_forward(x, w, b), gamma, beta, "
-                                 f"{'bn' if kind == 'batchnorm' else 'ln'}_param)), keeping all three caches")
-    return Outcome.ok("out matches the reference")
+            found += _running_average_problems(ctx, f, prefix, after[5], d)
+        return found
+
+    return verdict(over_cases(CASES, case), "out matches the reference", d=d,
+                   hint=f"out = relu({kind}_forward(affine_forward(x, w, b), gamma, beta, "
+                        f"{'bn' if kind == 'batchnorm' else 'ln'}_param)), keeping all three caches")
+
+
+def _running_average_problems(ctx: CheckContext, f, prefix: str, param, d: Diagnoses) -> list[str | None]:
+    """The caller's bn_param after the sandwich forward holds the reference's running averages."""
+    found = []
+    for name in ("running_mean", "running_var"):
+        if not isinstance(param, dict) or name not in param:
+            found.append(f"bn_param has no '{name}' after the call: pass the caller's "
+                         "bn_param itself to batchnorm_forward")
+        else:
+            found.append(compare_array(f"bn_param['{name}']", param[name], f[f"bn_{prefix}_{name}"],
+                                       ctx.tolerance))
+    if any(found) and isinstance(param, dict) and {"running_mean", "running_var"} <= set(param):
+        keys = (f"bn_{prefix}_running_mean", f"bn_{prefix}_running_var")
+        d.check((param["running_mean"], param["running_var"]), stored(f, keys, FORWARD_MISTAKES),
+                expected=tuple(f[k] for k in keys))
+    return found
 
 
 def _backward_check(ctx: CheckContext, kind: str) -> Outcome:
-    f = ctx.fixture()
-    forward_target, backward_target = SANDWICHES[kind]
+    f, d = ctx.fixture(), Diagnoses()
     key = KEYS[kind]
-    messages, d = [], Diagnoses()
-    for label, prefix in CASES:
-        _, cache = forward(ctx, forward_target, *_args(f, kind, prefix))
-        grads, problem = unpack(backward_target.rsplit(".", 1)[-1],
-                                ctx.call(backward_target, f[f"{prefix}_dout"], cache), 5)
+
+    def case(prefix):
+        grads, problem = backward(ctx, *_calls(f, kind, prefix), GRAD_NAMES)
         if problem:
-            return Outcome.fail(problem, hint=ORDER_HINT)
+            return [problem]
         known = _grad_candidates(f, key, prefix)
-        problems = [_compare_grad(kind, name, got, f[f"{key}_{prefix}_{name}"], ctx.tolerance, d,
-                                  known[name])
-                    for name, got in zip(GRAD_NAMES, grads)]
-        problems = [p for p in problems if p]
-        if problems:
-            messages.append(f"on the {label}: {join_problems(problems)}")
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)), hint=ORDER_HINT)
-    return Outcome.ok("dx, dw, db, dgamma and dbeta match the reference")
+        return [_compare_grad(kind, name, grads[name], f[f"{key}_{prefix}_{name}"], ctx.tolerance, d,
+                              known[name]) for name in GRAD_NAMES]
+
+    return verdict(over_cases(CASES, case), "dx, dw, db, dgamma and dbeta match the reference", d=d,
+                   hint=ORDER_HINT)
 
 
 def _numeric_check(ctx: CheckContext, kind: str) -> Outcome:
-    f = ctx.fixture()
-    forward_target, backward_target = SANDWICHES[kind]
-    messages, d = [], Diagnoses()
-    for label, prefix in CASES:
-        args, dout = _args(f, kind, prefix), f[f"{prefix}_dout"]
-        _, cache = forward(ctx, forward_target, *args)
-        grads, problem = unpack(backward_target.rsplit(".", 1)[-1], ctx.call(backward_target, dout, cache), 5)
+    f, d = ctx.fixture(), Diagnoses()
+
+    def case(prefix):
+        forward_target, args, backward_target, dout = _calls(f, kind, prefix)
+        grads, problem = backward(ctx, forward_target, args, backward_target, dout, GRAD_NAMES)
         if problem:
-            return Outcome.fail(problem, hint=ORDER_HINT)
-        problems = []
-        for index, (name, got) in enumerate(zip(GRAD_NAMES, grads)):
+            return [problem]
+        found = []
+        for index, name in enumerate(GRAD_NAMES):
             shape = np.shape(args[index])
-            got, problem = as_array(name, got, shape)
+            got, problem = as_array(name, grads[name], shape)
             if problem:
-                problems.append(problem)
+                found.append(problem)
                 continue
             numeric = numeric_gradient(ctx, forward_target, args, index, dout).reshape(shape)
             known = stored(f, f"{KEYS[kind]}_{prefix}_{name}", BACKWARD_MISTAKES)
@@ -209,14 +208,17 @@ def _numeric_check(ctx: CheckContext, kind: str) -> Outcome:
             problem = _compare_grad(kind, name, got, numeric, ctx.tolerance, Diagnoses())
             if problem:
                 d.check(got, known, expected=numeric, tol=max(MATCH_TOL, ctx.tolerance))
-            problems.append(problem)
-        problems = [p for p in problems if p]
-        if problems:
-            messages.append(f"on the {label}: {join_problems(problems)}")
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages) + " (against a numeric gradient of your "
-                                      "sandwich forward)"), hint=ORDER_HINT)
-    return Outcome.ok("gradients agree with the numeric gradient of your forward")
+            found.append(problem)
+        return found
+
+    return verdict(over_cases(CASES, case), "gradients agree with the numeric gradient of your forward",
+                   d=d, suffix=" (against a numeric gradient of your sandwich forward)", hint=ORDER_HINT)
+
+
+def _calls(f, kind: str, prefix: str) -> tuple:
+    """``(forward target, forward args, backward target, dout)`` of a sandwich case."""
+    forward_target, backward_target = SANDWICHES[kind]
+    return forward_target, _args(f, kind, prefix), backward_target, f[f"{prefix}_dout"]
 
 
 # --------------------------------------------------------------------------------------------

@@ -54,13 +54,14 @@ def on(label: str, found: Sequence[str | None]) -> str | None:
 
 
 def verdict(messages: Iterable[str | None], ok: str, *, hint: str | None = None,
-            d: Diagnoses | None = None, suffix: str = "", sep: str = " | ") -> Outcome:
+            d: Diagnoses | None = None, prefix: str = "", suffix: str = "", sep: str = " | ") -> Outcome:
     """``Outcome.ok(ok)`` when every message is empty, otherwise one failure naming them all
-    (joined by ``sep``, then ``suffix``, then the mistakes ``d`` named) with ``hint``."""
+    (``prefix``, the messages joined by ``sep``, ``suffix``, then the mistakes ``d`` named) with
+    ``hint``."""
     found = [m for m in messages if m]
     if not found:
         return Outcome.ok(ok)
-    text = sep.join(found) + suffix
+    text = prefix + sep.join(found) + suffix
     return Outcome.fail(d.message(text) if d is not None else text, hint=hint)
 
 

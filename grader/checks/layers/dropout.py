@@ -6,7 +6,7 @@ import numpy as np
 from ..base import CheckContext, Outcome, check, fixture
 from ..compare import as_array, compare_array, join_problems
 from ..diagnosis import Diagnoses, mistake_key, scaled, stored
-from ..toolkit import forward, numeric_problems
+from ..toolkit import forward, gradient_problems, verdict
 
 # --------------------------------------------------------------------------------------------
 # dropout (p is the KEEP probability, digest §1.2 and §2.1)
@@ -73,6 +73,19 @@ def _as_mask(values: np.ndarray, p: float) -> bool:
     return bool(np.all(zero | kept) and zero.any() and kept.any())
 
 
+def seeded_output(ctx: CheckContext, x, param: dict):
+    """The student's train-mode output for a seeded ``param``, called twice: ``(out, None)``, or
+    ``(None, problem)`` when it is not an array of x's shape or the two calls differ."""
+    first, second = ctx.map("layers.dropout_forward", [(x, param), (x, param)], select=0)
+    a, problem = as_array("out", first, x.shape)
+    if problem:
+        return None, problem
+    b, _ = as_array("out", second, x.shape)
+    if b is None or not np.array_equal(a, b):
+        return None, "two calls with the same seed gave different outputs"
+    return a, None
+
+
 @check("dropout_forward.train_statistics", kind="value", fixture="dropout", tolerance=0.01)
 def check_dropout_forward_train_statistics(ctx: CheckContext) -> Outcome:
     """Train-mode dropout keeps a fraction p of the units (p = KEEP probability) and keeps the mean (§3.14)."""
@@ -131,10 +144,8 @@ def check_dropout_forward_test_mode(ctx: CheckContext) -> Outcome:
             if arr is not None and np.all(x != 0) and _as_mask(arr / x, p):
                 d.add("test-mode out is x times a dropout mask (values 0 and 1/p): test mode "
                       "applies no mask")
-    if problems:
-        return Outcome.fail(d.message("test mode: " + "; ".join(problems)),
-                            hint="in test mode out = x: inverted dropout already scaled at train time")
-    return Outcome.ok("test mode returns x unchanged")
+    return verdict(problems, "test mode returns x unchanged", d=d, prefix="test mode: ", sep="; ",
+                   hint="in test mode out = x: inverted dropout already scaled at train time")
 
 
 @check("dropout_forward.seeded_mask", kind="value", fixture="dropout", tolerance=1e-12)
@@ -145,24 +156,17 @@ def check_dropout_forward_seeded_mask(ctx: CheckContext) -> Outcome:
     for prefix, p, seed in DROPOUT_SEEDED:
         x, label = f[f"{prefix}_x"], f"input of shape {f[f'{prefix}_x'].shape}, p={p}, seed={seed}"
         param = {"mode": "train", "p": p, "seed": seed}
-        first, second = ctx.map("layers.dropout_forward", [(x, param), (x, param)], select=0)
-        a, problem = as_array("out", first, x.shape)
+        a, problem = seeded_output(ctx, x, param)
         if problem:
             problems.append(f"{label}: {problem}")
-            continue
-        b, _ = as_array("out", second, x.shape)
-        if b is None or not np.array_equal(a, b):
-            problems.append(f"{label}: two calls with the same seed gave different outputs")
             continue
         problem = d.compare("out", a, f[f"{prefix}_out"], ctx.tolerance,
                             stored(f, f"{prefix}_out", DROPOUT_MISTAKES))
         if problem:
             problems.append(f"{label}: {problem}")
-    if problems:
-        return Outcome.fail(d.message("; ".join(problems)),
-                            hint="if 'seed' in dropout_param call np.random.seed(seed) first, then "
-                                 "draw mask = (np.random.rand(*x.shape) < p) / p once")
-    return Outcome.ok("seeded outputs are reproducible and match the reference")
+    return verdict(problems, "seeded outputs are reproducible and match the reference", d=d, sep="; ",
+                   hint="if 'seed' in dropout_param call np.random.seed(seed) first, then "
+                        "draw mask = (np.random.rand(*x.shape) < p) / p once")
 
 
 @check("dropout_backward.values", kind="value",
@@ -180,30 +184,21 @@ def check_dropout_backward_values(ctx: CheckContext) -> Outcome:
             problem = d.compare("dx", dx, f[f"{prefix}_{key}"], ctx.tolerance, known)
             if problem:
                 problems.append(f"{mode} mode, input of shape {x.shape}, p={p}: {problem}")
-    if problems:
-        return Outcome.fail(d.message("; ".join(problems)),
-                            hint="dx = dout * mask in train mode (the mask holds the 1/p), "
-                                 "dx = dout in test mode")
-    return Outcome.ok("dx matches in train and test mode")
+    return verdict(problems, "dx matches in train and test mode", d=d, sep="; ",
+                   hint="dx = dout * mask in train mode (the mask holds the 1/p), dx = dout in test mode")
 
 
-@check("dropout_backward.numeric_gradient", kind="gradient",
-       fixture="dropout", tolerance=1e-8)
+@check("dropout_backward.numeric_gradient", kind="gradient", fixture="dropout", tolerance=1e-8)
 def check_dropout_backward_numeric(ctx: CheckContext) -> Outcome:
     """dropout_backward agrees with a numeric gradient of the student's seeded dropout_forward (§3.15)."""
     f = ctx.fixture()
     _, p, seed = DROPOUT_SEEDED[0]
-    x, dout = f["nb_x"], f["nb_dout"]
     param = {"mode": "train", "p": p, "seed": seed}
-    _, cache = forward(ctx, "layers.dropout_forward", x, param)
-    dx = ctx.call("layers.dropout_backward", dout, cache)
-    problems = numeric_problems(ctx, "layers.dropout_forward", (x, param), {"dx": dx}, {"dx": 0},
-                                 dout, ctx.tolerance)
-    if problems:
-        return Outcome.fail(f"on the §3.15 input (p={p}, seed={seed}): " + join_problems(problems) +
-                            " against a numeric gradient of your dropout_forward",
-                            hint="dx = dout * mask, with the same mask (and 1/p) as the forward pass")
-    return Outcome.ok("dx agrees with the numeric gradient")
+    found = gradient_problems(ctx, "layers.dropout_forward", (f["nb_x"], param), "layers.dropout_backward",
+                              f["nb_dout"], {"dx": 0}, ctx.tolerance)
+    return verdict([join_problems(found)], "dx agrees with the numeric gradient",
+                   suffix=" against a numeric gradient of your dropout_forward",
+                   hint="dx = dout * mask, with the same mask (and 1/p) as the forward pass")
 
 
 @check("dropout_backward.uses_forward_mask", kind="value",
@@ -227,9 +222,7 @@ def check_dropout_backward_uses_forward_mask(ctx: CheckContext) -> Outcome:
             if arr is not None and np.all(dout != 0) and _as_mask(arr / dout, p):
                 d.add("dx is dout times a dropout mask, but not the one the forward pass applied: "
                       "a new mask was drawn")
-    if problems:
-        return Outcome.fail(d.message("unseeded call on a 6x7 input without zeros: " +
-                                      "; ".join(problems)),
-                            hint="store the mask the forward pass applied in the cache and reuse it; "
-                                 "never draw a new mask in the backward pass")
-    return Outcome.ok("backward reuses the forward mask")
+    return verdict(problems, "backward reuses the forward mask", d=d, sep="; ",
+                   prefix="unseeded call on a 6x7 input without zeros: ",
+                   hint="store the mask the forward pass applied in the cache and reuse it; "
+                        "never draw a new mask in the backward pass")

@@ -6,7 +6,7 @@ import numpy as np
 from ..base import CheckContext, Outcome, check, fixture
 from ..compare import unpack
 from ..diagnosis import Diagnoses, mistake_key, stored
-from ..toolkit import loss_problems, numeric_problems, on
+from ..toolkit import loss_problems, numeric_problems, on, over_cases, verdict
 
 # --------------------------------------------------------------------------------------------
 # softmax_loss
@@ -76,75 +76,72 @@ def _softmax_loss_with(mistake: str, x, y):
     return np.asarray(loss), dx
 
 
-def _softmax_cases(ctx: CheckContext, cases, d: Diagnoses) -> list[str]:
+def loss_value_problems(ctx: CheckContext, target: str, prefix: str, mistakes: dict, d: Diagnoses) -> list[str]:
+    """``(loss, dx)`` of the student's ``target(x, y)`` on case ``prefix`` against the reference;
+    the known ``mistakes`` stored for the case are looked up in ``d``."""
     f = ctx.fixture()
-    messages = []
-    for label, prefix in cases:
-        got = ctx.call("layers.softmax_loss", f[f"{prefix}_x"], f[f"{prefix}_y"])
-        known = stored(f, (f"{prefix}_loss", f"{prefix}_dx"), SOFTMAX_MISTAKES)
-        messages.append(on(label, loss_problems(got, f[f"{prefix}_loss"], f[f"{prefix}_dx"],
-                                                  ctx.tolerance, "softmax_loss", d, known)))
-    return [m for m in messages if m]
+    got = ctx.call(target, f[f"{prefix}_x"], f[f"{prefix}_y"])
+    known = stored(f, (f"{prefix}_loss", f"{prefix}_dx"), mistakes)
+    return loss_problems(got, f[f"{prefix}_loss"], f[f"{prefix}_dx"], ctx.tolerance,
+                         target.rsplit(".", 1)[-1], d, known)
 
 
-@check("softmax_loss.values", kind="value", fixture="softmax_loss",
-       tolerance=1e-8)
+def loss_gradient_problems(ctx: CheckContext, target: str, prefix: str, max_coords: int | None,
+                           d: Diagnoses | None = None, candidates: dict | None = None) -> list[str]:
+    """dx of the student's ``target(x, y)`` against a numeric gradient of its own loss."""
+    f = ctx.fixture()
+    x, y = f[f"{prefix}_x"], f[f"{prefix}_y"]
+    result, problem = unpack(target.rsplit(".", 1)[-1], ctx.call(target, x, y), 2)
+    if problem:
+        return [problem]
+    return numeric_problems(ctx, target, (x, y), {"dx": result[1]}, {"dx": 0}, None, ctx.tolerance,
+                            max_coords=max_coords, d=d, candidates=candidates)
+
+
+def softmax_check(ctx: CheckContext, cases, ok: str, hint: str) -> Outcome:
+    d = Diagnoses()
+    messages = over_cases(cases, lambda prefix: loss_value_problems(ctx, "layers.softmax_loss", prefix,
+                                                                    SOFTMAX_MISTAKES, d))
+    return verdict(messages, ok, hint=hint, d=d)
+
+
+@check("softmax_loss.values", kind="value", fixture="softmax_loss", tolerance=1e-8)
 def check_softmax_loss_values(ctx: CheckContext) -> Outcome:
     """softmax_loss's loss and dx match the reference on the §3.6 input and a fresh 7x4 input."""
-    d = Diagnoses()
-    messages = _softmax_cases(ctx, (("seed-231 notebook input (§3.6)", "nb"),
-                                    ("fresh 7x4 input with scores of scale 3", "r")), d)
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)), hint=SOFTMAX_HINT)
-    return Outcome.ok("loss and dx match the reference")
+    return softmax_check(ctx, (("seed-231 notebook input (§3.6)", "nb"),
+                               ("fresh 7x4 input with scores of scale 3", "r")),
+                         "loss and dx match the reference", SOFTMAX_HINT)
 
 
 @check("softmax_loss.large_logits", kind="value", fixture="softmax_loss", tolerance=1e-8)
 def check_softmax_loss_large_logits(ctx: CheckContext) -> Outcome:
     """softmax_loss stays finite and matches the reference when whole rows of scores are near +-1000."""
-    d = Diagnoses()
-    messages = _softmax_cases(ctx, (("scores near +-1000 (row by row)", "big"),), d)
-    if messages:
-        return Outcome.fail(d.message(messages[0]), hint="np.exp(1000) overflows: subtract each row's max "
-                                               "score before exponentiating (digest §7.6)")
-    return Outcome.ok("finite and correct for scores near +-1000")
+    return softmax_check(ctx, (("scores near +-1000 (row by row)", "big"),),
+                         "finite and correct for scores near +-1000",
+                         "np.exp(1000) overflows: subtract each row's max score before exponentiating")
 
 
 @check("softmax_loss.log_sum_exp", kind="value", fixture="softmax_loss", tolerance=1e-8)
 def check_softmax_loss_log_sum_exp(ctx: CheckContext) -> Outcome:
     """softmax_loss stays finite when a correct-class probability underflows (+1000 and -1000 in one row)."""
-    d = Diagnoses()
-    messages = _softmax_cases(ctx, (("scores mixing +1000 and -1000 in a row", "lse"),), d)
-    if messages:
-        return Outcome.fail(d.message(messages[0]),
-                            hint="a probability of exp(-2000) is 0 in float64, so log(probs) is "
-                                 "-inf: compute log-probabilities directly, "
-                                 "shifted - log(sum(exp(shifted))) (log-sum-exp)")
-    return Outcome.ok("finite and correct when probabilities underflow")
+    return softmax_check(ctx, (("scores mixing +1000 and -1000 in a row", "lse"),),
+                         "finite and correct when probabilities underflow",
+                         "a probability of exp(-2000) is 0 in float64, so log(probs) is -inf: compute "
+                         "log-probabilities directly, shifted - log(sum(exp(shifted))) (log-sum-exp)")
 
 
 @check("softmax_loss.numeric_gradient", kind="gradient", fixture="softmax_loss", tolerance=1e-6)
 def check_softmax_loss_numeric(ctx: CheckContext) -> Outcome:
     """softmax_loss's dx agrees with a numeric gradient of the student's own loss (§3.6 and fresh input)."""
-    f = ctx.fixture()
-    messages, d = [], Diagnoses()
-    for label, prefix, max_coords in (("seed-231 notebook input (§3.6)", "nb", 40),
-                                      ("fresh 7x4 input", "r", None)):
-        x, y = f[f"{prefix}_x"], f[f"{prefix}_y"]
-        result, problem = unpack("softmax_loss", ctx.call("layers.softmax_loss", x, y), 2)
-        if problem:
-            return Outcome.fail(problem, hint="return (loss, dx)")
-        known = {"dx": stored(f, f"{prefix}_dx", {"dx_not_divided": SOFTMAX_MISTAKES["dx_not_divided"]})}
-        messages.append(on(label, numeric_problems(ctx, "layers.softmax_loss", (x, y),
-                                                     {"dx": result[1]}, {"dx": 0}, None,
-                                                     ctx.tolerance, max_coords=max_coords, d=d,
-                                                     candidates=known)))
-    messages = [m for m in messages if m]
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages) + " (against a numeric gradient of "
-                                      "your loss)"),
-                            hint="dx = (probs - one_hot(y)) / N: did you divide by N?")
-    return Outcome.ok("dx agrees with the numeric gradient of your loss")
+    f, d = ctx.fixture(), Diagnoses()
+    not_divided = {"dx_not_divided": SOFTMAX_MISTAKES["dx_not_divided"]}
+    messages = [on(label, loss_gradient_problems(ctx, "layers.softmax_loss", prefix, max_coords, d,
+                                                 {"dx": stored(f, f"{prefix}_dx", not_divided)}))
+                for label, prefix, max_coords in (("seed-231 notebook input (§3.6)", "nb", 40),
+                                                  ("fresh 7x4 input", "r", None))]
+    return verdict(messages, "dx agrees with the numeric gradient of your loss", d=d,
+                   suffix=" (against a numeric gradient of your loss)",
+                   hint="dx = (probs - one_hot(y)) / N: did you divide by N?")
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,39 +192,22 @@ def _svm_loss_with_delta(x, y, delta: float):
     return np.asarray(margins.sum() / N), dx / N
 
 
-@check("svm_loss.values", kind="value", fixture="svm_loss",
-       tolerance=1e-8)
+SVM_CASES = (("seed-231 input", "nb"), ("fresh 9x6 input", "r"))
+
+
+@check("svm_loss.values", kind="value", fixture="svm_loss", tolerance=1e-8)
 def check_svm_loss_values(ctx: CheckContext) -> Outcome:
     """svm_loss's loss and dx match the reference on the seed-231 input and a fresh 9x6 input (no kinks)."""
-    f = ctx.fixture()
-    messages, d = [], Diagnoses()
-    for label, prefix in (("seed-231 input", "nb"), ("fresh 9x6 input", "r")):
-        got = ctx.call("layers.svm_loss", f[f"{prefix}_x"], f[f"{prefix}_y"])
-        known = stored(f, (f"{prefix}_loss", f"{prefix}_dx"), SVM_MISTAKES)
-        messages.append(on(label, loss_problems(got, f[f"{prefix}_loss"], f[f"{prefix}_dx"],
-                                                  ctx.tolerance, "svm_loss", d, known)))
-    messages = [m for m in messages if m]
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)), hint=SVM_HINT)
-    return Outcome.ok("loss and dx match the reference")
+    d = Diagnoses()
+    messages = over_cases(SVM_CASES, lambda prefix: loss_value_problems(ctx, "layers.svm_loss", prefix,
+                                                                        SVM_MISTAKES, d))
+    return verdict(messages, "loss and dx match the reference", hint=SVM_HINT, d=d)
 
 
-@check("svm_loss.numeric_gradient", kind="gradient", fixture="svm_loss",
-       tolerance=1e-6)
+@check("svm_loss.numeric_gradient", kind="gradient", fixture="svm_loss", tolerance=1e-6)
 def check_svm_loss_numeric(ctx: CheckContext) -> Outcome:
     """svm_loss's dx agrees with a numeric gradient of the student's own loss, away from the kinks."""
-    f = ctx.fixture()
-    messages = []
-    for label, prefix, max_coords in (("seed-231 input", "nb", 40), ("fresh 9x6 input", "r", None)):
-        x, y = f[f"{prefix}_x"], f[f"{prefix}_y"]
-        result, problem = unpack("svm_loss", ctx.call("layers.svm_loss", x, y), 2)
-        if problem:
-            return Outcome.fail(problem, hint="return (loss, dx)")
-        messages.append(on(label, numeric_problems(ctx, "layers.svm_loss", (x, y),
-                                                     {"dx": result[1]}, {"dx": 0}, None,
-                                                     ctx.tolerance, max_coords=max_coords)))
-    messages = [m for m in messages if m]
-    if messages:
-        return Outcome.fail(" | ".join(messages) + " (against a numeric gradient of your loss)",
-                            hint=SVM_HINT)
-    return Outcome.ok("dx agrees with the numeric gradient of your loss")
+    messages = [on(label, loss_gradient_problems(ctx, "layers.svm_loss", prefix, max_coords))
+                for (label, prefix), max_coords in zip(SVM_CASES, (40, None))]
+    return verdict(messages, "dx agrees with the numeric gradient of your loss",
+                   suffix=" (against a numeric gradient of your loss)", hint=SVM_HINT)

@@ -4,9 +4,18 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import CheckContext, Outcome, check, fixture
-from ..compare import as_array, compare_array, join_problems, unpack
+from ..compare import as_array, compare_array, join_problems
 from ..diagnosis import Diagnoses, mistake_key, scaled, stored
-from ..toolkit import forward, grad_problems, mean_not_sum, numeric_problems, on
+from ..toolkit import (
+    backward_problems,
+    forward,
+    gradient_problems,
+    inputs,
+    mean_not_sum,
+    on,
+    over_cases,
+    verdict,
+)
 
 # --------------------------------------------------------------------------------------------
 # batch normalisation
@@ -115,12 +124,61 @@ def _batchnorm_dx_with(mistake: str, dout, x, gamma, bn_param: dict):
     return (gamma / std) * (dout - mean_term - var_term)
 
 
-def _bn_grad_candidates(f, prefix: str) -> dict:
-    """Known mistakes' dx, dgamma and dbeta for a batchnorm backward case."""
+NORM_GRADS = ("dx", "dgamma", "dbeta")
+NORM_WRT = {"dx": 0, "dgamma": 1, "dbeta": 2}
+
+
+def norm_grad_candidates(f, prefix: str, dx_mistakes: dict, key: str = "") -> dict:
+    """Known mistakes' dx, dgamma and dbeta of a normalisation backward case (arrays
+    ``f[key + prefix + "_dx"]``...): the stored ``dx_mistakes``, and dgamma, dbeta averaged."""
     n = f[f"{prefix}_dout"].shape[0]
-    return {"dx": stored(f, f"{prefix}_dx", BN_MISTAKES),
-            "dgamma": scaled(f[f"{prefix}_dgamma"], mean_not_sum("dgamma", n)),
-            "dbeta": scaled(f[f"{prefix}_dbeta"], mean_not_sum("dbeta", n))}
+    found = {"dx": stored(f, f"{key}{prefix}_dx", dx_mistakes)}
+    for name in ("dgamma", "dbeta"):
+        found[name] = scaled(f[f"{key}{prefix}_{name}"], mean_not_sum(name, n))
+    return found
+
+
+def norm_forward_check(ctx: CheckContext, target: str, cases, args_of, mistakes: dict, ok: str,
+                       hint: str) -> Outcome:
+    """A normalisation forward's out against the reference on each case (``args_of(f, prefix)``)."""
+    f, d = ctx.fixture(), Diagnoses()
+
+    def case(prefix):
+        out, _ = forward(ctx, target, *args_of(f, prefix))
+        return [d.compare("out", out, f[f"{prefix}_out"], ctx.tolerance, stored(f, f"{prefix}_out", mistakes))]
+
+    return verdict(over_cases(cases, case), ok, d=d, hint=hint)
+
+
+def norm_backward_check(ctx: CheckContext, forward_target: str, backward_target: str, cases, args_of,
+                        dx_mistakes: dict, hint: str) -> Outcome:
+    """A normalisation backward's dx, dgamma, dbeta against the reference on each case."""
+    f, d = ctx.fixture(), Diagnoses()
+
+    def case(prefix):
+        expected = dict(zip(NORM_GRADS, inputs(f, prefix, *NORM_GRADS)))
+        return backward_problems(ctx, forward_target, args_of(f, prefix), backward_target,
+                                 f[f"{prefix}_dout"], expected, NORM_GRADS, ctx.tolerance, d,
+                                 norm_grad_candidates(f, prefix, dx_mistakes))
+
+    return verdict(over_cases(cases, case), "dx, dgamma and dbeta match the reference", d=d, hint=hint)
+
+
+def norm_numeric_check(ctx: CheckContext, forward_target: str, backward_target: str, cases, args_of,
+                       dx_mistakes: dict, hint: str) -> Outcome:
+    """A normalisation backward against a numeric gradient of the student's own forward."""
+    f, d = ctx.fixture(), Diagnoses()
+
+    def case(prefix):
+        return gradient_problems(ctx, forward_target, args_of(f, prefix), backward_target,
+                                 f[f"{prefix}_dout"], NORM_WRT, ctx.tolerance, d=d,
+                                 candidates={"dx": stored(f, f"{prefix}_dx", dx_mistakes)},
+                                 batch_sums=("dgamma", "dbeta"))
+
+    name = forward_target.rsplit(".", 1)[-1]
+    return verdict(over_cases(cases, case), "gradients agree with the numeric gradient of your forward",
+                   d=d, suffix=f" (against a numeric gradient of your {name}"
+                               f"{' in train mode' if name == 'batchnorm_forward' else ''})", hint=hint)
 
 
 def _bn_param(f, prefix: str, mode: str) -> dict:
@@ -135,21 +193,16 @@ BN_TRAIN_CASES = (("notebook input (seed 231, N=4, D=5, default bn_param)", "nb"
                   ("fresh input (N=9, D=6, momentum 0.7, eps 1e-3)", "r"))
 
 
+def bn_args(f, prefix: str) -> tuple:
+    """``(x, gamma, beta, bn_param)`` of a train-mode batchnorm case."""
+    return inputs(f, prefix, "x", "gamma", "beta") + (_bn_param(f, prefix, "train"),)
+
+
 @check("batchnorm_forward.train_values", kind="value", fixture="batchnorm", tolerance=1e-8)
 def check_batchnorm_forward_train_values(ctx: CheckContext) -> Outcome:
     """batchnorm_forward in train mode matches the reference (notebook input, and fresh N, D, eps)."""
-    f = ctx.fixture()
-    messages, d = [], Diagnoses()
-    for label, prefix in BN_TRAIN_CASES:
-        out, _ = forward(ctx, "layers.batchnorm_forward", f[f"{prefix}_x"], f[f"{prefix}_gamma"],
-                          f[f"{prefix}_beta"], _bn_param(f, prefix, "train"))
-        messages.append(on(label, [p for p in [d.compare("out", out, f[f"{prefix}_out"], ctx.tolerance,
-                                                          stored(f, f"{prefix}_out", BN_MISTAKES))] if p]))
-    messages = [m for m in messages if m]
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)),
-                            hint=BN_HINT + "; read eps from bn_param (default 1e-5)")
-    return Outcome.ok("train-mode output matches")
+    return norm_forward_check(ctx, "layers.batchnorm_forward", BN_TRAIN_CASES, bn_args, BN_MISTAKES,
+                              "train-mode output matches", BN_HINT + "; read eps from bn_param (default 1e-5)")
 
 
 @check("batchnorm_forward.running_averages", kind="value", fixture="batchnorm", tolerance=1e-8)
@@ -229,47 +282,11 @@ def check_batchnorm_forward_per_feature_stats(ctx: CheckContext) -> Outcome:
     return Outcome.ok("per-feature means and stds are beta and gamma")
 
 
-def _bn_backward_check(ctx: CheckContext, target: str) -> Outcome:
-    f = ctx.fixture()
-    messages, d = [], Diagnoses()
-    for label, prefix in (("notebook input (seed 231, N=4, D=5)", "nb"), ("fresh input (N=10, D=3)", "b")):
-        _, cache = forward(ctx, "layers.batchnorm_forward", f[f"{prefix}_x"], f[f"{prefix}_gamma"],
-                            f[f"{prefix}_beta"], {"mode": "train"})
-        got = ctx.call(target, f[f"{prefix}_dout"], cache)
-        expected = {n: f[f"{prefix}_{n}"] for n in ("dx", "dgamma", "dbeta")}
-        messages.append(on(label, grad_problems(got, expected, ("dx", "dgamma", "dbeta"),
-                                                  ctx.tolerance, target.rsplit(".", 1)[-1], d,
-                                                  _bn_grad_candidates(f, prefix))))
-    messages = [m for m in messages if m]
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)),
-                            hint="dbeta = dout.sum(axis=0), dgamma = (dout * x_hat).sum(axis=0); dx "
-                                 "has three paths: through x_hat, the mean and the variance")
-    return Outcome.ok("dx, dgamma and dbeta match the reference")
-
-
-def _bn_numeric_check(ctx: CheckContext, target: str) -> Outcome:
-    f = ctx.fixture()
-    messages, d = [], Diagnoses()
-    for label, prefix in (("notebook input (seed 231, N=4, D=5)", "nb"), ("fresh input (N=10, D=3)", "b")):
-        args = (f[f"{prefix}_x"], f[f"{prefix}_gamma"], f[f"{prefix}_beta"], {"mode": "train"})
-        _, cache = forward(ctx, "layers.batchnorm_forward", *args)
-        grads, problem = unpack(target.rsplit(".", 1)[-1],
-                                ctx.call(target, f[f"{prefix}_dout"], cache), 3)
-        if problem:
-            return Outcome.fail(problem, hint="return dx, dgamma, dbeta")
-        analytic = dict(zip(("dx", "dgamma", "dbeta"), grads))
-        messages.append(on(label, numeric_problems(
-            ctx, "layers.batchnorm_forward", args, analytic, {"dx": 0, "dgamma": 1, "dbeta": 2},
-            f[f"{prefix}_dout"], ctx.tolerance, d=d,
-            candidates={"dx": stored(f, f"{prefix}_dx", BN_MISTAKES)}, batch_sums=("dgamma", "dbeta"))))
-    messages = [m for m in messages if m]
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages) + " (against a numeric gradient of your "
-                                      "batchnorm_forward in train mode)"),
-                            hint="dbeta is a sum over the batch, not a mean; dx must include the "
-                                 "paths through the batch mean and variance")
-    return Outcome.ok("gradients agree with the numeric gradient of your forward")
+BN_BACKWARD_CASES = (("notebook input (seed 231, N=4, D=5)", "nb"), ("fresh input (N=10, D=3)", "b"))
+BN_BACKWARD_HINT = ("dbeta = dout.sum(axis=0), dgamma = (dout * x_hat).sum(axis=0); dx has three "
+                    "paths: through x_hat, the mean and the variance")
+BN_NUMERIC_HINT = ("dbeta is a sum over the batch, not a mean; dx must include the paths through the "
+                   "batch mean and variance")
 
 
 @check("batchnorm_backward.values", kind="value",
@@ -277,7 +294,8 @@ def _bn_numeric_check(ctx: CheckContext, target: str) -> Outcome:
        tolerance=1e-8)
 def check_batchnorm_backward_values(ctx: CheckContext) -> Outcome:
     """batchnorm_backward's dx, dgamma, dbeta match the reference (notebook input and N=10, D=3)."""
-    return _bn_backward_check(ctx, "layers.batchnorm_backward")
+    return norm_backward_check(ctx, "layers.batchnorm_forward", "layers.batchnorm_backward",
+                               BN_BACKWARD_CASES, bn_args, BN_MISTAKES, BN_BACKWARD_HINT)
 
 
 @check("batchnorm_backward.numeric_gradient", kind="gradient",
@@ -285,7 +303,8 @@ def check_batchnorm_backward_values(ctx: CheckContext) -> Outcome:
        tolerance=1e-6)
 def check_batchnorm_backward_numeric(ctx: CheckContext) -> Outcome:
     """batchnorm_backward agrees with a numeric gradient of the student's own batchnorm_forward."""
-    return _bn_numeric_check(ctx, "layers.batchnorm_backward")
+    return norm_numeric_check(ctx, "layers.batchnorm_forward", "layers.batchnorm_backward",
+                              BN_BACKWARD_CASES, bn_args, BN_MISTAKES, BN_NUMERIC_HINT)
 
 
 @check("batchnorm_backward_alt.values", kind="value",
@@ -293,7 +312,8 @@ def check_batchnorm_backward_numeric(ctx: CheckContext) -> Outcome:
        tolerance=1e-8)
 def check_batchnorm_backward_alt_values(ctx: CheckContext) -> Outcome:
     """batchnorm_backward_alt's dx, dgamma, dbeta match the reference (notebook input and N=10, D=3)."""
-    return _bn_backward_check(ctx, "layers.batchnorm_backward_alt")
+    return norm_backward_check(ctx, "layers.batchnorm_forward", "layers.batchnorm_backward_alt",
+                               BN_BACKWARD_CASES, bn_args, BN_MISTAKES, BN_BACKWARD_HINT)
 
 
 @check("batchnorm_backward_alt.numeric_gradient", kind="gradient",
@@ -301,7 +321,8 @@ def check_batchnorm_backward_alt_values(ctx: CheckContext) -> Outcome:
        tolerance=1e-6)
 def check_batchnorm_backward_alt_numeric(ctx: CheckContext) -> Outcome:
     """batchnorm_backward_alt agrees with a numeric gradient of the student's own batchnorm_forward."""
-    return _bn_numeric_check(ctx, "layers.batchnorm_backward_alt")
+    return norm_numeric_check(ctx, "layers.batchnorm_forward", "layers.batchnorm_backward_alt",
+                              BN_BACKWARD_CASES, bn_args, BN_MISTAKES, BN_NUMERIC_HINT)
 
 
 # --------------------------------------------------------------------------------------------
@@ -368,14 +389,6 @@ def layernorm_dx_with(mistake: str, dout, x, gamma, eps: float):
             - x_hat * (dx_hat * x_hat).mean(axis=second, keepdims=True)) / std
 
 
-def _ln_grad_candidates(f, prefix: str) -> dict:
-    """Known mistakes' dx, dgamma and dbeta for a layernorm backward case."""
-    n = f[f"{prefix}_dout"].shape[0]
-    return {"dx": stored(f, f"{prefix}_dx", LN_DX_MISTAKES),
-            "dgamma": scaled(f[f"{prefix}_dgamma"], mean_not_sum("dgamma", n)),
-            "dbeta": scaled(f[f"{prefix}_dbeta"], mean_not_sum("dbeta", n))}
-
-
 def _ln_param(prefix: str) -> dict:
     return {"eps": 1e-3} if prefix == "r" else {}
 
@@ -384,66 +397,31 @@ LN_CASES = {"nb": "notebook input (seed 231, N=4, D=3)", "bw": "notebook backwar
             "r": "fresh input (N=6, D=9, eps 1e-3)"}
 
 
+def ln_args(f, prefix: str) -> tuple:
+    """``(x, gamma, beta, ln_param)`` of a layernorm case."""
+    return inputs(f, prefix, "x", "gamma", "beta") + (_ln_param(prefix),)
+
+
+LN_BACKWARD_CASES = [(LN_CASES[prefix], prefix) for prefix in ("bw", "r")]
+
+
 @check("layernorm_forward.values", kind="value", fixture="layernorm", tolerance=1e-8)
 def check_layernorm_forward_values(ctx: CheckContext) -> Outcome:
     """layernorm_forward normalises each example over its features and matches the reference (N != D)."""
-    f = ctx.fixture()
-    messages, d = [], Diagnoses()
-    for prefix, label in LN_CASES.items():
-        out, _ = forward(ctx, "layers.layernorm_forward", f[f"{prefix}_x"], f[f"{prefix}_gamma"],
-                          f[f"{prefix}_beta"], _ln_param(prefix))
-        messages.append(on(label, [p for p in [d.compare("out", out, f[f"{prefix}_out"], ctx.tolerance,
-                                                          stored(f, f"{prefix}_out", LN_MISTAKES))] if p]))
-    messages = [m for m in messages if m]
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)), hint=LN_HINT)
-    return Outcome.ok("out matches the reference")
+    return norm_forward_check(ctx, "layers.layernorm_forward", [(label, prefix) for prefix, label in LN_CASES.items()],
+                              ln_args, LN_MISTAKES, "out matches the reference", LN_HINT)
 
 
-@check("layernorm_backward.values", kind="value",
-       fixture="layernorm",
-       tolerance=1e-8)
+@check("layernorm_backward.values", kind="value", fixture="layernorm", tolerance=1e-8)
 def check_layernorm_backward_values(ctx: CheckContext) -> Outcome:
     """layernorm_backward's dx, dgamma, dbeta match the reference (notebook input and N=6, D=9)."""
-    f = ctx.fixture()
-    messages, d = [], Diagnoses()
-    for prefix in ("bw", "r"):
-        _, cache = forward(ctx, "layers.layernorm_forward", f[f"{prefix}_x"], f[f"{prefix}_gamma"],
-                            f[f"{prefix}_beta"], _ln_param(prefix))
-        got = ctx.call("layers.layernorm_backward", f[f"{prefix}_dout"], cache)
-        expected = {n: f[f"{prefix}_{n}"] for n in ("dx", "dgamma", "dbeta")}
-        messages.append(on(LN_CASES[prefix], grad_problems(got, expected, ("dx", "dgamma", "dbeta"),
-                                                             ctx.tolerance, "layernorm_backward", d,
-                                                             _ln_grad_candidates(f, prefix))))
-    messages = [m for m in messages if m]
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)),
-                            hint="dgamma and dbeta sum over the batch (axis=0); dx takes means over "
-                                 "the features of each example (axis=1)")
-    return Outcome.ok("dx, dgamma and dbeta match the reference")
+    return norm_backward_check(ctx, "layers.layernorm_forward", "layers.layernorm_backward", LN_BACKWARD_CASES,
+                               ln_args, LN_DX_MISTAKES, "dgamma and dbeta sum over the batch (axis=0); dx "
+                               "takes means over the features of each example (axis=1)")
 
 
-@check("layernorm_backward.numeric_gradient", kind="gradient",
-       fixture="layernorm",
-       tolerance=1e-6)
+@check("layernorm_backward.numeric_gradient", kind="gradient", fixture="layernorm", tolerance=1e-6)
 def check_layernorm_backward_numeric(ctx: CheckContext) -> Outcome:
     """layernorm_backward agrees with a numeric gradient of the student's own layernorm_forward."""
-    f = ctx.fixture()
-    messages, d = [], Diagnoses()
-    for prefix in ("bw", "r"):
-        args = (f[f"{prefix}_x"], f[f"{prefix}_gamma"], f[f"{prefix}_beta"], _ln_param(prefix))
-        _, cache = forward(ctx, "layers.layernorm_forward", *args)
-        grads, problem = unpack("layernorm_backward",
-                                ctx.call("layers.layernorm_backward", f[f"{prefix}_dout"], cache), 3)
-        if problem:
-            return Outcome.fail(problem, hint="return dx, dgamma, dbeta")
-        analytic = dict(zip(("dx", "dgamma", "dbeta"), grads))
-        messages.append(on(LN_CASES[prefix], numeric_problems(
-            ctx, "layers.layernorm_forward", args, analytic, {"dx": 0, "dgamma": 1, "dbeta": 2},
-            f[f"{prefix}_dout"], ctx.tolerance, d=d,
-            candidates={"dx": stored(f, f"{prefix}_dx", LN_DX_MISTAKES)}, batch_sums=("dgamma", "dbeta"))))
-    messages = [m for m in messages if m]
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages) + " (against a numeric gradient of your "
-                                      "layernorm_forward)"), hint=LN_HINT)
-    return Outcome.ok("gradients agree with the numeric gradient of your forward")
+    return norm_numeric_check(ctx, "layers.layernorm_forward", "layers.layernorm_backward", LN_BACKWARD_CASES,
+                              ln_args, LN_DX_MISTAKES, LN_HINT)
