@@ -12,6 +12,7 @@ import numpy as np
 from .base import CheckContext, Outcome, check, fixture
 from .compare import as_array, compare_array
 from .diagnosis import MATCH_TOL, Diagnoses, mistake_key, scaled, stored
+from .layers.affine_relu import AFFINE_GRADS
 from .layers.normalization import (
     BN_MISTAKES,
     LN_DX_MISTAKES,
@@ -21,7 +22,17 @@ from .layers.normalization import (
     layernorm_forward_with,
 )
 from .numeric import numeric_gradient
-from .toolkit import backward, forward, mean_not_sum, over_cases, verdict
+from .toolkit import (
+    backward,
+    backward_problems,
+    forward,
+    gradient_problems,
+    inputs,
+    mean_not_sum,
+    on,
+    over_cases,
+    verdict,
+)
 
 GRAD_NAMES = ("dx", "dw", "db", "dgamma", "dbeta")
 SANDWICHES = {
@@ -64,6 +75,14 @@ def sandwich_fixture(ref):
             for name, value in zip(GRAD_NAMES, backward(out[f"{prefix}_dout"], cache)):
                 out[f"{kind}_{prefix}_{name}"] = value
         _sandwich_mistakes(ref, out, prefix)
+    # The notebook's affine-ReLU input (docs/courses.md §3.5), and the gradients without the ReLU.
+    rng = np.random.RandomState(231)
+    x, w, b, dout = rng.randn(2, 3, 4), rng.randn(12, 10), rng.randn(10), rng.randn(2, 10)
+    fwd, cache = U.affine_relu_forward(x, w, b)
+    out.update(relu_x=x, relu_w=w, relu_b=b, relu_dout=dout, relu_out=fwd)
+    out["relu_dx"], out["relu_dw"], out["relu_db"] = U.affine_relu_backward(dout, cache)
+    for name, value in zip(AFFINE_GRADS, ref.layers.affine_backward(dout, cache[0])):
+        out[mistake_key(f"relu_{name}", "no_relu")] = value
     return out
 
 
@@ -219,6 +238,32 @@ def _calls(f, kind: str, prefix: str) -> tuple:
     """``(forward target, forward args, backward target, dout)`` of a sandwich case."""
     forward_target, backward_target = SANDWICHES[kind]
     return forward_target, _args(f, kind, prefix), backward_target, f[f"{prefix}_dout"]
+
+
+# --------------------------------------------------------------------------------------------
+# affine - relu
+# --------------------------------------------------------------------------------------------
+
+AFFINE_RELU_MISTAKES = {"no_relu": "the gradients are affine_backward of dout itself: relu_backward "
+                                   "is skipped"}
+
+
+@check("affine_relu_backward.numeric_gradient", kind="gradient", fixture="sandwich", tolerance=1e-7)
+def check_affine_relu_backward_numeric(ctx: CheckContext) -> Outcome:
+    """affine_relu_backward's dx, dw, db match the reference and a numeric gradient of the
+    student's own affine_relu_forward, on the notebook's input (docs/courses.md §3.5)."""
+    f, d = ctx.fixture(), Diagnoses()
+    targets = ("layer_utils.affine_relu_forward", "layer_utils.affine_relu_backward")
+    args, dout = inputs(f, "relu", "x", "w", "b"), f["relu_dout"]
+    expected = dict(zip(AFFINE_GRADS, inputs(f, "relu", *AFFINE_GRADS)))
+    known = {name: stored(f, f"relu_{name}", AFFINE_RELU_MISTAKES) for name in AFFINE_GRADS}
+    messages = [on("comparison with the reference", backward_problems(
+                    ctx, targets[0], args, targets[1], dout, expected, AFFINE_GRADS, ctx.tolerance, d, known)),
+                on("comparison with a numeric gradient of your affine_relu_forward", gradient_problems(
+                    ctx, targets[0], args, targets[1], dout, {"dx": 0, "dw": 1, "db": 2}, ctx.tolerance))]
+    return verdict(messages, "dx, dw and db match the reference and the numeric gradient", d=d,
+                   prefix="the notebook's 2x3x4 input: ",
+                   hint="da = relu_backward(dout, relu_cache); dx, dw, db = affine_backward(da, fc_cache)")
 
 
 # --------------------------------------------------------------------------------------------

@@ -178,6 +178,12 @@ MUTANTS = [
                   "a_norm, bn_cache = batchnorm_forward(a, gamma, beta, dict(bn_param))"),),
            caught_by=("affine_batchnorm_relu_forward.values",), collateral=NETS,
            diagnosis=("pass the caller's bn_param itself",)),
+    Mutant("affine_relu_backward_skips_relu",
+           "affine_relu_backward sends dout straight into affine_backward (no relu_backward)",
+           (Patch(U, "    da = relu_backward(dout, relu_cache)\n    dx, dw, db = affine_backward(da, fc_cache)",
+                  "    dx, dw, db = affine_backward(dout, fc_cache)"),),
+           caught_by=("affine_relu_backward.numeric_gradient",), collateral=NETS,
+           diagnosis=("relu_backward is skipped",)),
 ]
 
 EQUIVALENTS = [
