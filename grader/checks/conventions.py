@@ -240,9 +240,7 @@ def dropout_drop_fixture(ref):
     return out
 
 
-@check("dropout_forward.drop_probability", kind="value",
-       fixture="dropout_drop",
-       tolerance=1e-12)
+@check("dropout_forward.drop_probability", kind="value", fixture="dropout_drop", tolerance=1e-12)
 def check_dropout_drop_probability(ctx: CheckContext) -> Outcome:
     """With p = drop probability and a seed, the output is x * mask for a correct drop mask (either
     way of drawing it), reproducible, and test mode passes x and dout through unchanged."""
@@ -367,8 +365,7 @@ def check_fc_dropout_drop(ctx: CheckContext) -> Outcome:
 # ---------------------------------------------------------------------------------------------
 # batchnorm net, train mode only
 # ---------------------------------------------------------------------------------------------
-@check("fc_net.batchnorm_train_mode", kind="gradient", fixture="fc_net",
-       tolerance=1e-7)
+@check("fc_net.batchnorm_train_mode", kind="gradient", fixture="fc_net", tolerance=1e-7)
 def check_fc_batchnorm_train_mode(ctx: CheckContext) -> Outcome:
     """With batchnorm, train-mode loss and grads (gamma, beta too) match the reference and a numeric
     gradient (test mode is not graded: the starter's ``bn_param[mode] = mode`` line is given code)."""
@@ -492,8 +489,7 @@ def check_cs_loss(ctx: CheckContext) -> Outcome:
     return Outcome.ok("losses match")
 
 
-@check("neural_net_cs231n.gradients", kind="gradient", fixture="neural_net_cs231n",
-       tolerance=1e-8)
+@check("neural_net_cs231n.gradients", kind="gradient", fixture="neural_net_cs231n", tolerance=1e-8)
 def check_cs_gradients(ctx: CheckContext) -> Outcome:
     """grads match the reference (same regularisation as the loss) and a numeric gradient of the student's loss."""
     f = ctx.fixture()
@@ -515,8 +511,7 @@ def check_cs_gradients(ctx: CheckContext) -> Outcome:
     return Outcome.ok("gradients match the reference and the numeric gradient of your loss")
 
 
-@check("neural_net_cs231n.train_toy", kind="training", fixture="neural_net_cs231n",
-       tolerance=1e-8)
+@check("neural_net_cs231n.train_toy", kind="training", fixture="neural_net_cs231n", tolerance=1e-8)
 def check_cs_train_toy(ctx: CheckContext) -> Outcome:
     """train() on the toy data from seed 0 ends at loss 0.017149607938732093, step for step."""
     f = ctx.fixture()

@@ -151,8 +151,7 @@ def check_two_layer_net_init(ctx: CheckContext) -> Outcome:
     return Outcome.ok("shapes, weight stds and zero biases are right")
 
 
-@check("two_layer_net.scores", kind="value", fixture="two_layer_net",
-       tolerance=1e-6)
+@check("two_layer_net.scores", kind="value", fixture="two_layer_net", tolerance=1e-6)
 def check_two_layer_net_scores(ctx: CheckContext) -> Outcome:
     """loss(X) returns the test-time scores of §3.7 (sum of abs differences < 1e-6) and of a 4-D input."""
     f = ctx.fixture()
@@ -171,8 +170,7 @@ def check_two_layer_net_scores(ctx: CheckContext) -> Outcome:
     return Outcome.ok("test-time scores match")
 
 
-@check("two_layer_net.losses", kind="value", fixture="two_layer_net",
-       tolerance=1e-10)
+@check("two_layer_net.losses", kind="value", fixture="two_layer_net", tolerance=1e-10)
 def check_two_layer_net_losses(ctx: CheckContext) -> Outcome:
     """The training loss is 3.4702243556 at reg 0 and 26.5948426952 at reg 1.0 (§3.7), and right on a fresh input."""
     f = ctx.fixture()
@@ -201,8 +199,7 @@ def check_two_layer_net_losses(ctx: CheckContext) -> Outcome:
     return Outcome.ok("training losses match, with and without regularisation")
 
 
-@check("two_layer_net.gradients", kind="gradient", fixture="two_layer_net",
-       tolerance=1e-7)
+@check("two_layer_net.gradients", kind="gradient", fixture="two_layer_net", tolerance=1e-7)
 def check_two_layer_net_gradients(ctx: CheckContext) -> Outcome:
     """grads match the reference and a numeric gradient of the student's loss (§3.7, reg 0 and 0.7; fresh input)."""
     f = ctx.fixture()

@@ -139,28 +139,26 @@ def _distance_check(ctx: CheckContext, name: str) -> Outcome:
     return Outcome.ok(f"{name} matches the reference L2 distances")
 
 
-@check("compute_distances_two_loops.values", kind="value", fixture="knn_distances",
-       tolerance=1e-7)
+@check("compute_distances_two_loops.values", kind="value", fixture="knn_distances", tolerance=1e-7)
 def check_two_loops(ctx: CheckContext) -> Outcome:
     """compute_distances_two_loops returns the (num_test, num_train) L2 distances of fresh data."""
     return _distance_check(ctx, "compute_distances_two_loops")
 
 
-@check("compute_distances_one_loop.values", kind="value", fixture="knn_distances",
-       tolerance=1e-7)
+@check("compute_distances_one_loop.values", kind="value", fixture="knn_distances", tolerance=1e-7)
 def check_one_loop(ctx: CheckContext) -> Outcome:
     """compute_distances_one_loop returns the (num_test, num_train) L2 distances of fresh data."""
     return _distance_check(ctx, "compute_distances_one_loop")
 
 
-@check("compute_distances_no_loops.values", kind="value", fixture="knn_distances",
-       tolerance=1e-7)
+@check("compute_distances_no_loops.values", kind="value", fixture="knn_distances", tolerance=1e-7)
 def check_no_loops(ctx: CheckContext) -> Outcome:
     """compute_distances_no_loops returns the (num_test, num_train) L2 distances of fresh data."""
     return _distance_check(ctx, "compute_distances_no_loops")
 
 
-@check("compute_distances_no_loops.duplicate_points", kind="value", fixture="knn_distances", tolerance=1e-6)
+@check("compute_distances_no_loops.duplicate_points", kind="value", fixture="knn_distances",
+       tolerance=1e-6)
 def check_no_loops_duplicates(ctx: CheckContext) -> Outcome:
     """compute_distances_no_loops gives finite, non-negative, ~0 distances for duplicated points."""
     f = ctx.fixture()

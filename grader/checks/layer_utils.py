@@ -13,26 +13,11 @@ from .base import CheckContext, Outcome, check, fixture
 from .compare import as_array, compare_array
 from .diagnosis import MATCH_TOL, Diagnoses, mistake_key, scaled, stored
 from .layers.affine_relu import AFFINE_GRADS
-from .layers.normalization import (
-    BN_MISTAKES,
-    LN_DX_MISTAKES,
-    LN_MISTAKES,
-    batchnorm_train_with,
-    layernorm_dx_with,
-    layernorm_forward_with,
-)
+from .layers.normalization import (BN_MISTAKES, LN_DX_MISTAKES, LN_MISTAKES, batchnorm_train_with,
+                                   layernorm_dx_with, layernorm_forward_with)
 from .numeric import numeric_gradient
-from .toolkit import (
-    backward,
-    backward_problems,
-    forward,
-    gradient_problems,
-    inputs,
-    mean_not_sum,
-    on,
-    over_cases,
-    verdict,
-)
+from .toolkit import (backward, backward_problems, forward, gradient_problems, inputs, mean_not_sum,
+                      on, over_cases, verdict)
 
 GRAD_NAMES = ("dx", "dw", "db", "dgamma", "dbeta")
 SANDWICHES = {
@@ -271,22 +256,20 @@ def check_affine_relu_backward_numeric(ctx: CheckContext) -> Outcome:
 # --------------------------------------------------------------------------------------------
 
 
-@check("affine_batchnorm_relu_forward.values", kind="value",
-       fixture="sandwich", tolerance=1e-8)
+@check("affine_batchnorm_relu_forward.values", kind="value", fixture="sandwich", tolerance=1e-8)
 def check_affine_batchnorm_relu_forward_values(ctx: CheckContext) -> Outcome:
     """affine_batchnorm_relu_forward matches the reference and updates the caller's bn_param."""
     return _forward_check(ctx, "batchnorm")
 
 
-@check("affine_batchnorm_relu_backward.values", kind="value",
-       fixture="sandwich", tolerance=1e-8)
+@check("affine_batchnorm_relu_backward.values", kind="value", fixture="sandwich", tolerance=1e-8)
 def check_affine_batchnorm_relu_backward_values(ctx: CheckContext) -> Outcome:
     """affine_batchnorm_relu_backward's dx, dw, db, dgamma, dbeta match the reference."""
     return _backward_check(ctx, "batchnorm")
 
 
-@check("affine_batchnorm_relu_backward.numeric_gradient", kind="gradient",
-       fixture="sandwich", tolerance=1e-6)
+@check("affine_batchnorm_relu_backward.numeric_gradient", kind="gradient", fixture="sandwich",
+       tolerance=1e-6)
 def check_affine_batchnorm_relu_backward_numeric(ctx: CheckContext) -> Outcome:
     """affine_batchnorm_relu_backward agrees with a numeric gradient of the student's own sandwich forward."""
     return _numeric_check(ctx, "batchnorm")
@@ -297,22 +280,20 @@ def check_affine_batchnorm_relu_backward_numeric(ctx: CheckContext) -> Outcome:
 # --------------------------------------------------------------------------------------------
 
 
-@check("affine_layernorm_relu_forward.values", kind="value",
-       fixture="sandwich", tolerance=1e-8)
+@check("affine_layernorm_relu_forward.values", kind="value", fixture="sandwich", tolerance=1e-8)
 def check_affine_layernorm_relu_forward_values(ctx: CheckContext) -> Outcome:
     """affine_layernorm_relu_forward matches the reference (3-D and 2-D inputs, N != M)."""
     return _forward_check(ctx, "layernorm")
 
 
-@check("affine_layernorm_relu_backward.values", kind="value",
-       fixture="sandwich", tolerance=1e-8)
+@check("affine_layernorm_relu_backward.values", kind="value", fixture="sandwich", tolerance=1e-8)
 def check_affine_layernorm_relu_backward_values(ctx: CheckContext) -> Outcome:
     """affine_layernorm_relu_backward's dx, dw, db, dgamma, dbeta match the reference."""
     return _backward_check(ctx, "layernorm")
 
 
-@check("affine_layernorm_relu_backward.numeric_gradient", kind="gradient",
-       fixture="sandwich", tolerance=1e-6)
+@check("affine_layernorm_relu_backward.numeric_gradient", kind="gradient", fixture="sandwich",
+       tolerance=1e-6)
 def check_affine_layernorm_relu_backward_numeric(ctx: CheckContext) -> Outcome:
     """affine_layernorm_relu_backward agrees with a numeric gradient of the student's own sandwich forward."""
     return _numeric_check(ctx, "layernorm")

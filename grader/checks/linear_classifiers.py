@@ -245,22 +245,19 @@ def _values_check(ctx: CheckContext, name: str) -> Outcome:
     return Outcome.fail(d.message(f"{name}: " + " | ".join(messages)), hint=hint)
 
 
-@check("svm_loss_naive.values", kind="value", fixture="linear_losses",
-       tolerance=1e-8)
+@check("svm_loss_naive.values", kind="value", fixture="linear_losses", tolerance=1e-8)
 def check_svm_naive_values(ctx: CheckContext) -> Outcome:
     """svm_loss_naive's loss and dW match the reference (dev batch, reg 0, reg 50, C = 3)."""
     return _values_check(ctx, "svm_loss_naive")
 
 
-@check("svm_loss_vectorized.values", kind="value", fixture="linear_losses",
-       tolerance=1e-8)
+@check("svm_loss_vectorized.values", kind="value", fixture="linear_losses", tolerance=1e-8)
 def check_svm_vectorized_values(ctx: CheckContext) -> Outcome:
     """svm_loss_vectorized's loss and dW match the reference (dev batch, reg 0, reg 50, C = 3)."""
     return _values_check(ctx, "svm_loss_vectorized")
 
 
-@check("softmax_loss_naive.values", kind="value", fixture="linear_losses",
-       tolerance=1e-8)
+@check("softmax_loss_naive.values", kind="value", fixture="linear_losses", tolerance=1e-8)
 def check_softmax_naive_values(ctx: CheckContext) -> Outcome:
     """softmax_loss_naive's loss and dW match the reference (dev batch, reg 0, reg 50, C = 3)."""
     return _values_check(ctx, "softmax_loss_naive")
@@ -320,19 +317,22 @@ def check_svm_naive_numeric(ctx: CheckContext) -> Outcome:
     return _numeric_check(ctx, "svm_loss_naive")
 
 
-@check("svm_loss_vectorized.numeric_gradient", kind="gradient", fixture="linear_losses", tolerance=1e-6)
+@check("svm_loss_vectorized.numeric_gradient", kind="gradient", fixture="linear_losses",
+       tolerance=1e-6)
 def check_svm_vectorized_numeric(ctx: CheckContext) -> Outcome:
     """svm_loss_vectorized's dW agrees with a numeric gradient of its own loss (reg 0 and 50)."""
     return _numeric_check(ctx, "svm_loss_vectorized")
 
 
-@check("softmax_loss_naive.numeric_gradient", kind="gradient", fixture="linear_losses", tolerance=1e-6)
+@check("softmax_loss_naive.numeric_gradient", kind="gradient", fixture="linear_losses",
+       tolerance=1e-6)
 def check_softmax_naive_numeric(ctx: CheckContext) -> Outcome:
     """softmax_loss_naive's dW agrees with a numeric gradient of its own loss (reg 0 and 50)."""
     return _numeric_check(ctx, "softmax_loss_naive")
 
 
-@check("softmax_loss_vectorized.numeric_gradient", kind="gradient", fixture="linear_losses", tolerance=1e-6)
+@check("softmax_loss_vectorized.numeric_gradient", kind="gradient", fixture="linear_losses",
+       tolerance=1e-6)
 def check_softmax_vectorized_numeric(ctx: CheckContext) -> Outcome:
     """softmax_loss_vectorized's dW agrees with a numeric gradient of its own loss (reg 0 and 50)."""
     return _numeric_check(ctx, "softmax_loss_vectorized")
@@ -383,8 +383,8 @@ def check_svm_matches_naive(ctx: CheckContext) -> Outcome:
     return _matches_naive_check(ctx, "svm_loss_naive", "svm_loss_vectorized")
 
 
-@check("softmax_loss_vectorized.matches_naive", kind="value",
-       fixture="linear_losses", tolerance=1e-8)
+@check("softmax_loss_vectorized.matches_naive", kind="value", fixture="linear_losses",
+       tolerance=1e-8)
 def check_softmax_matches_naive(ctx: CheckContext) -> Outcome:
     """softmax_loss_vectorized gives the same loss and dW as the student's own softmax_loss_naive."""
     return _matches_naive_check(ctx, "softmax_loss_naive", "softmax_loss_vectorized")
@@ -477,14 +477,16 @@ def check_softmax_naive_large(ctx: CheckContext) -> Outcome:
                                "scores around +-1000", SHIFT_HINT)
 
 
-@check("softmax_loss_vectorized.large_scores", kind="value", fixture="softmax_scores", tolerance=1e-8)
+@check("softmax_loss_vectorized.large_scores", kind="value", fixture="softmax_scores",
+       tolerance=1e-8)
 def check_softmax_vectorized_large(ctx: CheckContext) -> Outcome:
     """softmax_loss_vectorized is finite and right when every score is shifted by +-1000 (§7.6)."""
     return _large_scores_check(ctx, "softmax_loss_vectorized", "big", "big_vectorized",
                                "scores around +-1000", SHIFT_HINT)
 
 
-@check("softmax_loss_vectorized.extreme_logits", kind="value", fixture="softmax_scores", tolerance=1e-8)
+@check("softmax_loss_vectorized.extreme_logits", kind="value", fixture="softmax_scores",
+       tolerance=1e-8)
 def check_softmax_vectorized_extreme(ctx: CheckContext) -> Outcome:
     """softmax_loss_vectorized stays finite when the correct class's probability underflows (§7.6)."""
     return _large_scores_check(
@@ -669,7 +671,8 @@ def check_history_and_shape(ctx: CheckContext) -> Outcome:
     return Outcome.ok(f"train returns {num_iters} losses and W of shape {expected_shape}")
 
 
-@check("linear_classifier_train.aligned_batches", kind="value", fixture="linear_classifier", tolerance=0.9)
+@check("linear_classifier_train.aligned_batches", kind="value", fixture="linear_classifier",
+       tolerance=0.9)
 def check_aligned_batches(ctx: CheckContext) -> Outcome:
     """train pairs each sampled X row with its own label (labels are readable from a feature)."""
     f = ctx.fixture()
@@ -772,13 +775,15 @@ def _digits_training_check(ctx: CheckContext, target: str, key: str, label: str)
                                 hint="check the loss gradient and the minibatch sampling in train")
 
 
-@check("softmax_classifier.digits_accuracy", kind="training", fixture="linear_digits", tolerance=0.05)
+@check("softmax_classifier.digits_accuracy", kind="training", fixture="linear_digits",
+       tolerance=0.05)
 def check_softmax_digits(ctx: CheckContext) -> Outcome:
     """Softmax trained with the course's hyper-parameters reaches the reference's validation accuracy."""
     return _digits_training_check(ctx, SOFTMAX, "softmax", "Softmax")
 
 
-@check("linear_svm_classifier.digits_accuracy", kind="training", fixture="linear_digits", tolerance=0.05)
+@check("linear_svm_classifier.digits_accuracy", kind="training", fixture="linear_digits",
+       tolerance=0.05)
 def check_svm_digits(ctx: CheckContext) -> Outcome:
     """LinearSVM trained with the course's hyper-parameters reaches the reference's validation accuracy."""
     return _digits_training_check(ctx, LINEAR_SVM, "svm", "LinearSVM")

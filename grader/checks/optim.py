@@ -24,7 +24,7 @@ from ..sandbox import StudentError
 from .base import CheckContext, Outcome, check, fixture
 from .compare import as_array, compare_array, join_problems
 from .diagnosis import Diagnoses, mistake_key, stored
-from .toolkit import call_rule, state_problem
+from .toolkit import call_rule, register, state_problem, verdict
 
 RULES = ("sgd_momentum", "rmsprop", "adam")
 
@@ -327,6 +327,22 @@ def _start_state(rule: str, key: str, config: dict | None, w):
 # --------------------------------------------------------------------------------------------
 
 
+def _expected(f, rule: str, case: str, step: int | None = None) -> tuple:
+    """The reference's ``(next_w, state...)`` for a fixture case (``nb``, ``fresh``, ``def_none``)."""
+    values = (f[f"{rule}.{case}_next_w"],) + tuple(f[f"{rule}.{case}_{k}"] for k in STATE[rule])
+    return values if step is None else tuple(v[step] for v in values)
+
+
+def _step_problems(ctx: CheckContext, rule: str, next_w, returned: dict, expected: tuple,
+                   start: dict | None, w) -> list[str | None]:
+    """next_w and each state the rule stored in the returned config against ``expected``;
+    ``start`` is the config the call started from (to tell an unchanged state)."""
+    return [compare_array("next_w", next_w, expected[0], ctx.tolerance)] + [
+        state_problem(rule, key, returned, value, ctx.tolerance, "the returned config",
+                      before=_start_state(rule, key, start, w))
+        for key, value in zip(STATE[rule], expected[1:])]
+
+
 def _notebook_check(ctx: CheckContext, rule: str) -> Outcome:
     f = ctx.fixture()
     config = _notebook_config(rule)
@@ -334,48 +350,21 @@ def _notebook_check(ctx: CheckContext, rule: str) -> Outcome:
     label = f"on the notebook input ({SECTIONS[rule]})"
     if problem:
         return Outcome.fail(f"{label}: {problem}", hint=HINTS[rule])
-    problems = [compare_array("next_w", next_w, f[f"{rule}.nb_next_w"], ctx.tolerance)]
-    for key in STATE[rule]:
-        expected = f[f"{rule}.nb_{key}"]
-        problem = state_problem(rule, key, returned, expected, ctx.tolerance, "the returned config",
-                                 before=_start_state(rule, key, _notebook_config(rule), f["nb_w"]))
-        if problem is None and isinstance(callers, dict):
-            # The notebook reads the state from the dict it passed in (§3.10-§3.13).
-            problem = state_problem(rule, key, callers, expected, ctx.tolerance, "the config you were given")
-            if problem:
-                problem += (" (the notebook reads the state from the dict it passed: update it in "
-                            "place and return it)")
-        problems.append(problem)
+    expected = _expected(f, rule, "nb")
+    problems = _step_problems(ctx, rule, next_w, returned, expected, _notebook_config(rule), f["nb_w"])
+    for index, key in enumerate(STATE[rule], start=1):
+        if problems[index] is None and isinstance(callers, dict):
+            # The notebook reads the state from the dict it passed in (docs/courses.md §3.10-§3.13).
+            problem = state_problem(rule, key, callers, expected[index], ctx.tolerance,
+                                    "the config you were given")
+            problems[index] = problem and (problem + " (the notebook reads the state from the dict "
+                                           "it passed: update it in place and return it)")
+    d = Diagnoses()
     if any(problems):
-        d = Diagnoses()
         _diagnose_step(d, rule, next_w, returned, _candidates(f, f"{rule}.nb", rule, FORMULA_MISTAKES[rule]),
-                       (f[f"{rule}.nb_next_w"],) + tuple(f[f"{rule}.nb_{k}"] for k in STATE[rule]))
-        return Outcome.fail(d.message(f"{label}: {join_problems(problems)}"), hint=HINTS[rule])
-    return Outcome.ok(f"next_w and the stored {', '.join(STATE[rule])} match {label}")
-
-
-@check("sgd_momentum.notebook", kind="value", fixture="optim",
-       tolerance=1e-7)
-def check_sgd_momentum_notebook(ctx: CheckContext) -> Outcome:
-    """sgd_momentum's next_w and stored velocity match the notebook test (§3.10, CS231n convention)."""
-    return _notebook_check(ctx, "sgd_momentum")
-
-
-@check("rmsprop.notebook", kind="value", fixture="optim", tolerance=1e-7)
-def check_rmsprop_notebook(ctx: CheckContext) -> Outcome:
-    """rmsprop's next_w and stored cache match the notebook test (§3.12)."""
-    return _notebook_check(ctx, "rmsprop")
-
-
-@check("adam.notebook", kind="value", fixture="optim", tolerance=1e-7)
-def check_adam_notebook(ctx: CheckContext) -> Outcome:
-    """adam's next_w and stored m, v and t (t=5 becomes 6) match the notebook test (§3.13)."""
-    return _notebook_check(ctx, "adam")
-
-
-# --------------------------------------------------------------------------------------------
-# several steps with fresh hyper-parameters
-# --------------------------------------------------------------------------------------------
+                       expected)
+    return verdict([join_problems(problems)], f"next_w and the stored {', '.join(STATE[rule])} match {label}",
+                   d=d, prefix=f"{label}: ", hint=HINTS[rule])
 
 
 def _fresh_check(ctx: CheckContext, rule: str) -> Outcome:
@@ -390,51 +379,22 @@ def _fresh_check(ctx: CheckContext, rule: str) -> Outcome:
         next_w, returned, _, problem = call_rule(ctx, rule, cur, dws[step], config)
         if problem:
             return Outcome.fail(f"{label}: {problem}", hint=HINTS[rule])
-        problems = [compare_array("next_w", next_w, f[f"{rule}.fresh_next_w"][step], ctx.tolerance)]
-        for key in STATE[rule]:
-            problems.append(state_problem(rule, key, returned, f[f"{rule}.fresh_{key}"][step],
-                                           ctx.tolerance, "the returned config",
-                                           before=_start_state(rule, key, config, cur)))
-        for key, value in FRESH_CONFIGS[rule].items():
-            if returned.get(key) != value:
-                problems.append(f"the returned config's '{key}' is {returned.get(key)!r}, "
-                                f"expected {value!r} (keep the caller's hyper-parameters)")
+        expected = _expected(f, rule, "fresh", step)
+        problems = _step_problems(ctx, rule, next_w, returned, expected, config, cur)
+        problems += [f"the returned config's '{key}' is {returned.get(key)!r}, expected {value!r} "
+                     "(keep the caller's hyper-parameters)"
+                     for key, value in FRESH_CONFIGS[rule].items() if returned.get(key) != value]
         if any(problems):
             d = Diagnoses()
             _diagnose_step(d, rule, next_w, returned,
                            _candidates(f, f"{rule}.fresh", rule, _mistakes(rule, FRESH_CONFIGS[rule]), step),
-                           (f[f"{rule}.fresh_next_w"][step],)
-                           + tuple(f[f"{rule}.fresh_{k}"][step] for k in STATE[rule]))
+                           expected)
             return Outcome.fail(d.message(f"{label}: {join_problems(problems)}"),
                                 hint="read every hyper-parameter from config (not constants), "
                                      "create the state when it is missing, and store the new state "
                                      "in config. " + HINTS[rule])
         cur, config = as_array("next_w", next_w)[0], returned
     return Outcome.ok(f"{FRESH_STEPS} consecutive steps with {settings} match the reference")
-
-
-@check("sgd_momentum.fresh_steps", kind="value", fixture="optim",
-       tolerance=1e-7)
-def check_sgd_momentum_fresh(ctx: CheckContext) -> Outcome:
-    """sgd_momentum matches the reference over 5 steps with momentum 0.5 on a 3-D w, state fed back."""
-    return _fresh_check(ctx, "sgd_momentum")
-
-
-@check("rmsprop.fresh_steps", kind="value", fixture="optim", tolerance=1e-7)
-def check_rmsprop_fresh(ctx: CheckContext) -> Outcome:
-    """rmsprop matches the reference over 5 steps with decay_rate 0.9 on a 1-D w, state fed back."""
-    return _fresh_check(ctx, "rmsprop")
-
-
-@check("adam.fresh_steps", kind="value", fixture="optim", tolerance=1e-7)
-def check_adam_fresh(ctx: CheckContext) -> Outcome:
-    """adam matches the reference over 5 steps from t=0 with other betas and epsilon, state fed back."""
-    return _fresh_check(ctx, "adam")
-
-
-# --------------------------------------------------------------------------------------------
-# defaults
-# --------------------------------------------------------------------------------------------
 
 
 def _defaults_check(ctx: CheckContext, rule: str) -> Outcome:
@@ -444,52 +404,44 @@ def _defaults_check(ctx: CheckContext, rule: str) -> Outcome:
     for label, config, case in (("with config=None", None, "none"),
                                 (f"with the partial config {PARTIAL[rule]}", dict(PARTIAL[rule]),
                                  "partial")):
-        mistakes = _mistakes(rule, config)
         next_w, returned, _, problem = call_rule(ctx, rule, w, dw, config)
         if problem:
             return Outcome.fail(f"{label}: {problem}", hint="start with: if config is None: config = {}")
-        found = [compare_array("next_w", next_w, f[f"{rule}.def_{case}_next_w"], ctx.tolerance)]
-        expected = {**DEFAULTS[rule], **(config or {})}
-        for name, value in expected.items():
+        expected = _expected(f, rule, f"def_{case}")
+        found = [compare_array("next_w", next_w, expected[0], ctx.tolerance)]
+        for name, value in {**DEFAULTS[rule], **(config or {})}.items():
             got = returned.get(name)
             numeric = isinstance(got, (int, float)) and not isinstance(got, bool)
             if not numeric or not np.isclose(got, value, rtol=1e-12, atol=0):
                 found.append(f"the returned config's '{name}' is {got!r}, expected {value!r}")
-        for name in STATE[rule]:
-            found.append(state_problem(rule, name, returned, f[f"{rule}.def_{case}_{name}"],
-                                        ctx.tolerance, "the returned config",
-                                        before=_start_state(rule, name, None, w)))
+        found += _step_problems(ctx, rule, next_w, returned, expected, None, w)[1:]
         if any(found):
             problems.append(f"{label}: {join_problems(found)}")
             _diagnose_step(d, rule, next_w, returned,
-                           _candidates(f, f"{rule}.def_{case}", rule, mistakes),
-                           (f[f"{rule}.def_{case}_next_w"],)
-                           + tuple(f[f"{rule}.def_{case}_{k}"] for k in STATE[rule]))
-    if problems:
-        defaults = ", ".join(f"{k}={v:g}" for k, v in DEFAULTS[rule].items())
-        return Outcome.fail(d.message(" | ".join(problems)),
-                            hint=f"fill missing keys with config.setdefault ({defaults}) and start "
-                                 "the state at zeros" + (" and t at 0" if rule == "adam" else ""))
-    return Outcome.ok("config=None and a partial config use the documented defaults")
+                           _candidates(f, f"{rule}.def_{case}", rule, _mistakes(rule, config)), expected)
+    defaults = ", ".join(f"{k}={v:g}" for k, v in DEFAULTS[rule].items())
+    return verdict(problems, "config=None and a partial config use the documented defaults", d=d,
+                   hint=f"fill missing keys with config.setdefault ({defaults}) and start "
+                        "the state at zeros" + (" and t at 0" if rule == "adam" else ""))
 
 
-@check("sgd_momentum.defaults", kind="value", fixture="optim",
-       tolerance=1e-7)
-def check_sgd_momentum_defaults(ctx: CheckContext) -> Outcome:
-    """sgd_momentum with config=None or a partial config uses learning_rate 1e-2, momentum 0.9."""
-    return _defaults_check(ctx, "sgd_momentum")
-
-
-@check("rmsprop.defaults", kind="value", fixture="optim", tolerance=1e-7)
-def check_rmsprop_defaults(ctx: CheckContext) -> Outcome:
-    """rmsprop with config=None or a partial config uses learning_rate 1e-2, decay 0.99, eps 1e-8."""
-    return _defaults_check(ctx, "rmsprop")
-
-
-@check("adam.defaults", kind="value", fixture="optim", tolerance=1e-7)
-def check_adam_defaults(ctx: CheckContext) -> Outcome:
-    """adam with config=None or a partial config uses lr 1e-3, betas 0.9/0.999, eps 1e-8, t from 0."""
-    return _defaults_check(ctx, "adam")
+RULE_CHECKS = {
+    "notebook": (_notebook_check, {
+        "sgd_momentum": "sgd_momentum's next_w and stored velocity match the notebook test (§3.10, CS231n convention).",
+        "rmsprop": "rmsprop's next_w and stored cache match the notebook test (§3.12).",
+        "adam": "adam's next_w and stored m, v and t (t=5 becomes 6) match the notebook test (§3.13)."}),
+    "fresh_steps": (_fresh_check, {
+        "sgd_momentum": "sgd_momentum matches the reference over 5 steps with momentum 0.5 on a 3-D w, state fed back.",
+        "rmsprop": "rmsprop matches the reference over 5 steps with decay_rate 0.9 on a 1-D w, state fed back.",
+        "adam": "adam matches the reference over 5 steps from t=0 with other betas and epsilon, state fed back."}),
+    "defaults": (_defaults_check, {
+        "sgd_momentum": "sgd_momentum with config=None or a partial config uses learning_rate 1e-2, momentum 0.9.",
+        "rmsprop": "rmsprop with config=None or a partial config uses learning_rate 1e-2, decay 0.99, eps 1e-8.",
+        "adam": "adam with config=None or a partial config uses lr 1e-3, betas 0.9/0.999, eps 1e-8, t from 0."}),
+}
+for _aspect, (_run, _docs) in RULE_CHECKS.items():
+    for _rule, _doc in _docs.items():
+        register(f"{_rule}.{_aspect}", _doc, _run, _rule, kind="value", fixture="optim", tolerance=1e-7)
 
 
 # --------------------------------------------------------------------------------------------
@@ -497,8 +449,7 @@ def check_adam_defaults(ctx: CheckContext) -> Outcome:
 # --------------------------------------------------------------------------------------------
 
 
-@check("rmsprop.epsilon_placement", kind="value", fixture="optim",
-       tolerance=1e-7)
+@check("rmsprop.epsilon_placement", kind="value", fixture="optim", tolerance=1e-7)
 def check_rmsprop_epsilon(ctx: CheckContext) -> Outcome:
     """rmsprop adds epsilon after the square root, visible with epsilon=1e-2 and tiny gradients."""
     f = ctx.fixture()
@@ -523,8 +474,7 @@ def check_rmsprop_epsilon(ctx: CheckContext) -> Outcome:
 # --------------------------------------------------------------------------------------------
 
 
-@check("optim.loss_decreases", kind="value", fixture="optim",
-       tolerance=0.1)
+@check("optim.loss_decreases", kind="value", fixture="optim", tolerance=0.1)
 def check_optim_loss_decreases(ctx: CheckContext) -> Outcome:
     """Each rule, called 50 times with its state fed back, cuts a least-squares loss below 10 % of its start."""
     f = ctx.fixture()

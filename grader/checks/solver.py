@@ -296,8 +296,7 @@ def check_solver_history_lengths(ctx: CheckContext) -> Outcome:
     return Outcome.ok("the histories have the expected lengths for both shapes")
 
 
-@check("solver.lr_decay", kind="value", fixture="solver",
-       tolerance=1e-6)
+@check("solver.lr_decay", kind="value", fixture="solver", tolerance=1e-6)
 def check_solver_lr_decay(ctx: CheckContext) -> Outcome:
     """lr_decay multiplies every parameter's learning rate once per epoch (0.5 * 0.8**4 after 4 epochs)."""
     f = ctx.fixture()

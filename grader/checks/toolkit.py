@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import CheckContext, CheckInputError, Outcome
+from .base import CheckContext, CheckInputError, Outcome, check
 from .compare import (
     as_array,
     compare_array,
@@ -78,6 +78,19 @@ def inputs(f: Mapping[str, np.ndarray], prefix: str, *names: str) -> tuple:
 def mean_not_sum(name: str, n: int) -> dict[str, float]:
     """A known mistake for a gradient that sums over a batch of ``n``: averaging it (see ``scaled``)."""
     return {f"{name} is the batch mean, not the sum over the batch": 1.0 / n}
+
+
+def register(check_id: str, doc: str, run, *args, **spec) -> None:
+    """Register ``run(ctx, *args)`` as the check ``check_id`` (``spec``: ``kind``, ``fixture``,
+    ``tolerance`` as for ``@check``), with ``doc`` as its docstring: for a family of checks that
+    differ only in their arguments (the same test of ``rmsprop`` and ``adam``)."""
+    def func(ctx: CheckContext) -> Outcome:
+        return run(ctx, *args)
+
+    func.__doc__ = doc
+    func.__name__ = func.__qualname__ = "check_" + check_id.replace(".", "_")
+    func.__module__ = run.__module__
+    check(check_id, **spec)(func)
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,16 +13,8 @@ import numpy as np
 from ..base import CheckContext, Outcome, check, fixture
 from ..compare import compare_array, join_problems
 from ..diagnosis import Diagnoses, mistake_key, scaled, stored
-from ..toolkit import (
-    backward,
-    backward_problems,
-    forward,
-    gradient_problems,
-    inputs,
-    mean_not_sum,
-    over_cases,
-    verdict,
-)
+from ..toolkit import (backward, backward_problems, forward, gradient_problems, inputs,
+                       mean_not_sum, over_cases, verdict)
 
 # --------------------------------------------------------------------------------------------
 # affine

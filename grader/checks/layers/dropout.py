@@ -169,8 +169,7 @@ def check_dropout_forward_seeded_mask(ctx: CheckContext) -> Outcome:
                         "draw mask = (np.random.rand(*x.shape) < p) / p once")
 
 
-@check("dropout_backward.values", kind="value",
-       fixture="dropout", tolerance=1e-12)
+@check("dropout_backward.values", kind="value", fixture="dropout", tolerance=1e-12)
 def check_dropout_backward_values(ctx: CheckContext) -> Outcome:
     """dropout_backward matches the reference in train mode (seeded, §3.15) and in test mode."""
     f = ctx.fixture()
@@ -201,8 +200,7 @@ def check_dropout_backward_numeric(ctx: CheckContext) -> Outcome:
                    hint="dx = dout * mask, with the same mask (and 1/p) as the forward pass")
 
 
-@check("dropout_backward.uses_forward_mask", kind="value",
-       fixture="dropout", tolerance=1e-10)
+@check("dropout_backward.uses_forward_mask", kind="value", fixture="dropout", tolerance=1e-10)
 def check_dropout_backward_uses_forward_mask(ctx: CheckContext) -> Outcome:
     """Unseeded, dropout_backward applies the very mask the forward applied: dx = out / x * dout (§7.7)."""
     f = ctx.fixture()

@@ -6,16 +6,8 @@ import numpy as np
 from ..base import CheckContext, Outcome, check, fixture
 from ..compare import as_array, compare_array, join_problems
 from ..diagnosis import Diagnoses, mistake_key, scaled, stored
-from ..toolkit import (
-    backward_problems,
-    forward,
-    gradient_problems,
-    inputs,
-    mean_not_sum,
-    on,
-    over_cases,
-    verdict,
-)
+from ..toolkit import (backward_problems, forward, gradient_problems, inputs, mean_not_sum, on, register,
+                       over_cases, verdict)
 
 # --------------------------------------------------------------------------------------------
 # batch normalisation
@@ -289,40 +281,24 @@ BN_NUMERIC_HINT = ("dbeta is a sum over the batch, not a mean; dx must include t
                    "batch mean and variance")
 
 
-@check("batchnorm_backward.values", kind="value",
-       fixture="batchnorm",
-       tolerance=1e-8)
-def check_batchnorm_backward_values(ctx: CheckContext) -> Outcome:
-    """batchnorm_backward's dx, dgamma, dbeta match the reference (notebook input and N=10, D=3)."""
-    return norm_backward_check(ctx, "layers.batchnorm_forward", "layers.batchnorm_backward",
-                               BN_BACKWARD_CASES, bn_args, BN_MISTAKES, BN_BACKWARD_HINT)
+def bn_backward_values(ctx: CheckContext, target: str) -> Outcome:
+    return norm_backward_check(ctx, "layers.batchnorm_forward", target, BN_BACKWARD_CASES, bn_args,
+                               BN_MISTAKES, BN_BACKWARD_HINT)
 
 
-@check("batchnorm_backward.numeric_gradient", kind="gradient",
-       fixture="batchnorm",
-       tolerance=1e-6)
-def check_batchnorm_backward_numeric(ctx: CheckContext) -> Outcome:
-    """batchnorm_backward agrees with a numeric gradient of the student's own batchnorm_forward."""
-    return norm_numeric_check(ctx, "layers.batchnorm_forward", "layers.batchnorm_backward",
-                              BN_BACKWARD_CASES, bn_args, BN_MISTAKES, BN_NUMERIC_HINT)
+def bn_backward_numeric(ctx: CheckContext, target: str) -> Outcome:
+    return norm_numeric_check(ctx, "layers.batchnorm_forward", target, BN_BACKWARD_CASES, bn_args,
+                              BN_MISTAKES, BN_NUMERIC_HINT)
 
 
-@check("batchnorm_backward_alt.values", kind="value",
-       fixture="batchnorm",
-       tolerance=1e-8)
-def check_batchnorm_backward_alt_values(ctx: CheckContext) -> Outcome:
-    """batchnorm_backward_alt's dx, dgamma, dbeta match the reference (notebook input and N=10, D=3)."""
-    return norm_backward_check(ctx, "layers.batchnorm_forward", "layers.batchnorm_backward_alt",
-                               BN_BACKWARD_CASES, bn_args, BN_MISTAKES, BN_BACKWARD_HINT)
-
-
-@check("batchnorm_backward_alt.numeric_gradient", kind="gradient",
-       fixture="batchnorm",
-       tolerance=1e-6)
-def check_batchnorm_backward_alt_numeric(ctx: CheckContext) -> Outcome:
-    """batchnorm_backward_alt agrees with a numeric gradient of the student's own batchnorm_forward."""
-    return norm_numeric_check(ctx, "layers.batchnorm_forward", "layers.batchnorm_backward_alt",
-                              BN_BACKWARD_CASES, bn_args, BN_MISTAKES, BN_NUMERIC_HINT)
+# batchnorm_backward and its simplified batchnorm_backward_alt are graded alike.
+for _name in ("batchnorm_backward", "batchnorm_backward_alt"):
+    register(f"{_name}.values", f"{_name}'s dx, dgamma, dbeta match the reference (notebook input and "
+             "N=10, D=3).", bn_backward_values, f"layers.{_name}", kind="value", fixture="batchnorm",
+             tolerance=1e-8)
+    register(f"{_name}.numeric_gradient", f"{_name} agrees with a numeric gradient of the student's own "
+             "batchnorm_forward.", bn_backward_numeric, f"layers.{_name}", kind="gradient",
+             fixture="batchnorm", tolerance=1e-6)
 
 
 # --------------------------------------------------------------------------------------------
