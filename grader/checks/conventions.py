@@ -40,12 +40,11 @@ from .models import (
     fetch_params,
     grads_problems,
     loss_and_grads,
-    loss_problem,
     numeric_problems,
     seed_worker,
     set_params,
 )
-from .toolkit import call_rule, state_problem
+from .toolkit import call_rule, loss_problem, state_problem, verdict
 
 # ---------------------------------------------------------------------------------------------
 # CS182 momentum
@@ -109,9 +108,8 @@ def check_momentum_cs182_notebook(ctx: CheckContext) -> Outcome:
                                   {"learning_rate": 1e-3, "velocity": f["nb_v"].copy()},
                                   f["nb_next_w"], f["nb_velocity"], "on the notebook input (§3.11)",
                                   f["nb_cs231n_velocity"])
-    if problems:
-        return Outcome.fail(join_problems(problems), hint=CS182_HINT)
-    return Outcome.ok("next_w and the velocity match the notebook test (CS182 convention)")
+    return verdict(problems, "next_w and the velocity match the notebook test (CS182 convention)",
+                   sep="; ", hint=CS182_HINT)
 
 
 @check("sgd_momentum_cs182.fresh_steps", kind="value", fixture="momentum_cs182", tolerance=1e-7)
@@ -198,9 +196,9 @@ def check_nesterov(ctx: CheckContext) -> Outcome:
             continue
         problems += [f"step {step + 1} of 5 (momentum 0.5, state fed back): {p}" for p in found]
         break
-    if problems:
-        return Outcome.fail(join_problems(problems), hint=NESTEROV_HINT)
-    return Outcome.ok("Nesterov momentum matches on the notebook input, 5 steps and the defaults")
+    return verdict(problems,
+                   "Nesterov momentum matches on the notebook input, 5 steps and the defaults",
+                   sep="; ", hint=NESTEROV_HINT)
 
 
 def _rule_problems(ctx, target, w, dw, config, expected_w, expected_v, keep=False):
@@ -273,9 +271,9 @@ def check_dropout_drop_probability(ctx: CheckContext) -> Outcome:
         problem = compare_array("test-mode dx", dx, f[f"{prefix}_dout"], 0.0)
         if problem:
             problems.append(f"{label}: {problem}")
-    if problems:
-        return Outcome.fail(join_problems(problems), hint=DROP_HINT)
-    return Outcome.ok("seeded drop masks are reproducible and correct; test mode is the identity")
+    return verdict(problems,
+                   "seeded drop masks are reproducible and correct; test mode is the identity",
+                   sep="; ", hint=DROP_HINT)
 
 
 @fixture("fc_dropout_drop")
@@ -354,12 +352,11 @@ def check_fc_dropout_drop(ctx: CheckContext) -> Outcome:
     problem = loss_problem(loss, f["nodrop_loss"], 1e-8)
     if problem:
         messages.append(f"FullyConnectedNet([20, 30], dropout=0): {problem} (dropout 0 means no dropout)")
-    if messages:
-        return Outcome.fail(" | ".join(messages),
-                            hint="after each hidden ReLU apply dropout_forward(out, self.dropout_param) "
-                                 "when self.use_dropout (dropout > 0), dropout_backward in reverse order; "
-                                 "dropout_param['p'] is the drop probability")
-    return Outcome.ok("dropout (drop probability) is applied in train mode only, with correct gradients")
+    return verdict(messages,
+                   "dropout (drop probability) is applied in train mode only, with correct gradients",
+                   hint="after each hidden ReLU apply dropout_forward(out, self.dropout_param) "
+                        "when self.use_dropout (dropout > 0), dropout_backward in reverse order; "
+                        "dropout_param['p'] is the drop probability")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -434,30 +431,12 @@ def _forms(ctx: CheckContext) -> tuple[str, ...]:
     return ("full", "half") if accepted == "either" else (accepted,)
 
 
-def _cs_toy_net(ctx: CheckContext):
-    seed_worker(ctx, 0)
-    return ctx.new(NET, 4, 10, 3, std=1e-1)
-
-
 @check("neural_net_cs231n.scores", kind="value", fixture="neural_net_cs231n", tolerance=1e-7)
 def check_cs_scores(ctx: CheckContext) -> Outcome:
     """CS231n's toy model (seed 0, std 0.1, W1 (4, 10)) gives the notebook's scores (sum |diff| < 1e-7)."""
-    f = ctx.fixture()
-    net = _cs_toy_net(ctx)
-    params, problem = fetch_params(ctx, net, CS_SHAPES)
-    if problem:
-        return Outcome.fail(f"TwoLayerNet(4, 10, 3, std=1e-1): {problem}", hint=CS_HINT)
-    scores = ctx.call(net.method("loss"), f["toy_X"])
-    problem = compare_array("scores", scores, f["toy_scores"], ctx.tolerance, metric="sum_abs")
-    if problem:
-        init = [compare_array(k, params[k], f[f"toy_{k}"], 1e-12) for k in CS_SHAPES]
-        if any(init):
-            return Outcome.fail(f"on the toy model: {problem}; the initial parameters already differ "
-                                f"({join_problems(init)})",
-                                hint="W1 = std * np.random.randn(input_size, hidden_size) first, then "
-                                     "W2 = std * np.random.randn(hidden_size, output_size); biases zero")
-        return Outcome.fail(f"on the toy model: {problem}", hint=CS_HINT)
-    return Outcome.ok("toy scores match the notebook's")
+    return nn.toy_scores_check(ctx, CS_SHAPES, "toy model", hint=CS_HINT,
+                               init_hint="W1 = std * np.random.randn(input_size, hidden_size) first, then "
+                                         "W2 = std * np.random.randn(hidden_size, output_size); biases zero")
 
 
 def _cs_loss_grads(ctx, f, prefix, reg, shapes):
@@ -506,16 +485,15 @@ def check_cs_gradients(ctx: CheckContext) -> Outcome:
                                      max_coords=10, kwargs={"reg": reg})
         if problems:
             messages.append(f"on the {label}: {join_problems(problems)}")
-    if messages:
-        return Outcome.fail(" | ".join(messages), hint=CS_HINT)
-    return Outcome.ok("gradients match the reference and the numeric gradient of your loss")
+    return verdict(messages, "gradients match the reference and the numeric gradient of your loss",
+                   hint=CS_HINT)
 
 
 @check("neural_net_cs231n.train_toy", kind="training", fixture="neural_net_cs231n", tolerance=1e-8)
 def check_cs_train_toy(ctx: CheckContext) -> Outcome:
     """train() on the toy data from seed 0 ends at loss 0.017149607938732093, step for step."""
     f = ctx.fixture()
-    net = _cs_toy_net(ctx)
+    net = nn.toy_net(ctx)
     stats = ctx.call(net.method("train"), f["toy_X"], f["toy_y"], f["toy_X"], f["toy_y"],
                      learning_rate=1e-1, reg=5e-6, num_iters=100, verbose=False)
     history, problem = nn.train_history(stats, "loss_history")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from .base import CheckContext, Outcome, check, fixture
+from .toolkit import labelled, loss_problem, verdict
 from .compare import as_array, compare_array, describe, join_problems, rel_error
 from .diagnosis import Diagnoses, mistake_key, stored
-from .models import (fetch_params, grads_problems, loss_and_grads, loss_problem, numeric_problems,
+from .models import (fetch_params, grads_problems, loss_and_grads, numeric_problems,
                      seed_worker, set_params)
 
 TWO_LAYER = "classifiers.fc_net.TwoLayerNet"
@@ -143,12 +144,10 @@ def check_two_layer_net_init(ctx: CheckContext) -> Outcome:
         if flags and all(flags):
             d.add(f"{name}'s std is sqrt(weight_scale): weight_scale is the standard deviation, "
                   "multiply randn by weight_scale itself")
-    if problems:
-        return Outcome.fail(d.message(join_problems(problems)),
-                            hint="W1 = weight_scale * np.random.randn(input_dim, hidden_dim), "
-                                 "W2 = weight_scale * np.random.randn(hidden_dim, num_classes), "
-                                 "b1 and b2 zeros")
-    return Outcome.ok("shapes, weight stds and zero biases are right")
+    return verdict(problems, "shapes, weight stds and zero biases are right", d=d, sep="; ",
+                   hint="W1 = weight_scale * np.random.randn(input_dim, hidden_dim), "
+                        "W2 = weight_scale * np.random.randn(hidden_dim, num_classes), "
+                        "b1 and b2 zeros")
 
 
 @check("two_layer_net.scores", kind="value", fixture="two_layer_net", tolerance=1e-6)
@@ -164,10 +163,8 @@ def check_two_layer_net_scores(ctx: CheckContext) -> Outcome:
         problem = compare_array("scores", scores, f[f"{prefix}_scores"], ctx.tolerance, metric="sum_abs")
         if problem:
             problems.append(f"on the {label}: {problem}")
-    if problems:
-        return Outcome.fail(join_problems(problems),
-                            hint="with y=None return the scores (N, C); flatten X to (N, D) first")
-    return Outcome.ok("test-time scores match")
+    return verdict(problems, "test-time scores match", sep="; ",
+                   hint="with y=None return the scores (N, C); flatten X to (N, D) first")
 
 
 @check("two_layer_net.losses", kind="value", fixture="two_layer_net", tolerance=1e-10)
@@ -194,9 +191,8 @@ def check_two_layer_net_losses(ctx: CheckContext) -> Outcome:
         problems.append(f"fresh 4-D input with reg=0.37 passed to the constructor: {problem}")
         d.check(loss, l2_loss_candidates(float(f["r_loss"]), _tl_params(f, "r"), 0.37, biases=True),
                 expected=float(f["r_loss"]))
-    if problems:
-        return Outcome.fail(d.message(join_problems(problems)), hint=TL_HINT)
-    return Outcome.ok("training losses match, with and without regularisation")
+    return verdict(problems, "training losses match, with and without regularisation", d=d,
+                   sep="; ", hint=TL_HINT)
 
 
 @check("two_layer_net.gradients", kind="gradient", fixture="two_layer_net", tolerance=1e-7)
@@ -221,9 +217,8 @@ def check_two_layer_net_gradients(ctx: CheckContext) -> Outcome:
                                      1e-6)
         if problems:
             messages.append(f"on the {label}: {join_problems(problems)}")
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)), hint=TL_HINT)
-    return Outcome.ok("gradients match the reference and the numeric gradient of your loss")
+    return verdict(messages, "gradients match the reference and the numeric gradient of your loss",
+                   d=d, hint=TL_HINT)
 
 
 # --------------------------------------------------------------------------------------------
@@ -488,50 +483,47 @@ def check_fc_net_gradients(ctx: CheckContext) -> Outcome:
     messages = [f"{describe_variant(name)}: {join_problems(problems)}"
                 for name in ("plain", "plain_reg")
                 if (problems := train_problems(ctx, f, name, d))]
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)), hint=FC_HINT)
-    return Outcome.ok("loss and gradients match with and without regularisation")
+    return verdict(messages, "loss and gradients match with and without regularisation", d=d,
+                   hint=FC_HINT)
 
 
 @check("fc_net.dropout", kind="gradient", fixture="fc_net", tolerance=1e-7)
 def check_fc_net_dropout(ctx: CheckContext) -> Outcome:
     """With dropout (keep 0.75 and 0.5, seed 123) loss and grads match the reference (§3.16); test mode drops nothing."""
-    f = ctx.fixture()
-    d = Diagnoses()
-    messages = [f"{describe_variant(name)} in train mode: {join_problems(problems)}"
-                for name in ("drop75", "drop50")
-                if (problems := train_problems(ctx, f, name, d))]
+    f, d = ctx.fixture(), Diagnoses()
+    drops = ("drop75", "drop50")
+    messages = [_train_message(ctx, f, name, d) for name in drops]
     # Test mode: the same scores as without dropout (inverted dropout needs no test-time scaling).
-    for name in ("drop75", "drop50"):
-        problem = _test_scores_problem(ctx, f, name, d, after_train_step=True)
-        if problem:
-            messages.append(f"{describe_variant(name)} in test mode (loss(X) without y): {problem}")
+    messages += [labelled(f"{describe_variant(name)} in test mode (loss(X) without y)",
+                          _test_scores_problem(ctx, f, name, d, after_train_step=True)) for name in drops]
     # keep ratio 1 means no dropout at all: the loss is the plain net's.
     model = ctx.new(FC_NET, **FC_DIMS, dtype=np.float64, dropout_keep_ratio=1)
     set_params(ctx, model, variant(f, "plain")[0])
     loss, _ = loss_and_grads(ctx, model, f["r_X"], f["r_y"])
-    problem = loss_problem(loss, f["plain_loss"], 1e-8)
-    if problem:
-        messages.append(f"with dropout_keep_ratio=1 (no dropout): {problem}")
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)),
-                            hint="after each hidden ReLU apply dropout_forward(out, self.dropout_param) "
-                                 "when self.use_dropout, and dropout_backward in reverse order; set "
-                                 "dropout_param['mode'] from y (test mode when y is None)")
-    return Outcome.ok("dropout is applied in train mode only, with consistent gradients")
+    messages.append(labelled("with dropout_keep_ratio=1 (no dropout)", loss_problem(loss, f["plain_loss"], 1e-8)))
+    return verdict(messages, "dropout is applied in train mode only, with consistent gradients",
+                   d=d,
+                   hint="after each hidden ReLU apply dropout_forward(out, self.dropout_param) "
+                        "when self.use_dropout, and dropout_backward in reverse order; set "
+                        "dropout_param['mode'] from y (test mode when y is None)")
+
+
+BN_NET_HINT = ("use affine_batchnorm_relu_forward with self.bn_params[i] for each hidden layer, and set "
+               "bn_param['mode'] = mode (the key 'mode', not mode itself)")
+
+
+def _train_message(ctx: CheckContext, f, name: str, d: Diagnoses) -> str | None:
+    """What is wrong with variant ``name``'s loss and grads in train mode, or None."""
+    return labelled(f"{describe_variant(name)} in train mode", join_problems(train_problems(ctx, f, name, d)))
 
 
 @check("fc_net.batchnorm", kind="gradient", fixture="fc_net", tolerance=1e-7)
 def check_fc_net_batchnorm(ctx: CheckContext) -> Outcome:
     """With batchnorm, loss/grads (gamma, beta too) match the reference; test mode uses the running averages."""
-    f = ctx.fixture()
-    messages, d = [], Diagnoses()
-    problems = train_problems(ctx, f, "bn", d)
-    if problems:
-        messages.append(f"{describe_variant('bn')} in train mode: {join_problems(problems)}")
-    problem = _test_scores_problem(ctx, f, "bn", d, after_train_step=True)
-    if problem:
-        messages.append(f"in test mode after one training call: {problem}")
+    f, d = ctx.fixture(), Diagnoses()
+    messages = [_train_message(ctx, f, "bn", d),
+                labelled("in test mode after one training call",
+                         _test_scores_problem(ctx, f, "bn", d, after_train_step=True))]
     # Test mode: one example's scores cannot depend on the rest of the batch.
     model, _, _ = _fc_model(ctx, f, "bn")
     loss_and_grads(ctx, model, f["r_X"], f["r_y"])
@@ -542,29 +534,19 @@ def check_fc_net_batchnorm(ctx: CheckContext) -> Outcome:
     if not (p1 or p2) and rel_error(whole[:1], first) > 1e-8:
         messages.append("in test mode the scores of one example change with the rest of the batch: "
                         "batchnorm still uses the batch statistics at test time")
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)),
-                            hint="use affine_batchnorm_relu_forward with self.bn_params[i] for each hidden "
-                                 "layer, and set bn_param['mode'] = mode (the key 'mode', not mode itself)")
-    return Outcome.ok("batchnorm net: gradients right, test mode uses the running averages")
+    return verdict(messages, "batchnorm net: gradients right, test mode uses the running averages",
+                   d=d, hint=BN_NET_HINT)
 
 
 @check("fc_net.layernorm", kind="gradient", fixture="fc_net", tolerance=1e-7)
 def check_fc_net_layernorm(ctx: CheckContext) -> Outcome:
     """With layernorm, loss/grads (gamma, beta too) match the reference; test mode normalises per example."""
-    f = ctx.fixture()
-    messages, d = [], Diagnoses()
-    problems = train_problems(ctx, f, "ln", d)
-    if problems:
-        messages.append(f"{describe_variant('ln')} in train mode: {join_problems(problems)}")
-    problem = _test_scores_problem(ctx, f, "ln", d, after_train_step=False)
-    if problem:
-        messages.append(f"in test mode: {problem}")
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)),
-                            hint="use affine_layernorm_relu_forward with gamma{i}, beta{i} and "
-                                 "self.bn_params[i] for each hidden layer")
-    return Outcome.ok("layernorm net: loss and gradients right")
+    f, d = ctx.fixture(), Diagnoses()
+    messages = [_train_message(ctx, f, "ln", d),
+                labelled("in test mode", _test_scores_problem(ctx, f, "ln", d, after_train_step=False))]
+    return verdict(messages, "layernorm net: loss and gradients right", d=d,
+                   hint="use affine_layernorm_relu_forward with gamma{i}, beta{i} and "
+                        "self.bn_params[i] for each hidden layer")
 
 
 #: §3.17: FullyConnectedNet([50] * 10) with the default input_dim 3072, 11 weight matrices.
@@ -636,12 +618,10 @@ def check_fc_net_initialization(ctx: CheckContext) -> Outcome:
                             + (f" (and {len(found) - 4} more)" if len(found) > 4 else ""))
             if scheme == "he":
                 d.add(_he_mistake(params, ctx.tolerance))
-    if problems:
-        return Outcome.fail(d.message(" | ".join(problems)),
-                            hint="'he': np.random.randn(fan_in, fan_out) * np.sqrt(2 / fan_in) with "
-                                 "fan_in = the layer's INPUT width, no weight_scale; 'random': "
-                                 "weight_scale * randn; 'zero': np.zeros; biases always zero")
-    return Outcome.ok("He, random and zero initialisation give the expected stds")
+    return verdict(problems, "He, random and zero initialisation give the expected stds", d=d,
+                   hint="'he': np.random.randn(fan_in, fan_out) * np.sqrt(2 / fan_in) with "
+                        "fan_in = the layer's INPUT width, no weight_scale; 'random': "
+                        "weight_scale * randn; 'zero': np.zeros; biases always zero")
 
 
 @check("fc_net.dtype", kind="value")
@@ -661,8 +641,6 @@ def check_fc_net_dtype(ctx: CheckContext) -> Outcome:
             args = ", ".join(f"{k}={getattr(v, '__name__', v)}" for k, v in kwargs.items())
             problems.append(f"FullyConnectedNet([6, 5], input_dim=8, num_classes=3{', ' + args if args else ''}): "
                             f"{wrong} are not {expected}")
-    if problems:
-        return Outcome.fail(join_problems(problems),
-                            hint="the given code casts every parameter at the end of __init__: "
-                                 "self.params[k] = v.astype(dtype); create all parameters before it")
-    return Outcome.ok("parameters have the requested dtype")
+    return verdict(problems, "parameters have the requested dtype", sep="; ",
+                   hint="the given code casts every parameter at the end of __init__: "
+                        "self.params[k] = v.astype(dtype); create all parameters before it")

@@ -19,6 +19,7 @@ import numpy as np
 from .base import CheckContext, CheckInputError, Outcome, check, fixture
 from .compare import as_array
 from .diagnosis import Diagnoses, mistake_key, stored
+from .toolkit import register, verdict
 
 KNN = "classifiers.k_nearest_neighbor.KNearestNeighbor"
 DISTANCE_HINTS = {
@@ -139,22 +140,9 @@ def _distance_check(ctx: CheckContext, name: str) -> Outcome:
     return Outcome.ok(f"{name} matches the reference L2 distances")
 
 
-@check("compute_distances_two_loops.values", kind="value", fixture="knn_distances", tolerance=1e-7)
-def check_two_loops(ctx: CheckContext) -> Outcome:
-    """compute_distances_two_loops returns the (num_test, num_train) L2 distances of fresh data."""
-    return _distance_check(ctx, "compute_distances_two_loops")
-
-
-@check("compute_distances_one_loop.values", kind="value", fixture="knn_distances", tolerance=1e-7)
-def check_one_loop(ctx: CheckContext) -> Outcome:
-    """compute_distances_one_loop returns the (num_test, num_train) L2 distances of fresh data."""
-    return _distance_check(ctx, "compute_distances_one_loop")
-
-
-@check("compute_distances_no_loops.values", kind="value", fixture="knn_distances", tolerance=1e-7)
-def check_no_loops(ctx: CheckContext) -> Outcome:
-    """compute_distances_no_loops returns the (num_test, num_train) L2 distances of fresh data."""
-    return _distance_check(ctx, "compute_distances_no_loops")
+for _name in ("compute_distances_two_loops", "compute_distances_one_loop", "compute_distances_no_loops"):
+    register(f"{_name}.values", f"{_name} returns the (num_test, num_train) L2 distances of fresh data.",
+             _distance_check, _name, kind="value", fixture="knn_distances", tolerance=1e-7)
 
 
 @check("compute_distances_no_loops.duplicate_points", kind="value", fixture="knn_distances",
@@ -363,11 +351,9 @@ def check_predict_num_loops(ctx: CheckContext) -> Outcome:
         if wrong:
             problems.append(f"predict(X, k={k}, num_loops={loops}): {wrong} of {len(expected)} "
                             "labels differ from the reference")
-    if problems:
-        return Outcome.fail("; ".join(problems),
-                            hint="predict computes the distances with the version num_loops asks "
-                                 "for and passes k on to predict_labels")
-    return Outcome.ok("predict is right for num_loops 0, 1, 2 and k = 1, 5")
+    return verdict(problems, "predict is right for num_loops 0, 1, 2 and k = 1, 5", sep="; ",
+                   hint="predict computes the distances with the version num_loops asks "
+                        "for and passes k on to predict_labels")
 
 
 @fixture("knn_digits")

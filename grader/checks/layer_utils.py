@@ -17,7 +17,7 @@ from .layers.normalization import (BN_MISTAKES, LN_DX_MISTAKES, LN_MISTAKES, bat
                                    layernorm_dx_with, layernorm_forward_with)
 from .numeric import numeric_gradient
 from .toolkit import (backward, backward_problems, forward, gradient_problems, inputs, mean_not_sum,
-                      on, over_cases, verdict)
+                      on, over_cases, register, verdict)
 
 GRAD_NAMES = ("dx", "dw", "db", "dgamma", "dbeta")
 SANDWICHES = {
@@ -252,48 +252,20 @@ def check_affine_relu_backward_numeric(ctx: CheckContext) -> Outcome:
 
 
 # --------------------------------------------------------------------------------------------
-# affine - batchnorm - relu
+# affine - batchnorm - relu and affine - layernorm - relu: three checks each
 # --------------------------------------------------------------------------------------------
 
-
-@check("affine_batchnorm_relu_forward.values", kind="value", fixture="sandwich", tolerance=1e-8)
-def check_affine_batchnorm_relu_forward_values(ctx: CheckContext) -> Outcome:
-    """affine_batchnorm_relu_forward matches the reference and updates the caller's bn_param."""
-    return _forward_check(ctx, "batchnorm")
-
-
-@check("affine_batchnorm_relu_backward.values", kind="value", fixture="sandwich", tolerance=1e-8)
-def check_affine_batchnorm_relu_backward_values(ctx: CheckContext) -> Outcome:
-    """affine_batchnorm_relu_backward's dx, dw, db, dgamma, dbeta match the reference."""
-    return _backward_check(ctx, "batchnorm")
-
-
-@check("affine_batchnorm_relu_backward.numeric_gradient", kind="gradient", fixture="sandwich",
-       tolerance=1e-6)
-def check_affine_batchnorm_relu_backward_numeric(ctx: CheckContext) -> Outcome:
-    """affine_batchnorm_relu_backward agrees with a numeric gradient of the student's own sandwich forward."""
-    return _numeric_check(ctx, "batchnorm")
-
-
-# --------------------------------------------------------------------------------------------
-# affine - layernorm - relu
-# --------------------------------------------------------------------------------------------
-
-
-@check("affine_layernorm_relu_forward.values", kind="value", fixture="sandwich", tolerance=1e-8)
-def check_affine_layernorm_relu_forward_values(ctx: CheckContext) -> Outcome:
-    """affine_layernorm_relu_forward matches the reference (3-D and 2-D inputs, N != M)."""
-    return _forward_check(ctx, "layernorm")
-
-
-@check("affine_layernorm_relu_backward.values", kind="value", fixture="sandwich", tolerance=1e-8)
-def check_affine_layernorm_relu_backward_values(ctx: CheckContext) -> Outcome:
-    """affine_layernorm_relu_backward's dx, dw, db, dgamma, dbeta match the reference."""
-    return _backward_check(ctx, "layernorm")
-
-
-@check("affine_layernorm_relu_backward.numeric_gradient", kind="gradient", fixture="sandwich",
-       tolerance=1e-6)
-def check_affine_layernorm_relu_backward_numeric(ctx: CheckContext) -> Outcome:
-    """affine_layernorm_relu_backward agrees with a numeric gradient of the student's own sandwich forward."""
-    return _numeric_check(ctx, "layernorm")
+SANDWICH_DOCS = {
+    "batchnorm": "affine_batchnorm_relu_forward matches the reference and updates the caller's bn_param.",
+    "layernorm": "affine_layernorm_relu_forward matches the reference (3-D and 2-D inputs, N != M).",
+}
+for _kind, _forward_doc in SANDWICH_DOCS.items():
+    _name = f"affine_{_kind}_relu"
+    register(f"{_name}_forward.values", _forward_doc, _forward_check, _kind,
+             kind="value", fixture="sandwich", tolerance=1e-8)
+    register(f"{_name}_backward.values",
+             f"{_name}_backward's dx, dw, db, dgamma, dbeta match the reference.", _backward_check, _kind,
+             kind="value", fixture="sandwich", tolerance=1e-8)
+    register(f"{_name}_backward.numeric_gradient",
+             f"{_name}_backward agrees with a numeric gradient of the student's own sandwich forward.",
+             _numeric_check, _kind, kind="gradient", fixture="sandwich", tolerance=1e-6)

@@ -28,6 +28,7 @@ from .base import CheckContext, CheckInputError, Outcome, check, fixture
 from .compare import as_array, unpack
 from .diagnosis import Diagnoses, mistake_key, stored
 from .numeric import coordinates, numeric_gradient
+from .toolkit import loss_problem, register, verdict
 from ..sandbox import NotImplementedByStudent, StudentException
 
 SVM_NAIVE = "classifiers.linear_svm.svm_loss_naive"
@@ -59,22 +60,6 @@ def _scaled_error(got: np.ndarray, expected: np.ndarray) -> float:
     """``max|got - expected| / max|expected|`` (floor 1e-8): an error relative to the scale."""
     scale = max(float(np.max(np.abs(expected))) if expected.size else 0.0, 1e-8)
     return float(np.max(np.abs(got - expected))) / scale if expected.size else 0.0
-
-
-def _loss_problem(value, expected: float, tol: float) -> str | None:
-    """``None`` when the loss ``value`` is within ``tol`` (relative, floor 1) of ``expected``."""
-    arr, problem = as_array("loss", value)
-    if problem:
-        return problem
-    if arr.size != 1:
-        return f"loss should be a scalar, got shape {arr.shape}"
-    loss = float(arr.reshape(()))
-    if not math.isfinite(loss):
-        return f"loss is {loss}, expected {expected:.10g}"
-    err = abs(loss - expected) / max(1.0, abs(expected))
-    if err <= tol:
-        return None
-    return f"loss is {loss:.10g}, expected {expected:.10g} (relative difference {err:.2e} > {tol:.0e})"
 
 
 def _grad_problem(name: str, value, expected: np.ndarray, tol: float) -> str | None:
@@ -228,9 +213,8 @@ def _values_check(ctx: CheckContext, name: str) -> Outcome:
     results = ctx.map(LOSS_TARGETS[name], [_args(f, p) for _, p in LOSS_INPUTS])
     messages, failed, d = [], [], Diagnoses()
     for (label, p), result in zip(LOSS_INPUTS, results):
-        W = f[f"{p}_W"]
         loss, dW = _loss_and_grad(name, result)
-        problems = [_loss_problem(loss, float(f[f"{p}_{name}_loss"]), ctx.tolerance),
+        problems = [loss_problem(loss, float(f[f"{p}_{name}_loss"]), ctx.tolerance),
                     _grad_problem("dW", dW, f[f"{p}_{name}_dW"], ctx.tolerance)]
         problems = [q for q in problems if q]
         if problems:
@@ -245,28 +229,9 @@ def _values_check(ctx: CheckContext, name: str) -> Outcome:
     return Outcome.fail(d.message(f"{name}: " + " | ".join(messages)), hint=hint)
 
 
-@check("svm_loss_naive.values", kind="value", fixture="linear_losses", tolerance=1e-8)
-def check_svm_naive_values(ctx: CheckContext) -> Outcome:
-    """svm_loss_naive's loss and dW match the reference (dev batch, reg 0, reg 50, C = 3)."""
-    return _values_check(ctx, "svm_loss_naive")
-
-
-@check("svm_loss_vectorized.values", kind="value", fixture="linear_losses", tolerance=1e-8)
-def check_svm_vectorized_values(ctx: CheckContext) -> Outcome:
-    """svm_loss_vectorized's loss and dW match the reference (dev batch, reg 0, reg 50, C = 3)."""
-    return _values_check(ctx, "svm_loss_vectorized")
-
-
-@check("softmax_loss_naive.values", kind="value", fixture="linear_losses", tolerance=1e-8)
-def check_softmax_naive_values(ctx: CheckContext) -> Outcome:
-    """softmax_loss_naive's loss and dW match the reference (dev batch, reg 0, reg 50, C = 3)."""
-    return _values_check(ctx, "softmax_loss_naive")
-
-
-@check("softmax_loss_vectorized.values", kind="value", fixture="linear_losses", tolerance=1e-8)
-def check_softmax_vectorized_values(ctx: CheckContext) -> Outcome:
-    """softmax_loss_vectorized's loss and dW match the reference (dev batch, reg 0, reg 50, C = 3)."""
-    return _values_check(ctx, "softmax_loss_vectorized")
+for _name in LOSS_TARGETS:
+    register(f"{_name}.values", f"{_name}'s loss and dW match the reference (dev batch, reg 0, reg 50, C = 3).",
+             _values_check, _name, kind="value", fixture="linear_losses", tolerance=1e-8)
 
 
 # --------------------------------------------------------------------------------------------
@@ -311,31 +276,10 @@ def _numeric_check(ctx: CheckContext, name: str, num_coords: int = 20) -> Outcom
     return Outcome.ok(f"{name}: dW agrees with the numeric gradient of your loss")
 
 
-@check("svm_loss_naive.numeric_gradient", kind="gradient", fixture="linear_losses", tolerance=1e-6)
-def check_svm_naive_numeric(ctx: CheckContext) -> Outcome:
-    """svm_loss_naive's dW agrees with a numeric gradient of its own loss (reg 0 and 50)."""
-    return _numeric_check(ctx, "svm_loss_naive")
-
-
-@check("svm_loss_vectorized.numeric_gradient", kind="gradient", fixture="linear_losses",
-       tolerance=1e-6)
-def check_svm_vectorized_numeric(ctx: CheckContext) -> Outcome:
-    """svm_loss_vectorized's dW agrees with a numeric gradient of its own loss (reg 0 and 50)."""
-    return _numeric_check(ctx, "svm_loss_vectorized")
-
-
-@check("softmax_loss_naive.numeric_gradient", kind="gradient", fixture="linear_losses",
-       tolerance=1e-6)
-def check_softmax_naive_numeric(ctx: CheckContext) -> Outcome:
-    """softmax_loss_naive's dW agrees with a numeric gradient of its own loss (reg 0 and 50)."""
-    return _numeric_check(ctx, "softmax_loss_naive")
-
-
-@check("softmax_loss_vectorized.numeric_gradient", kind="gradient", fixture="linear_losses",
-       tolerance=1e-6)
-def check_softmax_vectorized_numeric(ctx: CheckContext) -> Outcome:
-    """softmax_loss_vectorized's dW agrees with a numeric gradient of its own loss (reg 0 and 50)."""
-    return _numeric_check(ctx, "softmax_loss_vectorized")
+for _name in LOSS_TARGETS:
+    register(f"{_name}.numeric_gradient",
+             f"{_name}'s dW agrees with a numeric gradient of its own loss (reg 0 and 50).",
+             _numeric_check, _name, kind="gradient", fixture="linear_losses", tolerance=1e-6)
 
 
 # --------------------------------------------------------------------------------------------
@@ -359,7 +303,7 @@ def _matches_naive_check(ctx: CheckContext, naive: str, vectorized: str) -> Outc
         if problem or not np.isfinite(dW_n).all():
             return Outcome.fail(f"on the {label}: {naive} returned an unusable dW "
                                 f"({problem or 'non-finite values'}); fix {naive} first")
-        found = [_loss_problem(loss_v, float(loss_n.reshape(())), ctx.tolerance),
+        found = [loss_problem(loss_v, float(loss_n.reshape(())), ctx.tolerance),
                  _grad_problem("dW", dW_v, dW_n, ctx.tolerance)]
         found = [q for q in found if q]
         if found:
@@ -442,11 +386,9 @@ def check_softmax_initial_loss(ctx: CheckContext) -> Outcome:
         if not (abs(value - math.log(C)) <= ctx.tolerance):
             problems.append(f"with C = {C} classes and tiny weights the loss is {value:.6g}, "
                             f"expected about log({C}) = {math.log(C):.6f}")
-    if problems:
-        return Outcome.fail("; ".join(problems),
-                            hint="with W ~ 0 all classes are equally likely, so the mean "
-                                 "cross-entropy is -log(1/C): average over the N examples")
-    return Outcome.ok("the initial loss is close to log(C)")
+    return verdict(problems, "the initial loss is close to log(C)", sep="; ",
+                   hint="with W ~ 0 all classes are equally likely, so the mean "
+                        "cross-entropy is -log(1/C): average over the N examples")
 
 
 def _large_scores_check(ctx: CheckContext, name: str, prefix: str, expected_prefix: str,
@@ -455,7 +397,7 @@ def _large_scores_check(ctx: CheckContext, name: str, prefix: str, expected_pref
     W = f[f"{prefix}_W"]
     loss, dW = _loss_and_grad(name, ctx.call(LOSS_TARGETS[name], W, f[f"{prefix}_X"],
                                              f[f"{prefix}_y"], 0.0))
-    problems = [_loss_problem(loss, float(f[f"{expected_prefix}_loss"]), ctx.tolerance),
+    problems = [loss_problem(loss, float(f[f"{expected_prefix}_loss"]), ctx.tolerance),
                 _grad_problem("dW", dW, f[f"{expected_prefix}_dW"], ctx.tolerance)]
     problems = [q for q in problems if q]
     if problems:
@@ -630,7 +572,7 @@ def check_sgd_step(ctx: CheckContext) -> Outcome:
                             hint="append the minibatch loss once per iteration and return the list")
     loss0, problem = as_array("loss", loss0)
     if not problem and loss0.size == 1:
-        problem = _loss_problem(values.reshape(-1)[0], float(loss0.reshape(())), ctx.tolerance)
+        problem = loss_problem(values.reshape(-1)[0], float(loss0.reshape(())), ctx.tolerance)
         if problem:
             return Outcome.fail(f"loss_history[0] is not the minibatch loss before the step: "
                                 f"{problem}",
@@ -665,10 +607,8 @@ def check_history_and_shape(ctx: CheckContext) -> Outcome:
     if problem:
         problems.append(f"{problem} (D = {X.shape[1]} features, C = max(y) + 1 = "
                         f"{expected_shape[1]} classes)")
-    if problems:
-        return Outcome.fail("; ".join(problems),
-                            hint="one loss per iteration; W is (D, C) created on the first call")
-    return Outcome.ok(f"train returns {num_iters} losses and W of shape {expected_shape}")
+    return verdict(problems, f"train returns {num_iters} losses and W of shape {expected_shape}",
+                   sep="; ", hint="one loss per iteration; W is (D, C) created on the first call")
 
 
 @check("linear_classifier_train.aligned_batches", kind="value", fixture="linear_classifier",

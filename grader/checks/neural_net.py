@@ -11,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from .base import CheckContext, Outcome, check, fixture
+from .toolkit import loss_problem, verdict
 from .compare import as_array, compare_array, describe, join_problems
 from .diagnosis import Diagnoses, mistake_key, stored
 from .fc_net import l2_loss_candidates
-from .models import (fetch_params, grads_problems, loss_and_grads, loss_problem, numeric_problems,
+from .models import (fetch_params, grads_problems, loss_and_grads, numeric_problems,
                      seed_worker, set_params)
 
 NET = "classifiers.neural_net.TwoLayerNet"
@@ -126,38 +127,55 @@ def _grads(f, prefix):
     return {k: f[f"{prefix}_d{k}"] for k in PARAMS}
 
 
-def _toy_net(ctx: CheckContext):
+def toy_net(ctx: CheckContext):
+    """The student's TwoLayerNet(4, 10, 3, std=0.1) built after np.random.seed(0), as the notebook does."""
     seed_worker(ctx, 0)
     return ctx.new(NET, TOY["input_size"], TOY["hidden_size"], TOY["output_size"], std=TOY["std"])
+
+
+def toy_scores_check(ctx: CheckContext, shapes: dict, label: str, *, hint: str, init_hint: str,
+                     params_failed=None, init_failed=None) -> Outcome:
+    """The toy model's scores against the notebook's (sum of abs differences). When they differ
+    and the initial parameters already do, say so (``init_failed(d, params)`` may name the
+    mistake); ``params_failed(d, problem)`` returns the hint when the parameters are unreadable."""
+    f, d = ctx.fixture(), Diagnoses()
+    net = toy_net(ctx)
+    params, problem = fetch_params(ctx, net, shapes)
+    if problem:
+        return Outcome.fail(d.message(f"TwoLayerNet(4, 10, 3, std=1e-1): {problem}"),
+                            hint=params_failed(d, problem) if params_failed else hint)
+    scores = ctx.call(net.method("loss"), f["toy_X"])
+    problem = compare_array("scores", scores, f["toy_scores"], ctx.tolerance, metric="sum_abs")
+    if problem is None:
+        return Outcome.ok("toy scores match the notebook's")
+    init = [compare_array(k, params[k], f[f"toy_{k}"], 1e-12) for k in shapes]
+    if not any(init):
+        return Outcome.fail(f"on the {label}: {problem}", hint=hint)
+    if init_failed:
+        init_failed(d, params)
+    return Outcome.fail(d.message(f"on the {label}: {problem}; the initial parameters already differ "
+                                  f"({join_problems(init)})"), hint=init_hint)
 
 
 @check("neural_net.scores", kind="value", fixture="neural_net", tolerance=1e-7)
 def check_neural_net_scores(ctx: CheckContext) -> Outcome:
     """The §3.8 toy model (np.random.seed(0), std 0.1) gives the notebook's scores (sum |diff| < 1e-7)."""
     f = ctx.fixture()
-    net = _toy_net(ctx)
-    params, problem = fetch_params(ctx, net, TOY_SHAPES)
-    if problem:
+
+    def params_failed(d, problem):
         transposed = "W1" in problem and "(4, 10)" in problem
-        d = Diagnoses()
         d.add("W1 is stored transposed, as (input_size, hidden_size)" if transposed else None)
-        return Outcome.fail(d.message(f"TwoLayerNet(4, 10, 3, std=1e-1): {problem}"),
-                            hint="in this course W1 has shape (hidden_size, input_size) and W2 "
-                                 "(output_size, hidden_size)" if transposed else HINT)
-    scores = ctx.call(net.method("loss"), f["toy_X"])
-    problem = compare_array("scores", scores, f["toy_scores"], ctx.tolerance, metric="sum_abs")
-    if problem:
-        init = [compare_array(k, params[k], f[f"toy_{k}"], 1e-12) for k in PARAMS]
-        if any(init):
-            d = Diagnoses()
-            d.check((params["W1"], params["W2"]), stored(f, ("toy_W1", "toy_W2"), W2_FIRST),
-                    expected=(f["toy_W1"], f["toy_W2"]))
-            return Outcome.fail(d.message(f"on the toy model of §3.8: {problem}; the initial "
-                                          f"parameters already differ ({join_problems(init)})"),
-                                hint="draw W1 = std * np.random.randn(hidden_size, input_size) first, "
-                                     "then W2 = std * np.random.randn(output_size, hidden_size); biases zero")
-        return Outcome.fail(f"on the toy model of §3.8: {problem}", hint=HINT)
-    return Outcome.ok("toy scores match the notebook's")
+        return ("in this course W1 has shape (hidden_size, input_size) and W2 (output_size, hidden_size)"
+                if transposed else HINT)
+
+    def init_failed(d, params):
+        d.check((params["W1"], params["W2"]), stored(f, ("toy_W1", "toy_W2"), W2_FIRST),
+                expected=(f["toy_W1"], f["toy_W2"]))
+
+    return toy_scores_check(ctx, TOY_SHAPES, "toy model of §3.8", hint=HINT,
+                            init_hint="draw W1 = std * np.random.randn(hidden_size, input_size) first, "
+                                      "then W2 = std * np.random.randn(output_size, hidden_size); biases zero",
+                            params_failed=params_failed, init_failed=init_failed)
 
 
 @check("neural_net.loss", kind="value", fixture="neural_net", tolerance=1e-10)
@@ -177,9 +195,7 @@ def check_neural_net_loss(ctx: CheckContext) -> Outcome:
             expected = float(f[f"{prefix}_loss"])
             d.check(loss, l2_loss_candidates(expected, _params(f, prefix), reg, biases=True),
                     expected=expected)
-    if problems:
-        return Outcome.fail(d.message(join_problems(problems)), hint=HINT)
-    return Outcome.ok("losses match")
+    return verdict(problems, "losses match", d=d, sep="; ", hint=HINT)
 
 
 @check("neural_net.gradients", kind="gradient", fixture="neural_net", tolerance=1e-8)
@@ -199,9 +215,8 @@ def check_neural_net_gradients(ctx: CheckContext) -> Outcome:
                                      max_coords=10, kwargs={"reg": reg})
         if problems:
             messages.append(f"on the {label}: {join_problems(problems)}")
-    if messages:
-        return Outcome.fail(" | ".join(messages), hint=HINT)
-    return Outcome.ok("gradients match the reference and the numeric gradient of your loss")
+    return verdict(messages, "gradients match the reference and the numeric gradient of your loss",
+                   hint=HINT)
 
 
 def train_history(stats, key: str):
@@ -227,7 +242,7 @@ def first_divergence(got: np.ndarray, expected: np.ndarray) -> str:
 def check_neural_net_train_toy(ctx: CheckContext) -> Outcome:
     """train() on the toy data from np.random.seed(0) ends at loss 0.014497864587765886 (§3.8), step for step."""
     f = ctx.fixture()
-    net = _toy_net(ctx)
+    net = toy_net(ctx)
     stats = ctx.call(net.method("train"), f["toy_X"], f["toy_y"], f["toy_X"], f["toy_y"],
                      learning_rate=1e-1, reg=5e-6, num_iters=100, verbose=False)
     history, problem = train_history(stats, "loss_history")

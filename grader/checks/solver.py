@@ -34,6 +34,7 @@ import numpy as np
 
 from ..sandbox import StudentError
 from .base import CheckContext, Outcome, check, fixture
+from .toolkit import verdict
 from .compare import as_array, compare_array, compare_scalar, describe, join_problems, rel_error
 
 # The model: TwoLayerNet on 12-dimensional inputs shaped (3, 4), 16 hidden units, 4 classes.
@@ -289,11 +290,9 @@ def check_solver_history_lengths(ctx: CheckContext) -> Outcome:
             found.append(f"solver.epoch is {epoch!r}, expected {int(f[f'{run}.epoch'])}")
         if found:
             problems.append(f"on {SHAPE_LABELS[run]}: {join_problems(found)}")
-    if problems:
-        return Outcome.fail(" | ".join(problems),
-                            hint="iterations_per_epoch = max(num_train // batch_size, 1); check the "
-                                 "accuracies at t == 0, at every epoch end and at t == num_iterations - 1")
-    return Outcome.ok("the histories have the expected lengths for both shapes")
+    return verdict(problems, "the histories have the expected lengths for both shapes",
+                   hint="iterations_per_epoch = max(num_train // batch_size, 1); check the "
+                        "accuracies at t == 0, at every epoch end and at t == num_iterations - 1")
 
 
 @check("solver.lr_decay", kind="value", fixture="solver", tolerance=1e-6)

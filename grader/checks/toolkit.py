@@ -47,6 +47,11 @@ def nonempty(*found: str | None) -> list[str]:
     return [p for p in found if p]
 
 
+def labelled(label: str, problem: str | None) -> str | None:
+    """``"<label>: <problem>"``, or ``None`` when there is no problem."""
+    return f"{label}: {problem}" if problem else None
+
+
 def on(label: str, found: Sequence[str | None]) -> str | None:
     """``"on the <label>: <problems>"``, or ``None`` when there is no problem."""
     found = nonempty(list(found))

@@ -153,7 +153,8 @@ def norm_backward_check(ctx: CheckContext, forward_target: str, backward_target:
                                  f[f"{prefix}_dout"], expected, NORM_GRADS, ctx.tolerance, d,
                                  norm_grad_candidates(f, prefix, dx_mistakes))
 
-    return verdict(over_cases(cases, case), "dx, dgamma and dbeta match the reference", d=d, hint=hint)
+    return verdict(over_cases(cases, case), "dx, dgamma and dbeta match the reference", d=d,
+                   hint=hint)
 
 
 def norm_numeric_check(ctx: CheckContext, forward_target: str, backward_target: str, cases, args_of,
@@ -168,9 +169,10 @@ def norm_numeric_check(ctx: CheckContext, forward_target: str, backward_target: 
                                  batch_sums=("dgamma", "dbeta"))
 
     name = forward_target.rsplit(".", 1)[-1]
-    return verdict(over_cases(cases, case), "gradients agree with the numeric gradient of your forward",
-                   d=d, suffix=f" (against a numeric gradient of your {name}"
-                               f"{' in train mode' if name == 'batchnorm_forward' else ''})", hint=hint)
+    return verdict(over_cases(cases, case),
+                   "gradients agree with the numeric gradient of your forward", d=d,
+                   suffix=f" (against a numeric gradient of your {name}"
+                          f"{' in train mode' if name == 'batchnorm_forward' else ''})", hint=hint)
 
 
 def _bn_param(f, prefix: str, mode: str) -> dict:
@@ -222,12 +224,10 @@ def check_batchnorm_forward_running_averages(ctx: CheckContext) -> Outcome:
                     expected=tuple(f[k] for k in keys))
         messages.append(on(label, problems))
     messages = [m for m in messages if m]
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)),
-                            hint="running_mean = momentum * running_mean + (1 - momentum) * mu "
-                                 "(and the same for var, biased); start from zeros of shape (D,) "
-                                 "and store both back in bn_param")
-    return Outcome.ok("running averages are updated with the momentum")
+    return verdict(messages, "running averages are updated with the momentum", d=d,
+                   hint="running_mean = momentum * running_mean + (1 - momentum) * mu "
+                        "(and the same for var, biased); start from zeros of shape (D,) "
+                        "and store both back in bn_param")
 
 
 @check("batchnorm_forward.test_mode", kind="value", fixture="batchnorm", tolerance=1e-8)
