@@ -12,6 +12,7 @@ arrays, so expected values of hidden checks never need to exist anywhere but in 
 """
 from __future__ import annotations
 
+import functools
 import math
 import zlib
 from dataclasses import dataclass, field
@@ -99,10 +100,17 @@ def check(check_id: str, *, kind: str, fixture: str | None = None, tolerance: fl
         raise ValueError(f"unknown check kind {kind!r}")
 
     def register(func):
-        if check_id in REGISTRY and REGISTRY[check_id].func is not func:
+        if check_id in REGISTRY and REGISTRY[check_id].func.__wrapped__ is not func:
             raise ValueError(f"check {check_id!r} is registered twice")
-        REGISTRY[check_id] = CheckSpec(check_id, func, kind, fixture, tolerance,
-                                       (func.__doc__ or "").strip())
+
+        @functools.wraps(func)
+        def run(ctx: "CheckContext") -> Outcome:
+            try:
+                return func(ctx)
+            except CheckFailed as failed:
+                return failed.outcome
+
+        REGISTRY[check_id] = CheckSpec(check_id, run, kind, fixture, tolerance, (func.__doc__ or "").strip())
         return func
 
     return register
@@ -182,6 +190,15 @@ class CheckContext:
     def setattr(self, ref, name, value, **kwargs):
         kwargs.setdefault("timeout", self.timeout)
         return self.worker.setattr(ref, name, value, **kwargs)
+
+
+class CheckFailed(Exception):
+    """Raised by a helper that already knows the check's outcome (e.g. the model a Solver check
+    needs cannot be built): the check returns ``outcome`` at once."""
+
+    def __init__(self, outcome: Outcome):
+        super().__init__(outcome.message)
+        self.outcome = outcome
 
 
 class MissingFixture(Exception):

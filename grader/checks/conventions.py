@@ -454,8 +454,7 @@ def check_cs_loss(ctx: CheckContext) -> Outcome:
     f = ctx.fixture()
     forms = _forms(ctx)
     problems = []
-    for label, prefix, reg, shapes in (("toy model, reg=0.05", "toy", 0.05, (4, 10, 3)),
-                                       ("fresh 9x7 input, reg=0.3", "r", 0.3, (7, 6, 4))):
+    for label, prefix, reg, shapes in nn.LOSS_CASES:
         _, _, loss, _ = _cs_loss_grads(ctx, f, prefix, reg, shapes)
         misses = [loss_problem(loss, f[f"{prefix}_{form}_loss"], ctx.tolerance) for form in forms]
         if all(misses):
@@ -473,18 +472,14 @@ def check_cs_gradients(ctx: CheckContext) -> Outcome:
     """grads match the reference (same regularisation as the loss) and a numeric gradient of the student's loss."""
     f = ctx.fixture()
     messages = []
-    for label, prefix, reg, shapes in (("toy model, reg=0.05", "toy", 0.05, (4, 10, 3)),
-                                       ("fresh 9x7 input, reg=0.3", "r", 0.3, (7, 6, 4))):
+    for label, prefix, reg, shapes in nn.LOSS_CASES:
         net, params, loss, grads = _cs_loss_grads(ctx, f, prefix, reg, shapes)
         found = []
         for form in _forms(ctx):
             expected = {k: f[f"{prefix}_{form}_d{k}"] for k in ("W1", "b1", "W2", "b2")}
             found.append(grads_problems(grads, expected, ctx.tolerance))
-        problems = found[0] if all(found) else []
-        problems += numeric_problems(ctx, net, params, grads, f[f"{prefix}_X"], f[f"{prefix}_y"], 1e-6,
-                                     max_coords=10, kwargs={"reg": reg})
-        if problems:
-            messages.append(f"on the {label}: {join_problems(problems)}")
+        messages.append(nn.gradient_message(ctx, f, label, prefix, reg, net, params, grads,
+                                            found[0] if all(found) else []))
     return verdict(messages, "gradients match the reference and the numeric gradient of your loss",
                    hint=CS_HINT)
 

@@ -115,6 +115,10 @@ def _tl_grads(f, prefix):
     return {k: f[f"{prefix}_d{k}"] for k in ("W1", "b1", "W2", "b2")}
 
 
+TL_INIT_HINT = ("W1 = weight_scale * np.random.randn(input_dim, hidden_dim), W2 = weight_scale * "
+                "np.random.randn(hidden_dim, num_classes), b1 and b2 zeros")
+
+
 @check("two_layer_net.init", kind="value")
 def check_two_layer_net_init(ctx: CheckContext) -> Outcome:
     """TwoLayerNet's parameters have the right shapes, weight std = weight_scale and zero biases (§3.7)."""
@@ -145,9 +149,7 @@ def check_two_layer_net_init(ctx: CheckContext) -> Outcome:
             d.add(f"{name}'s std is sqrt(weight_scale): weight_scale is the standard deviation, "
                   "multiply randn by weight_scale itself")
     return verdict(problems, "shapes, weight stds and zero biases are right", d=d, sep="; ",
-                   hint="W1 = weight_scale * np.random.randn(input_dim, hidden_dim), "
-                        "W2 = weight_scale * np.random.randn(hidden_dim, num_classes), "
-                        "b1 and b2 zeros")
+                   hint=TL_INIT_HINT)
 
 
 @check("two_layer_net.scores", kind="value", fixture="two_layer_net", tolerance=1e-6)

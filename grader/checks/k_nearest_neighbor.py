@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import CheckContext, CheckInputError, Outcome, check, fixture
+from .base import CheckContext, CheckFailed, CheckInputError, Outcome, check, fixture
 from .compare import as_array
 from .diagnosis import Diagnoses, mistake_key, stored
 from .toolkit import register, verdict
@@ -264,51 +264,41 @@ def _vote_problem(d: Diagnoses, f, key: str, k: int, got: np.ndarray, expected: 
     return f"k={k}: {wrong.size} of {len(expected)} rows wrong (row {i}: got {got[i]}, expected {expected[i]})"
 
 
+def _vote_problems(ctx: CheckContext, f, y_train, cases, d: Diagnoses) -> list[str | None]:
+    """predict_labels(dists, k) of a KNN trained on ``y_train`` against the reference, for each
+    case ``(k, dists key, expected labels key)``; raises CheckFailed when the labels are unusable."""
+    knn = _knn(ctx, np.zeros((len(y_train), 1)), y_train)
+    problems = []
+    for k, dists_key, key in cases:
+        got, problem = _labels("y_pred", ctx.call(knn.method("predict_labels"), f[dists_key], k=k), f[key])
+        if problem:
+            raise CheckFailed(Outcome.fail(f"predict_labels(dists, k={k}): {problem}",
+                                           hint="return an array of shape (num_test,)"))
+        problems.append(_vote_problem(d, f, key, k, got, f[key]))
+    return problems
+
+
 @check("predict_labels.majority_vote", kind="value", fixture="knn_labels")
 def check_majority_vote(ctx: CheckContext) -> Outcome:
     """predict_labels returns the majority label of the k nearest for k = 1, 3, 5 (no vote ties)."""
-    f = ctx.fixture()
-    dists, y_train = f["m_dists"], f["m_y_train"]
-    knn = _knn(ctx, np.zeros((len(y_train), 1)), y_train)
-    problems, d = [], Diagnoses()
-    for k in (1, 3, 5):
-        expected = f[f"m_pred_k{k}"]
-        got, problem = _labels("y_pred", ctx.call(knn.method("predict_labels"), dists, k=k), expected)
-        if problem:
-            return Outcome.fail(f"predict_labels(dists, k={k}): {problem}",
-                                hint="return an array of shape (num_test,)")
-        problems.append(_vote_problem(d, f, f"m_pred_k{k}", k, got, expected))
-    problems = [p for p in problems if p]
-    if problems:
-        return Outcome.fail(d.message("predict_labels on distance matrices without vote ties: "
-                                      + "; ".join(problems)),
-                            hint="take the labels of the k smallest distances in each row "
-                                 "(np.argsort(dists[i])[:k]) and return the most common one")
-    return Outcome.ok("majority vote is right for k = 1, 3 and 5")
+    f, d = ctx.fixture(), Diagnoses()
+    problems = _vote_problems(ctx, f, f["m_y_train"], [(k, "m_dists", f"m_pred_k{k}") for k in (1, 3, 5)], d)
+    return verdict(problems, "majority vote is right for k = 1, 3 and 5", d=d, sep="; ",
+                   prefix="predict_labels on distance matrices without vote ties: ",
+                   hint="take the labels of the k smallest distances in each row "
+                        "(np.argsort(dists[i])[:k]) and return the most common one")
 
 
 @check("predict_labels.ties_to_smaller_label", kind="value", fixture="knn_labels")
 def check_ties(ctx: CheckContext) -> Outcome:
     """predict_labels breaks a tie in the vote in favour of the smaller label (k = 2 and 4)."""
-    f = ctx.fixture()
-    y_train = f["t_y_train"]
-    knn = _knn(ctx, np.zeros((len(y_train), 1)), y_train)
-    problems, d = [], Diagnoses()
-    for k in (2, 4):
-        expected = f[f"t_pred_k{k}"]
-        got, problem = _labels("y_pred", ctx.call(knn.method("predict_labels"), f[f"t_dists_k{k}"],
-                                                  k=k), expected)
-        if problem:
-            return Outcome.fail(f"predict_labels(dists, k={k}): {problem}",
-                                hint="return an array of shape (num_test,)")
-        problems.append(_vote_problem(d, f, f"t_pred_k{k}", k, got, expected))
-    problems = [p for p in problems if p]
-    if problems:
-        return Outcome.fail(d.message("predict_labels with tied votes: " + "; ".join(problems)),
-                            hint="when several labels get the same number of votes, return the "
-                                 "SMALLEST of them (np.bincount(...).argmax() does this; the "
-                                 "label of the nearest voter or Counter.most_common do not)")
-    return Outcome.ok("vote ties go to the smaller label")
+    f, d = ctx.fixture(), Diagnoses()
+    problems = _vote_problems(ctx, f, f["t_y_train"], [(k, f"t_dists_k{k}", f"t_pred_k{k}") for k in (2, 4)], d)
+    return verdict(problems, "vote ties go to the smaller label", d=d, sep="; ",
+                   prefix="predict_labels with tied votes: ",
+                   hint="when several labels get the same number of votes, return the SMALLEST of "
+                        "them (np.bincount(...).argmax() does this; the label of the nearest voter "
+                        "or Counter.most_common do not)")
 
 
 # --------------------------------------------------------------------------------------------

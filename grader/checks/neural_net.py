@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import CheckContext, Outcome, check, fixture
-from .toolkit import loss_problem, verdict
+from .toolkit import loss_problem, on, verdict
 from .compare import as_array, compare_array, describe, join_problems
 from .diagnosis import Diagnoses, mistake_key, stored
 from .fc_net import l2_loss_candidates
@@ -22,6 +22,9 @@ NET = "classifiers.neural_net.TwoLayerNet"
 TOY = {"input_size": 4, "hidden_size": 10, "output_size": 3, "std": 1e-1}
 TOY_SHAPES = {"W1": (10, 4), "b1": (10,), "W2": (3, 10), "b2": (3,)}
 PARAMS = ("W1", "b1", "W2", "b2")
+#: The loss and gradient inputs: (label, fixture prefix, reg, TwoLayerNet(input, hidden, classes)).
+LOSS_CASES = (("toy model of §3.8, reg=0.05", "toy", 0.05, (4, 10, 3)),
+              ("fresh 9x7 input, reg=0.3", "r", 0.3, (7, 6, 4)))
 HINT = ("W1 is (H, D) and W2 is (C, H): h = relu(X @ W1.T + b1), scores = h @ W2.T + b2; "
         "loss = softmax loss + 0.5 * reg * (sum(W1**2) + sum(W2**2)); grads have the params' shapes")
 #: A second training run with 40 examples and batch 10: 4 iterations per epoch, so the
@@ -142,8 +145,8 @@ def toy_scores_check(ctx: CheckContext, shapes: dict, label: str, *, hint: str, 
     net = toy_net(ctx)
     params, problem = fetch_params(ctx, net, shapes)
     if problem:
-        return Outcome.fail(d.message(f"TwoLayerNet(4, 10, 3, std=1e-1): {problem}"),
-                            hint=params_failed(d, problem) if params_failed else hint)
+        hint = params_failed(d, problem) if params_failed else hint  # may name a mistake in d
+        return Outcome.fail(d.message(f"TwoLayerNet(4, 10, 3, std=1e-1): {problem}"), hint=hint)
     scores = ctx.call(net.method("loss"), f["toy_X"])
     problem = compare_array("scores", scores, f["toy_scores"], ctx.tolerance, metric="sum_abs")
     if problem is None:
@@ -183,8 +186,7 @@ def check_neural_net_loss(ctx: CheckContext) -> Outcome:
     """loss(X, y, reg=0.05) is 1.071696123862817 on the toy model (§3.8), and right on a fresh input with reg 0.3."""
     f = ctx.fixture()
     problems, d = [], Diagnoses()
-    for label, prefix, reg, shapes in (("toy model of §3.8, reg=0.05", "toy", 0.05, (4, 10, 3)),
-                                       ("fresh 9x7 input, reg=0.3", "r", 0.3, (7, 6, 4))):
+    for label, prefix, reg, shapes in LOSS_CASES:
         net = ctx.new(NET, *shapes)
         set_params(ctx, net, _params(f, prefix))
         loss, _ = loss_and_grads(ctx, net, f[f"{prefix}_X"], f[f"{prefix}_y"], kwargs={"reg": reg},
@@ -198,23 +200,28 @@ def check_neural_net_loss(ctx: CheckContext) -> Outcome:
     return verdict(problems, "losses match", d=d, sep="; ", hint=HINT)
 
 
+def gradient_message(ctx: CheckContext, f, label: str, prefix: str, reg: float, net, params: dict,
+                     grads: dict, problems: list[str]) -> str | None:
+    """The ``problems`` found against the reference and against a numeric gradient of the
+    student's own ``loss(X, y, reg)`` (10 sampled coordinates per parameter), for one case."""
+    problems = problems + numeric_problems(ctx, net, params, grads, f[f"{prefix}_X"], f[f"{prefix}_y"],
+                                           1e-6, max_coords=10, kwargs={"reg": reg})
+    return on(label, problems)
+
+
 @check("neural_net.gradients", kind="gradient", fixture="neural_net", tolerance=1e-8)
 def check_neural_net_gradients(ctx: CheckContext) -> Outcome:
     """grads match the reference and a numeric gradient of the student's loss (toy reg 0.05; fresh reg 0.3)."""
     f = ctx.fixture()
     messages = []
-    for label, prefix, reg, shapes in (("toy model of §3.8, reg=0.05", "toy", 0.05, (4, 10, 3)),
-                                       ("fresh 9x7 input, reg=0.3", "r", 0.3, (7, 6, 4))):
+    for label, prefix, reg, shapes in LOSS_CASES:
         net = ctx.new(NET, *shapes)
         params = _params(f, prefix)
         set_params(ctx, net, params)
         _, grads = loss_and_grads(ctx, net, f[f"{prefix}_X"], f[f"{prefix}_y"], kwargs={"reg": reg},
                                   label="loss(X, y, reg)")
-        problems = grads_problems(grads, _grads(f, prefix), ctx.tolerance)
-        problems += numeric_problems(ctx, net, params, grads, f[f"{prefix}_X"], f[f"{prefix}_y"], 1e-6,
-                                     max_coords=10, kwargs={"reg": reg})
-        if problems:
-            messages.append(f"on the {label}: {join_problems(problems)}")
+        messages.append(gradient_message(ctx, f, label, prefix, reg, net, params, grads,
+                                         grads_problems(grads, _grads(f, prefix), ctx.tolerance)))
     return verdict(messages, "gradients match the reference and the numeric gradient of your loss",
                    hint=HINT)
 

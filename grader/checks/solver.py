@@ -33,7 +33,7 @@ import stat
 import numpy as np
 
 from ..sandbox import StudentError
-from .base import CheckContext, Outcome, check, fixture
+from .base import CheckContext, CheckFailed, Outcome, check, fixture
 from .toolkit import verdict
 from .compare import as_array, compare_array, compare_scalar, describe, join_problems, rel_error
 
@@ -206,16 +206,16 @@ def _model(ctx: CheckContext, f):
 def _train(ctx: CheckContext, f, name: str, extra: dict | None = None):
     """Seed the worker, build the student's Solver for run ``name`` and train it.
 
-    Returns ``(solver_ref, model_ref, None)`` or ``(None, None, Outcome)``.
+    Returns ``(solver_ref, model_ref)``; raises ``CheckFailed`` when the model cannot be built.
     """
     model, problem = _model(ctx, f)
     if problem:
-        return None, None, problem
+        raise CheckFailed(problem)
     ctx.call("numpy.random.seed", RUN_SEED)
     kwargs = _accepted(ctx, {"verbose": False, **RUNS[name]["kwargs"], **(extra or {})})
     solver = ctx.new("solver.Solver", model, _run_data(f, name), **kwargs)
     ctx.call(solver.method("train"))
-    return solver, model, None
+    return solver, model
 
 
 def _accepted(ctx: CheckContext, kwargs: dict) -> dict:
@@ -266,15 +266,19 @@ def _scores(params: dict, X: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
+LENGTHS_HINT = ("iterations_per_epoch = max(num_train // batch_size, 1); check the accuracies at t == 0, "
+                "at every epoch end and at t == num_iterations - 1")
+UNKNOWN_KEYWORD_HINT = ("pop every known keyword from kwargs; if any remain, raise "
+                        "ValueError('Unrecognized arguments ...')")
+
+
 @check("solver.history_lengths", kind="value", fixture="solver")
 def check_solver_history_lengths(ctx: CheckContext) -> Outcome:
     """loss/train_acc/val_acc histories and epoch have the course's lengths (21 checks for overfit-50)."""
     f = ctx.fixture()
     problems = []
     for run in ("overfit", "single"):
-        solver, _, problem = _train(ctx, f, run)
-        if problem:
-            return problem
+        solver, _ = _train(ctx, f, run)
         found = []
         for attr, what in (("loss_history", "one entry per iteration"),
                            ("train_acc_history", "one at t=0 and one per epoch end"),
@@ -290,18 +294,14 @@ def check_solver_history_lengths(ctx: CheckContext) -> Outcome:
             found.append(f"solver.epoch is {epoch!r}, expected {int(f[f'{run}.epoch'])}")
         if found:
             problems.append(f"on {SHAPE_LABELS[run]}: {join_problems(found)}")
-    return verdict(problems, "the histories have the expected lengths for both shapes",
-                   hint="iterations_per_epoch = max(num_train // batch_size, 1); check the "
-                        "accuracies at t == 0, at every epoch end and at t == num_iterations - 1")
+    return verdict(problems, "the histories have the expected lengths for both shapes", hint=LENGTHS_HINT)
 
 
 @check("solver.lr_decay", kind="value", fixture="solver", tolerance=1e-6)
 def check_solver_lr_decay(ctx: CheckContext) -> Outcome:
     """lr_decay multiplies every parameter's learning rate once per epoch (0.5 * 0.8**4 after 4 epochs)."""
     f = ctx.fixture()
-    solver, _, problem = _train(ctx, f, "decay")
-    if problem:
-        return problem
+    solver, _ = _train(ctx, f, "decay")
     configs = ctx.getattr(solver, "optim_configs")
     if not isinstance(configs, dict):
         return Outcome.fail(f"solver.optim_configs should be a dict (parameter name -> config), got "
@@ -334,9 +334,7 @@ def check_solver_lr_decay(ctx: CheckContext) -> Outcome:
 def check_solver_best_params(ctx: CheckContext) -> Outcome:
     """After train() the model holds the parameters of the best validation epoch (recomputed here)."""
     f = ctx.fixture()
-    solver, model, problem = _train(ctx, f, "main")
-    if problem:
-        return problem
+    solver, model = _train(ctx, f, "main")
     params = ctx.getattr(model, "params")
     if not isinstance(params, dict) or any(k not in params for k in PARAMS):
         return Outcome.fail(f"after train() model.params should hold {list(PARAMS)}, got {describe(params)}",
@@ -396,20 +394,17 @@ def check_solver_unknown_keyword(ctx: CheckContext) -> Outcome:
             return Outcome.ok("an unknown keyword raises ValueError")
         return Outcome.fail(f"Solver(model, data, learning_rate=1e-2) should raise ValueError "
                             f"('Unrecognized arguments ...'), but: {exc.message}",
-                            hint="pop every known keyword from kwargs; if any remain, raise ValueError")
+                            hint=UNKNOWN_KEYWORD_HINT)
     return Outcome.fail("Solver(model, data, learning_rate=1e-2) was accepted: an unknown keyword "
                         "(here a learning rate given outside optim_config) must raise ValueError",
-                        hint="pop every known keyword from kwargs; if any remain, raise "
-                             "ValueError('Unrecognized arguments ...')")
+                        hint=UNKNOWN_KEYWORD_HINT)
 
 
 @check("solver.grad_norm_history", kind="value", fixture="solver", tolerance=1e-6)
 def check_solver_grad_norm(ctx: CheckContext) -> Outcome:
     """log_grad_norm_history holds, per step, the mean over all parameters of each gradient's L2 norm."""
     f = ctx.fixture()
-    solver, _, problem = _train(ctx, f, "main")
-    if problem:
-        return problem
+    solver, _ = _train(ctx, f, "main")
     got, problem = _history(ctx, solver, "log_grad_norm_history")
     expected = f["main.log_grad_norm_history"]
     hint = ("in _step, after model.loss: append float(np.mean([np.linalg.norm(grads[p].ravel()) "
@@ -435,9 +430,7 @@ def check_solver_grad_norm(ctx: CheckContext) -> Outcome:
 def check_solver_log_acc_iteration(ctx: CheckContext) -> Outcome:
     """With log_acc_iteration=True the Solver records the 0-based iteration of every accuracy check."""
     f = ctx.fixture()
-    solver, _, problem = _train(ctx, f, "main")
-    if problem:
-        return problem
+    solver, _ = _train(ctx, f, "main")
     got = ctx.getattr(solver, "log_acc_iteration_history")
     base = int(ctx.profile.convention("log_acc_iteration_base", 0)) if ctx.profile is not None else 0
     expected = f["main.log_acc_iteration_history"] + base
@@ -466,9 +459,7 @@ def check_solver_record_npz(ctx: CheckContext) -> Outcome:
     scratch = getattr(ctx.worker, "scratch_dir", None)
     if not scratch:
         return Outcome.skip("the worker has no scratch folder to read the npz from")
-    solver, _, problem = _train(ctx, f, "main")
-    if problem:
-        return problem
+    solver, _ = _train(ctx, f, "main")
     candidates = [os.path.join(scratch, NPZ_NAME + ".npz"), os.path.join(scratch, NPZ_NAME)]
     for path in candidates:
         try:

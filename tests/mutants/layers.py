@@ -50,7 +50,7 @@ MUTANTS = [
            (Patch(L, "dx = (dout @ w.T).reshape(x.shape)", "dx = dout @ w.T"),),
            caught_by=("affine_backward.values", "affine_backward.numeric_gradient",
                       "affine_batchnorm_relu_backward.values", "affine_layernorm_relu_backward.values"),
-           collateral=("affine_*_relu_backward.*",) + NETS,
+           collateral=("affine_*relu_backward.*",) + NETS,
            diagnosis=("values of dx are right", "flattened")),
     # ---- softmax / SVM --------------------------------------------------------------------
     Mutant("softmax_without_max_shift", "softmax exponentiates the raw scores: overflow at +-1000 (§7.6)",

@@ -67,6 +67,13 @@ def _dropout_mask_with(mistake: str, shape, p: float, seed: int) -> np.ndarray:
     return (u < p) * 1.0
 
 
+def _name_if_masked(d: Diagnoses, got, base: np.ndarray, p: float, mistake: str) -> None:
+    """Name ``mistake`` in ``d`` when ``got`` is ``base`` times a dropout mask (``base`` has no zeros)."""
+    arr, _ = as_array("value", got, base.shape)
+    if arr is not None and np.all(base != 0) and _as_mask(arr / base, p):
+        d.add(mistake)
+
+
 def _as_mask(values: np.ndarray, p: float) -> bool:
     """True when every value is 0 or 1/p and both occur: a dropout mask, as applied to ones."""
     zero, kept = np.isclose(values, 0.0, atol=1e-12), np.isclose(values, 1.0 / p, rtol=1e-9)
@@ -140,10 +147,8 @@ def check_dropout_forward_test_mode(ctx: CheckContext) -> Outcome:
                                               "scaled at train time, so test mode returns x": p}))
         if problem:
             problems.append(f"{label}: {problem}")
-            arr, _ = as_array("out", got, x.shape)
-            if arr is not None and np.all(x != 0) and _as_mask(arr / x, p):
-                d.add("test-mode out is x times a dropout mask (values 0 and 1/p): test mode "
-                      "applies no mask")
+            _name_if_masked(d, got, x, p, "test-mode out is x times a dropout mask (values 0 and 1/p): "
+                                          "test mode applies no mask")
     return verdict(problems, "test mode returns x unchanged", d=d, prefix="test mode: ", sep="; ",
                    hint="in test mode out = x: inverted dropout already scaled at train time")
 
@@ -216,10 +221,8 @@ def check_dropout_backward_uses_forward_mask(ctx: CheckContext) -> Outcome:
         problem = compare_array("dx", dx, out / x * dout, ctx.tolerance)
         if problem:
             problems.append(f"p={p}: {problem} against out / x * dout")
-            arr, _ = as_array("dx", dx, x.shape)
-            if arr is not None and np.all(dout != 0) and _as_mask(arr / dout, p):
-                d.add("dx is dout times a dropout mask, but not the one the forward pass applied: "
-                      "a new mask was drawn")
+            _name_if_masked(d, dx, dout, p, "dx is dout times a dropout mask, but not the one the forward "
+                                            "pass applied: a new mask was drawn")
     return verdict(problems, "backward reuses the forward mask", d=d, sep="; ",
                    prefix="unseeded call on a 6x7 input without zeros: ",
                    hint="store the mask the forward pass applied in the cache and reuse it; "

@@ -183,6 +183,8 @@ def _bn_param(f, prefix: str, mode: str) -> dict:
             "running_var": np.array(f[f"{prefix}_rv"])}
 
 
+RUNNING_HINT = ("running_mean = momentum * running_mean + (1 - momentum) * mu (and the same for var, "
+                "biased); start from zeros of shape (D,) and store both back in bn_param")
 BN_TRAIN_CASES = (("notebook input (seed 231, N=4, D=5, default bn_param)", "nb"),
                   ("fresh input (N=9, D=6, momentum 0.7, eps 1e-3)", "r"))
 
@@ -224,10 +226,7 @@ def check_batchnorm_forward_running_averages(ctx: CheckContext) -> Outcome:
                     expected=tuple(f[k] for k in keys))
         messages.append(on(label, problems))
     messages = [m for m in messages if m]
-    return verdict(messages, "running averages are updated with the momentum", d=d,
-                   hint="running_mean = momentum * running_mean + (1 - momentum) * mu "
-                        "(and the same for var, biased); start from zeros of shape (D,) "
-                        "and store both back in bn_param")
+    return verdict(messages, "running averages are updated with the momentum", d=d, hint=RUNNING_HINT)
 
 
 @check("batchnorm_forward.test_mode", kind="value", fixture="batchnorm", tolerance=1e-8)
@@ -313,9 +312,8 @@ LN_HINT = ("normalise each example (row, axis=1, keepdims=True) over its D featu
 def layernorm_fixture(ref):
     """The notebook's inputs (seed 231, N=4, D=3 forward; N=4, D=5 backward) and fresh ones, N != D."""
     L = ref.layers
-    out = {}
-    out["nb_x"] = _relu_net_activations(np.random.RandomState(231), 4, 50, 60, 3)
-    out["nb_gamma"], out["nb_beta"] = np.array([1.0, 2.0, 3.0]), np.array([5.0, 6.0, 7.0])
+    out = {"nb_x": _relu_net_activations(np.random.RandomState(231), 4, 50, 60, 3),
+           "nb_gamma": np.array([1.0, 2.0, 3.0]), "nb_beta": np.array([5.0, 6.0, 7.0])}
     rng = np.random.RandomState(231)
     out["bw_x"] = 5 * rng.randn(4, 5) + 12
     out["bw_gamma"], out["bw_beta"], out["bw_dout"] = rng.randn(5), rng.randn(5), rng.randn(4, 5)
