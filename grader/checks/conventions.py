@@ -5,7 +5,7 @@ key names), but some conventions change the VALUES a correct submission produces
 own checks here, with oracles from ``reference.course_conventions`` or from the reference under a
 documented transformation:
 
-* ``sgd_momentum_cs182.*``: Berkeley CS182's ``v = mu*v + dw; next_w = w - lr*v`` (digest §3.11:
+* ``sgd_momentum_cs182.*``: Berkeley CS182's ``v = mu*v + dw; next_w = w - lr*v`` (docs/courses.md §3.11:
   next_w[0, 0] = -0.39994, velocity[0, 0] = -0.06). A CS231n-form velocity is named as such.
 * ``sgd_nesterov_momentum.values``: UCLA HW4's Nesterov rule (CS231n sign, look-ahead form).
 * ``dropout_forward.drop_probability``: courses where dropout's ``p`` is the DROP probability
@@ -55,7 +55,7 @@ CS182_HINT = ("CS182 convention (as given in lecture): v = momentum * v + dw; ne
 
 @fixture("momentum_cs182")
 def momentum_cs182_fixture(ref):
-    """§3.11 (the notebook input), 5 fresh steps, the defaults; CS231n outputs for diagnosis."""
+    """docs/courses.md §3.11 (the notebook input), 5 fresh steps, the defaults; CS231n outputs for diagnosis."""
     rule, other = ref.course_conventions.sgd_momentum_cs182, ref.optim.sgd_momentum
     w, dw, v, _ = op.notebook_inputs()
     out = {"nb_w": w, "nb_dw": dw, "nb_v": v}
@@ -102,11 +102,11 @@ def _momentum_problems(ctx, w, dw, config, expected_w, expected_v, where, cs231n
 
 @check("sgd_momentum_cs182.notebook", kind="value", fixture="momentum_cs182", tolerance=1e-7)
 def check_momentum_cs182_notebook(ctx: CheckContext) -> Outcome:
-    """CS182 sgd_momentum on the notebook input: next_w[0,0] = -0.39994, velocity[0,0] = -0.06 (§3.11)."""
+    """CS182 sgd_momentum on the notebook input: next_w[0,0] = -0.39994, velocity[0,0] = -0.06 (docs/courses.md §3.11)."""
     f = ctx.fixture()
     problems = _momentum_problems(ctx, f["nb_w"], f["nb_dw"],
                                   {"learning_rate": 1e-3, "velocity": f["nb_v"].copy()},
-                                  f["nb_next_w"], f["nb_velocity"], "on the notebook input (§3.11)",
+                                  f["nb_next_w"], f["nb_velocity"], "on the notebook input (docs/courses.md §3.11)",
                                   f["nb_cs231n_velocity"])
     return verdict(problems, "next_w and the velocity match the notebook test (CS182 convention)",
                    sep="; ", hint=CS182_HINT)

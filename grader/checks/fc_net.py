@@ -1,7 +1,7 @@
 """Checks for ``classifiers/fc_net.py``: the modular ``TwoLayerNet`` and ``FullyConnectedNet``.
 
-The notebooks' own tests come first (§3.7 TwoLayerNet on linspace parameters, §3.9 the seed-231
-initial losses, §3.17 the initialisation stds); then inputs they cannot see. Losses and gradients
+The notebooks' own tests come first (docs/courses.md §3.7 TwoLayerNet on linspace parameters, docs/courses.md §3.9 the seed-231
+initial losses, docs/courses.md §3.17 the initialisation stds); then inputs they cannot see. Losses and gradients
 are compared with the reference AT THE SAME PARAMETERS, set by the grader, so a bug in the
 initialisation cannot hide or fake a bug in ``loss`` (and vice versa), and every gradient is also
 checked against a numeric gradient of the student's own loss.
@@ -20,19 +20,19 @@ from .models import (fetch_params, grads_problems, loss_and_grads, numeric_probl
 TWO_LAYER = "classifiers.fc_net.TwoLayerNet"
 FC_NET = "classifiers.fc_net.FullyConnectedNet"
 
-# §3.7: N, D, H, C = 3, 5, 50, 7 with std 1e-3.
+# docs/courses.md §3.7: N, D, H, C = 3, 5, 50, 7 with std 1e-3.
 TL_N, TL_D, TL_H, TL_C, TL_STD = 3, 5, 50, 7, 1e-3
 TL_HINT = ("scores = relu(X.reshape(N, -1) @ W1 + b1) @ W2 + b2; loss = softmax loss + "
            "0.5 * reg * (sum(W1**2) + sum(W2**2)); grads add reg * W (never to the biases)")
 
-# §3.9: N, D, H1, H2, C = 2, 15, 20, 30, 10, weight_scale 5e-2, float64.
+# docs/courses.md §3.9: N, D, H1, H2, C = 2, 15, 20, 30, 10, weight_scale 5e-2, float64.
 FC_DIMS = dict(hidden_dims=[20, 30], input_dim=15, num_classes=10)
 FC_HINT = ("{affine - [norm] - relu - [dropout]} x (L-1) - affine - softmax; loss adds "
            "0.5 * reg * sum over every W{i} of sum(W{i}**2) and each grads['W{i}'] gets + reg * W{i}")
 
 
 # --------------------------------------------------------------------------------------------
-# known mistakes of the L2 term (digest §7.11) and of the initialisation (§7.15, §7.16)
+# known mistakes of the L2 term (docs/courses.md §7.11) and of the initialisation (docs/courses.md §7.15, §7.16)
 # --------------------------------------------------------------------------------------------
 
 NO_HALF = ("the L2 term is reg * sum(W**2) without the factor 0.5 (this course: 0.5 * reg * "
@@ -80,7 +80,7 @@ def _tl_notebook_params():
 
 @fixture("two_layer_net")
 def two_layer_net_fixture(ref):
-    """§3.7 linspace parameters and input; a fresh 4-D input with random parameters."""
+    """docs/courses.md §3.7 linspace parameters and input; a fresh 4-D input with random parameters."""
     out = {}
     params = _tl_notebook_params()
     X = np.linspace(-5.5, 4.5, num=TL_N * TL_D).reshape(TL_D, TL_N).T
@@ -121,7 +121,7 @@ TL_INIT_HINT = ("W1 = weight_scale * np.random.randn(input_dim, hidden_dim), W2 
 
 @check("two_layer_net.init", kind="value")
 def check_two_layer_net_init(ctx: CheckContext) -> Outcome:
-    """TwoLayerNet's parameters have the right shapes, weight std = weight_scale and zero biases (§3.7)."""
+    """TwoLayerNet's parameters have the right shapes, weight std = weight_scale and zero biases (docs/courses.md §3.7)."""
     problems, d = [], Diagnoses()
     root_std = {"W1": [], "W2": []}  # per case: is the std sqrt(weight_scale) (and not weight_scale)?
     for D, H, C, std in ((TL_D, TL_H, TL_C, TL_STD), (60, 80, 9, 0.05)):
@@ -154,10 +154,10 @@ def check_two_layer_net_init(ctx: CheckContext) -> Outcome:
 
 @check("two_layer_net.scores", kind="value", fixture="two_layer_net", tolerance=1e-6)
 def check_two_layer_net_scores(ctx: CheckContext) -> Outcome:
-    """loss(X) returns the test-time scores of §3.7 (sum of abs differences < 1e-6) and of a 4-D input."""
+    """loss(X) returns the test-time scores of docs/courses.md §3.7 (sum of abs differences < 1e-6) and of a 4-D input."""
     f = ctx.fixture()
     problems = []
-    for label, prefix, D, H, C in (("§3.7 linspace parameters and input", "nb", TL_D, TL_H, TL_C),
+    for label, prefix, D, H, C in (("notebook's linspace parameters and input", "nb", TL_D, TL_H, TL_C),
                                    ("a 4-D input (5, 2, 3, 4)", "r", 24, 10, 4)):
         model = ctx.new(TWO_LAYER, input_dim=D, hidden_dim=H, num_classes=C)
         set_params(ctx, model, _tl_params(f, prefix))
@@ -171,7 +171,7 @@ def check_two_layer_net_scores(ctx: CheckContext) -> Outcome:
 
 @check("two_layer_net.losses", kind="value", fixture="two_layer_net", tolerance=1e-10)
 def check_two_layer_net_losses(ctx: CheckContext) -> Outcome:
-    """The training loss is 3.4702243556 at reg 0 and 26.5948426952 at reg 1.0 (§3.7), and right on a fresh input."""
+    """The training loss is 3.4702243556 at reg 0 and 26.5948426952 at reg 1.0 (docs/courses.md §3.7), and right on a fresh input."""
     f = ctx.fixture()
     problems, d = [], Diagnoses()
     model = ctx.new(TWO_LAYER, input_dim=TL_D, hidden_dim=TL_H, num_classes=TL_C)
@@ -181,7 +181,7 @@ def check_two_layer_net_losses(ctx: CheckContext) -> Outcome:
         loss, _ = loss_and_grads(ctx, model, f["nb_X"], f["nb_y"])
         problem = loss_problem(loss, f[f"nb_{label}_loss"], ctx.tolerance)
         if problem:
-            problems.append(f"§3.7 with model.reg = {reg}: {problem}")
+            problems.append(f"the notebook's input with model.reg = {reg}: {problem}")
             expected = float(f[f"nb_{label}_loss"])
             d.check(loss, l2_loss_candidates(expected, _tl_params(f, "nb"), reg, biases=True),
                     expected=expected)
@@ -199,11 +199,11 @@ def check_two_layer_net_losses(ctx: CheckContext) -> Outcome:
 
 @check("two_layer_net.gradients", kind="gradient", fixture="two_layer_net", tolerance=1e-7)
 def check_two_layer_net_gradients(ctx: CheckContext) -> Outcome:
-    """grads match the reference and a numeric gradient of the student's loss (§3.7, reg 0 and 0.7; fresh input)."""
+    """grads match the reference and a numeric gradient of the student's loss (docs/courses.md §3.7, reg 0 and 0.7; fresh input)."""
     f = ctx.fixture()
     messages, d = [], Diagnoses()
-    cases = (("§3.7 input, reg 0", "nb", "nb_reg0", 0.0, (TL_D, TL_H, TL_C)),
-             ("§3.7 input, reg 0.7", "nb", "nb_reg07", 0.7, (TL_D, TL_H, TL_C)),
+    cases = (("notebook input, reg 0", "nb", "nb_reg0", 0.0, (TL_D, TL_H, TL_C)),
+             ("notebook input, reg 0.7", "nb", "nb_reg07", 0.7, (TL_D, TL_H, TL_C)),
              ("fresh 4-D input, reg 0.37", "r", "r", 0.37, (24, 10, 4)))
     for label, prefix, grads_prefix, reg, (D, H, C) in cases:
         model = ctx.new(TWO_LAYER, input_dim=D, hidden_dim=H, num_classes=C)
@@ -323,10 +323,10 @@ def _fc_dropout_with(ref, mistake: str, params: dict, X, y, keep: float, seed: i
 
 @fixture("fc_net")
 def fc_net_fixture(ref):
-    """§3.9's seed-231 losses, and losses/grads/scores of the variants at fixed parameters."""
+    """docs/courses.md §3.9's seed-231 losses, and losses/grads/scores of the variants at fixed parameters."""
     FCN = ref.classifiers.fc_net.FullyConnectedNet
     out = {}
-    np.random.seed(231)  # §3.9, drawn in the notebook's order: X, y, then the two models
+    np.random.seed(231)  # docs/courses.md §3.9, drawn in the notebook's order: X, y, then the two models
     X = np.random.randn(2, 15)
     y = np.random.randint(10, size=(2,))
     out.update(nb_X=X, nb_y=y)
@@ -433,7 +433,7 @@ def _test_scores_problem(ctx: CheckContext, f, name: str, d: Diagnoses | None = 
 
 @check("fc_net.initial_loss", kind="value", fixture="fc_net", tolerance=1e-10)
 def check_fc_net_initial_loss(ctx: CheckContext) -> Outcome:
-    """With np.random.seed(231) the initial losses are 2.300479089768492 (reg 0) and 7.052114776533016 (reg 3.14) (§3.9)."""
+    """With np.random.seed(231) the initial losses are 2.300479089768492 (reg 0) and 7.052114776533016 (reg 3.14) (docs/courses.md §3.9)."""
     f = ctx.fixture()
     seed_worker(ctx, 231)
     ctx.call("numpy.random.randn", 2, 15)                 # the notebook draws X and y first
@@ -479,7 +479,7 @@ def _init_is_the_difference(ctx: CheckContext, model, f, reg: float, loss) -> bo
 
 @check("fc_net.gradients", kind="gradient", fixture="fc_net", tolerance=1e-7)
 def check_fc_net_gradients(ctx: CheckContext) -> Outcome:
-    """Loss and grads of a 3-layer net match the reference at fixed parameters, reg 0 and 3.14 (§3.9)."""
+    """Loss and grads of a 3-layer net match the reference at fixed parameters, reg 0 and 3.14 (docs/courses.md §3.9)."""
     f = ctx.fixture()
     d = Diagnoses()
     messages = [f"{describe_variant(name)}: {join_problems(problems)}"
@@ -491,7 +491,7 @@ def check_fc_net_gradients(ctx: CheckContext) -> Outcome:
 
 @check("fc_net.dropout", kind="gradient", fixture="fc_net", tolerance=1e-7)
 def check_fc_net_dropout(ctx: CheckContext) -> Outcome:
-    """With dropout (keep 0.75 and 0.5, seed 123) loss and grads match the reference (§3.16); test mode drops nothing."""
+    """With dropout (keep 0.75 and 0.5, seed 123) loss and grads match the reference (docs/courses.md §3.16); test mode drops nothing."""
     f, d = ctx.fixture(), Diagnoses()
     drops = ("drop75", "drop50")
     messages = [_train_message(ctx, f, name, d) for name in drops]
@@ -551,11 +551,11 @@ def check_fc_net_layernorm(ctx: CheckContext) -> Outcome:
                         "self.bn_params[i] for each hidden layer")
 
 
-#: §3.17: FullyConnectedNet([50] * 10) with the default input_dim 3072, 11 weight matrices.
+#: docs/courses.md §3.17: FullyConnectedNet([50] * 10) with the default input_dim 3072, 11 weight matrices.
 INIT_DIMS = [3072] + [50] * 10 + [10]
 DEFAULT_WEIGHT_SCALE = 1e-2
 
-#: Known He mistakes (§7.16): the std of W{i} they give from (fan_in, fan_out), and what they are.
+#: Known He mistakes (docs/courses.md §7.16): the std of W{i} they give from (fan_in, fan_out), and what they are.
 HE_MISTAKES = {
     "fan_out": (lambda fan_in, fan_out: np.sqrt(2.0 / fan_out),
                 "the weight stds match sqrt(2 / fan_out): He uses the layer's INPUT width, "
@@ -584,7 +584,7 @@ def _he_mistake(params: dict, tol: float) -> str | None:
 
 @check("fc_net.initialization", kind="value", tolerance=0.03)
 def check_fc_net_initialization(ctx: CheckContext) -> Outcome:
-    """initialization='he' | 'random' | 'zero' give weight stds sqrt(2/fan_in) | weight_scale | 0 (§3.17)."""
+    """initialization='he' | 'random' | 'zero' give weight stds sqrt(2/fan_in) | weight_scale | 0 (docs/courses.md §3.17)."""
     shapes = {}
     for i in range(1, len(INIT_DIMS)):
         shapes[f"W{i}"], shapes[f"b{i}"] = (INIT_DIMS[i - 1], INIT_DIMS[i]), (INIT_DIMS[i],)
@@ -608,7 +608,7 @@ def check_fc_net_initialization(ctx: CheckContext) -> Outcome:
             elif i < len(INIT_DIMS) - 1:
                 he = np.sqrt(2.0 / fan_in)
                 ok, expected = rel_error(std, he) < ctx.tolerance, f"sqrt(2/{fan_in}) = {he:.4g}"
-            else:  # the linear output layer: gain sqrt(2) or 1 (the course never checks it, §9.4)
+            else:  # the linear output layer: gain sqrt(2) or 1 (the course never checks it, docs/courses.md §9.4)
                 ok = min(rel_error(std, np.sqrt(2.0 / fan_in)), rel_error(std, np.sqrt(1.0 / fan_in))) < 0.05
                 expected = f"sqrt(2/{fan_in}) or sqrt(1/{fan_in})"
             if not ok:

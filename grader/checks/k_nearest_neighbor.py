@@ -2,11 +2,11 @@
 
 * Each distance version (two loops, one loop, no loops) is compared with the reference on fresh
   data the notebook cannot see: a non-square (num_test, num_train) case and a single test point
-  (digest §2.7, §3.18 compares the three versions with each other on CIFAR-10).
+  (docs/courses.md §2.7, §3.18 compares the three versions with each other on CIFAR-10).
 * The no-loop version is also run on test points that duplicate training points: the expansion
   ``|a|^2 + |b|^2 - 2 a.b`` can round to a tiny negative number there, whose square root is NaN.
 * ``predict_labels``: majority vote for k = 1 and k > 1 on distance matrices without vote ties,
-  and vote ties, which go to the SMALLER label (digest §2.7), on hand-made matrices where the
+  and vote ties, which go to the SMALLER label (docs/courses.md §2.7), on hand-made matrices where the
   nearest voter has the larger label.
 * ``predict`` with num_loops 0/1/2, and k = 1 on the embedded digits test split: the predictions
   are the output, so they are compared with the reference's predictions one by one; the
@@ -348,7 +348,7 @@ def check_predict_num_loops(ctx: CheckContext) -> Outcome:
 
 @fixture("knn_digits")
 def knn_digits_fixture(ref):
-    """The reference's k = 1 predictions on the digits test split (§4.2: 'kNN k=1')."""
+    """The reference's k = 1 predictions on the digits test split (docs/courses.md §4.2: 'kNN k=1')."""
     data = ref.data_utils.get_digits_data()
     Xtr = data["X_train"].reshape(len(data["X_train"]), -1)
     Xte = data["X_test"].reshape(len(data["X_test"]), -1)

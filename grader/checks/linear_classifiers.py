@@ -1,14 +1,14 @@
-"""Checks for ``linear_svm.py``, ``softmax.py`` and ``linear_classifier.py`` (digest §2.8, §3.19).
+"""Checks for ``linear_svm.py``, ``softmax.py`` and ``linear_classifier.py`` (docs/courses.md §2.8, §3.19).
 
 * Losses (naive and vectorised, SVM and softmax): loss and dW against the reference on a
-  notebook-style dev batch (digits rows with a bias column, W = 1e-4 * randn, reg 5e-6, §3.19)
+  notebook-style dev batch (digits rows with a bias column, W = 1e-4 * randn, reg 5e-6, docs/courses.md §3.19)
   and on fresh batches (larger W, reg 0 and reg 50, another number of classes). The L2 term is
-  ``reg * sum(W * W)`` with gradient ``2 * reg * W``: NO factor 0.5 (§1.2, §7.11).
+  ``reg * sum(W * W)`` with gradient ``2 * reg * W``: NO factor 0.5 (docs/courses.md §1.2, §7.11).
 * A numeric gradient of the student's own loss at 20 sampled coordinates of W (65 x 10), with
-  reg 0 and reg 50 as the notebook's ``grad_check_sparse`` does (§3.19).
-* Vectorised against the student's own naive version (the notebook's comparison, §3.19, §7.12).
+  reg 0 and reg 50 as the notebook's ``grad_check_sparse`` does (docs/courses.md §3.19).
+* Vectorised against the student's own naive version (the notebook's comparison, docs/courses.md §3.19, §7.12).
 * Softmax: initial loss ~ log(C) for tiny weights; scores around +-1000 (max-shift needed);
-  logits spread over +-1000 (log-sum-exp needed, §7.6).
+  logits spread over +-1000 (log-sum-exp needed, docs/courses.md §7.6).
 * LinearClassifier: one SGD step, loss history and lazy W shape, aligned minibatches (labels
   encoded in a feature, so misaligned X/y cannot learn), sampling with replacement (batch > N),
   predict = argmax of X @ W on weights set by the grader, and training accuracy on the digits,
@@ -49,8 +49,8 @@ LOSS_HINTS = {
 }
 REG_HINT = "regularisation is reg * np.sum(W * W) (NO factor 0.5) and its gradient is 2 * reg * W"
 
-# The loss inputs: (label, fixture prefix). "nb" is the notebook-style dev batch (§3.19).
-LOSS_INPUTS = (("notebook-style dev batch (§3.19: digits rows + bias, W = 1e-4 * randn, reg 5e-6)", "nb"),
+# The loss inputs: (label, fixture prefix). "nb" is the notebook-style dev batch (docs/courses.md §3.19).
+LOSS_INPUTS = (("notebook-style dev batch (docs/courses.md §3.19: digits rows + bias, W = 1e-4 * randn, reg 5e-6)", "nb"),
                ("fresh batch with reg 0", "f0"),
                ("fresh batch with reg 50", "f50"),
                ("fresh 3-class batch with reg 0.7", "c3"))
@@ -84,7 +84,7 @@ def _loss_and_grad(name: str, result) -> tuple[object, object]:
 
 
 # --------------------------------------------------------------------------------------------
-# known mistakes (digest §7.6, §7.11, §7.12): the reference losses with one mistake applied
+# known mistakes (docs/courses.md §7.6, §7.11, §7.12): the reference losses with one mistake applied
 # --------------------------------------------------------------------------------------------
 
 NO_SHIFT = ("loss and dW are what softmax gives without subtracting each row's max score first: "
@@ -160,7 +160,7 @@ def _loss_candidates(f, prefix: str, kind: str) -> dict:
 
 
 def _digits_features(X: np.ndarray) -> np.ndarray:
-    """Flattened images with a bias column of ones appended: (N, D + 1) (§2.10, S1 softmax)."""
+    """Flattened images with a bias column of ones appended: (N, D + 1) (docs/courses.md §2.10, S1 softmax)."""
     X = X.reshape(X.shape[0], -1)
     return np.hstack([X, np.ones((X.shape[0], 1))])
 
@@ -171,7 +171,7 @@ def linear_losses_fixture(ref):
     data = ref.data_utils.get_digits_data()
     X = _digits_features(data["X_train"])
     out = {}
-    # §3.19 on the digits: a dev batch drawn without replacement, W = 1e-4 * randn, reg 5e-6.
+    # docs/courses.md §3.19 on the digits: a dev batch drawn without replacement, W = 1e-4 * randn, reg 5e-6.
     idx = np.random.RandomState(0).choice(len(X), 32, replace=False)
     out.update(nb_X=X[idx], nb_y=data["y_train"][idx],
                nb_W=np.random.RandomState(1).randn(X.shape[1], 10) * 1e-4, nb_reg=np.float64(5e-6))
@@ -238,8 +238,8 @@ for _name in LOSS_TARGETS:
 # numeric gradients of the student's own loss
 # --------------------------------------------------------------------------------------------
 
-NUMERIC_INPUTS = (("notebook-style dev batch with reg 0 (§3.19)", "nb", 0.0),
-                  ("fresh batch with reg 50 (§3.19 checks reg 5e1)", "f50", 50.0))
+NUMERIC_INPUTS = (("notebook-style dev batch with reg 0 (docs/courses.md §3.19)", "nb", 0.0),
+                  ("fresh batch with reg 50 (docs/courses.md §3.19 checks reg 5e1)", "f50", 50.0))
 
 
 def _numeric_check(ctx: CheckContext, name: str, num_coords: int = 20) -> Outcome:
@@ -283,7 +283,7 @@ for _name in LOSS_TARGETS:
 
 
 # --------------------------------------------------------------------------------------------
-# vectorised against the student's own naive version (§3.19, §7.12)
+# vectorised against the student's own naive version (docs/courses.md §3.19, §7.12)
 # --------------------------------------------------------------------------------------------
 
 
@@ -315,7 +315,7 @@ def _matches_naive_check(ctx: CheckContext, naive: str, vectorized: str) -> Outc
                 d.add(mistake and f"in your {function}, {mistake}")
     if problems:
         return Outcome.fail(d.message(f"{vectorized} disagrees with your {naive} (the notebook's "
-                                      "'difference' cell, §3.19): " + " | ".join(problems)),
+                                      "'difference' cell, docs/courses.md §3.19): " + " | ".join(problems)),
                             hint="both versions compute the same function: compare them on a "
                                  "small batch and look for a missing / N, reg term or max-shift")
     return Outcome.ok(f"{vectorized} agrees with your {naive}")
@@ -373,7 +373,7 @@ def softmax_scores_fixture(ref):
 
 @check("softmax_loss_naive.initial_loss", kind="value", fixture="softmax_scores", tolerance=0.05)
 def check_softmax_initial_loss(ctx: CheckContext) -> Outcome:
-    """With tiny weights softmax_loss_naive's loss is close to log(C), for C = 10 and C = 7 (§3.19)."""
+    """With tiny weights softmax_loss_naive's loss is close to log(C), for C = 10 and C = 7 (docs/courses.md §3.19)."""
     f = ctx.fixture()
     problems = []
     for C, p in ((10, "i10"), (7, "i7")):
@@ -414,7 +414,7 @@ SHIFT_HINT = ("subtract each row's maximum score before np.exp (softmax does not
 
 @check("softmax_loss_naive.large_scores", kind="value", fixture="softmax_scores", tolerance=1e-8)
 def check_softmax_naive_large(ctx: CheckContext) -> Outcome:
-    """softmax_loss_naive is finite and right when every score is shifted by +-1000 (§7.6)."""
+    """softmax_loss_naive is finite and right when every score is shifted by +-1000 (docs/courses.md §7.6)."""
     return _large_scores_check(ctx, "softmax_loss_naive", "big", "big_naive",
                                "scores around +-1000", SHIFT_HINT)
 
@@ -422,7 +422,7 @@ def check_softmax_naive_large(ctx: CheckContext) -> Outcome:
 @check("softmax_loss_vectorized.large_scores", kind="value", fixture="softmax_scores",
        tolerance=1e-8)
 def check_softmax_vectorized_large(ctx: CheckContext) -> Outcome:
-    """softmax_loss_vectorized is finite and right when every score is shifted by +-1000 (§7.6)."""
+    """softmax_loss_vectorized is finite and right when every score is shifted by +-1000 (docs/courses.md §7.6)."""
     return _large_scores_check(ctx, "softmax_loss_vectorized", "big", "big_vectorized",
                                "scores around +-1000", SHIFT_HINT)
 
@@ -430,7 +430,7 @@ def check_softmax_vectorized_large(ctx: CheckContext) -> Outcome:
 @check("softmax_loss_vectorized.extreme_logits", kind="value", fixture="softmax_scores",
        tolerance=1e-8)
 def check_softmax_vectorized_extreme(ctx: CheckContext) -> Outcome:
-    """softmax_loss_vectorized stays finite when the correct class's probability underflows (§7.6)."""
+    """softmax_loss_vectorized stays finite when the correct class's probability underflows (docs/courses.md §7.6)."""
     return _large_scores_check(
         ctx, "softmax_loss_vectorized", "ext", "ext", "logits spread over +-1000 (the correct "
         "class's probability underflows to 0)",
@@ -665,9 +665,9 @@ def check_batch_larger_than_n(ctx: CheckContext) -> Outcome:
 # training accuracy on the digits, measured in the grader from the student's final W
 # --------------------------------------------------------------------------------------------
 
-# A pair from the course's tuning grid (§4.2: learning rates 1e-3..1e-6, reg 1e3..5e4). On the
+# A pair from the course's tuning grid (docs/courses.md §4.2: learning rates 1e-3..1e-6, reg 1e3..5e4). On the
 # digits it converges in 500 steps (~0.1 s): the reference reaches 0.86-0.88 (softmax) and
-# 0.91-0.93 (SVM) validation accuracy over RNG seeds 0-4; with §4.2's softmax setting
+# 0.91-0.93 (SVM) validation accuracy over RNG seeds 0-4; with docs/courses.md §4.2's softmax setting
 # (1e-7, 2.5e4) it needs 1500 steps for 0.82.
 DIGITS_HYPER = {"learning_rate": 1e-6, "reg": 1e3, "num_iters": 500, "batch_size": 200}
 

@@ -1,7 +1,7 @@
-"""Checks for the stand-alone UCLA ``classifiers/neural_net.py`` ``TwoLayerNet`` (digest §2.5.2, §3.8).
+"""Checks for the stand-alone UCLA ``classifiers/neural_net.py`` ``TwoLayerNet`` (docs/courses.md §2.5.2, §3.8).
 
 Weights are stored (out, in): ``W1`` (H, D), ``W2`` (C, H); ``reg`` is an argument of ``loss``.
-The §3.8 toy test pins the initialisation (np.random.seed(0), W1 drawn before W2), the scores,
+The docs/courses.md §3.8 toy test pins the initialisation (np.random.seed(0), W1 drawn before W2), the scores,
 the loss 1.071696123862817 and, after ``train``, the final loss 0.014497864587765886. Losses
 and gradients are also compared at parameters the grader sets, so an initialisation bug does not
 hide a loss bug.
@@ -23,7 +23,7 @@ TOY = {"input_size": 4, "hidden_size": 10, "output_size": 3, "std": 1e-1}
 TOY_SHAPES = {"W1": (10, 4), "b1": (10,), "W2": (3, 10), "b2": (3,)}
 PARAMS = ("W1", "b1", "W2", "b2")
 #: The loss and gradient inputs: (label, fixture prefix, reg, TwoLayerNet(input, hidden, classes)).
-LOSS_CASES = (("toy model of §3.8, reg=0.05", "toy", 0.05, (4, 10, 3)),
+LOSS_CASES = (("notebook's toy model, reg=0.05", "toy", 0.05, (4, 10, 3)),
               ("fresh 9x7 input, reg=0.3", "r", 0.3, (7, 6, 4)))
 HINT = ("W1 is (H, D) and W2 is (C, H): h = relu(X @ W1.T + b1), scores = h @ W2.T + b2; "
         "loss = softmax loss + 0.5 * reg * (sum(W1**2) + sum(W2**2)); grads have the params' shapes")
@@ -34,11 +34,11 @@ SCHEDULE = {"learning_rate": 0.5, "learning_rate_decay": 0.5, "reg": 1e-3, "num_
 
 
 def toy_data():
-    rng = np.random.RandomState(1)  # §3.8 init_toy_data: np.random.seed(1)
+    rng = np.random.RandomState(1)  # docs/courses.md §3.8 init_toy_data: np.random.seed(1)
     return 10 * rng.randn(5, 4), np.array([0, 1, 2, 2, 1])
 
 
-# Known mistakes (digest §7.11, §7.21, §7.22): name -> what the student's code does.
+# Known mistakes (docs/courses.md §7.11, §7.21, §7.22): name -> what the student's code does.
 W2_FIRST = {"w2_first": "the initial weights match W2 drawn before W1: draw W1 first, then W2"}
 TRAIN_MISTAKES = {
     "misaligned": "the losses match X_batch and y_batch drawn with two different index draws: "
@@ -72,10 +72,10 @@ def _train_losses_with(mistake: str, net, X, y, learning_rate, learning_rate_dec
 
 @fixture("neural_net")
 def neural_net_fixture(ref):
-    """§3.8's toy model, scores, loss and training run; a fresh input; a run with a decay schedule."""
+    """docs/courses.md §3.8's toy model, scores, loss and training run; a fresh input; a run with a decay schedule."""
     Net = ref.classifiers.neural_net.TwoLayerNet
     X, y = toy_data()
-    np.random.seed(0)  # §3.8 init_toy_model
+    np.random.seed(0)  # docs/courses.md §3.8 init_toy_model
     net = Net(**TOY)
     out = {"toy_X": X, "toy_y": y, **{f"toy_{k}": v.copy() for k, v in net.params.items()}}
     out["toy_scores"] = net.loss(X)
@@ -162,7 +162,7 @@ def toy_scores_check(ctx: CheckContext, shapes: dict, label: str, *, hint: str, 
 
 @check("neural_net.scores", kind="value", fixture="neural_net", tolerance=1e-7)
 def check_neural_net_scores(ctx: CheckContext) -> Outcome:
-    """The §3.8 toy model (np.random.seed(0), std 0.1) gives the notebook's scores (sum |diff| < 1e-7)."""
+    """The docs/courses.md §3.8 toy model (np.random.seed(0), std 0.1) gives the notebook's scores (sum |diff| < 1e-7)."""
     f = ctx.fixture()
 
     def params_failed(d, problem):
@@ -175,7 +175,7 @@ def check_neural_net_scores(ctx: CheckContext) -> Outcome:
         d.check((params["W1"], params["W2"]), stored(f, ("toy_W1", "toy_W2"), W2_FIRST),
                 expected=(f["toy_W1"], f["toy_W2"]))
 
-    return toy_scores_check(ctx, TOY_SHAPES, "toy model of §3.8", hint=HINT,
+    return toy_scores_check(ctx, TOY_SHAPES, "notebook's toy model", hint=HINT,
                             init_hint="draw W1 = std * np.random.randn(hidden_size, input_size) first, "
                                       "then W2 = std * np.random.randn(output_size, hidden_size); biases zero",
                             params_failed=params_failed, init_failed=init_failed)
@@ -183,7 +183,7 @@ def check_neural_net_scores(ctx: CheckContext) -> Outcome:
 
 @check("neural_net.loss", kind="value", fixture="neural_net", tolerance=1e-10)
 def check_neural_net_loss(ctx: CheckContext) -> Outcome:
-    """loss(X, y, reg=0.05) is 1.071696123862817 on the toy model (§3.8), and right on a fresh input with reg 0.3."""
+    """loss(X, y, reg=0.05) is 1.071696123862817 on the toy model (docs/courses.md §3.8), and right on a fresh input with reg 0.3."""
     f = ctx.fixture()
     problems, d = [], Diagnoses()
     for label, prefix, reg, shapes in LOSS_CASES:
@@ -247,7 +247,7 @@ def first_divergence(got: np.ndarray, expected: np.ndarray) -> str:
 
 @check("neural_net.train_toy", kind="training", fixture="neural_net", tolerance=1e-8)
 def check_neural_net_train_toy(ctx: CheckContext) -> Outcome:
-    """train() on the toy data from np.random.seed(0) ends at loss 0.014497864587765886 (§3.8), step for step."""
+    """train() on the toy data from np.random.seed(0) ends at loss 0.014497864587765886 (docs/courses.md §3.8), step for step."""
     f = ctx.fixture()
     net = toy_net(ctx)
     stats = ctx.call(net.method("train"), f["toy_X"], f["toy_y"], f["toy_X"], f["toy_y"],
@@ -263,7 +263,7 @@ def check_neural_net_train_toy(ctx: CheckContext) -> Outcome:
     problem = d.compare("loss_history", history, expected, ctx.tolerance,
                         stored(f, "toy_loss_history", TRAIN_MISTAKES))
     if problem:
-        return Outcome.fail(d.message(f"on the toy data of §3.8 (final loss {history[-1]:.10g}, "
+        return Outcome.fail(d.message(f"on the notebook's toy data (final loss {history[-1]:.10g}, "
                                       f"expected {expected[-1]:.10g}): {problem}"
                                       f"{first_divergence(history, expected)}"),
                             hint="sample X_batch, y_batch = X[idx], y[idx] with idx = np.random.choice("

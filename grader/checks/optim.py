@@ -1,8 +1,8 @@
 """Checks for the update rules of ``optim.py`` (sgd_momentum, rmsprop, adam), CS231n convention.
 
-Every rule has the interface ``next_w, config = rule(w, dw, config=None)`` (digest §2.4). Each
+Every rule has the interface ``next_w, config = rule(w, dw, config=None)`` (docs/courses.md §2.4). Each
 rule gets
-* ``<rule>.notebook``: the course notebook's own input (§3.10, §3.12, §3.13): ``next_w`` and the
+* ``<rule>.notebook``: the course notebook's own input (docs/courses.md §3.10, §3.12, §3.13): ``next_w`` and the
   state stored in the config (the returned dict, and the caller's dict, which the notebook reads);
 * ``<rule>.fresh_steps``: several consecutive steps with other hyper-parameters and shapes, the
   returned config fed back each time (state not written back, ``t`` incremented late, a
@@ -38,7 +38,7 @@ HINTS = {
     "adam": "increment t FIRST, then update m and v, divide by (1 - beta1**t) and (1 - beta2**t); "
             "store m, v and t back in config",
 }
-SECTIONS = {"sgd_momentum": "§3.10", "rmsprop": "§3.12", "adam": "§3.13"}
+SECTIONS = {"sgd_momentum": "docs/courses.md §3.10", "rmsprop": "docs/courses.md §3.12", "adam": "docs/courses.md §3.13"}
 
 #: Hyper-parameters of the multi-step checks (other than the notebook's).
 FRESH_CONFIGS = {
@@ -48,7 +48,7 @@ FRESH_CONFIGS = {
 }
 FRESH_STEPS = 5
 
-#: The documented defaults (digest §2.4) and a partial config for ``<rule>.defaults``.
+#: The documented defaults (docs/courses.md §2.4) and a partial config for ``<rule>.defaults``.
 DEFAULTS = {
     "sgd_momentum": {"learning_rate": 1e-2, "momentum": 0.9},
     "rmsprop": {"learning_rate": 1e-2, "decay_rate": 0.99, "epsilon": 1e-8},
@@ -67,7 +67,7 @@ DESCENT_STEPS = 50
 
 
 def notebook_inputs():
-    """The shared optimizer input of the notebooks (§3.10-§3.13): w, dw, first and second state."""
+    """The shared optimizer input of the notebooks (docs/courses.md §3.10-§3.13): w, dw, first and second state."""
     N, D = 4, 5
     w = np.linspace(-0.4, 0.6, num=N * D).reshape(N, D)
     dw = np.linspace(-0.6, 0.4, num=N * D).reshape(N, D)
@@ -77,7 +77,7 @@ def notebook_inputs():
 
 
 def _notebook_config(rule: str) -> dict:
-    """The config the notebook passes (§3.10: lr 1e-3 + velocity; §3.12; §3.13 with t=5)."""
+    """The config the notebook passes (docs/courses.md §3.10: lr 1e-3 + velocity; docs/courses.md §3.12; docs/courses.md §3.13 with t=5)."""
     _, _, s1, s2 = notebook_inputs()
     if rule == "sgd_momentum":
         return {"learning_rate": 1e-3, "velocity": s1.copy()}
@@ -115,7 +115,7 @@ def _ls_grad(A, b, w):
 
 
 # --------------------------------------------------------------------------------------------
-# known mistakes (digest §7.17-§7.19): the reference rules with one mistake applied
+# known mistakes (docs/courses.md §7.17-docs/courses.md §7.19): the reference rules with one mistake applied
 # --------------------------------------------------------------------------------------------
 
 #: Formula mistakes per rule: name -> what the student's code does.
@@ -276,7 +276,7 @@ def optim_fixture(ref):
                 out[mistake_key(f"{rule}.fresh_{key}", mistake)] = np.stack([np.asarray(v) for v in values])
 
         # Defaults: config=None, then a partial config.
-        # w and dw bounded away from 0, so that both epsilon placements (§2.4) agree at eps=1e-8.
+        # w and dw bounded away from 0, so that both epsilon placements (docs/courses.md §2.4) agree at eps=1e-8.
         rng = np.random.RandomState(21)
         dw_d = np.where(rng.rand(3, 5) < 0.5, -1.0, 1.0) * rng.uniform(1.0, 2.0, (3, 5))
         w_d = np.where(rng.rand(3, 5) < 0.5, -1.0, 1.0) * rng.uniform(2.0, 4.0, (3, 5))
@@ -354,7 +354,7 @@ def _notebook_check(ctx: CheckContext, rule: str) -> Outcome:
     problems = _step_problems(ctx, rule, next_w, returned, expected, _notebook_config(rule), f["nb_w"])
     for index, key in enumerate(STATE[rule], start=1):
         if problems[index] is None and isinstance(callers, dict):
-            # The notebook reads the state from the dict it passed in (docs/courses.md §3.10-§3.13).
+            # The notebook reads the state from the dict it passed in (docs/courses.md §3.10-docs/courses.md §3.13).
             problem = state_problem(rule, key, callers, expected[index], ctx.tolerance,
                                     "the config you were given")
             problems[index] = problem and (problem + " (the notebook reads the state from the dict "
@@ -427,9 +427,9 @@ def _defaults_check(ctx: CheckContext, rule: str) -> Outcome:
 
 RULE_CHECKS = {
     "notebook": (_notebook_check, {
-        "sgd_momentum": "sgd_momentum's next_w and stored velocity match the notebook test (§3.10, CS231n convention).",
-        "rmsprop": "rmsprop's next_w and stored cache match the notebook test (§3.12).",
-        "adam": "adam's next_w and stored m, v and t (t=5 becomes 6) match the notebook test (§3.13)."}),
+        "sgd_momentum": "sgd_momentum's next_w and stored velocity match the notebook test (docs/courses.md §3.10, CS231n convention).",
+        "rmsprop": "rmsprop's next_w and stored cache match the notebook test (docs/courses.md §3.12).",
+        "adam": "adam's next_w and stored m, v and t (t=5 becomes 6) match the notebook test (docs/courses.md §3.13)."}),
     "fresh_steps": (_fresh_check, {
         "sgd_momentum": "sgd_momentum matches the reference over 5 steps with momentum 0.5 on a 3-D w, state fed back.",
         "rmsprop": "rmsprop matches the reference over 5 steps with decay_rate 0.9 on a 1-D w, state fed back.",

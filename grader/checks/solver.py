@@ -1,4 +1,4 @@
-"""Checks for the ``Solver`` (digest §2.6): its observable contract, not its printing.
+"""Checks for the ``Solver`` (docs/courses.md §2.6): its observable contract, not its printing.
 
 Every check trains a tiny model IN THE WORKER with the submission's Solver and compares what it
 observes with the same run of the reference Solver in the fixture builder:
@@ -55,7 +55,7 @@ RUNS = {
     "main": {"n_train": 50, "kwargs": {"update_rule": "sgd", "optim_config": {"learning_rate": 1.0},
                                        "num_epochs": 10, "batch_size": 10,
                                        "log_acc_iteration": True}},
-    # The overfit-50 shape of §2.6/§4.5: 50 examples, batch 25, 20 epochs -> 40 steps, 21 checks.
+    # The overfit-50 shape of docs/courses.md §2.6/§4.5: 50 examples, batch 25, 20 epochs -> 40 steps, 21 checks.
     "overfit": {"n_train": 50, "kwargs": {"update_rule": "sgd", "optim_config": {"learning_rate": 0.1},
                                           "num_epochs": 20, "batch_size": 25}},
     # A batch larger than the training set: one iteration per epoch -> num_epochs checks.
@@ -151,7 +151,7 @@ def solver_fixture(ref):
         out[f"{name}.final_lr"] = np.array([solver.optim_configs[k]["learning_rate"] for k in PARAMS])
         for k in PARAMS:
             out[f"{name}.final_{k}"] = model.params[k]
-        # The usual misreadings of "the mean of the L2 norm of the gradients" (§9.6), so a
+        # The usual misreadings of "the mean of the L2 norm of the gradients" (docs/courses.md §9.6), so a
         # failure can say which one the student computed.
         out[f"{name}.gn_weights_only"] = np.array(
             [np.mean([np.linalg.norm(g[k]) for k in ("W1", "W2")]) for g in recorder.grads])

@@ -1,4 +1,4 @@
-"""Training checks: overfit-50 and validation accuracy after training (digest §4).
+"""Training checks: overfit-50 and validation accuracy after training (docs/courses.md §4).
 
 The student's model is trained IN THE WORKER by the student's own Solver (or ``train``); the
 grader then fetches the trained parameters and measures the accuracy itself, with the trusted
@@ -32,7 +32,7 @@ TWO_LAYER = "classifiers.fc_net.TwoLayerNet"
 UCLA_NET = "classifiers.neural_net.TwoLayerNet"
 SOLVER = "solver.Solver"
 
-#: Overfit-50 (§4.2, §4.3, §4.5): first 50 training examples, 20 epochs of batch 25, sgd.
+#: Overfit-50 (docs/courses.md §4.2, §4.3, §4.5): first 50 training examples, 20 epochs of batch 25, sgd.
 #: digits: measured 20/20 seeds at 1.0 (3-layer: ws 3e-2, lr 1e-2; 5-layer: ws 1e-1, lr 1e-2).
 #: cifar10: the course's pairs (3-layer: CS231n ws 1e-2, lr 1e-2; 5-layer: CS182 hw02 demo ws 1e-1, lr 1e-3).
 OVERFIT_DEFAULTS = {
@@ -44,7 +44,7 @@ OVERFIT_DEFAULTS = {
 
 #: TwoLayerNet + Solver. digits: the reference reaches 0.932-0.956 best validation accuracy
 #: (seeds 0-9); target 0.90. cifar10 (4000 examples): the course's 4000-example runs reach
-#: 0.32-0.37 (§4.2); target 0.35.
+#: 0.32-0.37 (docs/courses.md §4.2); target 0.35.
 TWO_LAYER_DEFAULTS = {
     "digits": {"hidden_dim": 100, "weight_scale": 1e-3, "reg": 0.0, "learning_rate": 1e-2,
                "lr_decay": 0.95, "num_epochs": 10, "batch_size": 100, "target": 0.90, "floor": 0.50},
@@ -54,7 +54,7 @@ TWO_LAYER_DEFAULTS = {
 
 #: The UCLA stand-alone net's train(), hidden size 50 as the course requires. digits: the
 #: reference reaches 0.932-0.948 (seeds 0-4) with lr 1e-3; target 0.90. cifar10: the course's
-#: baseline (lr 1e-4, reg 0.25) reaches "around 28-29%" (§4.3); target 0.27.
+#: baseline (lr 1e-4, reg 0.25) reaches "around 28-29%" (docs/courses.md §4.3); target 0.27.
 UCLA_DEFAULTS = {
     "digits": {"hidden_size": 50, "learning_rate": 1e-3, "learning_rate_decay": 0.95, "reg": 0.25,
                "num_iters": 1000, "batch_size": 200, "target": 0.90, "floor": 0.50},
@@ -148,13 +148,13 @@ def _overfit(ctx: CheckContext, hidden_dims: list[int], which: str) -> Outcome:
 
 @check("training.overfit_three_layer", kind="training")
 def check_overfit_three_layer(ctx: CheckContext) -> Outcome:
-    """A 3-layer FullyConnectedNet([100, 100]) trained by the student's Solver reaches 100% on 50 examples (§4.2)."""
+    """A 3-layer FullyConnectedNet([100, 100]) trained by the student's Solver reaches 100% on 50 examples (docs/courses.md §4.2)."""
     return _overfit(ctx, [100, 100], "three")
 
 
 @check("training.overfit_five_layer", kind="training")
 def check_overfit_five_layer(ctx: CheckContext) -> Outcome:
-    """A 5-layer FullyConnectedNet([100] * 4) trained by the student's Solver reaches 100% on 50 examples (§4.2)."""
+    """A 5-layer FullyConnectedNet([100] * 4) trained by the student's Solver reaches 100% on 50 examples (docs/courses.md §4.2)."""
     return _overfit(ctx, [100, 100, 100, 100], "five")
 
 
@@ -187,7 +187,7 @@ def check_two_layer_accuracy(ctx: CheckContext) -> Outcome:
 
 @check("training.neural_net_accuracy", kind="training")
 def check_neural_net_accuracy(ctx: CheckContext) -> Outcome:
-    """The UCLA TwoLayerNet's own train() reaches the target validation accuracy (measured by the grader, §4.3)."""
+    """The UCLA TwoLayerNet's own train() reaches the target validation accuracy (measured by the grader, docs/courses.md §4.3)."""
     name, data, s = run_settings(ctx, UCLA_DEFAULTS)
     if data is None:
         return skip_without_data(ctx)

@@ -23,9 +23,9 @@ from ..toolkit import (backward, backward_problems, forward, gradient_problems, 
 
 @fixture("affine")
 def affine_fixture(ref):
-    """§3.1 notebook input, §3.2 seed-231 input, and a 4-D input with another seed."""
+    """docs/courses.md §3.1 notebook input, docs/courses.md §3.2 seed-231 input, and a 4-D input with another seed."""
     out = {}
-    # §3.1: the notebook's linspace test.
+    # docs/courses.md §3.1: the notebook's linspace test.
     num_inputs, input_shape, output_dim = 2, (4, 5, 6), 3
     input_size = num_inputs * np.prod(input_shape)
     weight_size = output_dim * np.prod(input_shape)
@@ -33,7 +33,7 @@ def affine_fixture(ref):
     out["nb_w"] = np.linspace(-0.2, 0.3, num=weight_size).reshape(np.prod(input_shape), output_dim)
     out["nb_b"] = np.linspace(-0.3, 0.1, num=output_dim)
     out["nb_out"] = ref.layers.affine_forward(out["nb_x"], out["nb_w"], out["nb_b"])[0]
-    # §3.2: seed 231, x of shape (10, 2, 3).
+    # docs/courses.md §3.2: seed 231, x of shape (10, 2, 3).
     rng = np.random.RandomState(231)
     x, w, b, dout = rng.randn(10, 2, 3), rng.randn(6, 5), rng.randn(5), rng.randn(10, 5)
     dx, dw, db = ref.layers.affine_backward(dout, ref.layers.affine_forward(x, w, b)[1])
@@ -47,14 +47,14 @@ def affine_fixture(ref):
     return out
 
 
-AFFINE_FORWARD_CASES = (("notebook input (§3.1)", "nb"), ("4-D input", "r"))
-AFFINE_BACKWARD_CASES = (("seed-231 input (§3.2)", "bw"), ("4-D input", "r"))
+AFFINE_FORWARD_CASES = (("notebook input (docs/courses.md §3.1)", "nb"), ("4-D input", "r"))
+AFFINE_BACKWARD_CASES = (("seed-231 input (docs/courses.md §3.2)", "bw"), ("4-D input", "r"))
 AFFINE_GRADS = ("dx", "dw", "db")
 
 
 @check("affine_forward.values", kind="value", fixture="affine", tolerance=1e-8)
 def check_affine_forward_values(ctx: CheckContext) -> Outcome:
-    """affine_forward matches the reference on the notebook input (§3.1) and on a 4-D input."""
+    """affine_forward matches the reference on the notebook input (docs/courses.md §3.1) and on a 4-D input."""
     f = ctx.fixture()
 
     def case(prefix):
@@ -75,7 +75,7 @@ def affine_grad_candidates(f, prefix: str, key: str = "") -> dict:
 
 @check("affine_backward.values", kind="value", fixture="affine", tolerance=1e-8)
 def check_affine_backward_values(ctx: CheckContext) -> Outcome:
-    """affine_backward's dx, dw, db match the reference (§3.2 input and a 4-D input)."""
+    """affine_backward's dx, dw, db match the reference (docs/courses.md §3.2 input and a 4-D input)."""
     f, d = ctx.fixture(), Diagnoses()
 
     def case(prefix):
@@ -107,13 +107,13 @@ def check_affine_backward_numeric(ctx: CheckContext) -> Outcome:
 
 @fixture("relu")
 def relu_fixture(ref):
-    """§3.3 notebook input, §3.4 seed-231 input, and inputs with exact zeros in 3-D."""
+    """docs/courses.md §3.3 notebook input, docs/courses.md §3.4 seed-231 input, and inputs with exact zeros in 3-D."""
     out = {"nb_x": np.linspace(-0.5, 0.5, num=12).reshape(3, 4)}
     out["nb_out"] = ref.layers.relu_forward(out["nb_x"])[0]
     rng = np.random.RandomState(231)
     out["bw_x"], out["bw_dout"] = rng.randn(10, 10), rng.randn(10, 10)
     # Exact zeros (np.linspace(-0.5, 0.5, 11) contains 0.0) in a 3-D array: catches `>=` masks
-    # and masks reshaped to 2-D (digest §7.1).
+    # and masks reshaped to 2-D (docs/courses.md §7.1).
     zeros = np.linspace(-0.5, 0.5, 11)
     z = np.concatenate([zeros, zeros[::-1], zeros[:2]]).reshape(2, 3, 4)
     rng = np.random.RandomState(5)
@@ -128,12 +128,12 @@ RELU_MISTAKES = {"ge_mask": "dx matches a ReLU mask with >= (x >= 0): no gradien
                             "x == 0, use x > 0"}
 
 
-RELU_FORWARD_CASES = (("notebook input (§3.3)", "nb"), ("3-D input with exact zeros", "z"))
+RELU_FORWARD_CASES = (("notebook input (docs/courses.md §3.3)", "nb"), ("3-D input with exact zeros", "z"))
 
 
 @check("relu_forward.values", kind="value", fixture="relu", tolerance=1e-12)
 def check_relu_forward_values(ctx: CheckContext) -> Outcome:
-    """relu_forward matches the reference on the notebook input (§3.3) and on a 3-D input."""
+    """relu_forward matches the reference on the notebook input (docs/courses.md §3.3) and on a 3-D input."""
     f = ctx.fixture()
 
     def case(prefix):
@@ -146,7 +146,7 @@ def check_relu_forward_values(ctx: CheckContext) -> Outcome:
 
 @check("relu_backward.exact_zeros", kind="value", fixture="relu", tolerance=1e-12)
 def check_relu_backward_exact_zeros(ctx: CheckContext) -> Outcome:
-    """relu_backward passes no gradient where the input is exactly 0, for a 3-D input (§7.1)."""
+    """relu_backward passes no gradient where the input is exactly 0, for a 3-D input (docs/courses.md §7.1)."""
     f, d = ctx.fixture(), Diagnoses()
     grads, _ = backward(ctx, "layers.relu_forward", (f["z_x"],), "layers.relu_backward", f["z_dout"], ("dx",))
     problem = d.compare("dx", grads["dx"], f["z_dx"], ctx.tolerance, stored(f, "z_dx", RELU_MISTAKES))
@@ -157,7 +157,7 @@ def check_relu_backward_exact_zeros(ctx: CheckContext) -> Outcome:
 
 @check("relu_backward.numeric_gradient", kind="gradient", fixture="relu", tolerance=1e-9)
 def check_relu_backward_numeric(ctx: CheckContext) -> Outcome:
-    """relu_backward agrees with a numeric gradient of the student's relu_forward (§3.4)."""
+    """relu_backward agrees with a numeric gradient of the student's relu_forward (docs/courses.md §3.4)."""
     f = ctx.fixture()
     found = gradient_problems(ctx, "layers.relu_forward", (f["bw_x"],), "layers.relu_backward",
                               f["bw_dout"], {"dx": 0}, ctx.tolerance)

@@ -9,26 +9,26 @@ from ..diagnosis import Diagnoses, mistake_key, scaled, stored
 from ..toolkit import forward, gradient_problems, verdict
 
 # --------------------------------------------------------------------------------------------
-# dropout (p is the KEEP probability, digest §1.2 and §2.1)
+# dropout (p is the KEEP probability, docs/courses.md §1.2 and §2.1)
 # --------------------------------------------------------------------------------------------
 
-DROPOUT_STAT_PS = (0.3, 0.6, 0.75, 0.9)  # §3.14's three values, plus a fresh one
-DROPOUT_SEEDED = (("nb", 0.8, 123), ("r", 0.35, 7))  # §3.15's p and seed, plus fresh ones
+DROPOUT_STAT_PS = (0.3, 0.6, 0.75, 0.9)  # docs/courses.md §3.14's three values, plus a fresh one
+DROPOUT_SEEDED = (("nb", 0.8, 123), ("r", 0.35, 7))  # docs/courses.md §3.15's p and seed, plus fresh ones
 DROPOUT_HINT = ("mask = (np.random.rand(*x.shape) < p) / p keeps each unit with probability p "
                 "and scales it by 1/p; out = x * mask in train mode, out = x in test mode")
 
 
 @fixture("dropout")
 def dropout_fixture(ref):
-    """§3.14 statistics input, §3.15 seeded input, a fresh 3-D input, and reference outputs."""
+    """docs/courses.md §3.14 statistics input, docs/courses.md §3.15 seeded input, a fresh 3-D input, and reference outputs."""
     out = {}
     rng = np.random.RandomState(231)
-    out["stat_x"] = rng.randn(500, 500) + 10  # §3.14
+    out["stat_x"] = rng.randn(500, 500) + 10  # docs/courses.md §3.14
     out["stat_ps"] = np.array(DROPOUT_STAT_PS)
     out["stat_keep"] = out["stat_ps"]  # expected fraction of units kept: p (keep semantics)
     out["stat_mean"] = np.asarray(out["stat_x"].mean())
     rng = np.random.RandomState(151)
-    out["nb_x"], out["nb_dout"] = rng.randn(10, 10) + 10, rng.randn(10, 10)  # §3.15
+    out["nb_x"], out["nb_dout"] = rng.randn(10, 10) + 10, rng.randn(10, 10)  # docs/courses.md §3.15
     rng = np.random.RandomState(152)
     out["r_x"], out["r_dout"] = rng.randn(4, 5, 6) - 3, rng.randn(4, 5, 6)
     for prefix, p, seed in DROPOUT_SEEDED:
@@ -43,7 +43,7 @@ def dropout_fixture(ref):
             mask = _dropout_mask_with(mistake, out[f"{prefix}_x"].shape, p, seed)
             out[mistake_key(f"{prefix}_out", mistake)] = out[f"{prefix}_x"] * mask
             out[mistake_key(f"{prefix}_dx", mistake)] = out[f"{prefix}_dout"] * mask
-    # No exact zeros in x, so out / x recovers the applied mask (digest §7.7).
+    # No exact zeros in x, so out / x recovers the applied mask (docs/courses.md §7.7).
     rng = np.random.RandomState(153)
     out["c_x"], out["c_dout"] = rng.randn(6, 7) + 10, rng.randn(6, 7)
     return out
@@ -95,7 +95,7 @@ def seeded_output(ctx: CheckContext, x, param: dict):
 
 @check("dropout_forward.train_statistics", kind="value", fixture="dropout", tolerance=0.01)
 def check_dropout_forward_train_statistics(ctx: CheckContext) -> Outcome:
-    """Train-mode dropout keeps a fraction p of the units (p = KEEP probability) and keeps the mean (§3.14)."""
+    """Train-mode dropout keeps a fraction p of the units (p = KEEP probability) and keeps the mean (docs/courses.md §3.14)."""
     f = ctx.fixture()
     x, mean_tol = f["stat_x"], float(ctx.params.get("mean_tolerance", 0.02))
     params = [({"mode": "train", "p": float(p), "seed": 1000 + k},) for k, p in enumerate(f["stat_ps"])]
@@ -124,7 +124,7 @@ def check_dropout_forward_train_statistics(ctx: CheckContext) -> Outcome:
         d = Diagnoses()
         d.add(DROPS_WITH_P if drops_with_p else None)
         d.add("the output mean is p times the input mean: " + NOT_SCALED if unscaled else None)
-        return Outcome.fail(d.message("on the 500x500 input of §3.14 (mean about 10): " +
+        return Outcome.fail(d.message("on the notebook's 500x500 input (mean about 10): " +
                                       "; ".join(problems)),
                             hint="; ".join(sorted(hints)) or DROPOUT_HINT)
     return Outcome.ok("keep fraction and mean are right for p in " +
@@ -176,7 +176,7 @@ def check_dropout_forward_seeded_mask(ctx: CheckContext) -> Outcome:
 
 @check("dropout_backward.values", kind="value", fixture="dropout", tolerance=1e-12)
 def check_dropout_backward_values(ctx: CheckContext) -> Outcome:
-    """dropout_backward matches the reference in train mode (seeded, §3.15) and in test mode."""
+    """dropout_backward matches the reference in train mode (seeded, docs/courses.md §3.15) and in test mode."""
     f = ctx.fixture()
     problems, d = [], Diagnoses()
     for prefix, p, seed in DROPOUT_SEEDED:
@@ -194,7 +194,7 @@ def check_dropout_backward_values(ctx: CheckContext) -> Outcome:
 
 @check("dropout_backward.numeric_gradient", kind="gradient", fixture="dropout", tolerance=1e-8)
 def check_dropout_backward_numeric(ctx: CheckContext) -> Outcome:
-    """dropout_backward agrees with a numeric gradient of the student's seeded dropout_forward (§3.15)."""
+    """dropout_backward agrees with a numeric gradient of the student's seeded dropout_forward (docs/courses.md §3.15)."""
     f = ctx.fixture()
     _, p, seed = DROPOUT_SEEDED[0]
     param = {"mode": "train", "p": p, "seed": seed}
@@ -207,7 +207,7 @@ def check_dropout_backward_numeric(ctx: CheckContext) -> Outcome:
 
 @check("dropout_backward.uses_forward_mask", kind="value", fixture="dropout", tolerance=1e-10)
 def check_dropout_backward_uses_forward_mask(ctx: CheckContext) -> Outcome:
-    """Unseeded, dropout_backward applies the very mask the forward applied: dx = out / x * dout (§7.7)."""
+    """Unseeded, dropout_backward applies the very mask the forward applied: dx = out / x * dout (docs/courses.md §7.7)."""
     f = ctx.fixture()
     x, dout = f["c_x"], f["c_dout"]
     problems, d = [], Diagnoses()

@@ -18,9 +18,9 @@ SOFTMAX_HINT = ("probs = softmax of each row (subtract the row max first); loss 
 
 @fixture("softmax_loss")
 def softmax_loss_fixture(ref):
-    """§3.6 seed-231 input, a fresh input, rows of logits near +-1000, and rows mixing +-1000."""
+    """docs/courses.md §3.6 seed-231 input, a fresh input, rows of logits near +-1000, and rows mixing +-1000."""
     out = {}
-    rng = np.random.RandomState(231)  # §3.6: np.random.seed(231); 0.001 * randn(50, 10)
+    rng = np.random.RandomState(231)  # docs/courses.md §3.6: np.random.seed(231); 0.001 * randn(50, 10)
     out["nb_x"] = 0.001 * rng.randn(50, 10)
     out["nb_y"] = rng.randint(10, size=50)
     rng = np.random.RandomState(11)
@@ -30,7 +30,7 @@ def softmax_loss_fixture(ref):
     offsets = np.array([1000.0, -1000.0, 1000.0, -1000.0, 1000.0, -1000.0])
     out["big_x"], out["big_y"] = offsets[:, None] + 3.0 * rng.randn(6, 5), rng.randint(5, size=6)
     # +1000 and -1000 in the same row, labels on both: a correct-class probability underflows to
-    # 0, so log(probs) gives inf (digest §7.6); log-sum-exp keeps the loss finite.
+    # 0, so log(probs) gives inf (docs/courses.md §7.6); log-sum-exp keeps the loss finite.
     rng = np.random.RandomState(13)
     x = rng.randn(6, 5)
     x[:, 0::2] += 1000.0
@@ -107,8 +107,8 @@ def softmax_check(ctx: CheckContext, cases, ok: str, hint: str) -> Outcome:
 
 @check("softmax_loss.values", kind="value", fixture="softmax_loss", tolerance=1e-8)
 def check_softmax_loss_values(ctx: CheckContext) -> Outcome:
-    """softmax_loss's loss and dx match the reference on the §3.6 input and a fresh 7x4 input."""
-    return softmax_check(ctx, (("seed-231 notebook input (§3.6)", "nb"),
+    """softmax_loss's loss and dx match the reference on the docs/courses.md §3.6 input and a fresh 7x4 input."""
+    return softmax_check(ctx, (("seed-231 notebook input (docs/courses.md §3.6)", "nb"),
                                ("fresh 7x4 input with scores of scale 3", "r")),
                          "loss and dx match the reference", SOFTMAX_HINT)
 
@@ -132,12 +132,12 @@ def check_softmax_loss_log_sum_exp(ctx: CheckContext) -> Outcome:
 
 @check("softmax_loss.numeric_gradient", kind="gradient", fixture="softmax_loss", tolerance=1e-6)
 def check_softmax_loss_numeric(ctx: CheckContext) -> Outcome:
-    """softmax_loss's dx agrees with a numeric gradient of the student's own loss (§3.6 and fresh input)."""
+    """softmax_loss's dx agrees with a numeric gradient of the student's own loss (docs/courses.md §3.6 and fresh input)."""
     f, d = ctx.fixture(), Diagnoses()
     not_divided = {"dx_not_divided": SOFTMAX_MISTAKES["dx_not_divided"]}
     messages = [on(label, loss_gradient_problems(ctx, "layers.softmax_loss", prefix, max_coords, d,
                                                  {"dx": stored(f, f"{prefix}_dx", not_divided)}))
-                for label, prefix, max_coords in (("seed-231 notebook input (§3.6)", "nb", 40),
+                for label, prefix, max_coords in (("seed-231 notebook input (docs/courses.md §3.6)", "nb", 40),
                                                   ("fresh 7x4 input", "r", None))]
     return verdict(messages, "dx agrees with the numeric gradient of your loss", d=d,
                    suffix=" (against a numeric gradient of your loss)",
@@ -155,7 +155,7 @@ SVM_HINT = ("margins = max(0, x - x[i, y[i]] + 1) with the correct class's margi
 
 @fixture("svm_loss")
 def svm_loss_fixture(ref):
-    """The seed-231 layer-test input (as §3.6) and a fresh input whose margins avoid the kinks."""
+    """The seed-231 layer-test input (as docs/courses.md §3.6) and a fresh input whose margins avoid the kinks."""
     out = {}
     rng = np.random.RandomState(231)  # the course's layer test: 0.001 * randn(50, 10), seed 231
     out["nb_x"], out["nb_y"] = 0.001 * rng.randn(50, 10), rng.randint(10, size=50)

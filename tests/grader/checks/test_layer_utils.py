@@ -52,7 +52,7 @@ def test_batchnorm_sandwich_db_is_zero():
 
 
 def test_wrong_backward_order_is_explained(runner_for):
-    """Digest §2.2: backward must undo relu, then batchnorm, then affine."""
+    """Digest docs/courses.md §2.2: backward must undo relu, then batchnorm, then affine."""
     runner = runner_for(*next(m for m in MUTANTS if m.name == "sandwich_backward_wrong_order").patches)
     result = runner.run("affine_batchnorm_relu_backward.values")
     assert result.status == "failed"
