@@ -1,17 +1,23 @@
 """The building blocks of a check: call the student's function on labelled cases, compare what
 comes back with the reference, collect the problems, and fail with a hint.
 
-A check for a new layer reads like this::
+A check for a new layer reads like this (``layers/affine_relu.py``)::
 
-    @check("affine_relu_forward.values", kind="value", fixture="affine", tolerance=1e-8)
-    def check_affine_relu_forward_values(ctx):
-        \"\"\"affine_relu_forward matches the reference.\"\"\"
+    @check("affine_forward.values", kind="value", fixture="affine", tolerance=1e-8)
+    def check_affine_forward_values(ctx):
+        '''affine_forward matches the reference on the notebook input and on a 4-D input.'''
         f = ctx.fixture()
-        messages = []
-        for label, prefix in CASES:
-            out, _ = forward(ctx, "layer_utils.affine_relu_forward", *args(f, prefix))
-            messages.append(on(label, nonempty(compare_array("out", out, f[f"{prefix}_out"], tol))))
-        return verdict(messages, "out matches", hint="out = relu(x.reshape(N, -1) @ w + b)")
+
+        def case(prefix):
+            out, _ = forward(ctx, "layers.affine_forward", *inputs(f, prefix, "x", "w", "b"))
+            return [compare_array("out", out, f[f"{prefix}_out"], ctx.tolerance)]
+
+        return verdict(over_cases(CASES, case), "out matches", hint="out = x.reshape(N, -1) @ w + b")
+
+``backward_problems`` compares a backward with the reference, ``gradient_problems`` with a
+numeric gradient of the student's own forward, ``loss_problems`` a ``(loss, dx)`` pair;
+``register`` adds a family of checks that differ only in their arguments; a helper that already
+knows the outcome raises ``base.CheckFailed``. Model-level helpers live in ``models``.
 
 Everything here runs in the trusted grader on plain data the worker sent back (see ``compare``);
 calls into the student's code go through ``ctx``.
