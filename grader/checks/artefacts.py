@@ -1,7 +1,7 @@
 """Checks for submission artefacts: submission_logs/*.npz, results.json, w_stds_*.json.
 
-CS182 hw02 students hand in the folder ``submission_logs/`` that their notebook wrote (seed digest
-§5.1, course-API notes §2.3): Solver histories saved with ``record_histories_as_npz`` (keys
+CS182 hw02 students hand in the folder ``submission_logs/`` that their notebook wrote (docs/courses.md
+§5.1 and §A2.3): Solver histories saved with ``record_histories_as_npz`` (keys
 ``train_losses``, ``train_accs``, ``val_accs``; fa26 adds ``accuracy_iterations`` and
 ``mean_gradient_norms``), the initial weight stds ``w_stds_{he,random,zero}.json`` and the claims
 about the best model in ``results.json``.
@@ -60,7 +60,7 @@ HISTORY_KEYS = ("train_losses", "train_accs", "val_accs")
 NPZ_HINT = ("save the histories with solver.record_histories_as_npz(...) after solver.train(), "
             "and re-run the notebook's cells in order")
 
-# The Solver settings of each logged run (digest §4.6, §5.1): (len(train_losses), len(accs)),
+# The Solver settings of each logged run (docs/courses.md §4.6, §5.1): (len(train_losses), len(accs)),
 # len(accs) being num_epochs + 1 (one accuracy at t = 0 and one per epoch).
 #   optimizer and initialization experiments: 4000 images, batch 100, 5 epochs -> 200 and 6;
 #   momentum in the batch-size comparison: 6000 images, batch 100, 5 epochs -> 300 and 6;
@@ -420,11 +420,11 @@ def check_npz_histories(ctx: CheckContext) -> Outcome:
 
 
 def _std_problems(init: str, stds: list[float], params: Mapping[str, Any], tol: float) -> list[str]:
-    """Compare the 11 stds of FullyConnectedNet([hidden] * 10) with the scheme (digest §3.17).
+    """Compare the 11 stds of FullyConnectedNet([hidden] * 10) with the scheme (docs/courses.md §3.17).
 
     Layer 1 and layer 2 are compared one by one as in the notebook, layers 3..10 (same fan-in
     as layer 2) through their mean, so that sampling noise stays far below ``tol``. The output
-    layer W11 is not compared (gain sqrt(2) or 1 is not specified, digest §9.4).
+    layer W11 is not compared (gain sqrt(2) or 1 is not specified, docs/courses.md §9.4).
     """
     input_dim = int(params.get("input_dim", 3072))
     hidden = int(params.get("hidden_dim", 50))
@@ -459,7 +459,7 @@ STD_HINTS = {
 @check("artefacts.w_stds", kind="artefact", tolerance=0.03)
 def check_w_stds(ctx: CheckContext) -> Outcome:
     """w_stds_{he,random,zero}.json each list 11 initial weight stds matching He (sqrt(2/fan_in)),
-    random (0.01) and zero initialisation (digest §3.17)."""
+    random (0.01) and zero initialisation (docs/courses.md §3.17)."""
     logs = find_logs_dir(ctx)
     if logs is None:
         return _missing_folder(ctx)
@@ -494,8 +494,8 @@ def check_w_stds(ctx: CheckContext) -> Outcome:
 def check_batch_size_criterion(ctx: CheckContext) -> Outcome:
     """The comparison runs meet the notebook's criterion: the mean final train accuracies of sgd
     and sgd_momentum over seeds 100/200/300 have rel_error below 0.04."""
-    # Decision (digest §9.3): the notebook's TODO and code use rel_error(sgd / 3, momentum / 3)
-    # < 0.04 with §3.0's rel_error |a - b| / (|a| + |b|); its prose says "difference < 0.04".
+    # Decision (docs/courses.md §9.3): the notebook's TODO and code use rel_error(sgd / 3, momentum / 3)
+    # < 0.04 with docs/courses.md §3.0's rel_error |a - b| / (|a| + |b|); its prose says "difference < 0.04".
     # We follow the code. Near 50 % accuracy the relative reading allows a difference of about
     # 0.04 as well (|a - b| < 0.04 * (a + b)); the message shows both figures.
     logs = find_logs_dir(ctx)

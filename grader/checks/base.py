@@ -12,6 +12,7 @@ arrays, so expected values of hidden checks never need to exist anywhere but in 
 """
 from __future__ import annotations
 
+import functools
 import math
 import zlib
 from dataclasses import dataclass, field
@@ -74,12 +75,12 @@ class Outcome:
 
 @dataclass(frozen=True)
 class CheckSpec:
-    """A registered check: its id, the function, and what it needs."""
+    """A registered check: its id, the function, its kind, its fixture, its default tolerance and
+    its docstring (what the check verifies, for listings)."""
 
     id: str
     func: Callable[["CheckContext"], Outcome]
     kind: str
-    needs: tuple[str, ...]
     fixture: str | None
     tolerance: float | None
     doc: str
@@ -89,22 +90,27 @@ REGISTRY: dict[str, CheckSpec] = {}
 FIXTURE_BUILDERS: dict[str, Callable[[Any], dict[str, np.ndarray]]] = {}
 
 
-def check(check_id: str, *, kind: str, needs: tuple[str, ...] | list[str] = (),
-          fixture: str | None = None, tolerance: float | None = None):
+def check(check_id: str, *, kind: str, fixture: str | None = None, tolerance: float | None = None):
     """Register ``func`` as the check ``check_id``.
 
-    ``needs`` lists the canonical targets the check calls (``"layers.affine_forward"``), for the
-    report and for rubric coverage; ``fixture`` names the fixture builder whose arrays
-    ``ctx.fixture()`` returns; ``tolerance`` is the default a rubric may override.
+    ``fixture`` names the fixture builder whose arrays ``ctx.fixture()`` returns; ``tolerance`` is
+    the default a rubric may override. The docstring of ``func`` says what the check verifies.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown check kind {kind!r}")
 
     def register(func):
-        if check_id in REGISTRY and REGISTRY[check_id].func is not func:
+        if check_id in REGISTRY and REGISTRY[check_id].func.__wrapped__ is not func:
             raise ValueError(f"check {check_id!r} is registered twice")
-        REGISTRY[check_id] = CheckSpec(check_id, func, kind, tuple(needs), fixture, tolerance,
-                                       (func.__doc__ or "").strip())
+
+        @functools.wraps(func)
+        def run(ctx: "CheckContext") -> Outcome:
+            try:
+                return func(ctx)
+            except CheckFailed as failed:
+                return failed.outcome
+
+        REGISTRY[check_id] = CheckSpec(check_id, run, kind, fixture, tolerance, (func.__doc__ or "").strip())
         return func
 
     return register
@@ -187,6 +193,15 @@ class CheckContext:
     def setattr(self, ref, name, value, **kwargs):
         kwargs.setdefault("timeout", self.timeout)
         return self.worker.setattr(ref, name, value, **kwargs)
+
+
+class CheckFailed(Exception):
+    """Raised by a helper that already knows the check's outcome (e.g. the model a Solver check
+    needs cannot be built): the check returns ``outcome`` at once."""
+
+    def __init__(self, outcome: Outcome):
+        super().__init__(outcome.message)
+        self.outcome = outcome
 
 
 class MissingFixture(Exception):

@@ -11,7 +11,7 @@ import numpy as np
 
 
 def rel_error(x, y) -> float:
-    """The courses' metric: ``max(|x - y| / max(1e-8, |x| + |y|))`` (digest §3.0)."""
+    """The courses' metric: ``max(|x - y| / max(1e-8, |x| + |y|))`` (docs/courses.md §3.0)."""
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
@@ -58,7 +58,7 @@ def compare_array(name: str, got: Any, expected: np.ndarray, tol: float,
     """``None`` when ``got`` matches ``expected`` within ``tol``, otherwise the reason.
 
     ``metric`` is ``rel_error`` (the courses' metric), ``abs`` (max absolute difference) or
-    ``sum_abs`` (sum of absolute differences, used for scores in §3.7/§3.8).
+    ``sum_abs`` (sum of absolute differences, used for scores in docs/courses.md §3.7/§3.8).
     """
     expected = np.asarray(expected, dtype=np.float64)
     arr, problem = as_array(name, got, expected.shape)

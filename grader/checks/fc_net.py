@@ -1,7 +1,7 @@
 """Checks for ``classifiers/fc_net.py``: the modular ``TwoLayerNet`` and ``FullyConnectedNet``.
 
-The notebooks' own tests come first (§3.7 TwoLayerNet on linspace parameters, §3.9 the seed-231
-initial losses, §3.17 the initialisation stds); then inputs they cannot see. Losses and gradients
+The notebooks' own tests come first (docs/courses.md §3.7 TwoLayerNet on linspace parameters, docs/courses.md §3.9 the seed-231
+initial losses, docs/courses.md §3.17 the initialisation stds); then inputs they cannot see. Losses and gradients
 are compared with the reference AT THE SAME PARAMETERS, set by the grader, so a bug in the
 initialisation cannot hide or fake a bug in ``loss`` (and vice versa), and every gradient is also
 checked against a numeric gradient of the student's own loss.
@@ -11,27 +11,28 @@ from __future__ import annotations
 import numpy as np
 
 from .base import CheckContext, Outcome, check, fixture
+from .toolkit import labelled, loss_problem, verdict
 from .compare import as_array, compare_array, describe, join_problems, rel_error
 from .diagnosis import Diagnoses, mistake_key, stored
-from .models import (fetch_params, grads_problems, loss_and_grads, loss_problem, numeric_problems,
+from .models import (fetch_params, grads_problems, loss_and_grads, numeric_problems,
                      seed_worker, set_params)
 
 TWO_LAYER = "classifiers.fc_net.TwoLayerNet"
 FC_NET = "classifiers.fc_net.FullyConnectedNet"
 
-# §3.7: N, D, H, C = 3, 5, 50, 7 with std 1e-3.
+# docs/courses.md §3.7: N, D, H, C = 3, 5, 50, 7 with std 1e-3.
 TL_N, TL_D, TL_H, TL_C, TL_STD = 3, 5, 50, 7, 1e-3
 TL_HINT = ("scores = relu(X.reshape(N, -1) @ W1 + b1) @ W2 + b2; loss = softmax loss + "
            "0.5 * reg * (sum(W1**2) + sum(W2**2)); grads add reg * W (never to the biases)")
 
-# §3.9: N, D, H1, H2, C = 2, 15, 20, 30, 10, weight_scale 5e-2, float64.
+# docs/courses.md §3.9: N, D, H1, H2, C = 2, 15, 20, 30, 10, weight_scale 5e-2, float64.
 FC_DIMS = dict(hidden_dims=[20, 30], input_dim=15, num_classes=10)
 FC_HINT = ("{affine - [norm] - relu - [dropout]} x (L-1) - affine - softmax; loss adds "
            "0.5 * reg * sum over every W{i} of sum(W{i}**2) and each grads['W{i}'] gets + reg * W{i}")
 
 
 # --------------------------------------------------------------------------------------------
-# known mistakes of the L2 term (digest §7.11) and of the initialisation (§7.15, §7.16)
+# known mistakes of the L2 term (docs/courses.md §7.11) and of the initialisation (docs/courses.md §7.15, §7.16)
 # --------------------------------------------------------------------------------------------
 
 NO_HALF = ("the L2 term is reg * sum(W**2) without the factor 0.5 (this course: 0.5 * reg * "
@@ -42,7 +43,7 @@ LAST_NOT_REG = ("the output layer's weights are not regularised: the L2 term (an
 GRAD_2REG = "the gradient adds 2 * reg * W: the derivative of 0.5 * reg * sum(W**2) is reg * W"
 
 
-def _l2_loss_candidates(loss: float, params: dict, reg: float, *, biases: bool = False) -> dict:
+def l2_loss_candidates(loss: float, params: dict, reg: float, *, biases: bool = False) -> dict:
     """Known L2 mistakes' loss, from the correct loss at ``params`` (weights ``W1``, ``W2``, ...)."""
     weights = sorted((k for k in params if k.startswith("W")), key=lambda k: int(k[1:]))
     half = {k: 0.5 * reg * float(np.sum(np.asarray(params[k]) ** 2)) for k in params}
@@ -79,7 +80,7 @@ def _tl_notebook_params():
 
 @fixture("two_layer_net")
 def two_layer_net_fixture(ref):
-    """§3.7 linspace parameters and input; a fresh 4-D input with random parameters."""
+    """docs/courses.md §3.7 linspace parameters and input; a fresh 4-D input with random parameters."""
     out = {}
     params = _tl_notebook_params()
     X = np.linspace(-5.5, 4.5, num=TL_N * TL_D).reshape(TL_D, TL_N).T
@@ -114,9 +115,13 @@ def _tl_grads(f, prefix):
     return {k: f[f"{prefix}_d{k}"] for k in ("W1", "b1", "W2", "b2")}
 
 
-@check("two_layer_net.init", kind="value", needs=[TWO_LAYER])
+TL_INIT_HINT = ("W1 = weight_scale * np.random.randn(input_dim, hidden_dim), W2 = weight_scale * "
+                "np.random.randn(hidden_dim, num_classes), b1 and b2 zeros")
+
+
+@check("two_layer_net.init", kind="value")
 def check_two_layer_net_init(ctx: CheckContext) -> Outcome:
-    """TwoLayerNet's parameters have the right shapes, weight std = weight_scale and zero biases (§3.7)."""
+    """TwoLayerNet's parameters have the right shapes, weight std = weight_scale and zero biases (docs/courses.md §3.7)."""
     problems, d = [], Diagnoses()
     root_std = {"W1": [], "W2": []}  # per case: is the std sqrt(weight_scale) (and not weight_scale)?
     for D, H, C, std in ((TL_D, TL_H, TL_C, TL_STD), (60, 80, 9, 0.05)):
@@ -143,21 +148,16 @@ def check_two_layer_net_init(ctx: CheckContext) -> Outcome:
         if flags and all(flags):
             d.add(f"{name}'s std is sqrt(weight_scale): weight_scale is the standard deviation, "
                   "multiply randn by weight_scale itself")
-    if problems:
-        return Outcome.fail(d.message(join_problems(problems)),
-                            hint="W1 = weight_scale * np.random.randn(input_dim, hidden_dim), "
-                                 "W2 = weight_scale * np.random.randn(hidden_dim, num_classes), "
-                                 "b1 and b2 zeros")
-    return Outcome.ok("shapes, weight stds and zero biases are right")
+    return verdict(problems, "shapes, weight stds and zero biases are right", d=d, sep="; ",
+                   hint=TL_INIT_HINT)
 
 
-@check("two_layer_net.scores", kind="value", needs=[TWO_LAYER], fixture="two_layer_net",
-       tolerance=1e-6)
+@check("two_layer_net.scores", kind="value", fixture="two_layer_net", tolerance=1e-6)
 def check_two_layer_net_scores(ctx: CheckContext) -> Outcome:
-    """loss(X) returns the test-time scores of §3.7 (sum of abs differences < 1e-6) and of a 4-D input."""
+    """loss(X) returns the test-time scores of docs/courses.md §3.7 (sum of abs differences < 1e-6) and of a 4-D input."""
     f = ctx.fixture()
     problems = []
-    for label, prefix, D, H, C in (("§3.7 linspace parameters and input", "nb", TL_D, TL_H, TL_C),
+    for label, prefix, D, H, C in (("notebook's linspace parameters and input", "nb", TL_D, TL_H, TL_C),
                                    ("a 4-D input (5, 2, 3, 4)", "r", 24, 10, 4)):
         model = ctx.new(TWO_LAYER, input_dim=D, hidden_dim=H, num_classes=C)
         set_params(ctx, model, _tl_params(f, prefix))
@@ -165,16 +165,13 @@ def check_two_layer_net_scores(ctx: CheckContext) -> Outcome:
         problem = compare_array("scores", scores, f[f"{prefix}_scores"], ctx.tolerance, metric="sum_abs")
         if problem:
             problems.append(f"on the {label}: {problem}")
-    if problems:
-        return Outcome.fail(join_problems(problems),
-                            hint="with y=None return the scores (N, C); flatten X to (N, D) first")
-    return Outcome.ok("test-time scores match")
+    return verdict(problems, "test-time scores match", sep="; ",
+                   hint="with y=None return the scores (N, C); flatten X to (N, D) first")
 
 
-@check("two_layer_net.losses", kind="value", needs=[TWO_LAYER], fixture="two_layer_net",
-       tolerance=1e-10)
+@check("two_layer_net.losses", kind="value", fixture="two_layer_net", tolerance=1e-10)
 def check_two_layer_net_losses(ctx: CheckContext) -> Outcome:
-    """The training loss is 3.4702243556 at reg 0 and 26.5948426952 at reg 1.0 (§3.7), and right on a fresh input."""
+    """The training loss is 3.4702243556 at reg 0 and 26.5948426952 at reg 1.0 (docs/courses.md §3.7), and right on a fresh input."""
     f = ctx.fixture()
     problems, d = [], Diagnoses()
     model = ctx.new(TWO_LAYER, input_dim=TL_D, hidden_dim=TL_H, num_classes=TL_C)
@@ -184,9 +181,9 @@ def check_two_layer_net_losses(ctx: CheckContext) -> Outcome:
         loss, _ = loss_and_grads(ctx, model, f["nb_X"], f["nb_y"])
         problem = loss_problem(loss, f[f"nb_{label}_loss"], ctx.tolerance)
         if problem:
-            problems.append(f"§3.7 with model.reg = {reg}: {problem}")
+            problems.append(f"the notebook's input with model.reg = {reg}: {problem}")
             expected = float(f[f"nb_{label}_loss"])
-            d.check(loss, _l2_loss_candidates(expected, _tl_params(f, "nb"), reg, biases=True),
+            d.check(loss, l2_loss_candidates(expected, _tl_params(f, "nb"), reg, biases=True),
                     expected=expected)
     model = ctx.new(TWO_LAYER, input_dim=24, hidden_dim=10, num_classes=4, reg=0.37)
     set_params(ctx, model, _tl_params(f, "r"))
@@ -194,21 +191,19 @@ def check_two_layer_net_losses(ctx: CheckContext) -> Outcome:
     problem = loss_problem(loss, f["r_loss"], 1e-8)
     if problem:
         problems.append(f"fresh 4-D input with reg=0.37 passed to the constructor: {problem}")
-        d.check(loss, _l2_loss_candidates(float(f["r_loss"]), _tl_params(f, "r"), 0.37, biases=True),
+        d.check(loss, l2_loss_candidates(float(f["r_loss"]), _tl_params(f, "r"), 0.37, biases=True),
                 expected=float(f["r_loss"]))
-    if problems:
-        return Outcome.fail(d.message(join_problems(problems)), hint=TL_HINT)
-    return Outcome.ok("training losses match, with and without regularisation")
+    return verdict(problems, "training losses match, with and without regularisation", d=d,
+                   sep="; ", hint=TL_HINT)
 
 
-@check("two_layer_net.gradients", kind="gradient", needs=[TWO_LAYER], fixture="two_layer_net",
-       tolerance=1e-7)
+@check("two_layer_net.gradients", kind="gradient", fixture="two_layer_net", tolerance=1e-7)
 def check_two_layer_net_gradients(ctx: CheckContext) -> Outcome:
-    """grads match the reference and a numeric gradient of the student's loss (§3.7, reg 0 and 0.7; fresh input)."""
+    """grads match the reference and a numeric gradient of the student's loss (docs/courses.md §3.7, reg 0 and 0.7; fresh input)."""
     f = ctx.fixture()
     messages, d = [], Diagnoses()
-    cases = (("§3.7 input, reg 0", "nb", "nb_reg0", 0.0, (TL_D, TL_H, TL_C)),
-             ("§3.7 input, reg 0.7", "nb", "nb_reg07", 0.7, (TL_D, TL_H, TL_C)),
+    cases = (("notebook input, reg 0", "nb", "nb_reg0", 0.0, (TL_D, TL_H, TL_C)),
+             ("notebook input, reg 0.7", "nb", "nb_reg07", 0.7, (TL_D, TL_H, TL_C)),
              ("fresh 4-D input, reg 0.37", "r", "r", 0.37, (24, 10, 4)))
     for label, prefix, grads_prefix, reg, (D, H, C) in cases:
         model = ctx.new(TWO_LAYER, input_dim=D, hidden_dim=H, num_classes=C)
@@ -224,9 +219,8 @@ def check_two_layer_net_gradients(ctx: CheckContext) -> Outcome:
                                      1e-6)
         if problems:
             messages.append(f"on the {label}: {join_problems(problems)}")
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)), hint=TL_HINT)
-    return Outcome.ok("gradients match the reference and the numeric gradient of your loss")
+    return verdict(messages, "gradients match the reference and the numeric gradient of your loss",
+                   d=d, hint=TL_HINT)
 
 
 # --------------------------------------------------------------------------------------------
@@ -240,7 +234,7 @@ def _fc_param_names(n_layers: int, norm: bool) -> list[str]:
     return names
 
 
-def _fc_shapes(hidden_dims, input_dim, num_classes, norm: bool) -> dict[str, tuple]:
+def fc_shapes(hidden_dims, input_dim, num_classes, norm: bool) -> dict[str, tuple]:
     dims = [input_dim] + list(hidden_dims) + [num_classes]
     shapes = {}
     for i in range(1, len(dims)):
@@ -252,7 +246,7 @@ def _fc_shapes(hidden_dims, input_dim, num_classes, norm: bool) -> dict[str, tup
 
 def _fresh_fc_params(rng, norm: bool) -> dict[str, np.ndarray]:
     """Parameters for FC_DIMS with random biases (and random gamma/beta), so no term hides."""
-    shapes = _fc_shapes(FC_DIMS["hidden_dims"], FC_DIMS["input_dim"], FC_DIMS["num_classes"], norm)
+    shapes = fc_shapes(FC_DIMS["hidden_dims"], FC_DIMS["input_dim"], FC_DIMS["num_classes"], norm)
     params = {}
     for name, shape in shapes.items():
         if name.startswith("W"):
@@ -329,17 +323,17 @@ def _fc_dropout_with(ref, mistake: str, params: dict, X, y, keep: float, seed: i
 
 @fixture("fc_net")
 def fc_net_fixture(ref):
-    """§3.9's seed-231 losses, and losses/grads/scores of the variants at fixed parameters."""
+    """docs/courses.md §3.9's seed-231 losses, and losses/grads/scores of the variants at fixed parameters."""
     FCN = ref.classifiers.fc_net.FullyConnectedNet
     out = {}
-    np.random.seed(231)  # §3.9, drawn in the notebook's order: X, y, then the two models
+    np.random.seed(231)  # docs/courses.md §3.9, drawn in the notebook's order: X, y, then the two models
     X = np.random.randn(2, 15)
     y = np.random.randint(10, size=(2,))
     out.update(nb_X=X, nb_y=y)
     for label, reg in (("reg0", 0.0), ("reg314", 3.14)):
         model = FCN([20, 30], input_dim=15, num_classes=10, reg=reg, weight_scale=5e-2, dtype=np.float64)
         out[f"nb_{label}_loss"] = np.asarray(model.loss(X, y)[0])
-        for description, loss in _l2_loss_candidates(float(out[f"nb_{label}_loss"]), model.params, reg).items():
+        for description, loss in l2_loss_candidates(float(out[f"nb_{label}_loss"]), model.params, reg).items():
             mistake = next(k for k, v in FC_LOSS_MISTAKES.items() if v == description)
             out[mistake_key(f"nb_{label}_loss", mistake)] = loss
     for mistake in ("draw_transposed", "random_biases"):
@@ -372,7 +366,7 @@ def fc_net_fixture(ref):
     return out
 
 
-def _variant(f, name):
+def variant(f, name):
     params = {k[len(name) + 3:]: v for k, v in f.items() if k.startswith(f"{name}_p_")}
     grads = {k[len(name) + 3:]: v for k, v in f.items() if k.startswith(f"{name}_d_")}
     return params, grads
@@ -382,18 +376,18 @@ def _fc_model(ctx: CheckContext, f, name: str):
     """The student's FullyConnectedNet for variant ``name`` with the fixture's parameters."""
     kwargs, reg = FC_VARIANTS[name]
     model = ctx.new(FC_NET, **FC_DIMS, reg=reg, dtype=np.float64, **kwargs)
-    params, grads = _variant(f, name)
+    params, grads = variant(f, name)
     set_params(ctx, model, params)
     return model, params, grads
 
 
-def _describe_variant(name: str) -> str:
+def describe_variant(name: str) -> str:
     kwargs, reg = FC_VARIANTS[name]
     args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
     return f"FullyConnectedNet([20, 30], input_dim=15, num_classes=10{', ' + args if args else ''}, reg={reg})"
 
 
-def _train_problems(ctx: CheckContext, f, name: str, d: Diagnoses | None = None, *,
+def train_problems(ctx: CheckContext, f, name: str, d: Diagnoses | None = None, *,
                     numeric: bool = True) -> list[str]:
     """Loss and grads of variant ``name`` against the reference and the numeric gradient; known
     mistakes (L2 term, dropout backward) are looked up in ``d``."""
@@ -403,7 +397,7 @@ def _train_problems(ctx: CheckContext, f, name: str, d: Diagnoses | None = None,
     reg = FC_VARIANTS[name][1]
     problems = [p for p in (loss_problem(loss, f[f"{name}_loss"], 1e-8),) if p]
     if problems:
-        d.check(loss, _l2_loss_candidates(float(f[f"{name}_loss"]), params, reg),
+        d.check(loss, l2_loss_candidates(float(f[f"{name}_loss"]), params, reg),
                 expected=f[f"{name}_loss"])
     grad_problems = grads_problems(grads, expected, ctx.tolerance)
     if grad_problems:
@@ -437,9 +431,9 @@ def _test_scores_problem(ctx: CheckContext, f, name: str, d: Diagnoses | None = 
                      stored(f, f"{name}_test_scores", DROPOUT_MISTAKES))
 
 
-@check("fc_net.initial_loss", kind="value", needs=[FC_NET], fixture="fc_net", tolerance=1e-10)
+@check("fc_net.initial_loss", kind="value", fixture="fc_net", tolerance=1e-10)
 def check_fc_net_initial_loss(ctx: CheckContext) -> Outcome:
-    """With np.random.seed(231) the initial losses are 2.300479089768492 (reg 0) and 7.052114776533016 (reg 3.14) (§3.9)."""
+    """With np.random.seed(231) the initial losses are 2.300479089768492 (reg 0) and 7.052114776533016 (reg 3.14) (docs/courses.md §3.9)."""
     f = ctx.fixture()
     seed_worker(ctx, 231)
     ctx.call("numpy.random.randn", 2, 15)                 # the notebook draws X and y first
@@ -471,7 +465,7 @@ def _init_is_the_difference(ctx: CheckContext, model, f, reg: float, loss) -> bo
     """True when the student's loss equals the reference loss at the student's own parameters."""
     from reference.classifiers.fc_net import FullyConnectedNet  # trusted, in the grader
 
-    shapes = _fc_shapes([20, 30], 15, 10, False)
+    shapes = fc_shapes([20, 30], 15, 10, False)
     params, problem = fetch_params(ctx, model, shapes)
     arr, loss_problem_ = as_array("loss", loss)
     if problem or loss_problem_ or arr.size != 1:
@@ -483,58 +477,55 @@ def _init_is_the_difference(ctx: CheckContext, model, f, reg: float, loss) -> bo
     return bool(np.isfinite(expected) and abs(float(arr.reshape(())) - expected) <= 1e-8 * max(1, abs(expected)))
 
 
-@check("fc_net.gradients", kind="gradient", needs=[FC_NET], fixture="fc_net", tolerance=1e-7)
+@check("fc_net.gradients", kind="gradient", fixture="fc_net", tolerance=1e-7)
 def check_fc_net_gradients(ctx: CheckContext) -> Outcome:
-    """Loss and grads of a 3-layer net match the reference at fixed parameters, reg 0 and 3.14 (§3.9)."""
+    """Loss and grads of a 3-layer net match the reference at fixed parameters, reg 0 and 3.14 (docs/courses.md §3.9)."""
     f = ctx.fixture()
     d = Diagnoses()
-    messages = [f"{_describe_variant(name)}: {join_problems(problems)}"
+    messages = [f"{describe_variant(name)}: {join_problems(problems)}"
                 for name in ("plain", "plain_reg")
-                if (problems := _train_problems(ctx, f, name, d))]
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)), hint=FC_HINT)
-    return Outcome.ok("loss and gradients match with and without regularisation")
+                if (problems := train_problems(ctx, f, name, d))]
+    return verdict(messages, "loss and gradients match with and without regularisation", d=d,
+                   hint=FC_HINT)
 
 
-@check("fc_net.dropout", kind="gradient", needs=[FC_NET], fixture="fc_net", tolerance=1e-7)
+@check("fc_net.dropout", kind="gradient", fixture="fc_net", tolerance=1e-7)
 def check_fc_net_dropout(ctx: CheckContext) -> Outcome:
-    """With dropout (keep 0.75 and 0.5, seed 123) loss and grads match the reference (§3.16); test mode drops nothing."""
-    f = ctx.fixture()
-    d = Diagnoses()
-    messages = [f"{_describe_variant(name)} in train mode: {join_problems(problems)}"
-                for name in ("drop75", "drop50")
-                if (problems := _train_problems(ctx, f, name, d))]
+    """With dropout (keep 0.75 and 0.5, seed 123) loss and grads match the reference (docs/courses.md §3.16); test mode drops nothing."""
+    f, d = ctx.fixture(), Diagnoses()
+    drops = ("drop75", "drop50")
+    messages = [_train_message(ctx, f, name, d) for name in drops]
     # Test mode: the same scores as without dropout (inverted dropout needs no test-time scaling).
-    for name in ("drop75", "drop50"):
-        problem = _test_scores_problem(ctx, f, name, d, after_train_step=True)
-        if problem:
-            messages.append(f"{_describe_variant(name)} in test mode (loss(X) without y): {problem}")
+    messages += [labelled(f"{describe_variant(name)} in test mode (loss(X) without y)",
+                          _test_scores_problem(ctx, f, name, d, after_train_step=True)) for name in drops]
     # keep ratio 1 means no dropout at all: the loss is the plain net's.
     model = ctx.new(FC_NET, **FC_DIMS, dtype=np.float64, dropout_keep_ratio=1)
-    set_params(ctx, model, _variant(f, "plain")[0])
+    set_params(ctx, model, variant(f, "plain")[0])
     loss, _ = loss_and_grads(ctx, model, f["r_X"], f["r_y"])
-    problem = loss_problem(loss, f["plain_loss"], 1e-8)
-    if problem:
-        messages.append(f"with dropout_keep_ratio=1 (no dropout): {problem}")
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)),
-                            hint="after each hidden ReLU apply dropout_forward(out, self.dropout_param) "
-                                 "when self.use_dropout, and dropout_backward in reverse order; set "
-                                 "dropout_param['mode'] from y (test mode when y is None)")
-    return Outcome.ok("dropout is applied in train mode only, with consistent gradients")
+    messages.append(labelled("with dropout_keep_ratio=1 (no dropout)", loss_problem(loss, f["plain_loss"], 1e-8)))
+    return verdict(messages, "dropout is applied in train mode only, with consistent gradients",
+                   d=d,
+                   hint="after each hidden ReLU apply dropout_forward(out, self.dropout_param) "
+                        "when self.use_dropout, and dropout_backward in reverse order; set "
+                        "dropout_param['mode'] from y (test mode when y is None)")
 
 
-@check("fc_net.batchnorm", kind="gradient", needs=[FC_NET], fixture="fc_net", tolerance=1e-7)
+BN_NET_HINT = ("use affine_batchnorm_relu_forward with self.bn_params[i] for each hidden layer, and set "
+               "bn_param['mode'] = mode (the key 'mode', not mode itself)")
+
+
+def _train_message(ctx: CheckContext, f, name: str, d: Diagnoses) -> str | None:
+    """What is wrong with variant ``name``'s loss and grads in train mode, or None."""
+    return labelled(f"{describe_variant(name)} in train mode", join_problems(train_problems(ctx, f, name, d)))
+
+
+@check("fc_net.batchnorm", kind="gradient", fixture="fc_net", tolerance=1e-7)
 def check_fc_net_batchnorm(ctx: CheckContext) -> Outcome:
     """With batchnorm, loss/grads (gamma, beta too) match the reference; test mode uses the running averages."""
-    f = ctx.fixture()
-    messages, d = [], Diagnoses()
-    problems = _train_problems(ctx, f, "bn", d)
-    if problems:
-        messages.append(f"{_describe_variant('bn')} in train mode: {join_problems(problems)}")
-    problem = _test_scores_problem(ctx, f, "bn", d, after_train_step=True)
-    if problem:
-        messages.append(f"in test mode after one training call: {problem}")
+    f, d = ctx.fixture(), Diagnoses()
+    messages = [_train_message(ctx, f, "bn", d),
+                labelled("in test mode after one training call",
+                         _test_scores_problem(ctx, f, "bn", d, after_train_step=True))]
     # Test mode: one example's scores cannot depend on the rest of the batch.
     model, _, _ = _fc_model(ctx, f, "bn")
     loss_and_grads(ctx, model, f["r_X"], f["r_y"])
@@ -545,36 +536,26 @@ def check_fc_net_batchnorm(ctx: CheckContext) -> Outcome:
     if not (p1 or p2) and rel_error(whole[:1], first) > 1e-8:
         messages.append("in test mode the scores of one example change with the rest of the batch: "
                         "batchnorm still uses the batch statistics at test time")
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)),
-                            hint="use affine_batchnorm_relu_forward with self.bn_params[i] for each hidden "
-                                 "layer, and set bn_param['mode'] = mode (the key 'mode', not mode itself)")
-    return Outcome.ok("batchnorm net: gradients right, test mode uses the running averages")
+    return verdict(messages, "batchnorm net: gradients right, test mode uses the running averages",
+                   d=d, hint=BN_NET_HINT)
 
 
-@check("fc_net.layernorm", kind="gradient", needs=[FC_NET], fixture="fc_net", tolerance=1e-7)
+@check("fc_net.layernorm", kind="gradient", fixture="fc_net", tolerance=1e-7)
 def check_fc_net_layernorm(ctx: CheckContext) -> Outcome:
     """With layernorm, loss/grads (gamma, beta too) match the reference; test mode normalises per example."""
-    f = ctx.fixture()
-    messages, d = [], Diagnoses()
-    problems = _train_problems(ctx, f, "ln", d)
-    if problems:
-        messages.append(f"{_describe_variant('ln')} in train mode: {join_problems(problems)}")
-    problem = _test_scores_problem(ctx, f, "ln", d, after_train_step=False)
-    if problem:
-        messages.append(f"in test mode: {problem}")
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)),
-                            hint="use affine_layernorm_relu_forward with gamma{i}, beta{i} and "
-                                 "self.bn_params[i] for each hidden layer")
-    return Outcome.ok("layernorm net: loss and gradients right")
+    f, d = ctx.fixture(), Diagnoses()
+    messages = [_train_message(ctx, f, "ln", d),
+                labelled("in test mode", _test_scores_problem(ctx, f, "ln", d, after_train_step=False))]
+    return verdict(messages, "layernorm net: loss and gradients right", d=d,
+                   hint="use affine_layernorm_relu_forward with gamma{i}, beta{i} and "
+                        "self.bn_params[i] for each hidden layer")
 
 
-#: §3.17: FullyConnectedNet([50] * 10) with the default input_dim 3072, 11 weight matrices.
+#: docs/courses.md §3.17: FullyConnectedNet([50] * 10) with the default input_dim 3072, 11 weight matrices.
 INIT_DIMS = [3072] + [50] * 10 + [10]
 DEFAULT_WEIGHT_SCALE = 1e-2
 
-#: Known He mistakes (§7.16): the std of W{i} they give from (fan_in, fan_out), and what they are.
+#: Known He mistakes (docs/courses.md §7.16): the std of W{i} they give from (fan_in, fan_out), and what they are.
 HE_MISTAKES = {
     "fan_out": (lambda fan_in, fan_out: np.sqrt(2.0 / fan_out),
                 "the weight stds match sqrt(2 / fan_out): He uses the layer's INPUT width, "
@@ -601,9 +582,9 @@ def _he_mistake(params: dict, tol: float) -> str | None:
     return None
 
 
-@check("fc_net.initialization", kind="value", needs=[FC_NET], tolerance=0.03)
+@check("fc_net.initialization", kind="value", tolerance=0.03)
 def check_fc_net_initialization(ctx: CheckContext) -> Outcome:
-    """initialization='he' | 'random' | 'zero' give weight stds sqrt(2/fan_in) | weight_scale | 0 (§3.17)."""
+    """initialization='he' | 'random' | 'zero' give weight stds sqrt(2/fan_in) | weight_scale | 0 (docs/courses.md §3.17)."""
     shapes = {}
     for i in range(1, len(INIT_DIMS)):
         shapes[f"W{i}"], shapes[f"b{i}"] = (INIT_DIMS[i - 1], INIT_DIMS[i]), (INIT_DIMS[i],)
@@ -627,7 +608,7 @@ def check_fc_net_initialization(ctx: CheckContext) -> Outcome:
             elif i < len(INIT_DIMS) - 1:
                 he = np.sqrt(2.0 / fan_in)
                 ok, expected = rel_error(std, he) < ctx.tolerance, f"sqrt(2/{fan_in}) = {he:.4g}"
-            else:  # the linear output layer: gain sqrt(2) or 1 (the course never checks it, §9.4)
+            else:  # the linear output layer: gain sqrt(2) or 1 (the course never checks it, docs/courses.md §9.4)
                 ok = min(rel_error(std, np.sqrt(2.0 / fan_in)), rel_error(std, np.sqrt(1.0 / fan_in))) < 0.05
                 expected = f"sqrt(2/{fan_in}) or sqrt(1/{fan_in})"
             if not ok:
@@ -639,15 +620,13 @@ def check_fc_net_initialization(ctx: CheckContext) -> Outcome:
                             + (f" (and {len(found) - 4} more)" if len(found) > 4 else ""))
             if scheme == "he":
                 d.add(_he_mistake(params, ctx.tolerance))
-    if problems:
-        return Outcome.fail(d.message(" | ".join(problems)),
-                            hint="'he': np.random.randn(fan_in, fan_out) * np.sqrt(2 / fan_in) with "
-                                 "fan_in = the layer's INPUT width, no weight_scale; 'random': "
-                                 "weight_scale * randn; 'zero': np.zeros; biases always zero")
-    return Outcome.ok("He, random and zero initialisation give the expected stds")
+    return verdict(problems, "He, random and zero initialisation give the expected stds", d=d,
+                   hint="'he': np.random.randn(fan_in, fan_out) * np.sqrt(2 / fan_in) with "
+                        "fan_in = the layer's INPUT width, no weight_scale; 'random': "
+                        "weight_scale * randn; 'zero': np.zeros; biases always zero")
 
 
-@check("fc_net.dtype", kind="value", needs=[FC_NET])
+@check("fc_net.dtype", kind="value")
 def check_fc_net_dtype(ctx: CheckContext) -> Outcome:
     """Every parameter has the net's dtype (float32 by default, float64 when asked), gamma/beta included."""
     problems = []
@@ -664,8 +643,6 @@ def check_fc_net_dtype(ctx: CheckContext) -> Outcome:
             args = ", ".join(f"{k}={getattr(v, '__name__', v)}" for k, v in kwargs.items())
             problems.append(f"FullyConnectedNet([6, 5], input_dim=8, num_classes=3{', ' + args if args else ''}): "
                             f"{wrong} are not {expected}")
-    if problems:
-        return Outcome.fail(join_problems(problems),
-                            hint="the given code casts every parameter at the end of __init__: "
-                                 "self.params[k] = v.astype(dtype); create all parameters before it")
-    return Outcome.ok("parameters have the requested dtype")
+    return verdict(problems, "parameters have the requested dtype", sep="; ",
+                   hint="the given code casts every parameter at the end of __init__: "
+                        "self.params[k] = v.astype(dtype); create all parameters before it")

@@ -2,11 +2,11 @@
 
 * Each distance version (two loops, one loop, no loops) is compared with the reference on fresh
   data the notebook cannot see: a non-square (num_test, num_train) case and a single test point
-  (digest §2.7, §3.18 compares the three versions with each other on CIFAR-10).
+  (docs/courses.md §2.7, §3.18 compares the three versions with each other on CIFAR-10).
 * The no-loop version is also run on test points that duplicate training points: the expansion
   ``|a|^2 + |b|^2 - 2 a.b`` can round to a tiny negative number there, whose square root is NaN.
 * ``predict_labels``: majority vote for k = 1 and k > 1 on distance matrices without vote ties,
-  and vote ties, which go to the SMALLER label (digest §2.7), on hand-made matrices where the
+  and vote ties, which go to the SMALLER label (docs/courses.md §2.7), on hand-made matrices where the
   nearest voter has the larger label.
 * ``predict`` with num_loops 0/1/2, and k = 1 on the embedded digits test split: the predictions
   are the output, so they are compared with the reference's predictions one by one; the
@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import CheckContext, CheckInputError, Outcome, check, fixture
+from .base import CheckContext, CheckFailed, CheckInputError, Outcome, check, fixture
 from .compare import as_array
 from .diagnosis import Diagnoses, mistake_key, stored
+from .toolkit import register, verdict
 
 KNN = "classifiers.k_nearest_neighbor.KNearestNeighbor"
 DISTANCE_HINTS = {
@@ -139,29 +140,13 @@ def _distance_check(ctx: CheckContext, name: str) -> Outcome:
     return Outcome.ok(f"{name} matches the reference L2 distances")
 
 
-@check("compute_distances_two_loops.values", kind="value", needs=[KNN], fixture="knn_distances",
-       tolerance=1e-7)
-def check_two_loops(ctx: CheckContext) -> Outcome:
-    """compute_distances_two_loops returns the (num_test, num_train) L2 distances of fresh data."""
-    return _distance_check(ctx, "compute_distances_two_loops")
+for _name in ("compute_distances_two_loops", "compute_distances_one_loop", "compute_distances_no_loops"):
+    register(f"{_name}.values", f"{_name} returns the (num_test, num_train) L2 distances of fresh data.",
+             _distance_check, _name, kind="value", fixture="knn_distances", tolerance=1e-7)
 
 
-@check("compute_distances_one_loop.values", kind="value", needs=[KNN], fixture="knn_distances",
-       tolerance=1e-7)
-def check_one_loop(ctx: CheckContext) -> Outcome:
-    """compute_distances_one_loop returns the (num_test, num_train) L2 distances of fresh data."""
-    return _distance_check(ctx, "compute_distances_one_loop")
-
-
-@check("compute_distances_no_loops.values", kind="value", needs=[KNN], fixture="knn_distances",
-       tolerance=1e-7)
-def check_no_loops(ctx: CheckContext) -> Outcome:
-    """compute_distances_no_loops returns the (num_test, num_train) L2 distances of fresh data."""
-    return _distance_check(ctx, "compute_distances_no_loops")
-
-
-@check("compute_distances_no_loops.duplicate_points", kind="value", needs=[KNN],
-       fixture="knn_distances", tolerance=1e-6)
+@check("compute_distances_no_loops.duplicate_points", kind="value", fixture="knn_distances",
+       tolerance=1e-6)
 def check_no_loops_duplicates(ctx: CheckContext) -> Outcome:
     """compute_distances_no_loops gives finite, non-negative, ~0 distances for duplicated points."""
     f = ctx.fixture()
@@ -279,51 +264,41 @@ def _vote_problem(d: Diagnoses, f, key: str, k: int, got: np.ndarray, expected: 
     return f"k={k}: {wrong.size} of {len(expected)} rows wrong (row {i}: got {got[i]}, expected {expected[i]})"
 
 
-@check("predict_labels.majority_vote", kind="value", needs=[KNN], fixture="knn_labels")
+def _vote_problems(ctx: CheckContext, f, y_train, cases, d: Diagnoses) -> list[str | None]:
+    """predict_labels(dists, k) of a KNN trained on ``y_train`` against the reference, for each
+    case ``(k, dists key, expected labels key)``; raises CheckFailed when the labels are unusable."""
+    knn = _knn(ctx, np.zeros((len(y_train), 1)), y_train)
+    problems = []
+    for k, dists_key, key in cases:
+        got, problem = _labels("y_pred", ctx.call(knn.method("predict_labels"), f[dists_key], k=k), f[key])
+        if problem:
+            raise CheckFailed(Outcome.fail(f"predict_labels(dists, k={k}): {problem}",
+                                           hint="return an array of shape (num_test,)"))
+        problems.append(_vote_problem(d, f, key, k, got, f[key]))
+    return problems
+
+
+@check("predict_labels.majority_vote", kind="value", fixture="knn_labels")
 def check_majority_vote(ctx: CheckContext) -> Outcome:
     """predict_labels returns the majority label of the k nearest for k = 1, 3, 5 (no vote ties)."""
-    f = ctx.fixture()
-    dists, y_train = f["m_dists"], f["m_y_train"]
-    knn = _knn(ctx, np.zeros((len(y_train), 1)), y_train)
-    problems, d = [], Diagnoses()
-    for k in (1, 3, 5):
-        expected = f[f"m_pred_k{k}"]
-        got, problem = _labels("y_pred", ctx.call(knn.method("predict_labels"), dists, k=k), expected)
-        if problem:
-            return Outcome.fail(f"predict_labels(dists, k={k}): {problem}",
-                                hint="return an array of shape (num_test,)")
-        problems.append(_vote_problem(d, f, f"m_pred_k{k}", k, got, expected))
-    problems = [p for p in problems if p]
-    if problems:
-        return Outcome.fail(d.message("predict_labels on distance matrices without vote ties: "
-                                      + "; ".join(problems)),
-                            hint="take the labels of the k smallest distances in each row "
-                                 "(np.argsort(dists[i])[:k]) and return the most common one")
-    return Outcome.ok("majority vote is right for k = 1, 3 and 5")
+    f, d = ctx.fixture(), Diagnoses()
+    problems = _vote_problems(ctx, f, f["m_y_train"], [(k, "m_dists", f"m_pred_k{k}") for k in (1, 3, 5)], d)
+    return verdict(problems, "majority vote is right for k = 1, 3 and 5", d=d, sep="; ",
+                   prefix="predict_labels on distance matrices without vote ties: ",
+                   hint="take the labels of the k smallest distances in each row "
+                        "(np.argsort(dists[i])[:k]) and return the most common one")
 
 
-@check("predict_labels.ties_to_smaller_label", kind="value", needs=[KNN], fixture="knn_labels")
+@check("predict_labels.ties_to_smaller_label", kind="value", fixture="knn_labels")
 def check_ties(ctx: CheckContext) -> Outcome:
     """predict_labels breaks a tie in the vote in favour of the smaller label (k = 2 and 4)."""
-    f = ctx.fixture()
-    y_train = f["t_y_train"]
-    knn = _knn(ctx, np.zeros((len(y_train), 1)), y_train)
-    problems, d = [], Diagnoses()
-    for k in (2, 4):
-        expected = f[f"t_pred_k{k}"]
-        got, problem = _labels("y_pred", ctx.call(knn.method("predict_labels"), f[f"t_dists_k{k}"],
-                                                  k=k), expected)
-        if problem:
-            return Outcome.fail(f"predict_labels(dists, k={k}): {problem}",
-                                hint="return an array of shape (num_test,)")
-        problems.append(_vote_problem(d, f, f"t_pred_k{k}", k, got, expected))
-    problems = [p for p in problems if p]
-    if problems:
-        return Outcome.fail(d.message("predict_labels with tied votes: " + "; ".join(problems)),
-                            hint="when several labels get the same number of votes, return the "
-                                 "SMALLEST of them (np.bincount(...).argmax() does this; the "
-                                 "label of the nearest voter or Counter.most_common do not)")
-    return Outcome.ok("vote ties go to the smaller label")
+    f, d = ctx.fixture(), Diagnoses()
+    problems = _vote_problems(ctx, f, f["t_y_train"], [(k, f"t_dists_k{k}", f"t_pred_k{k}") for k in (2, 4)], d)
+    return verdict(problems, "vote ties go to the smaller label", d=d, sep="; ",
+                   prefix="predict_labels with tied votes: ",
+                   hint="when several labels get the same number of votes, return the SMALLEST of "
+                        "them (np.bincount(...).argmax() does this; the label of the nearest voter "
+                        "or Counter.most_common do not)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,7 +323,7 @@ def knn_predict_fixture(ref):
     return out
 
 
-@check("knn_predict.num_loops", kind="value", needs=[KNN], fixture="knn_predict")
+@check("knn_predict.num_loops", kind="value", fixture="knn_predict")
 def check_predict_num_loops(ctx: CheckContext) -> Outcome:
     """predict(X, k, num_loops) gives the reference labels with num_loops 0, 1, 2 and k 1, 5."""
     f = ctx.fixture()
@@ -366,16 +341,14 @@ def check_predict_num_loops(ctx: CheckContext) -> Outcome:
         if wrong:
             problems.append(f"predict(X, k={k}, num_loops={loops}): {wrong} of {len(expected)} "
                             "labels differ from the reference")
-    if problems:
-        return Outcome.fail("; ".join(problems),
-                            hint="predict computes the distances with the version num_loops asks "
-                                 "for and passes k on to predict_labels")
-    return Outcome.ok("predict is right for num_loops 0, 1, 2 and k = 1, 5")
+    return verdict(problems, "predict is right for num_loops 0, 1, 2 and k = 1, 5", sep="; ",
+                   hint="predict computes the distances with the version num_loops asks "
+                        "for and passes k on to predict_labels")
 
 
 @fixture("knn_digits")
 def knn_digits_fixture(ref):
-    """The reference's k = 1 predictions on the digits test split (§4.2: 'kNN k=1')."""
+    """The reference's k = 1 predictions on the digits test split (docs/courses.md §4.2: 'kNN k=1')."""
     data = ref.data_utils.get_digits_data()
     Xtr = data["X_train"].reshape(len(data["X_train"]), -1)
     Xte = data["X_test"].reshape(len(data["X_test"]), -1)
@@ -390,7 +363,7 @@ def knn_digits_fixture(ref):
     return {"y_pred": knn.predict(Xte, k=1), "ambiguous": ambiguous}
 
 
-@check("knn_predict.digits_accuracy", kind="training", needs=[KNN], fixture="knn_digits")
+@check("knn_predict.digits_accuracy", kind="training", fixture="knn_digits")
 def check_digits_accuracy(ctx: CheckContext) -> Outcome:
     """k = 1 predictions on the digits test split equal the reference's (accuracy measured here)."""
     data = ctx.dataset("digits")

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import CheckContext, CheckInputError, Outcome, check, fixture
-from .compare import as_array, compare_array, join_problems, unpack
+from .base import CheckContext, Outcome, check, fixture
+from .compare import as_array, compare_array
 from .diagnosis import MATCH_TOL, Diagnoses, mistake_key, scaled, stored
-from .layers import (BN_MISTAKES, LN_DX_MISTAKES, LN_MISTAKES, _batchnorm_train_with,
-                     _layernorm_dx_with, _layernorm_forward_with, _mean_not_sum)
+from .layers.affine_relu import AFFINE_GRADS
+from .layers.normalization import (BN_MISTAKES, LN_DX_MISTAKES, LN_MISTAKES, batchnorm_train_with,
+                                   layernorm_dx_with, layernorm_forward_with)
 from .numeric import numeric_gradient
+from .toolkit import (backward, backward_problems, forward, gradient_problems, inputs, mean_not_sum,
+                      on, over_cases, register, verdict)
 
 GRAD_NAMES = ("dx", "dw", "db", "dgamma", "dbeta")
 SANDWICHES = {
@@ -57,6 +60,14 @@ def sandwich_fixture(ref):
             for name, value in zip(GRAD_NAMES, backward(out[f"{prefix}_dout"], cache)):
                 out[f"{kind}_{prefix}_{name}"] = value
         _sandwich_mistakes(ref, out, prefix)
+    # The notebook's affine-ReLU input (docs/courses.md §3.5), and the gradients without the ReLU.
+    rng = np.random.RandomState(231)
+    x, w, b, dout = rng.randn(2, 3, 4), rng.randn(12, 10), rng.randn(10), rng.randn(2, 10)
+    fwd, cache = U.affine_relu_forward(x, w, b)
+    out.update(relu_x=x, relu_w=w, relu_b=b, relu_dout=dout, relu_out=fwd)
+    out["relu_dx"], out["relu_dw"], out["relu_db"] = U.affine_relu_backward(dout, cache)
+    for name, value in zip(AFFINE_GRADS, ref.layers.affine_backward(dout, cache[0])):
+        out[mistake_key(f"relu_{name}", "no_relu")] = value
     return out
 
 
@@ -78,7 +89,7 @@ def _sandwich_mistakes(ref, out: dict, prefix: str) -> None:
     a = x2d @ w + b
     # batchnorm: biased/unbiased variance and swapped momentum in the forward pass ...
     for mistake in ("ddof1", "swapped"):
-        a_norm, rm, rv = _batchnorm_train_with(mistake, a, gamma, beta, _norm_param("batchnorm", prefix))
+        a_norm, rm, rv = batchnorm_train_with(mistake, a, gamma, beta, _norm_param("batchnorm", prefix))
         out[mistake_key(f"bn_{prefix}_out", mistake)] = np.maximum(0, a_norm)
         out[mistake_key(f"bn_{prefix}_running_mean", mistake)] = rm
         out[mistake_key(f"bn_{prefix}_running_var", mistake)] = rv
@@ -93,12 +104,12 @@ def _sandwich_mistakes(ref, out: dict, prefix: str) -> None:
     # layernorm over the batch axis, forward and backward.
     eps = _norm_param("layernorm", prefix).get("eps", 1e-5)
     out[mistake_key(f"ln_{prefix}_out", "batch_axis")] = np.maximum(
-        0, _layernorm_forward_with("batch_axis", a, gamma, beta, eps))
-    a_norm = _layernorm_forward_with("features", a, gamma, beta, eps)
+        0, layernorm_forward_with("batch_axis", a, gamma, beta, eps))
+    a_norm = layernorm_forward_with("features", a, gamma, beta, eps)
     x_hat = (a_norm - beta) / gamma
     da_norm = dout * (a_norm > 0)
     for mistake in LN_DX_MISTAKES:
-        da = _layernorm_dx_with(mistake, da_norm, a, gamma, eps)
+        da = layernorm_dx_with(mistake, da_norm, a, gamma, eps)
         grads = ((da @ w.T).reshape(x.shape), x2d.T @ da, da.sum(axis=0),
                  (da_norm * x_hat).sum(axis=0), da_norm.sum(axis=0))
         for name, value in zip(GRAD_NAMES, grads):
@@ -110,7 +121,7 @@ def _grad_candidates(f, key: str, prefix: str) -> dict:
     n = f[f"{prefix}_dout"].shape[0]
     found = {name: stored(f, f"{key}_{prefix}_{name}", BACKWARD_MISTAKES) for name in GRAD_NAMES}
     for name in ("dgamma", "dbeta"):
-        found[name].update(scaled(f[f"{key}_{prefix}_{name}"], _mean_not_sum(name, n)))
+        found[name].update(scaled(f[f"{key}_{prefix}_{name}"], mean_not_sum(name, n)))
     return found
 
 
@@ -129,158 +140,132 @@ def _compare_grad(kind: str, name: str, got, expected, tol: float, d: Diagnoses,
     return d.compare(name, got, expected, tol, candidates)
 
 
-def _forward(ctx: CheckContext, target: str, args: tuple, return_args: bool = False):
-    name = target.rsplit(".", 1)[-1]
-    result = ctx.call(target, *args, keep=[1], return_args=return_args)
-    after = None
-    if return_args:
-        result, after = result
-    result, problem = unpack(name, result, 2)
-    if problem:
-        raise CheckInputError(f"{problem}; return (out, cache)")
-    return result[0], result[1], after
-
-
 def _forward_check(ctx: CheckContext, kind: str) -> Outcome:
-    f = ctx.fixture()
-    target = SANDWICHES[kind][0]
+    f, d = ctx.fixture(), Diagnoses()
     key = KEYS[kind]
-    messages, d = [], Diagnoses()
-    for label, prefix in CASES:
-        out, _, after = _forward(ctx, target, _args(f, kind, prefix), return_args=(kind == "batchnorm"))
-        problems = [d.compare("out", out, f[f"{key}_{prefix}_out"], ctx.tolerance,
-                              stored(f, f"{key}_{prefix}_out", FORWARD_MISTAKES))]
+
+    def case(prefix):
+        out, _, after = forward(ctx, SANDWICHES[kind][0], *_args(f, kind, prefix), return_args=True)
+        found = [d.compare("out", out, f[f"{key}_{prefix}_out"], ctx.tolerance,
+                           stored(f, f"{key}_{prefix}_out", FORWARD_MISTAKES))]
         if kind == "batchnorm":
-            param = after[5]
-            for name in ("running_mean", "running_var"):
-                if not isinstance(param, dict) or name not in param:
-                    problems.append(f"bn_param has no '{name}' after the call: pass the caller's "
-                                    "bn_param itself to batchnorm_forward")
-                else:
-                    problems.append(compare_array(f"bn_param['{name}']", param[name],
-                                                  f[f"bn_{prefix}_{name}"], ctx.tolerance))
-            if any(problems[1:]) and isinstance(param, dict) and {"running_mean", "running_var"} <= set(param):
-                keys = (f"bn_{prefix}_running_mean", f"bn_{prefix}_running_var")
-                d.check((param["running_mean"], param["running_var"]),
-                        stored(f, keys, FORWARD_MISTAKES), expected=tuple(f[k] for k in keys))
-        problems = [p for p in problems if p]
-        if problems:
-            messages.append(f"on the {label}: {join_problems(problems)}")
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)),
-                            hint=f"out = relu({kind}_forward(affine_forward(x, w, b), gamma, beta, "
-                                 f"{'bn' if kind == 'batchnorm' else 'ln'}_param)), keeping all three caches")
-    return Outcome.ok("out matches the reference")
+            found += _running_average_problems(ctx, f, prefix, after[5], d)
+        return found
+
+    return verdict(over_cases(CASES, case), "out matches the reference", d=d,
+                   hint=f"out = relu({kind}_forward(affine_forward(x, w, b), gamma, beta, "
+                        f"{'bn' if kind == 'batchnorm' else 'ln'}_param)), keeping all three caches")
+
+
+def _running_average_problems(ctx: CheckContext, f, prefix: str, param, d: Diagnoses) -> list[str | None]:
+    """The caller's bn_param after the sandwich forward holds the reference's running averages."""
+    found = []
+    for name in ("running_mean", "running_var"):
+        if not isinstance(param, dict) or name not in param:
+            found.append(f"bn_param has no '{name}' after the call: pass the caller's "
+                         "bn_param itself to batchnorm_forward")
+        else:
+            found.append(compare_array(f"bn_param['{name}']", param[name], f[f"bn_{prefix}_{name}"],
+                                       ctx.tolerance))
+    if any(found) and isinstance(param, dict) and {"running_mean", "running_var"} <= set(param):
+        keys = (f"bn_{prefix}_running_mean", f"bn_{prefix}_running_var")
+        d.check((param["running_mean"], param["running_var"]), stored(f, keys, FORWARD_MISTAKES),
+                expected=tuple(f[k] for k in keys))
+    return found
 
 
 def _backward_check(ctx: CheckContext, kind: str) -> Outcome:
-    f = ctx.fixture()
-    forward, backward = SANDWICHES[kind]
+    f, d = ctx.fixture(), Diagnoses()
     key = KEYS[kind]
-    messages, d = [], Diagnoses()
-    for label, prefix in CASES:
-        _, cache, _ = _forward(ctx, forward, _args(f, kind, prefix))
-        grads, problem = unpack(backward.rsplit(".", 1)[-1],
-                                ctx.call(backward, f[f"{prefix}_dout"], cache), 5)
+
+    def case(prefix):
+        grads, problem = backward(ctx, *_calls(f, kind, prefix), GRAD_NAMES)
         if problem:
-            return Outcome.fail(problem, hint=ORDER_HINT)
+            return [problem]
         known = _grad_candidates(f, key, prefix)
-        problems = [_compare_grad(kind, name, got, f[f"{key}_{prefix}_{name}"], ctx.tolerance, d,
-                                  known[name])
-                    for name, got in zip(GRAD_NAMES, grads)]
-        problems = [p for p in problems if p]
-        if problems:
-            messages.append(f"on the {label}: {join_problems(problems)}")
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages)), hint=ORDER_HINT)
-    return Outcome.ok("dx, dw, db, dgamma and dbeta match the reference")
+        return [_compare_grad(kind, name, grads[name], f[f"{key}_{prefix}_{name}"], ctx.tolerance, d,
+                              known[name]) for name in GRAD_NAMES]
+
+    return verdict(over_cases(CASES, case), "dx, dw, db, dgamma and dbeta match the reference", d=d,
+                   hint=ORDER_HINT)
 
 
 def _numeric_check(ctx: CheckContext, kind: str) -> Outcome:
-    f = ctx.fixture()
-    forward, backward = SANDWICHES[kind]
-    messages, d = [], Diagnoses()
-    for label, prefix in CASES:
-        args, dout = _args(f, kind, prefix), f[f"{prefix}_dout"]
-        _, cache, _ = _forward(ctx, forward, args)
-        grads, problem = unpack(backward.rsplit(".", 1)[-1], ctx.call(backward, dout, cache), 5)
+    f, d = ctx.fixture(), Diagnoses()
+
+    def case(prefix):
+        forward_target, args, backward_target, dout = _calls(f, kind, prefix)
+        grads, problem = backward(ctx, forward_target, args, backward_target, dout, GRAD_NAMES)
         if problem:
-            return Outcome.fail(problem, hint=ORDER_HINT)
-        problems = []
-        for index, (name, got) in enumerate(zip(GRAD_NAMES, grads)):
+            return [problem]
+        found = []
+        for index, name in enumerate(GRAD_NAMES):
             shape = np.shape(args[index])
-            got, problem = as_array(name, got, shape)
+            got, problem = as_array(name, grads[name], shape)
             if problem:
-                problems.append(problem)
+                found.append(problem)
                 continue
-            numeric = numeric_gradient(ctx, forward, args, index, dout).reshape(shape)
+            numeric = numeric_gradient(ctx, forward_target, args, index, dout).reshape(shape)
             known = stored(f, f"{KEYS[kind]}_{prefix}_{name}", BACKWARD_MISTAKES)
             if name in ("dgamma", "dbeta"):
-                known.update(scaled(numeric, _mean_not_sum(name, dout.shape[0])))
+                known.update(scaled(numeric, mean_not_sum(name, dout.shape[0])))
             problem = _compare_grad(kind, name, got, numeric, ctx.tolerance, Diagnoses())
             if problem:
                 d.check(got, known, expected=numeric, tol=max(MATCH_TOL, ctx.tolerance))
-            problems.append(problem)
-        problems = [p for p in problems if p]
-        if problems:
-            messages.append(f"on the {label}: {join_problems(problems)}")
-    if messages:
-        return Outcome.fail(d.message(" | ".join(messages) + " (against a numeric gradient of your "
-                                      "sandwich forward)"), hint=ORDER_HINT)
-    return Outcome.ok("gradients agree with the numeric gradient of your forward")
+            found.append(problem)
+        return found
+
+    return verdict(over_cases(CASES, case), "gradients agree with the numeric gradient of your forward",
+                   d=d, suffix=" (against a numeric gradient of your sandwich forward)", hint=ORDER_HINT)
+
+
+def _calls(f, kind: str, prefix: str) -> tuple:
+    """``(forward target, forward args, backward target, dout)`` of a sandwich case."""
+    forward_target, backward_target = SANDWICHES[kind]
+    return forward_target, _args(f, kind, prefix), backward_target, f[f"{prefix}_dout"]
 
 
 # --------------------------------------------------------------------------------------------
-# affine - batchnorm - relu
+# affine - relu
 # --------------------------------------------------------------------------------------------
 
-
-@check("affine_batchnorm_relu_forward.values", kind="value",
-       needs=["layer_utils.affine_batchnorm_relu_forward"], fixture="sandwich", tolerance=1e-8)
-def check_affine_batchnorm_relu_forward_values(ctx: CheckContext) -> Outcome:
-    """affine_batchnorm_relu_forward matches the reference and updates the caller's bn_param."""
-    return _forward_check(ctx, "batchnorm")
+AFFINE_RELU_MISTAKES = {"no_relu": "the gradients are affine_backward of dout itself: relu_backward "
+                                   "is skipped"}
 
 
-@check("affine_batchnorm_relu_backward.values", kind="value",
-       needs=["layer_utils.affine_batchnorm_relu_forward", "layer_utils.affine_batchnorm_relu_backward"],
-       fixture="sandwich", tolerance=1e-8)
-def check_affine_batchnorm_relu_backward_values(ctx: CheckContext) -> Outcome:
-    """affine_batchnorm_relu_backward's dx, dw, db, dgamma, dbeta match the reference."""
-    return _backward_check(ctx, "batchnorm")
-
-
-@check("affine_batchnorm_relu_backward.numeric_gradient", kind="gradient",
-       needs=["layer_utils.affine_batchnorm_relu_forward", "layer_utils.affine_batchnorm_relu_backward"],
-       fixture="sandwich", tolerance=1e-6)
-def check_affine_batchnorm_relu_backward_numeric(ctx: CheckContext) -> Outcome:
-    """affine_batchnorm_relu_backward agrees with a numeric gradient of the student's own sandwich forward."""
-    return _numeric_check(ctx, "batchnorm")
+@check("affine_relu_backward.numeric_gradient", kind="gradient", fixture="sandwich", tolerance=1e-7)
+def check_affine_relu_backward_numeric(ctx: CheckContext) -> Outcome:
+    """affine_relu_backward's dx, dw, db match the reference and a numeric gradient of the
+    student's own affine_relu_forward, on the notebook's input (docs/courses.md §3.5)."""
+    f, d = ctx.fixture(), Diagnoses()
+    targets = ("layer_utils.affine_relu_forward", "layer_utils.affine_relu_backward")
+    args, dout = inputs(f, "relu", "x", "w", "b"), f["relu_dout"]
+    expected = dict(zip(AFFINE_GRADS, inputs(f, "relu", *AFFINE_GRADS)))
+    known = {name: stored(f, f"relu_{name}", AFFINE_RELU_MISTAKES) for name in AFFINE_GRADS}
+    messages = [on("comparison with the reference", backward_problems(
+                    ctx, targets[0], args, targets[1], dout, expected, AFFINE_GRADS, ctx.tolerance, d, known)),
+                on("comparison with a numeric gradient of your affine_relu_forward", gradient_problems(
+                    ctx, targets[0], args, targets[1], dout, {"dx": 0, "dw": 1, "db": 2}, ctx.tolerance))]
+    return verdict(messages, "dx, dw and db match the reference and the numeric gradient", d=d,
+                   prefix="the notebook's 2x3x4 input: ",
+                   hint="da = relu_backward(dout, relu_cache); dx, dw, db = affine_backward(da, fc_cache)")
 
 
 # --------------------------------------------------------------------------------------------
-# affine - layernorm - relu
+# affine - batchnorm - relu and affine - layernorm - relu: three checks each
 # --------------------------------------------------------------------------------------------
 
-
-@check("affine_layernorm_relu_forward.values", kind="value",
-       needs=["layer_utils.affine_layernorm_relu_forward"], fixture="sandwich", tolerance=1e-8)
-def check_affine_layernorm_relu_forward_values(ctx: CheckContext) -> Outcome:
-    """affine_layernorm_relu_forward matches the reference (3-D and 2-D inputs, N != M)."""
-    return _forward_check(ctx, "layernorm")
-
-
-@check("affine_layernorm_relu_backward.values", kind="value",
-       needs=["layer_utils.affine_layernorm_relu_forward", "layer_utils.affine_layernorm_relu_backward"],
-       fixture="sandwich", tolerance=1e-8)
-def check_affine_layernorm_relu_backward_values(ctx: CheckContext) -> Outcome:
-    """affine_layernorm_relu_backward's dx, dw, db, dgamma, dbeta match the reference."""
-    return _backward_check(ctx, "layernorm")
-
-
-@check("affine_layernorm_relu_backward.numeric_gradient", kind="gradient",
-       needs=["layer_utils.affine_layernorm_relu_forward", "layer_utils.affine_layernorm_relu_backward"],
-       fixture="sandwich", tolerance=1e-6)
-def check_affine_layernorm_relu_backward_numeric(ctx: CheckContext) -> Outcome:
-    """affine_layernorm_relu_backward agrees with a numeric gradient of the student's own sandwich forward."""
-    return _numeric_check(ctx, "layernorm")
+SANDWICH_DOCS = {
+    "batchnorm": "affine_batchnorm_relu_forward matches the reference and updates the caller's bn_param.",
+    "layernorm": "affine_layernorm_relu_forward matches the reference (3-D and 2-D inputs, N != M).",
+}
+for _kind, _forward_doc in SANDWICH_DOCS.items():
+    _name = f"affine_{_kind}_relu"
+    register(f"{_name}_forward.values", _forward_doc, _forward_check, _kind,
+             kind="value", fixture="sandwich", tolerance=1e-8)
+    register(f"{_name}_backward.values",
+             f"{_name}_backward's dx, dw, db, dgamma, dbeta match the reference.", _backward_check, _kind,
+             kind="value", fixture="sandwich", tolerance=1e-8)
+    register(f"{_name}_backward.numeric_gradient",
+             f"{_name}_backward agrees with a numeric gradient of the student's own sandwich forward.",
+             _numeric_check, _kind, kind="gradient", fixture="sandwich", tolerance=1e-6)

@@ -1,14 +1,14 @@
-"""Checks for ``linear_svm.py``, ``softmax.py`` and ``linear_classifier.py`` (digest §2.8, §3.19).
+"""Checks for ``linear_svm.py``, ``softmax.py`` and ``linear_classifier.py`` (docs/courses.md §2.8, §3.19).
 
 * Losses (naive and vectorised, SVM and softmax): loss and dW against the reference on a
-  notebook-style dev batch (digits rows with a bias column, W = 1e-4 * randn, reg 5e-6, §3.19)
+  notebook-style dev batch (digits rows with a bias column, W = 1e-4 * randn, reg 5e-6, docs/courses.md §3.19)
   and on fresh batches (larger W, reg 0 and reg 50, another number of classes). The L2 term is
-  ``reg * sum(W * W)`` with gradient ``2 * reg * W``: NO factor 0.5 (§1.2, §7.11).
+  ``reg * sum(W * W)`` with gradient ``2 * reg * W``: NO factor 0.5 (docs/courses.md §1.2, §7.11).
 * A numeric gradient of the student's own loss at 20 sampled coordinates of W (65 x 10), with
-  reg 0 and reg 50 as the notebook's ``grad_check_sparse`` does (§3.19).
-* Vectorised against the student's own naive version (the notebook's comparison, §3.19, §7.12).
+  reg 0 and reg 50 as the notebook's ``grad_check_sparse`` does (docs/courses.md §3.19).
+* Vectorised against the student's own naive version (the notebook's comparison, docs/courses.md §3.19, §7.12).
 * Softmax: initial loss ~ log(C) for tiny weights; scores around +-1000 (max-shift needed);
-  logits spread over +-1000 (log-sum-exp needed, §7.6).
+  logits spread over +-1000 (log-sum-exp needed, docs/courses.md §7.6).
 * LinearClassifier: one SGD step, loss history and lazy W shape, aligned minibatches (labels
   encoded in a feature, so misaligned X/y cannot learn), sampling with replacement (batch > N),
   predict = argmax of X @ W on weights set by the grader, and training accuracy on the digits,
@@ -28,6 +28,7 @@ from .base import CheckContext, CheckInputError, Outcome, check, fixture
 from .compare import as_array, unpack
 from .diagnosis import Diagnoses, mistake_key, stored
 from .numeric import coordinates, numeric_gradient
+from .toolkit import loss_problem, register, verdict
 from ..sandbox import NotImplementedByStudent, StudentException
 
 SVM_NAIVE = "classifiers.linear_svm.svm_loss_naive"
@@ -48,8 +49,8 @@ LOSS_HINTS = {
 }
 REG_HINT = "regularisation is reg * np.sum(W * W) (NO factor 0.5) and its gradient is 2 * reg * W"
 
-# The loss inputs: (label, fixture prefix). "nb" is the notebook-style dev batch (§3.19).
-LOSS_INPUTS = (("notebook-style dev batch (§3.19: digits rows + bias, W = 1e-4 * randn, reg 5e-6)", "nb"),
+# The loss inputs: (label, fixture prefix). "nb" is the notebook-style dev batch (docs/courses.md §3.19).
+LOSS_INPUTS = (("notebook-style dev batch (docs/courses.md §3.19: digits rows + bias, W = 1e-4 * randn, reg 5e-6)", "nb"),
                ("fresh batch with reg 0", "f0"),
                ("fresh batch with reg 50", "f50"),
                ("fresh 3-class batch with reg 0.7", "c3"))
@@ -59,22 +60,6 @@ def _scaled_error(got: np.ndarray, expected: np.ndarray) -> float:
     """``max|got - expected| / max|expected|`` (floor 1e-8): an error relative to the scale."""
     scale = max(float(np.max(np.abs(expected))) if expected.size else 0.0, 1e-8)
     return float(np.max(np.abs(got - expected))) / scale if expected.size else 0.0
-
-
-def _loss_problem(value, expected: float, tol: float) -> str | None:
-    """``None`` when the loss ``value`` is within ``tol`` (relative, floor 1) of ``expected``."""
-    arr, problem = as_array("loss", value)
-    if problem:
-        return problem
-    if arr.size != 1:
-        return f"loss should be a scalar, got shape {arr.shape}"
-    loss = float(arr.reshape(()))
-    if not math.isfinite(loss):
-        return f"loss is {loss}, expected {expected:.10g}"
-    err = abs(loss - expected) / max(1.0, abs(expected))
-    if err <= tol:
-        return None
-    return f"loss is {loss:.10g}, expected {expected:.10g} (relative difference {err:.2e} > {tol:.0e})"
 
 
 def _grad_problem(name: str, value, expected: np.ndarray, tol: float) -> str | None:
@@ -99,7 +84,7 @@ def _loss_and_grad(name: str, result) -> tuple[object, object]:
 
 
 # --------------------------------------------------------------------------------------------
-# known mistakes (digest §7.6, §7.11, §7.12): the reference losses with one mistake applied
+# known mistakes (docs/courses.md §7.6, §7.11, §7.12): the reference losses with one mistake applied
 # --------------------------------------------------------------------------------------------
 
 NO_SHIFT = ("loss and dW are what softmax gives without subtracting each row's max score first: "
@@ -175,7 +160,7 @@ def _loss_candidates(f, prefix: str, kind: str) -> dict:
 
 
 def _digits_features(X: np.ndarray) -> np.ndarray:
-    """Flattened images with a bias column of ones appended: (N, D + 1) (§2.10, S1 softmax)."""
+    """Flattened images with a bias column of ones appended: (N, D + 1) (docs/courses.md §2.10, S1 softmax)."""
     X = X.reshape(X.shape[0], -1)
     return np.hstack([X, np.ones((X.shape[0], 1))])
 
@@ -186,7 +171,7 @@ def linear_losses_fixture(ref):
     data = ref.data_utils.get_digits_data()
     X = _digits_features(data["X_train"])
     out = {}
-    # §3.19 on the digits: a dev batch drawn without replacement, W = 1e-4 * randn, reg 5e-6.
+    # docs/courses.md §3.19 on the digits: a dev batch drawn without replacement, W = 1e-4 * randn, reg 5e-6.
     idx = np.random.RandomState(0).choice(len(X), 32, replace=False)
     out.update(nb_X=X[idx], nb_y=data["y_train"][idx],
                nb_W=np.random.RandomState(1).randn(X.shape[1], 10) * 1e-4, nb_reg=np.float64(5e-6))
@@ -228,9 +213,8 @@ def _values_check(ctx: CheckContext, name: str) -> Outcome:
     results = ctx.map(LOSS_TARGETS[name], [_args(f, p) for _, p in LOSS_INPUTS])
     messages, failed, d = [], [], Diagnoses()
     for (label, p), result in zip(LOSS_INPUTS, results):
-        W = f[f"{p}_W"]
         loss, dW = _loss_and_grad(name, result)
-        problems = [_loss_problem(loss, float(f[f"{p}_{name}_loss"]), ctx.tolerance),
+        problems = [loss_problem(loss, float(f[f"{p}_{name}_loss"]), ctx.tolerance),
                     _grad_problem("dW", dW, f[f"{p}_{name}_dW"], ctx.tolerance)]
         problems = [q for q in problems if q]
         if problems:
@@ -245,40 +229,17 @@ def _values_check(ctx: CheckContext, name: str) -> Outcome:
     return Outcome.fail(d.message(f"{name}: " + " | ".join(messages)), hint=hint)
 
 
-@check("svm_loss_naive.values", kind="value", needs=[SVM_NAIVE], fixture="linear_losses",
-       tolerance=1e-8)
-def check_svm_naive_values(ctx: CheckContext) -> Outcome:
-    """svm_loss_naive's loss and dW match the reference (dev batch, reg 0, reg 50, C = 3)."""
-    return _values_check(ctx, "svm_loss_naive")
-
-
-@check("svm_loss_vectorized.values", kind="value", needs=[SVM_VECTORIZED], fixture="linear_losses",
-       tolerance=1e-8)
-def check_svm_vectorized_values(ctx: CheckContext) -> Outcome:
-    """svm_loss_vectorized's loss and dW match the reference (dev batch, reg 0, reg 50, C = 3)."""
-    return _values_check(ctx, "svm_loss_vectorized")
-
-
-@check("softmax_loss_naive.values", kind="value", needs=[SOFTMAX_NAIVE], fixture="linear_losses",
-       tolerance=1e-8)
-def check_softmax_naive_values(ctx: CheckContext) -> Outcome:
-    """softmax_loss_naive's loss and dW match the reference (dev batch, reg 0, reg 50, C = 3)."""
-    return _values_check(ctx, "softmax_loss_naive")
-
-
-@check("softmax_loss_vectorized.values", kind="value", needs=[SOFTMAX_VECTORIZED],
-       fixture="linear_losses", tolerance=1e-8)
-def check_softmax_vectorized_values(ctx: CheckContext) -> Outcome:
-    """softmax_loss_vectorized's loss and dW match the reference (dev batch, reg 0, reg 50, C = 3)."""
-    return _values_check(ctx, "softmax_loss_vectorized")
+for _name in LOSS_TARGETS:
+    register(f"{_name}.values", f"{_name}'s loss and dW match the reference (dev batch, reg 0, reg 50, C = 3).",
+             _values_check, _name, kind="value", fixture="linear_losses", tolerance=1e-8)
 
 
 # --------------------------------------------------------------------------------------------
 # numeric gradients of the student's own loss
 # --------------------------------------------------------------------------------------------
 
-NUMERIC_INPUTS = (("notebook-style dev batch with reg 0 (§3.19)", "nb", 0.0),
-                  ("fresh batch with reg 50 (§3.19 checks reg 5e1)", "f50", 50.0))
+NUMERIC_INPUTS = (("notebook-style dev batch with reg 0 (docs/courses.md §3.19)", "nb", 0.0),
+                  ("fresh batch with reg 50 (docs/courses.md §3.19 checks reg 5e1)", "f50", 50.0))
 
 
 def _numeric_check(ctx: CheckContext, name: str, num_coords: int = 20) -> Outcome:
@@ -315,36 +276,14 @@ def _numeric_check(ctx: CheckContext, name: str, num_coords: int = 20) -> Outcom
     return Outcome.ok(f"{name}: dW agrees with the numeric gradient of your loss")
 
 
-@check("svm_loss_naive.numeric_gradient", kind="gradient", needs=[SVM_NAIVE],
-       fixture="linear_losses", tolerance=1e-6)
-def check_svm_naive_numeric(ctx: CheckContext) -> Outcome:
-    """svm_loss_naive's dW agrees with a numeric gradient of its own loss (reg 0 and 50)."""
-    return _numeric_check(ctx, "svm_loss_naive")
-
-
-@check("svm_loss_vectorized.numeric_gradient", kind="gradient", needs=[SVM_VECTORIZED],
-       fixture="linear_losses", tolerance=1e-6)
-def check_svm_vectorized_numeric(ctx: CheckContext) -> Outcome:
-    """svm_loss_vectorized's dW agrees with a numeric gradient of its own loss (reg 0 and 50)."""
-    return _numeric_check(ctx, "svm_loss_vectorized")
-
-
-@check("softmax_loss_naive.numeric_gradient", kind="gradient", needs=[SOFTMAX_NAIVE],
-       fixture="linear_losses", tolerance=1e-6)
-def check_softmax_naive_numeric(ctx: CheckContext) -> Outcome:
-    """softmax_loss_naive's dW agrees with a numeric gradient of its own loss (reg 0 and 50)."""
-    return _numeric_check(ctx, "softmax_loss_naive")
-
-
-@check("softmax_loss_vectorized.numeric_gradient", kind="gradient", needs=[SOFTMAX_VECTORIZED],
-       fixture="linear_losses", tolerance=1e-6)
-def check_softmax_vectorized_numeric(ctx: CheckContext) -> Outcome:
-    """softmax_loss_vectorized's dW agrees with a numeric gradient of its own loss (reg 0 and 50)."""
-    return _numeric_check(ctx, "softmax_loss_vectorized")
+for _name in LOSS_TARGETS:
+    register(f"{_name}.numeric_gradient",
+             f"{_name}'s dW agrees with a numeric gradient of its own loss (reg 0 and 50).",
+             _numeric_check, _name, kind="gradient", fixture="linear_losses", tolerance=1e-6)
 
 
 # --------------------------------------------------------------------------------------------
-# vectorised against the student's own naive version (§3.19, §7.12)
+# vectorised against the student's own naive version (docs/courses.md §3.19, §7.12)
 # --------------------------------------------------------------------------------------------
 
 
@@ -364,7 +303,7 @@ def _matches_naive_check(ctx: CheckContext, naive: str, vectorized: str) -> Outc
         if problem or not np.isfinite(dW_n).all():
             return Outcome.fail(f"on the {label}: {naive} returned an unusable dW "
                                 f"({problem or 'non-finite values'}); fix {naive} first")
-        found = [_loss_problem(loss_v, float(loss_n.reshape(())), ctx.tolerance),
+        found = [loss_problem(loss_v, float(loss_n.reshape(())), ctx.tolerance),
                  _grad_problem("dW", dW_v, dW_n, ctx.tolerance)]
         found = [q for q in found if q]
         if found:
@@ -376,21 +315,20 @@ def _matches_naive_check(ctx: CheckContext, naive: str, vectorized: str) -> Outc
                 d.add(mistake and f"in your {function}, {mistake}")
     if problems:
         return Outcome.fail(d.message(f"{vectorized} disagrees with your {naive} (the notebook's "
-                                      "'difference' cell, §3.19): " + " | ".join(problems)),
+                                      "'difference' cell, docs/courses.md §3.19): " + " | ".join(problems)),
                             hint="both versions compute the same function: compare them on a "
                                  "small batch and look for a missing / N, reg term or max-shift")
     return Outcome.ok(f"{vectorized} agrees with your {naive}")
 
 
-@check("svm_loss_vectorized.matches_naive", kind="value", needs=[SVM_NAIVE, SVM_VECTORIZED],
-       fixture="linear_losses", tolerance=1e-8)
+@check("svm_loss_vectorized.matches_naive", kind="value", fixture="linear_losses", tolerance=1e-8)
 def check_svm_matches_naive(ctx: CheckContext) -> Outcome:
     """svm_loss_vectorized gives the same loss and dW as the student's own svm_loss_naive."""
     return _matches_naive_check(ctx, "svm_loss_naive", "svm_loss_vectorized")
 
 
-@check("softmax_loss_vectorized.matches_naive", kind="value",
-       needs=[SOFTMAX_NAIVE, SOFTMAX_VECTORIZED], fixture="linear_losses", tolerance=1e-8)
+@check("softmax_loss_vectorized.matches_naive", kind="value", fixture="linear_losses",
+       tolerance=1e-8)
 def check_softmax_matches_naive(ctx: CheckContext) -> Outcome:
     """softmax_loss_vectorized gives the same loss and dW as the student's own softmax_loss_naive."""
     return _matches_naive_check(ctx, "softmax_loss_naive", "softmax_loss_vectorized")
@@ -433,10 +371,9 @@ def softmax_scores_fixture(ref):
     return out
 
 
-@check("softmax_loss_naive.initial_loss", kind="value", needs=[SOFTMAX_NAIVE],
-       fixture="softmax_scores", tolerance=0.05)
+@check("softmax_loss_naive.initial_loss", kind="value", fixture="softmax_scores", tolerance=0.05)
 def check_softmax_initial_loss(ctx: CheckContext) -> Outcome:
-    """With tiny weights softmax_loss_naive's loss is close to log(C), for C = 10 and C = 7 (§3.19)."""
+    """With tiny weights softmax_loss_naive's loss is close to log(C), for C = 10 and C = 7 (docs/courses.md §3.19)."""
     f = ctx.fixture()
     problems = []
     for C, p in ((10, "i10"), (7, "i7")):
@@ -449,11 +386,9 @@ def check_softmax_initial_loss(ctx: CheckContext) -> Outcome:
         if not (abs(value - math.log(C)) <= ctx.tolerance):
             problems.append(f"with C = {C} classes and tiny weights the loss is {value:.6g}, "
                             f"expected about log({C}) = {math.log(C):.6f}")
-    if problems:
-        return Outcome.fail("; ".join(problems),
-                            hint="with W ~ 0 all classes are equally likely, so the mean "
-                                 "cross-entropy is -log(1/C): average over the N examples")
-    return Outcome.ok("the initial loss is close to log(C)")
+    return verdict(problems, "the initial loss is close to log(C)", sep="; ",
+                   hint="with W ~ 0 all classes are equally likely, so the mean "
+                        "cross-entropy is -log(1/C): average over the N examples")
 
 
 def _large_scores_check(ctx: CheckContext, name: str, prefix: str, expected_prefix: str,
@@ -462,7 +397,7 @@ def _large_scores_check(ctx: CheckContext, name: str, prefix: str, expected_pref
     W = f[f"{prefix}_W"]
     loss, dW = _loss_and_grad(name, ctx.call(LOSS_TARGETS[name], W, f[f"{prefix}_X"],
                                              f[f"{prefix}_y"], 0.0))
-    problems = [_loss_problem(loss, float(f[f"{expected_prefix}_loss"]), ctx.tolerance),
+    problems = [loss_problem(loss, float(f[f"{expected_prefix}_loss"]), ctx.tolerance),
                 _grad_problem("dW", dW, f[f"{expected_prefix}_dW"], ctx.tolerance)]
     problems = [q for q in problems if q]
     if problems:
@@ -477,26 +412,25 @@ SHIFT_HINT = ("subtract each row's maximum score before np.exp (softmax does not
               "exp never overflows to inf")
 
 
-@check("softmax_loss_naive.large_scores", kind="value", needs=[SOFTMAX_NAIVE],
-       fixture="softmax_scores", tolerance=1e-8)
+@check("softmax_loss_naive.large_scores", kind="value", fixture="softmax_scores", tolerance=1e-8)
 def check_softmax_naive_large(ctx: CheckContext) -> Outcome:
-    """softmax_loss_naive is finite and right when every score is shifted by +-1000 (§7.6)."""
+    """softmax_loss_naive is finite and right when every score is shifted by +-1000 (docs/courses.md §7.6)."""
     return _large_scores_check(ctx, "softmax_loss_naive", "big", "big_naive",
                                "scores around +-1000", SHIFT_HINT)
 
 
-@check("softmax_loss_vectorized.large_scores", kind="value", needs=[SOFTMAX_VECTORIZED],
-       fixture="softmax_scores", tolerance=1e-8)
+@check("softmax_loss_vectorized.large_scores", kind="value", fixture="softmax_scores",
+       tolerance=1e-8)
 def check_softmax_vectorized_large(ctx: CheckContext) -> Outcome:
-    """softmax_loss_vectorized is finite and right when every score is shifted by +-1000 (§7.6)."""
+    """softmax_loss_vectorized is finite and right when every score is shifted by +-1000 (docs/courses.md §7.6)."""
     return _large_scores_check(ctx, "softmax_loss_vectorized", "big", "big_vectorized",
                                "scores around +-1000", SHIFT_HINT)
 
 
-@check("softmax_loss_vectorized.extreme_logits", kind="value", needs=[SOFTMAX_VECTORIZED],
-       fixture="softmax_scores", tolerance=1e-8)
+@check("softmax_loss_vectorized.extreme_logits", kind="value", fixture="softmax_scores",
+       tolerance=1e-8)
 def check_softmax_vectorized_extreme(ctx: CheckContext) -> Outcome:
-    """softmax_loss_vectorized stays finite when the correct class's probability underflows (§7.6)."""
+    """softmax_loss_vectorized stays finite when the correct class's probability underflows (docs/courses.md §7.6)."""
     return _large_scores_check(
         ctx, "softmax_loss_vectorized", "ext", "ext", "logits spread over +-1000 (the correct "
         "class's probability underflows to 0)",
@@ -565,8 +499,7 @@ def _train_softmax_with(ref, order: str, X, y, learning_rate, reg, num_iters, ba
     return W
 
 
-@check("linear_classifier_predict.argmax", kind="value", needs=[LINEAR_SVM],
-       fixture="linear_classifier")
+@check("linear_classifier_predict.argmax", kind="value", fixture="linear_classifier")
 def check_predict(ctx: CheckContext) -> Outcome:
     """LinearClassifier.predict returns argmax of X @ W for weights set by the grader."""
     f = ctx.fixture()
@@ -593,7 +526,7 @@ def check_predict(ctx: CheckContext) -> Outcome:
     return Outcome.ok("predict returns argmax of the scores")
 
 
-@check("linear_classifier_train.sgd_step", kind="value", needs=[SOFTMAX], fixture="linear_classifier",
+@check("linear_classifier_train.sgd_step", kind="value", fixture="linear_classifier",
        tolerance=1e-9)
 def check_sgd_step(ctx: CheckContext) -> Outcome:
     """One step of train moves W by -learning_rate * dW of the minibatch loss, from the current W."""
@@ -639,7 +572,7 @@ def check_sgd_step(ctx: CheckContext) -> Outcome:
                             hint="append the minibatch loss once per iteration and return the list")
     loss0, problem = as_array("loss", loss0)
     if not problem and loss0.size == 1:
-        problem = _loss_problem(values.reshape(-1)[0], float(loss0.reshape(())), ctx.tolerance)
+        problem = loss_problem(values.reshape(-1)[0], float(loss0.reshape(())), ctx.tolerance)
         if problem:
             return Outcome.fail(f"loss_history[0] is not the minibatch loss before the step: "
                                 f"{problem}",
@@ -647,8 +580,7 @@ def check_sgd_step(ctx: CheckContext) -> Outcome:
     return Outcome.ok("one SGD step is W - learning_rate * dW and the history records the loss")
 
 
-@check("linear_classifier_train.history_and_shape", kind="value", needs=[SOFTMAX],
-       fixture="linear_classifier")
+@check("linear_classifier_train.history_and_shape", kind="value", fixture="linear_classifier")
 def check_history_and_shape(ctx: CheckContext) -> Outcome:
     """train returns num_iters finite losses and creates W of shape (D, max(y) + 1)."""
     f = ctx.fixture()
@@ -675,14 +607,12 @@ def check_history_and_shape(ctx: CheckContext) -> Outcome:
     if problem:
         problems.append(f"{problem} (D = {X.shape[1]} features, C = max(y) + 1 = "
                         f"{expected_shape[1]} classes)")
-    if problems:
-        return Outcome.fail("; ".join(problems),
-                            hint="one loss per iteration; W is (D, C) created on the first call")
-    return Outcome.ok(f"train returns {num_iters} losses and W of shape {expected_shape}")
+    return verdict(problems, f"train returns {num_iters} losses and W of shape {expected_shape}",
+                   sep="; ", hint="one loss per iteration; W is (D, C) created on the first call")
 
 
-@check("linear_classifier_train.aligned_batches", kind="value", needs=[SOFTMAX],
-       fixture="linear_classifier", tolerance=0.9)
+@check("linear_classifier_train.aligned_batches", kind="value", fixture="linear_classifier",
+       tolerance=0.9)
 def check_aligned_batches(ctx: CheckContext) -> Outcome:
     """train pairs each sampled X row with its own label (labels are readable from a feature)."""
     f = ctx.fixture()
@@ -709,8 +639,7 @@ def check_aligned_batches(ctx: CheckContext) -> Outcome:
     return Outcome.ok(f"training on aligned batches reaches {accuracy:.2f} training accuracy")
 
 
-@check("linear_classifier_train.batch_larger_than_n", kind="value", needs=[SOFTMAX],
-       fixture="linear_classifier")
+@check("linear_classifier_train.batch_larger_than_n", kind="value", fixture="linear_classifier")
 def check_batch_larger_than_n(ctx: CheckContext) -> Outcome:
     """train samples with replacement, so batch_size may exceed the number of examples."""
     f = ctx.fixture()
@@ -736,9 +665,9 @@ def check_batch_larger_than_n(ctx: CheckContext) -> Outcome:
 # training accuracy on the digits, measured in the grader from the student's final W
 # --------------------------------------------------------------------------------------------
 
-# A pair from the course's tuning grid (§4.2: learning rates 1e-3..1e-6, reg 1e3..5e4). On the
+# A pair from the course's tuning grid (docs/courses.md §4.2: learning rates 1e-3..1e-6, reg 1e3..5e4). On the
 # digits it converges in 500 steps (~0.1 s): the reference reaches 0.86-0.88 (softmax) and
-# 0.91-0.93 (SVM) validation accuracy over RNG seeds 0-4; with §4.2's softmax setting
+# 0.91-0.93 (SVM) validation accuracy over RNG seeds 0-4; with docs/courses.md §4.2's softmax setting
 # (1e-7, 2.5e4) it needs 1500 steps for 0.82.
 DIGITS_HYPER = {"learning_rate": 1e-6, "reg": 1e3, "num_iters": 500, "batch_size": 200}
 
@@ -786,15 +715,15 @@ def _digits_training_check(ctx: CheckContext, target: str, key: str, label: str)
                                 hint="check the loss gradient and the minibatch sampling in train")
 
 
-@check("softmax_classifier.digits_accuracy", kind="training", needs=[SOFTMAX],
-       fixture="linear_digits", tolerance=0.05)
+@check("softmax_classifier.digits_accuracy", kind="training", fixture="linear_digits",
+       tolerance=0.05)
 def check_softmax_digits(ctx: CheckContext) -> Outcome:
     """Softmax trained with the course's hyper-parameters reaches the reference's validation accuracy."""
     return _digits_training_check(ctx, SOFTMAX, "softmax", "Softmax")
 
 
-@check("linear_svm_classifier.digits_accuracy", kind="training", needs=[LINEAR_SVM],
-       fixture="linear_digits", tolerance=0.05)
+@check("linear_svm_classifier.digits_accuracy", kind="training", fixture="linear_digits",
+       tolerance=0.05)
 def check_svm_digits(ctx: CheckContext) -> Outcome:
     """LinearSVM trained with the course's hyper-parameters reaches the reference's validation accuracy."""
     return _digits_training_check(ctx, LINEAR_SVM, "svm", "LinearSVM")

@@ -1,4 +1,4 @@
-"""Helpers shared by the checks of whole models (``fc_net``, ``neural_net``, ``training``).
+"""Toolkit for the checks of whole models (``fc_net``, ``neural_net``, ``training``).
 
 A model lives in the worker as a Ref. The grader sets its parameters, calls ``loss`` and reads
 what comes back; every comparison happens here. The numeric gradient of a model is taken with
@@ -12,7 +12,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .base import CheckContext, CheckInputError
-from .compare import as_array, compare_array, compare_scalar, describe, unpack
+from .compare import as_array, compare_array, describe, unpack
 from .numeric import coordinates
 
 
@@ -46,11 +46,6 @@ def grads_problems(grads: Mapping[str, Any], expected: Mapping[str, np.ndarray],
     if extra:
         problems.append(f"grads has keys that are not parameters: {extra}")
     return [p for p in problems if p]
-
-
-def loss_problem(loss: Any, expected: float, tol: float) -> str | None:
-    """The loss against the reference, with a tolerance relative to the loss's size."""
-    return compare_scalar("loss", loss, float(expected), tol * max(1.0, abs(float(expected))))
 
 
 def numeric_param_gradient(ctx: CheckContext, model, params: Mapping[str, np.ndarray], name: str,

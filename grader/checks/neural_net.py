@@ -1,7 +1,7 @@
-"""Checks for the stand-alone UCLA ``classifiers/neural_net.py`` ``TwoLayerNet`` (digest §2.5.2, §3.8).
+"""Checks for the stand-alone UCLA ``classifiers/neural_net.py`` ``TwoLayerNet`` (docs/courses.md §2.5.2, §3.8).
 
 Weights are stored (out, in): ``W1`` (H, D), ``W2`` (C, H); ``reg`` is an argument of ``loss``.
-The §3.8 toy test pins the initialisation (np.random.seed(0), W1 drawn before W2), the scores,
+The docs/courses.md §3.8 toy test pins the initialisation (np.random.seed(0), W1 drawn before W2), the scores,
 the loss 1.071696123862817 and, after ``train``, the final loss 0.014497864587765886. Losses
 and gradients are also compared at parameters the grader sets, so an initialisation bug does not
 hide a loss bug.
@@ -11,16 +11,20 @@ from __future__ import annotations
 import numpy as np
 
 from .base import CheckContext, Outcome, check, fixture
+from .toolkit import loss_problem, on, verdict
 from .compare import as_array, compare_array, describe, join_problems
 from .diagnosis import Diagnoses, mistake_key, stored
-from .fc_net import _l2_loss_candidates
-from .models import (fetch_params, grads_problems, loss_and_grads, loss_problem, numeric_problems,
+from .fc_net import l2_loss_candidates
+from .models import (fetch_params, grads_problems, loss_and_grads, numeric_problems,
                      seed_worker, set_params)
 
 NET = "classifiers.neural_net.TwoLayerNet"
 TOY = {"input_size": 4, "hidden_size": 10, "output_size": 3, "std": 1e-1}
 TOY_SHAPES = {"W1": (10, 4), "b1": (10,), "W2": (3, 10), "b2": (3,)}
 PARAMS = ("W1", "b1", "W2", "b2")
+#: The loss and gradient inputs: (label, fixture prefix, reg, TwoLayerNet(input, hidden, classes)).
+LOSS_CASES = (("notebook's toy model, reg=0.05", "toy", 0.05, (4, 10, 3)),
+              ("fresh 9x7 input, reg=0.3", "r", 0.3, (7, 6, 4)))
 HINT = ("W1 is (H, D) and W2 is (C, H): h = relu(X @ W1.T + b1), scores = h @ W2.T + b2; "
         "loss = softmax loss + 0.5 * reg * (sum(W1**2) + sum(W2**2)); grads have the params' shapes")
 #: A second training run with 40 examples and batch 10: 4 iterations per epoch, so the
@@ -29,12 +33,12 @@ SCHEDULE = {"learning_rate": 0.5, "learning_rate_decay": 0.5, "reg": 1e-3, "num_
             "batch_size": 10}
 
 
-def _toy_data():
-    rng = np.random.RandomState(1)  # §3.8 init_toy_data: np.random.seed(1)
+def toy_data():
+    rng = np.random.RandomState(1)  # docs/courses.md §3.8 init_toy_data: np.random.seed(1)
     return 10 * rng.randn(5, 4), np.array([0, 1, 2, 2, 1])
 
 
-# Known mistakes (digest §7.11, §7.21, §7.22): name -> what the student's code does.
+# Known mistakes (docs/courses.md §7.11, §7.21, §7.22): name -> what the student's code does.
 W2_FIRST = {"w2_first": "the initial weights match W2 drawn before W1: draw W1 first, then W2"}
 TRAIN_MISTAKES = {
     "misaligned": "the losses match X_batch and y_batch drawn with two different index draws: "
@@ -68,10 +72,10 @@ def _train_losses_with(mistake: str, net, X, y, learning_rate, learning_rate_dec
 
 @fixture("neural_net")
 def neural_net_fixture(ref):
-    """§3.8's toy model, scores, loss and training run; a fresh input; a run with a decay schedule."""
+    """docs/courses.md §3.8's toy model, scores, loss and training run; a fresh input; a run with a decay schedule."""
     Net = ref.classifiers.neural_net.TwoLayerNet
-    X, y = _toy_data()
-    np.random.seed(0)  # §3.8 init_toy_model
+    X, y = toy_data()
+    np.random.seed(0)  # docs/courses.md §3.8 init_toy_model
     net = Net(**TOY)
     out = {"toy_X": X, "toy_y": y, **{f"toy_{k}": v.copy() for k, v in net.params.items()}}
     out["toy_scores"] = net.loss(X)
@@ -126,47 +130,63 @@ def _grads(f, prefix):
     return {k: f[f"{prefix}_d{k}"] for k in PARAMS}
 
 
-def _toy_net(ctx: CheckContext):
+def toy_net(ctx: CheckContext):
+    """The student's TwoLayerNet(4, 10, 3, std=0.1) built after np.random.seed(0), as the notebook does."""
     seed_worker(ctx, 0)
     return ctx.new(NET, TOY["input_size"], TOY["hidden_size"], TOY["output_size"], std=TOY["std"])
 
 
-@check("neural_net.scores", kind="value", needs=[NET], fixture="neural_net", tolerance=1e-7)
-def check_neural_net_scores(ctx: CheckContext) -> Outcome:
-    """The §3.8 toy model (np.random.seed(0), std 0.1) gives the notebook's scores (sum |diff| < 1e-7)."""
-    f = ctx.fixture()
-    net = _toy_net(ctx)
-    params, problem = fetch_params(ctx, net, TOY_SHAPES)
+def toy_scores_check(ctx: CheckContext, shapes: dict, label: str, *, hint: str, init_hint: str,
+                     params_failed=None, init_failed=None) -> Outcome:
+    """The toy model's scores against the notebook's (sum of abs differences). When they differ
+    and the initial parameters already do, say so (``init_failed(d, params)`` may name the
+    mistake); ``params_failed(d, problem)`` returns the hint when the parameters are unreadable."""
+    f, d = ctx.fixture(), Diagnoses()
+    net = toy_net(ctx)
+    params, problem = fetch_params(ctx, net, shapes)
     if problem:
-        transposed = "W1" in problem and "(4, 10)" in problem
-        d = Diagnoses()
-        d.add("W1 is stored transposed, as (input_size, hidden_size)" if transposed else None)
-        return Outcome.fail(d.message(f"TwoLayerNet(4, 10, 3, std=1e-1): {problem}"),
-                            hint="in this course W1 has shape (hidden_size, input_size) and W2 "
-                                 "(output_size, hidden_size)" if transposed else HINT)
+        hint = params_failed(d, problem) if params_failed else hint  # may name a mistake in d
+        return Outcome.fail(d.message(f"TwoLayerNet(4, 10, 3, std=1e-1): {problem}"), hint=hint)
     scores = ctx.call(net.method("loss"), f["toy_X"])
     problem = compare_array("scores", scores, f["toy_scores"], ctx.tolerance, metric="sum_abs")
-    if problem:
-        init = [compare_array(k, params[k], f[f"toy_{k}"], 1e-12) for k in PARAMS]
-        if any(init):
-            d = Diagnoses()
-            d.check((params["W1"], params["W2"]), stored(f, ("toy_W1", "toy_W2"), W2_FIRST),
-                    expected=(f["toy_W1"], f["toy_W2"]))
-            return Outcome.fail(d.message(f"on the toy model of §3.8: {problem}; the initial "
-                                          f"parameters already differ ({join_problems(init)})"),
-                                hint="draw W1 = std * np.random.randn(hidden_size, input_size) first, "
-                                     "then W2 = std * np.random.randn(output_size, hidden_size); biases zero")
-        return Outcome.fail(f"on the toy model of §3.8: {problem}", hint=HINT)
-    return Outcome.ok("toy scores match the notebook's")
+    if problem is None:
+        return Outcome.ok("toy scores match the notebook's")
+    init = [compare_array(k, params[k], f[f"toy_{k}"], 1e-12) for k in shapes]
+    if not any(init):
+        return Outcome.fail(f"on the {label}: {problem}", hint=hint)
+    if init_failed:
+        init_failed(d, params)
+    return Outcome.fail(d.message(f"on the {label}: {problem}; the initial parameters already differ "
+                                  f"({join_problems(init)})"), hint=init_hint)
 
 
-@check("neural_net.loss", kind="value", needs=[NET], fixture="neural_net", tolerance=1e-10)
+@check("neural_net.scores", kind="value", fixture="neural_net", tolerance=1e-7)
+def check_neural_net_scores(ctx: CheckContext) -> Outcome:
+    """The docs/courses.md §3.8 toy model (np.random.seed(0), std 0.1) gives the notebook's scores (sum |diff| < 1e-7)."""
+    f = ctx.fixture()
+
+    def params_failed(d, problem):
+        transposed = "W1" in problem and "(4, 10)" in problem
+        d.add("W1 is stored transposed, as (input_size, hidden_size)" if transposed else None)
+        return ("in this course W1 has shape (hidden_size, input_size) and W2 (output_size, hidden_size)"
+                if transposed else HINT)
+
+    def init_failed(d, params):
+        d.check((params["W1"], params["W2"]), stored(f, ("toy_W1", "toy_W2"), W2_FIRST),
+                expected=(f["toy_W1"], f["toy_W2"]))
+
+    return toy_scores_check(ctx, TOY_SHAPES, "notebook's toy model", hint=HINT,
+                            init_hint="draw W1 = std * np.random.randn(hidden_size, input_size) first, "
+                                      "then W2 = std * np.random.randn(output_size, hidden_size); biases zero",
+                            params_failed=params_failed, init_failed=init_failed)
+
+
+@check("neural_net.loss", kind="value", fixture="neural_net", tolerance=1e-10)
 def check_neural_net_loss(ctx: CheckContext) -> Outcome:
-    """loss(X, y, reg=0.05) is 1.071696123862817 on the toy model (§3.8), and right on a fresh input with reg 0.3."""
+    """loss(X, y, reg=0.05) is 1.071696123862817 on the toy model (docs/courses.md §3.8), and right on a fresh input with reg 0.3."""
     f = ctx.fixture()
     problems, d = [], Diagnoses()
-    for label, prefix, reg, shapes in (("toy model of §3.8, reg=0.05", "toy", 0.05, (4, 10, 3)),
-                                       ("fresh 9x7 input, reg=0.3", "r", 0.3, (7, 6, 4))):
+    for label, prefix, reg, shapes in LOSS_CASES:
         net = ctx.new(NET, *shapes)
         set_params(ctx, net, _params(f, prefix))
         loss, _ = loss_and_grads(ctx, net, f[f"{prefix}_X"], f[f"{prefix}_y"], kwargs={"reg": reg},
@@ -175,43 +195,45 @@ def check_neural_net_loss(ctx: CheckContext) -> Outcome:
         if problem:
             problems.append(f"on the {label}: {problem}")
             expected = float(f[f"{prefix}_loss"])
-            d.check(loss, _l2_loss_candidates(expected, _params(f, prefix), reg, biases=True),
+            d.check(loss, l2_loss_candidates(expected, _params(f, prefix), reg, biases=True),
                     expected=expected)
-    if problems:
-        return Outcome.fail(d.message(join_problems(problems)), hint=HINT)
-    return Outcome.ok("losses match")
+    return verdict(problems, "losses match", d=d, sep="; ", hint=HINT)
 
 
-@check("neural_net.gradients", kind="gradient", needs=[NET], fixture="neural_net", tolerance=1e-8)
+def gradient_message(ctx: CheckContext, f, label: str, prefix: str, reg: float, net, params: dict,
+                     grads: dict, problems: list[str]) -> str | None:
+    """The ``problems`` found against the reference and against a numeric gradient of the
+    student's own ``loss(X, y, reg)`` (10 sampled coordinates per parameter), for one case."""
+    problems = problems + numeric_problems(ctx, net, params, grads, f[f"{prefix}_X"], f[f"{prefix}_y"],
+                                           1e-6, max_coords=10, kwargs={"reg": reg})
+    return on(label, problems)
+
+
+@check("neural_net.gradients", kind="gradient", fixture="neural_net", tolerance=1e-8)
 def check_neural_net_gradients(ctx: CheckContext) -> Outcome:
     """grads match the reference and a numeric gradient of the student's loss (toy reg 0.05; fresh reg 0.3)."""
     f = ctx.fixture()
     messages = []
-    for label, prefix, reg, shapes in (("toy model of §3.8, reg=0.05", "toy", 0.05, (4, 10, 3)),
-                                       ("fresh 9x7 input, reg=0.3", "r", 0.3, (7, 6, 4))):
+    for label, prefix, reg, shapes in LOSS_CASES:
         net = ctx.new(NET, *shapes)
         params = _params(f, prefix)
         set_params(ctx, net, params)
         _, grads = loss_and_grads(ctx, net, f[f"{prefix}_X"], f[f"{prefix}_y"], kwargs={"reg": reg},
                                   label="loss(X, y, reg)")
-        problems = grads_problems(grads, _grads(f, prefix), ctx.tolerance)
-        problems += numeric_problems(ctx, net, params, grads, f[f"{prefix}_X"], f[f"{prefix}_y"], 1e-6,
-                                     max_coords=10, kwargs={"reg": reg})
-        if problems:
-            messages.append(f"on the {label}: {join_problems(problems)}")
-    if messages:
-        return Outcome.fail(" | ".join(messages), hint=HINT)
-    return Outcome.ok("gradients match the reference and the numeric gradient of your loss")
+        messages.append(gradient_message(ctx, f, label, prefix, reg, net, params, grads,
+                                         grads_problems(grads, _grads(f, prefix), ctx.tolerance)))
+    return verdict(messages, "gradients match the reference and the numeric gradient of your loss",
+                   hint=HINT)
 
 
-def _history(stats, key: str):
+def train_history(stats, key: str):
     if not isinstance(stats, dict) or key not in stats:
         return None, f"train() should return a dict with '{key}', got {describe(stats)}"
     arr, problem = as_array(f"stats['{key}']", stats[key])
     return (arr.reshape(-1), None) if not problem else (None, problem)
 
 
-def _first_divergence(got: np.ndarray, expected: np.ndarray) -> str:
+def first_divergence(got: np.ndarray, expected: np.ndarray) -> str:
     err = np.abs(got - expected) / np.maximum(1e-8, np.abs(got) + np.abs(expected))
     bad = np.flatnonzero(~(err <= 1e-7))
     if bad.size == 0:
@@ -223,14 +245,14 @@ def _first_divergence(got: np.ndarray, expected: np.ndarray) -> str:
     return f" (first at iteration {i}: {got[i]:.6g} vs {expected[i]:.6g}; the update or learning rate of iteration {i - 1} differs)"
 
 
-@check("neural_net.train_toy", kind="training", needs=[NET], fixture="neural_net", tolerance=1e-8)
+@check("neural_net.train_toy", kind="training", fixture="neural_net", tolerance=1e-8)
 def check_neural_net_train_toy(ctx: CheckContext) -> Outcome:
-    """train() on the toy data from np.random.seed(0) ends at loss 0.014497864587765886 (§3.8), step for step."""
+    """train() on the toy data from np.random.seed(0) ends at loss 0.014497864587765886 (docs/courses.md §3.8), step for step."""
     f = ctx.fixture()
-    net = _toy_net(ctx)
+    net = toy_net(ctx)
     stats = ctx.call(net.method("train"), f["toy_X"], f["toy_y"], f["toy_X"], f["toy_y"],
                      learning_rate=1e-1, reg=5e-6, num_iters=100, verbose=False)
-    history, problem = _history(stats, "loss_history")
+    history, problem = train_history(stats, "loss_history")
     expected = f["toy_loss_history"]
     if problem:
         return Outcome.fail(problem, hint="return {'loss_history': ..., 'train_acc_history': ..., "
@@ -241,16 +263,16 @@ def check_neural_net_train_toy(ctx: CheckContext) -> Outcome:
     problem = d.compare("loss_history", history, expected, ctx.tolerance,
                         stored(f, "toy_loss_history", TRAIN_MISTAKES))
     if problem:
-        return Outcome.fail(d.message(f"on the toy data of §3.8 (final loss {history[-1]:.10g}, "
+        return Outcome.fail(d.message(f"on the notebook's toy data (final loss {history[-1]:.10g}, "
                                       f"expected {expected[-1]:.10g}): {problem}"
-                                      f"{_first_divergence(history, expected)}"),
+                                      f"{first_divergence(history, expected)}"),
                             hint="sample X_batch, y_batch = X[idx], y[idx] with idx = np.random.choice("
                                  "num_train, batch_size) (replacement: batch 200 > 5 examples), then "
                                  "params[k] -= learning_rate * grads[k] for every parameter")
     return Outcome.ok(f"the toy run ends at loss {history[-1]:.6g}, as in the notebook")
 
 
-@check("neural_net.train_schedule", kind="training", needs=[NET], fixture="neural_net", tolerance=1e-8)
+@check("neural_net.train_schedule", kind="training", fixture="neural_net", tolerance=1e-8)
 def check_neural_net_train_schedule(ctx: CheckContext) -> Outcome:
     """With 4 iterations per epoch the learning rate decays at it % iterations_per_epoch == 0 (it = 0, 4, 8)."""
     f = ctx.fixture()
@@ -258,7 +280,7 @@ def check_neural_net_train_schedule(ctx: CheckContext) -> Outcome:
     set_params(ctx, net, _params(f, "r"))
     seed_worker(ctx, 5)
     stats = ctx.call(net.method("train"), f["s_X"], f["s_y"], f["s_X"][:10], f["s_y"][:10], **SCHEDULE)
-    history, problem = _history(stats, "loss_history")
+    history, problem = train_history(stats, "loss_history")
     if problem:
         return Outcome.fail(problem)
     expected = f["s_loss_history"]
@@ -268,13 +290,13 @@ def check_neural_net_train_schedule(ctx: CheckContext) -> Outcome:
     if problem:
         return Outcome.fail(d.message(
             f"40 examples, batch 10, learning_rate 0.5, learning_rate_decay 0.5: {problem}"
-            f"{_first_divergence(history, expected) if history is not None and history.shape == expected.shape else ''}"),
+            f"{first_divergence(history, expected) if history is not None and history.shape == expected.shape else ''}"),
                             hint="the given code checks accuracies and decays the learning rate when "
                                  "it % iterations_per_epoch == 0, after the update")
     return Outcome.ok("the learning-rate schedule matches")
 
 
-@check("neural_net.predict", kind="value", needs=[NET], fixture="neural_net")
+@check("neural_net.predict", kind="value", fixture="neural_net")
 def check_neural_net_predict(ctx: CheckContext) -> Outcome:
     """predict(X) returns the argmax of the scores, shape (N,), integer labels."""
     f = ctx.fixture()

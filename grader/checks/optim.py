@@ -1,8 +1,8 @@
 """Checks for the update rules of ``optim.py`` (sgd_momentum, rmsprop, adam), CS231n convention.
 
-Every rule has the interface ``next_w, config = rule(w, dw, config=None)`` (digest §2.4). Each
+Every rule has the interface ``next_w, config = rule(w, dw, config=None)`` (docs/courses.md §2.4). Each
 rule gets
-* ``<rule>.notebook``: the course notebook's own input (§3.10, §3.12, §3.13): ``next_w`` and the
+* ``<rule>.notebook``: the course notebook's own input (docs/courses.md §3.10, §3.12, §3.13): ``next_w`` and the
   state stored in the config (the returned dict, and the caller's dict, which the notebook reads);
 * ``<rule>.fresh_steps``: several consecutive steps with other hyper-parameters and shapes, the
   returned config fed back each time (state not written back, ``t`` incremented late, a
@@ -22,8 +22,9 @@ import numpy as np
 
 from ..sandbox import StudentError
 from .base import CheckContext, Outcome, check, fixture
-from .compare import as_array, compare_array, describe, join_problems, unpack
-from .diagnosis import Diagnoses, distance, mistake_key, stored
+from .compare import as_array, compare_array, join_problems
+from .diagnosis import Diagnoses, mistake_key, stored
+from .toolkit import call_rule, register, state_problem, verdict
 
 RULES = ("sgd_momentum", "rmsprop", "adam")
 
@@ -37,7 +38,7 @@ HINTS = {
     "adam": "increment t FIRST, then update m and v, divide by (1 - beta1**t) and (1 - beta2**t); "
             "store m, v and t back in config",
 }
-SECTIONS = {"sgd_momentum": "§3.10", "rmsprop": "§3.12", "adam": "§3.13"}
+SECTIONS = {"sgd_momentum": "docs/courses.md §3.10", "rmsprop": "docs/courses.md §3.12", "adam": "docs/courses.md §3.13"}
 
 #: Hyper-parameters of the multi-step checks (other than the notebook's).
 FRESH_CONFIGS = {
@@ -47,7 +48,7 @@ FRESH_CONFIGS = {
 }
 FRESH_STEPS = 5
 
-#: The documented defaults (digest §2.4) and a partial config for ``<rule>.defaults``.
+#: The documented defaults (docs/courses.md §2.4) and a partial config for ``<rule>.defaults``.
 DEFAULTS = {
     "sgd_momentum": {"learning_rate": 1e-2, "momentum": 0.9},
     "rmsprop": {"learning_rate": 1e-2, "decay_rate": 0.99, "epsilon": 1e-8},
@@ -65,8 +66,8 @@ DESCENT_CONFIGS = {
 DESCENT_STEPS = 50
 
 
-def _notebook_inputs():
-    """The shared optimizer input of the notebooks (§3.10-§3.13): w, dw, first and second state."""
+def notebook_inputs():
+    """The shared optimizer input of the notebooks (docs/courses.md §3.10-§3.13): w, dw, first and second state."""
     N, D = 4, 5
     w = np.linspace(-0.4, 0.6, num=N * D).reshape(N, D)
     dw = np.linspace(-0.6, 0.4, num=N * D).reshape(N, D)
@@ -76,8 +77,8 @@ def _notebook_inputs():
 
 
 def _notebook_config(rule: str) -> dict:
-    """The config the notebook passes (§3.10: lr 1e-3 + velocity; §3.12; §3.13 with t=5)."""
-    _, _, s1, s2 = _notebook_inputs()
+    """The config the notebook passes (docs/courses.md §3.10: lr 1e-3 + velocity; docs/courses.md §3.12; docs/courses.md §3.13 with t=5)."""
+    _, _, s1, s2 = notebook_inputs()
     if rule == "sgd_momentum":
         return {"learning_rate": 1e-3, "velocity": s1.copy()}
     if rule == "rmsprop":
@@ -85,7 +86,7 @@ def _notebook_config(rule: str) -> dict:
     return {"learning_rate": 1e-2, "m": s1.copy(), "v": s2.copy(), "t": 5}
 
 
-def _fresh_inputs(rule: str):
+def fresh_inputs(rule: str):
     """Weights and a sequence of gradients for the multi-step check (not the notebook's)."""
     rng = np.random.RandomState({"sgd_momentum": 11, "rmsprop": 12, "adam": 13}[rule])
     shape = {"sgd_momentum": (3, 4, 2), "rmsprop": (7,), "adam": (2, 5, 3)}[rule]
@@ -114,7 +115,7 @@ def _ls_grad(A, b, w):
 
 
 # --------------------------------------------------------------------------------------------
-# known mistakes (digest §7.17-§7.19): the reference rules with one mistake applied
+# known mistakes (docs/courses.md §7.17-docs/courses.md §7.19): the reference rules with one mistake applied
 # --------------------------------------------------------------------------------------------
 
 #: Formula mistakes per rule: name -> what the student's code does.
@@ -236,7 +237,7 @@ def _diagnose_step(d: Diagnoses, rule: str, next_w, returned: dict, candidates: 
 def optim_fixture(ref):
     """Reference outputs for every optimizer check (notebook, fresh steps, defaults, descent)."""
     out = {}
-    w, dw, _, _ = _notebook_inputs()
+    w, dw, _, _ = notebook_inputs()
     out["nb_w"], out["nb_dw"] = w, dw
     for rule in RULES:
         fn = getattr(ref.optim, rule)
@@ -252,7 +253,7 @@ def optim_fixture(ref):
             out[f"{rule}.nb_{key}"] = np.asarray(config[key])
 
         # Several steps, fresh hyper-parameters, the returned config fed back.
-        fw, dws = _fresh_inputs(rule)
+        fw, dws = fresh_inputs(rule)
         out[f"{rule}.fresh_w"], out[f"{rule}.fresh_dws"] = fw, dws
         config = dict(FRESH_CONFIGS[rule])
         cur = fw.copy()
@@ -275,7 +276,7 @@ def optim_fixture(ref):
                 out[mistake_key(f"{rule}.fresh_{key}", mistake)] = np.stack([np.asarray(v) for v in values])
 
         # Defaults: config=None, then a partial config.
-        # w and dw bounded away from 0, so that both epsilon placements (§2.4) agree at eps=1e-8.
+        # w and dw bounded away from 0, so that both epsilon placements (docs/courses.md §2.4) agree at eps=1e-8.
         rng = np.random.RandomState(21)
         dw_d = np.where(rng.rand(3, 5) < 0.5, -1.0, 1.0) * rng.uniform(1.0, 2.0, (3, 5))
         w_d = np.where(rng.rand(3, 5) < 0.5, -1.0, 1.0) * rng.uniform(2.0, 4.0, (3, 5))
@@ -314,43 +315,6 @@ def optim_fixture(ref):
 # --------------------------------------------------------------------------------------------
 
 
-def _call_rule(ctx: CheckContext, rule: str, w, dw, config):
-    """Call the student's rule; return ``(next_w, returned_config, callers_config, problem)``."""
-    result, after = ctx.call(f"optim.{rule}", w, dw, config, return_args=True)
-    values, problem = unpack(rule, result, 2)
-    if problem:
-        return None, None, None, problem + " (return next_w, config)"
-    next_w, returned = values
-    if not isinstance(returned, dict):
-        return None, None, None, (f"{rule} should return the config dict as its second value, "
-                                  f"got {describe(returned)}")
-    return next_w, returned, after[2], None
-
-
-def _state_problem(rule: str, key: str, config: dict, expected, tol: float, where: str,
-                   before=None) -> str | None:
-    """Compare ``config[key]`` with ``expected`` (t exactly, arrays by rel_error).
-
-    ``before`` is the state the call started from (the caller's, or the documented start when
-    the caller had none): a state that comes back unchanged was not stored.
-    """
-    not_stored = f"the new {key} is not stored in config"
-    if key not in config:
-        return f"{where} has no key '{key}': {not_stored} (config['{key}'] = ...)"
-    if key == "t":
-        got = config[key]
-        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.integer, np.floating)):
-            return f"{where}['t'] should be a number, got {describe(got)}"
-        if float(got) != float(expected):
-            unchanged = isinstance(before, (int, float, np.integer, np.floating)) and float(got) == float(before)
-            return f"{where}['t'] is {got}, expected {int(expected)}" + (f" ({not_stored})" if unchanged else "")
-        return None
-    problem = compare_array(f"{where}['{key}']", config[key], expected, tol)
-    if problem and before is not None and distance(config[key], before) <= tol < distance(expected, before):
-        problem += f" (it is unchanged: {not_stored})"
-    return problem
-
-
 def _start_state(rule: str, key: str, config: dict | None, w):
     """The state a call starts from: the caller's, or the documented zeros (t = 0)."""
     if config and key in config:
@@ -363,55 +327,44 @@ def _start_state(rule: str, key: str, config: dict | None, w):
 # --------------------------------------------------------------------------------------------
 
 
+def _expected(f, rule: str, case: str, step: int | None = None) -> tuple:
+    """The reference's ``(next_w, state...)`` for a fixture case (``nb``, ``fresh``, ``def_none``)."""
+    values = (f[f"{rule}.{case}_next_w"],) + tuple(f[f"{rule}.{case}_{k}"] for k in STATE[rule])
+    return values if step is None else tuple(v[step] for v in values)
+
+
+def _step_problems(ctx: CheckContext, rule: str, next_w, returned: dict, expected: tuple,
+                   start: dict | None, w) -> list[str | None]:
+    """next_w and each state the rule stored in the returned config against ``expected``;
+    ``start`` is the config the call started from (to tell an unchanged state)."""
+    return [compare_array("next_w", next_w, expected[0], ctx.tolerance)] + [
+        state_problem(rule, key, returned, value, ctx.tolerance, "the returned config",
+                      before=_start_state(rule, key, start, w))
+        for key, value in zip(STATE[rule], expected[1:])]
+
+
 def _notebook_check(ctx: CheckContext, rule: str) -> Outcome:
     f = ctx.fixture()
     config = _notebook_config(rule)
-    next_w, returned, callers, problem = _call_rule(ctx, rule, f["nb_w"], f["nb_dw"], config)
+    next_w, returned, callers, problem = call_rule(ctx, rule, f["nb_w"], f["nb_dw"], config)
     label = f"on the notebook input ({SECTIONS[rule]})"
     if problem:
         return Outcome.fail(f"{label}: {problem}", hint=HINTS[rule])
-    problems = [compare_array("next_w", next_w, f[f"{rule}.nb_next_w"], ctx.tolerance)]
-    for key in STATE[rule]:
-        expected = f[f"{rule}.nb_{key}"]
-        problem = _state_problem(rule, key, returned, expected, ctx.tolerance, "the returned config",
-                                 before=_start_state(rule, key, _notebook_config(rule), f["nb_w"]))
-        if problem is None and isinstance(callers, dict):
-            # The notebook reads the state from the dict it passed in (§3.10-§3.13).
-            problem = _state_problem(rule, key, callers, expected, ctx.tolerance, "the config you were given")
-            if problem:
-                problem += (" (the notebook reads the state from the dict it passed: update it in "
-                            "place and return it)")
-        problems.append(problem)
+    expected = _expected(f, rule, "nb")
+    problems = _step_problems(ctx, rule, next_w, returned, expected, _notebook_config(rule), f["nb_w"])
+    for index, key in enumerate(STATE[rule], start=1):
+        if problems[index] is None and isinstance(callers, dict):
+            # The notebook reads the state from the dict it passed in (docs/courses.md §3.10-docs/courses.md §3.13).
+            problem = state_problem(rule, key, callers, expected[index], ctx.tolerance,
+                                    "the config you were given")
+            problems[index] = problem and (problem + " (the notebook reads the state from the dict "
+                                           "it passed: update it in place and return it)")
+    d = Diagnoses()
     if any(problems):
-        d = Diagnoses()
         _diagnose_step(d, rule, next_w, returned, _candidates(f, f"{rule}.nb", rule, FORMULA_MISTAKES[rule]),
-                       (f[f"{rule}.nb_next_w"],) + tuple(f[f"{rule}.nb_{k}"] for k in STATE[rule]))
-        return Outcome.fail(d.message(f"{label}: {join_problems(problems)}"), hint=HINTS[rule])
-    return Outcome.ok(f"next_w and the stored {', '.join(STATE[rule])} match {label}")
-
-
-@check("sgd_momentum.notebook", kind="value", needs=["optim.sgd_momentum"], fixture="optim",
-       tolerance=1e-7)
-def check_sgd_momentum_notebook(ctx: CheckContext) -> Outcome:
-    """sgd_momentum's next_w and stored velocity match the notebook test (§3.10, CS231n convention)."""
-    return _notebook_check(ctx, "sgd_momentum")
-
-
-@check("rmsprop.notebook", kind="value", needs=["optim.rmsprop"], fixture="optim", tolerance=1e-7)
-def check_rmsprop_notebook(ctx: CheckContext) -> Outcome:
-    """rmsprop's next_w and stored cache match the notebook test (§3.12)."""
-    return _notebook_check(ctx, "rmsprop")
-
-
-@check("adam.notebook", kind="value", needs=["optim.adam"], fixture="optim", tolerance=1e-7)
-def check_adam_notebook(ctx: CheckContext) -> Outcome:
-    """adam's next_w and stored m, v and t (t=5 becomes 6) match the notebook test (§3.13)."""
-    return _notebook_check(ctx, "adam")
-
-
-# --------------------------------------------------------------------------------------------
-# several steps with fresh hyper-parameters
-# --------------------------------------------------------------------------------------------
+                       expected)
+    return verdict([join_problems(problems)], f"next_w and the stored {', '.join(STATE[rule])} match {label}",
+                   d=d, prefix=f"{label}: ", hint=HINTS[rule])
 
 
 def _fresh_check(ctx: CheckContext, rule: str) -> Outcome:
@@ -423,54 +376,25 @@ def _fresh_check(ctx: CheckContext, rule: str) -> Outcome:
     for step in range(FRESH_STEPS):
         label = (f"at step {step + 1} of {FRESH_STEPS} consecutive calls ({settings}, w of shape "
                  f"{cur.shape}, starting without state, your returned config passed back each time)")
-        next_w, returned, _, problem = _call_rule(ctx, rule, cur, dws[step], config)
+        next_w, returned, _, problem = call_rule(ctx, rule, cur, dws[step], config)
         if problem:
             return Outcome.fail(f"{label}: {problem}", hint=HINTS[rule])
-        problems = [compare_array("next_w", next_w, f[f"{rule}.fresh_next_w"][step], ctx.tolerance)]
-        for key in STATE[rule]:
-            problems.append(_state_problem(rule, key, returned, f[f"{rule}.fresh_{key}"][step],
-                                           ctx.tolerance, "the returned config",
-                                           before=_start_state(rule, key, config, cur)))
-        for key, value in FRESH_CONFIGS[rule].items():
-            if returned.get(key) != value:
-                problems.append(f"the returned config's '{key}' is {returned.get(key)!r}, "
-                                f"expected {value!r} (keep the caller's hyper-parameters)")
+        expected = _expected(f, rule, "fresh", step)
+        problems = _step_problems(ctx, rule, next_w, returned, expected, config, cur)
+        problems += [f"the returned config's '{key}' is {returned.get(key)!r}, expected {value!r} "
+                     "(keep the caller's hyper-parameters)"
+                     for key, value in FRESH_CONFIGS[rule].items() if returned.get(key) != value]
         if any(problems):
             d = Diagnoses()
             _diagnose_step(d, rule, next_w, returned,
                            _candidates(f, f"{rule}.fresh", rule, _mistakes(rule, FRESH_CONFIGS[rule]), step),
-                           (f[f"{rule}.fresh_next_w"][step],)
-                           + tuple(f[f"{rule}.fresh_{k}"][step] for k in STATE[rule]))
+                           expected)
             return Outcome.fail(d.message(f"{label}: {join_problems(problems)}"),
                                 hint="read every hyper-parameter from config (not constants), "
                                      "create the state when it is missing, and store the new state "
                                      "in config. " + HINTS[rule])
         cur, config = as_array("next_w", next_w)[0], returned
     return Outcome.ok(f"{FRESH_STEPS} consecutive steps with {settings} match the reference")
-
-
-@check("sgd_momentum.fresh_steps", kind="value", needs=["optim.sgd_momentum"], fixture="optim",
-       tolerance=1e-7)
-def check_sgd_momentum_fresh(ctx: CheckContext) -> Outcome:
-    """sgd_momentum matches the reference over 5 steps with momentum 0.5 on a 3-D w, state fed back."""
-    return _fresh_check(ctx, "sgd_momentum")
-
-
-@check("rmsprop.fresh_steps", kind="value", needs=["optim.rmsprop"], fixture="optim", tolerance=1e-7)
-def check_rmsprop_fresh(ctx: CheckContext) -> Outcome:
-    """rmsprop matches the reference over 5 steps with decay_rate 0.9 on a 1-D w, state fed back."""
-    return _fresh_check(ctx, "rmsprop")
-
-
-@check("adam.fresh_steps", kind="value", needs=["optim.adam"], fixture="optim", tolerance=1e-7)
-def check_adam_fresh(ctx: CheckContext) -> Outcome:
-    """adam matches the reference over 5 steps from t=0 with other betas and epsilon, state fed back."""
-    return _fresh_check(ctx, "adam")
-
-
-# --------------------------------------------------------------------------------------------
-# defaults
-# --------------------------------------------------------------------------------------------
 
 
 def _defaults_check(ctx: CheckContext, rule: str) -> Outcome:
@@ -480,52 +404,44 @@ def _defaults_check(ctx: CheckContext, rule: str) -> Outcome:
     for label, config, case in (("with config=None", None, "none"),
                                 (f"with the partial config {PARTIAL[rule]}", dict(PARTIAL[rule]),
                                  "partial")):
-        mistakes = _mistakes(rule, config)
-        next_w, returned, _, problem = _call_rule(ctx, rule, w, dw, config)
+        next_w, returned, _, problem = call_rule(ctx, rule, w, dw, config)
         if problem:
             return Outcome.fail(f"{label}: {problem}", hint="start with: if config is None: config = {}")
-        found = [compare_array("next_w", next_w, f[f"{rule}.def_{case}_next_w"], ctx.tolerance)]
-        expected = {**DEFAULTS[rule], **(config or {})}
-        for name, value in expected.items():
+        expected = _expected(f, rule, f"def_{case}")
+        found = [compare_array("next_w", next_w, expected[0], ctx.tolerance)]
+        for name, value in {**DEFAULTS[rule], **(config or {})}.items():
             got = returned.get(name)
             numeric = isinstance(got, (int, float)) and not isinstance(got, bool)
             if not numeric or not np.isclose(got, value, rtol=1e-12, atol=0):
                 found.append(f"the returned config's '{name}' is {got!r}, expected {value!r}")
-        for name in STATE[rule]:
-            found.append(_state_problem(rule, name, returned, f[f"{rule}.def_{case}_{name}"],
-                                        ctx.tolerance, "the returned config",
-                                        before=_start_state(rule, name, None, w)))
+        found += _step_problems(ctx, rule, next_w, returned, expected, None, w)[1:]
         if any(found):
             problems.append(f"{label}: {join_problems(found)}")
             _diagnose_step(d, rule, next_w, returned,
-                           _candidates(f, f"{rule}.def_{case}", rule, mistakes),
-                           (f[f"{rule}.def_{case}_next_w"],)
-                           + tuple(f[f"{rule}.def_{case}_{k}"] for k in STATE[rule]))
-    if problems:
-        defaults = ", ".join(f"{k}={v:g}" for k, v in DEFAULTS[rule].items())
-        return Outcome.fail(d.message(" | ".join(problems)),
-                            hint=f"fill missing keys with config.setdefault ({defaults}) and start "
-                                 "the state at zeros" + (" and t at 0" if rule == "adam" else ""))
-    return Outcome.ok("config=None and a partial config use the documented defaults")
+                           _candidates(f, f"{rule}.def_{case}", rule, _mistakes(rule, config)), expected)
+    defaults = ", ".join(f"{k}={v:g}" for k, v in DEFAULTS[rule].items())
+    return verdict(problems, "config=None and a partial config use the documented defaults", d=d,
+                   hint=f"fill missing keys with config.setdefault ({defaults}) and start "
+                        "the state at zeros" + (" and t at 0" if rule == "adam" else ""))
 
 
-@check("sgd_momentum.defaults", kind="value", needs=["optim.sgd_momentum"], fixture="optim",
-       tolerance=1e-7)
-def check_sgd_momentum_defaults(ctx: CheckContext) -> Outcome:
-    """sgd_momentum with config=None or a partial config uses learning_rate 1e-2, momentum 0.9."""
-    return _defaults_check(ctx, "sgd_momentum")
-
-
-@check("rmsprop.defaults", kind="value", needs=["optim.rmsprop"], fixture="optim", tolerance=1e-7)
-def check_rmsprop_defaults(ctx: CheckContext) -> Outcome:
-    """rmsprop with config=None or a partial config uses learning_rate 1e-2, decay 0.99, eps 1e-8."""
-    return _defaults_check(ctx, "rmsprop")
-
-
-@check("adam.defaults", kind="value", needs=["optim.adam"], fixture="optim", tolerance=1e-7)
-def check_adam_defaults(ctx: CheckContext) -> Outcome:
-    """adam with config=None or a partial config uses lr 1e-3, betas 0.9/0.999, eps 1e-8, t from 0."""
-    return _defaults_check(ctx, "adam")
+RULE_CHECKS = {
+    "notebook": (_notebook_check, {
+        "sgd_momentum": "sgd_momentum's next_w and stored velocity match the notebook test (docs/courses.md §3.10, CS231n convention).",
+        "rmsprop": "rmsprop's next_w and stored cache match the notebook test (docs/courses.md §3.12).",
+        "adam": "adam's next_w and stored m, v and t (t=5 becomes 6) match the notebook test (docs/courses.md §3.13)."}),
+    "fresh_steps": (_fresh_check, {
+        "sgd_momentum": "sgd_momentum matches the reference over 5 steps with momentum 0.5 on a 3-D w, state fed back.",
+        "rmsprop": "rmsprop matches the reference over 5 steps with decay_rate 0.9 on a 1-D w, state fed back.",
+        "adam": "adam matches the reference over 5 steps from t=0 with other betas and epsilon, state fed back."}),
+    "defaults": (_defaults_check, {
+        "sgd_momentum": "sgd_momentum with config=None or a partial config uses learning_rate 1e-2, momentum 0.9.",
+        "rmsprop": "rmsprop with config=None or a partial config uses learning_rate 1e-2, decay 0.99, eps 1e-8.",
+        "adam": "adam with config=None or a partial config uses lr 1e-3, betas 0.9/0.999, eps 1e-8, t from 0."}),
+}
+for _aspect, (_run, _docs) in RULE_CHECKS.items():
+    for _rule, _doc in _docs.items():
+        register(f"{_rule}.{_aspect}", _doc, _run, _rule, kind="value", fixture="optim", tolerance=1e-7)
 
 
 # --------------------------------------------------------------------------------------------
@@ -533,13 +449,12 @@ def check_adam_defaults(ctx: CheckContext) -> Outcome:
 # --------------------------------------------------------------------------------------------
 
 
-@check("rmsprop.epsilon_placement", kind="value", needs=["optim.rmsprop"], fixture="optim",
-       tolerance=1e-7)
+@check("rmsprop.epsilon_placement", kind="value", fixture="optim", tolerance=1e-7)
 def check_rmsprop_epsilon(ctx: CheckContext) -> Outcome:
     """rmsprop adds epsilon after the square root, visible with epsilon=1e-2 and tiny gradients."""
     f = ctx.fixture()
     config = {"learning_rate": 1e-2, "epsilon": 1e-2}
-    next_w, _, _, problem = _call_rule(ctx, "rmsprop", f["rmsprop.eps_w"], f["rmsprop.eps_dw"],
+    next_w, _, _, problem = call_rule(ctx, "rmsprop", f["rmsprop.eps_w"], f["rmsprop.eps_dw"],
                                               config)
     label = "with epsilon=1e-2 and gradients of size 1e-3"
     if problem:
@@ -559,8 +474,7 @@ def check_rmsprop_epsilon(ctx: CheckContext) -> Outcome:
 # --------------------------------------------------------------------------------------------
 
 
-@check("optim.loss_decreases", kind="value", needs=[f"optim.{r}" for r in RULES], fixture="optim",
-       tolerance=0.1)
+@check("optim.loss_decreases", kind="value", fixture="optim", tolerance=0.1)
 def check_optim_loss_decreases(ctx: CheckContext) -> Outcome:
     """Each rule, called 50 times with its state fed back, cuts a least-squares loss below 10 % of its start."""
     f = ctx.fixture()
@@ -574,7 +488,7 @@ def check_optim_loss_decreases(ctx: CheckContext) -> Outcome:
         problem = None
         try:
             for step in range(DESCENT_STEPS):
-                next_w, returned, _, problem = _call_rule(ctx, rule, w, _ls_grad(A, b, w), config)
+                next_w, returned, _, problem = call_rule(ctx, rule, w, _ls_grad(A, b, w), config)
                 if problem:
                     problem = f"step {step + 1}: {problem}"
                     break

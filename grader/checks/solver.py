@@ -1,4 +1,4 @@
-"""Checks for the ``Solver`` (digest §2.6): its observable contract, not its printing.
+"""Checks for the ``Solver`` (docs/courses.md §2.6): its observable contract, not its printing.
 
 Every check trains a tiny model IN THE WORKER with the submission's Solver and compares what it
 observes with the same run of the reference Solver in the fixture builder:
@@ -33,7 +33,8 @@ import stat
 import numpy as np
 
 from ..sandbox import StudentError
-from .base import CheckContext, Outcome, check, fixture
+from .base import CheckContext, CheckFailed, Outcome, check, fixture
+from .toolkit import verdict
 from .compare import as_array, compare_array, compare_scalar, describe, join_problems, rel_error
 
 # The model: TwoLayerNet on 12-dimensional inputs shaped (3, 4), 16 hidden units, 4 classes.
@@ -54,7 +55,7 @@ RUNS = {
     "main": {"n_train": 50, "kwargs": {"update_rule": "sgd", "optim_config": {"learning_rate": 1.0},
                                        "num_epochs": 10, "batch_size": 10,
                                        "log_acc_iteration": True}},
-    # The overfit-50 shape of §2.6/§4.5: 50 examples, batch 25, 20 epochs -> 40 steps, 21 checks.
+    # The overfit-50 shape of docs/courses.md §2.6/§4.5: 50 examples, batch 25, 20 epochs -> 40 steps, 21 checks.
     "overfit": {"n_train": 50, "kwargs": {"update_rule": "sgd", "optim_config": {"learning_rate": 0.1},
                                           "num_epochs": 20, "batch_size": 25}},
     # A batch larger than the training set: one iteration per epoch -> num_epochs checks.
@@ -150,7 +151,7 @@ def solver_fixture(ref):
         out[f"{name}.final_lr"] = np.array([solver.optim_configs[k]["learning_rate"] for k in PARAMS])
         for k in PARAMS:
             out[f"{name}.final_{k}"] = model.params[k]
-        # The usual misreadings of "the mean of the L2 norm of the gradients" (§9.6), so a
+        # The usual misreadings of "the mean of the L2 norm of the gradients" (docs/courses.md §9.6), so a
         # failure can say which one the student computed.
         out[f"{name}.gn_weights_only"] = np.array(
             [np.mean([np.linalg.norm(g[k]) for k in ("W1", "W2")]) for g in recorder.grads])
@@ -205,16 +206,16 @@ def _model(ctx: CheckContext, f):
 def _train(ctx: CheckContext, f, name: str, extra: dict | None = None):
     """Seed the worker, build the student's Solver for run ``name`` and train it.
 
-    Returns ``(solver_ref, model_ref, None)`` or ``(None, None, Outcome)``.
+    Returns ``(solver_ref, model_ref)``; raises ``CheckFailed`` when the model cannot be built.
     """
     model, problem = _model(ctx, f)
     if problem:
-        return None, None, problem
+        raise CheckFailed(problem)
     ctx.call("numpy.random.seed", RUN_SEED)
     kwargs = _accepted(ctx, {"verbose": False, **RUNS[name]["kwargs"], **(extra or {})})
     solver = ctx.new("solver.Solver", model, _run_data(f, name), **kwargs)
     ctx.call(solver.method("train"))
-    return solver, model, None
+    return solver, model
 
 
 def _accepted(ctx: CheckContext, kwargs: dict) -> dict:
@@ -265,16 +266,19 @@ def _scores(params: dict, X: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-@check("solver.history_lengths", kind="value", needs=["solver.Solver", MODEL_TARGET],
-       fixture="solver")
+LENGTHS_HINT = ("iterations_per_epoch = max(num_train // batch_size, 1); check the accuracies at t == 0, "
+                "at every epoch end and at t == num_iterations - 1")
+UNKNOWN_KEYWORD_HINT = ("pop every known keyword from kwargs; if any remain, raise "
+                        "ValueError('Unrecognized arguments ...')")
+
+
+@check("solver.history_lengths", kind="value", fixture="solver")
 def check_solver_history_lengths(ctx: CheckContext) -> Outcome:
     """loss/train_acc/val_acc histories and epoch have the course's lengths (21 checks for overfit-50)."""
     f = ctx.fixture()
     problems = []
     for run in ("overfit", "single"):
-        solver, _, problem = _train(ctx, f, run)
-        if problem:
-            return problem
+        solver, _ = _train(ctx, f, run)
         found = []
         for attr, what in (("loss_history", "one entry per iteration"),
                            ("train_acc_history", "one at t=0 and one per epoch end"),
@@ -290,21 +294,14 @@ def check_solver_history_lengths(ctx: CheckContext) -> Outcome:
             found.append(f"solver.epoch is {epoch!r}, expected {int(f[f'{run}.epoch'])}")
         if found:
             problems.append(f"on {SHAPE_LABELS[run]}: {join_problems(found)}")
-    if problems:
-        return Outcome.fail(" | ".join(problems),
-                            hint="iterations_per_epoch = max(num_train // batch_size, 1); check the "
-                                 "accuracies at t == 0, at every epoch end and at t == num_iterations - 1")
-    return Outcome.ok("the histories have the expected lengths for both shapes")
+    return verdict(problems, "the histories have the expected lengths for both shapes", hint=LENGTHS_HINT)
 
 
-@check("solver.lr_decay", kind="value", needs=["solver.Solver", MODEL_TARGET], fixture="solver",
-       tolerance=1e-6)
+@check("solver.lr_decay", kind="value", fixture="solver", tolerance=1e-6)
 def check_solver_lr_decay(ctx: CheckContext) -> Outcome:
     """lr_decay multiplies every parameter's learning rate once per epoch (0.5 * 0.8**4 after 4 epochs)."""
     f = ctx.fixture()
-    solver, _, problem = _train(ctx, f, "decay")
-    if problem:
-        return problem
+    solver, _ = _train(ctx, f, "decay")
     configs = ctx.getattr(solver, "optim_configs")
     if not isinstance(configs, dict):
         return Outcome.fail(f"solver.optim_configs should be a dict (parameter name -> config), got "
@@ -333,14 +330,11 @@ def check_solver_lr_decay(ctx: CheckContext) -> Outcome:
     return Outcome.ok("every per-parameter learning rate is decayed once per epoch")
 
 
-@check("solver.best_params_restored", kind="value", needs=["solver.Solver", MODEL_TARGET],
-       fixture="solver", tolerance=1e-6)
+@check("solver.best_params_restored", kind="value", fixture="solver", tolerance=1e-6)
 def check_solver_best_params(ctx: CheckContext) -> Outcome:
     """After train() the model holds the parameters of the best validation epoch (recomputed here)."""
     f = ctx.fixture()
-    solver, model, problem = _train(ctx, f, "main")
-    if problem:
-        return problem
+    solver, model = _train(ctx, f, "main")
     params = ctx.getattr(model, "params")
     if not isinstance(params, dict) or any(k not in params for k in PARAMS):
         return Outcome.fail(f"after train() model.params should hold {list(PARAMS)}, got {describe(params)}",
@@ -381,7 +375,7 @@ def check_solver_best_params(ctx: CheckContext) -> Outcome:
     return Outcome.ok(f"the restored parameters reach the best validation accuracy {best:.3f}")
 
 
-@check("solver.unknown_keyword", kind="value", needs=["solver.Solver", MODEL_TARGET], fixture="solver")
+@check("solver.unknown_keyword", kind="value", fixture="solver")
 def check_solver_unknown_keyword(ctx: CheckContext) -> Outcome:
     """Solver accepts the documented keywords and raises ValueError for an unknown one."""
     f = ctx.fixture()
@@ -400,21 +394,17 @@ def check_solver_unknown_keyword(ctx: CheckContext) -> Outcome:
             return Outcome.ok("an unknown keyword raises ValueError")
         return Outcome.fail(f"Solver(model, data, learning_rate=1e-2) should raise ValueError "
                             f"('Unrecognized arguments ...'), but: {exc.message}",
-                            hint="pop every known keyword from kwargs; if any remain, raise ValueError")
+                            hint=UNKNOWN_KEYWORD_HINT)
     return Outcome.fail("Solver(model, data, learning_rate=1e-2) was accepted: an unknown keyword "
                         "(here a learning rate given outside optim_config) must raise ValueError",
-                        hint="pop every known keyword from kwargs; if any remain, raise "
-                             "ValueError('Unrecognized arguments ...')")
+                        hint=UNKNOWN_KEYWORD_HINT)
 
 
-@check("solver.grad_norm_history", kind="value", needs=["solver.Solver", MODEL_TARGET],
-       fixture="solver", tolerance=1e-6)
+@check("solver.grad_norm_history", kind="value", fixture="solver", tolerance=1e-6)
 def check_solver_grad_norm(ctx: CheckContext) -> Outcome:
     """log_grad_norm_history holds, per step, the mean over all parameters of each gradient's L2 norm."""
     f = ctx.fixture()
-    solver, _, problem = _train(ctx, f, "main")
-    if problem:
-        return problem
+    solver, _ = _train(ctx, f, "main")
     got, problem = _history(ctx, solver, "log_grad_norm_history")
     expected = f["main.log_grad_norm_history"]
     hint = ("in _step, after model.loss: append float(np.mean([np.linalg.norm(grads[p].ravel()) "
@@ -436,13 +426,11 @@ def check_solver_grad_norm(ctx: CheckContext) -> Outcome:
     return Outcome.fail(f"{problem}; {_divergence(ctx, solver, f, 'main')}", hint=hint)
 
 
-@check("solver.log_acc_iteration", kind="value", needs=["solver.Solver", MODEL_TARGET], fixture="solver")
+@check("solver.log_acc_iteration", kind="value", fixture="solver")
 def check_solver_log_acc_iteration(ctx: CheckContext) -> Outcome:
     """With log_acc_iteration=True the Solver records the 0-based iteration of every accuracy check."""
     f = ctx.fixture()
-    solver, _, problem = _train(ctx, f, "main")
-    if problem:
-        return problem
+    solver, _ = _train(ctx, f, "main")
     got = ctx.getattr(solver, "log_acc_iteration_history")
     base = int(ctx.selection.convention("log_acc_iteration_base", 0)) if ctx.selection is not None else 0
     expected = f["main.log_acc_iteration_history"] + base
@@ -464,17 +452,14 @@ def check_solver_log_acc_iteration(ctx: CheckContext) -> Outcome:
     return Outcome.fail(message, hint=hint)
 
 
-@check("solver.record_histories_npz", kind="value", needs=["solver.Solver", MODEL_TARGET],
-       fixture="solver", tolerance=1e-9)
+@check("solver.record_histories_npz", kind="value", fixture="solver", tolerance=1e-9)
 def check_solver_record_npz(ctx: CheckContext) -> Outcome:
     """record_histories_as_npz writes an npz with train_losses, train_accs and val_accs of the run."""
     f = ctx.fixture()
     scratch = getattr(ctx.worker, "scratch_dir", None)
     if not scratch:
         return Outcome.skip("the worker has no scratch folder to read the npz from")
-    solver, _, problem = _train(ctx, f, "main")
-    if problem:
-        return problem
+    solver, _ = _train(ctx, f, "main")
     candidates = [os.path.join(scratch, NPZ_NAME + ".npz"), os.path.join(scratch, NPZ_NAME)]
     for path in candidates:
         try:

@@ -1,4 +1,4 @@
-"""Training checks: overfit-50 and validation accuracy after training (digest §4).
+"""Training checks: overfit-50 and validation accuracy after training (docs/courses.md §4).
 
 The student's model is trained IN THE WORKER by the student's own Solver (or ``train``); the
 grader then fetches the trained parameters and measures the accuracy itself, with the trusted
@@ -32,7 +32,7 @@ TWO_LAYER = "classifiers.fc_net.TwoLayerNet"
 UCLA_NET = "classifiers.neural_net.TwoLayerNet"
 SOLVER = "solver.Solver"
 
-#: Overfit-50 (§4.2, §4.3, §4.5): first 50 training examples, 20 epochs of batch 25, sgd.
+#: Overfit-50 (docs/courses.md §4.2, §4.3, §4.5): first 50 training examples, 20 epochs of batch 25, sgd.
 #: digits: measured 20/20 seeds at 1.0 (3-layer: ws 3e-2, lr 1e-2; 5-layer: ws 1e-1, lr 1e-2).
 #: cifar10: the course's pairs (3-layer: CS231n ws 1e-2, lr 1e-2; 5-layer: CS182 hw02 demo ws 1e-1, lr 1e-3).
 OVERFIT_DEFAULTS = {
@@ -44,7 +44,7 @@ OVERFIT_DEFAULTS = {
 
 #: TwoLayerNet + Solver. digits: the reference reaches 0.932-0.956 best validation accuracy
 #: (seeds 0-9); target 0.90. cifar10 (4000 examples): the course's 4000-example runs reach
-#: 0.32-0.37 (§4.2); target 0.35.
+#: 0.32-0.37 (docs/courses.md §4.2); target 0.35.
 TWO_LAYER_DEFAULTS = {
     "digits": {"hidden_dim": 100, "weight_scale": 1e-3, "reg": 0.0, "learning_rate": 1e-2,
                "lr_decay": 0.95, "num_epochs": 10, "batch_size": 100, "target": 0.90, "floor": 0.50},
@@ -54,7 +54,7 @@ TWO_LAYER_DEFAULTS = {
 
 #: The UCLA stand-alone net's train(), hidden size 50 as the course requires. digits: the
 #: reference reaches 0.932-0.948 (seeds 0-4) with lr 1e-3; target 0.90. cifar10: the course's
-#: baseline (lr 1e-4, reg 0.25) reaches "around 28-29%" (§4.3); target 0.27.
+#: baseline (lr 1e-4, reg 0.25) reaches "around 28-29%" (docs/courses.md §4.3); target 0.27.
 UCLA_DEFAULTS = {
     "digits": {"hidden_size": 50, "learning_rate": 1e-3, "learning_rate_decay": 0.95, "reg": 0.25,
                "num_iters": 1000, "batch_size": 200, "target": 0.90, "floor": 0.50},
@@ -65,7 +65,7 @@ UCLA_DEFAULTS = {
 CIFAR_SUBSET = {"num_train": 4000, "num_val": 500}
 
 
-def _settings(ctx: CheckContext, defaults: dict) -> tuple[str, dict | None, dict]:
+def run_settings(ctx: CheckContext, defaults: dict) -> tuple[str, dict | None, dict]:
     """``(dataset name, data or None, settings)`` for this run; rubric params override defaults."""
     name = ctx.datasets.default if ctx.datasets is not None else "digits"
     data = ctx.dataset(name)
@@ -78,12 +78,12 @@ def _settings(ctx: CheckContext, defaults: dict) -> tuple[str, dict | None, dict
     return name, data, settings
 
 
-def _skip(ctx: CheckContext) -> Outcome:
+def skip_without_data(ctx: CheckContext) -> Outcome:
     return Outcome.skip("no training dataset is available (give --data PATH to cifar-10-batches-py, "
                         "or reinstall the grader to restore the embedded digits)")
 
 
-def _ramp(acc: float, settings: dict, label: str, hint: str) -> Outcome:
+def accuracy_ramp(acc: float, settings: dict, label: str, hint: str) -> Outcome:
     """Credit ``clip((acc - floor) / (target - floor), 0, 1)``; ``measured`` is the accuracy."""
     floor, target = float(settings["floor"]), float(settings["target"])
     fraction = float(np.clip((acc - floor) / (target - floor), 0.0, 1.0))
@@ -117,9 +117,9 @@ def _fc_shapes(hidden_dims, input_dim: int, num_classes: int) -> dict:
 
 
 def _overfit(ctx: CheckContext, hidden_dims: list[int], which: str) -> Outcome:
-    name, data, settings = _settings(ctx, OVERFIT_DEFAULTS[which])
+    name, data, settings = run_settings(ctx, OVERFIT_DEFAULTS[which])
     if data is None:
-        return _skip(ctx)
+        return skip_without_data(ctx)
     X, y = data["X_train"][:50], data["y_train"][:50]
     num_classes = int(max(np.max(data["y_train"]), np.max(data["y_val"]))) + 1
     input_dim = int(np.prod(X.shape[1:]))
@@ -146,24 +146,24 @@ def _overfit(ctx: CheckContext, hidden_dims: list[int], which: str) -> Outcome:
                                      "reaches 1.00 with these settings")
 
 
-@check("training.overfit_three_layer", kind="training", needs=[FC_NET, SOLVER])
+@check("training.overfit_three_layer", kind="training")
 def check_overfit_three_layer(ctx: CheckContext) -> Outcome:
-    """A 3-layer FullyConnectedNet([100, 100]) trained by the student's Solver reaches 100% on 50 examples (§4.2)."""
+    """A 3-layer FullyConnectedNet([100, 100]) trained by the student's Solver reaches 100% on 50 examples (docs/courses.md §4.2)."""
     return _overfit(ctx, [100, 100], "three")
 
 
-@check("training.overfit_five_layer", kind="training", needs=[FC_NET, SOLVER])
+@check("training.overfit_five_layer", kind="training")
 def check_overfit_five_layer(ctx: CheckContext) -> Outcome:
-    """A 5-layer FullyConnectedNet([100] * 4) trained by the student's Solver reaches 100% on 50 examples (§4.2)."""
+    """A 5-layer FullyConnectedNet([100] * 4) trained by the student's Solver reaches 100% on 50 examples (docs/courses.md §4.2)."""
     return _overfit(ctx, [100, 100, 100, 100], "five")
 
 
-@check("training.two_layer_accuracy", kind="training", needs=[TWO_LAYER, SOLVER])
+@check("training.two_layer_accuracy", kind="training")
 def check_two_layer_accuracy(ctx: CheckContext) -> Outcome:
     """TwoLayerNet + the student's Solver reach the target validation accuracy (measured by the grader)."""
-    name, data, s = _settings(ctx, TWO_LAYER_DEFAULTS)
+    name, data, s = run_settings(ctx, TWO_LAYER_DEFAULTS)
     if data is None:
-        return _skip(ctx)
+        return skip_without_data(ctx)
     input_dim = int(np.prod(data["X_train"].shape[1:]))
     num_classes = int(max(np.max(data["y_train"]), np.max(data["y_val"]))) + 1
     seed_worker(ctx, int(s.get("seed", 0)))
@@ -181,16 +181,16 @@ def check_two_layer_accuracy(ctx: CheckContext) -> Outcome:
     if problem:
         return Outcome.fail(f"{label}: after training, {problem}")
     acc = _fc_accuracy(params, [H], data["X_val"], data["y_val"])
-    return _ramp(acc, s, label, hint="a correct implementation reaches the target with these "
+    return accuracy_ramp(acc, s, label, hint="a correct implementation reaches the target with these "
                                      "settings: check the TwoLayerNet, sgd and Solver checks")
 
 
-@check("training.neural_net_accuracy", kind="training", needs=[UCLA_NET])
+@check("training.neural_net_accuracy", kind="training")
 def check_neural_net_accuracy(ctx: CheckContext) -> Outcome:
-    """The UCLA TwoLayerNet's own train() reaches the target validation accuracy (measured by the grader, §4.3)."""
-    name, data, s = _settings(ctx, UCLA_DEFAULTS)
+    """The UCLA TwoLayerNet's own train() reaches the target validation accuracy (measured by the grader, docs/courses.md §4.3)."""
+    name, data, s = run_settings(ctx, UCLA_DEFAULTS)
     if data is None:
-        return _skip(ctx)
+        return skip_without_data(ctx)
     X = data["X_train"].reshape(len(data["X_train"]), -1)
     X_val = data["X_val"].reshape(len(data["X_val"]), -1)
     D, H = X.shape[1], int(s["hidden_size"])
@@ -210,4 +210,4 @@ def check_neural_net_accuracy(ctx: CheckContext) -> Outcome:
         hidden = np.maximum(0, X_val.astype(np.float64) @ params["W1"].T + params["b1"])
         scores = hidden @ params["W2"].T + params["b2"]
     acc = float(np.mean(np.argmax(scores, axis=1) == data["y_val"])) if np.all(np.isfinite(scores)) else 0.0
-    return _ramp(acc, s, label, hint="check the neural_net loss/gradient/train checks first")
+    return accuracy_ramp(acc, s, label, hint="check the neural_net loss/gradient/train checks first")

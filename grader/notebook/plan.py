@@ -34,7 +34,7 @@ from typing import Any
 import yaml
 
 from ..rubric import Rubric, RubricError, load_rubric
-from ..yaml_source import LineLoader as _LineLoader, plain as _plain
+from ..yaml_source import LineLoader, plain
 from ..submission import SKIP_NAMES
 from .read import Notebook, NotebookError, read_notebook
 
@@ -105,8 +105,8 @@ def notebook_spec(rubric: Rubric) -> dict[str, Any]:
     """The ``notebook:`` block of a rubric file (validated by the rubric schema on load)."""
     if rubric.path is None:
         return {}
-    document = yaml.load(rubric.path.read_text(encoding="utf-8"), Loader=_LineLoader)
-    return _plain(document.get("notebook") or {}) if isinstance(document, dict) else {}
+    document = yaml.load(rubric.path.read_text(encoding="utf-8"), Loader=LineLoader)
+    return plain(document.get("notebook") or {}) if isinstance(document, dict) else {}
 
 
 @lru_cache(maxsize=None)

@@ -1,4 +1,4 @@
-"""Realistic bugs in kNN, the SVM / softmax losses and LinearClassifier (digest §2.7, §2.8, §7),
+"""Realistic bugs in kNN, the SVM / softmax losses and LinearClassifier (docs/courses.md §2.7, §2.8, §7),
 and correct alternative implementations that must keep full marks."""
 from tests.mutants import Mutant, Patch
 

@@ -1,4 +1,4 @@
-"""Realistic bugs in layers.py and the sandwich layers of layer_utils.py (digest §2.1, §2.2, §7.1,
+"""Realistic bugs in layers.py and the sandwich layers of layer_utils.py (docs/courses.md §2.1, §2.2, §7.1,
 §7.4, §7.6-§7.10), and correct alternative implementations that must keep full marks."""
 from tests.mutants import Mutant, Patch
 
@@ -42,24 +42,24 @@ _BN_SANDWICH_BACKWARD = """    da_norm = relu_backward(dout, relu_cache)
 
 MUTANTS = [
     # ---- affine / ReLU --------------------------------------------------------------------
-    Mutant("relu_backward_ge_mask", "relu_backward passes the gradient where x == 0 (`>=`, §7.1)",
+    Mutant("relu_backward_ge_mask", "relu_backward passes the gradient where x == 0 (`>=`, docs/courses.md §7.1)",
            (Patch(L, "dx = dout * (x > 0)", "dx = dout * (x >= 0)"),),
            caught_by=("relu_backward.exact_zeros",), collateral=NETS,
            diagnosis=("x >= 0",)),
-    Mutant("affine_backward_dx_not_reshaped", "affine_backward returns dx flattened to (N, D) (§7.4)",
+    Mutant("affine_backward_dx_not_reshaped", "affine_backward returns dx flattened to (N, D) (docs/courses.md §7.4)",
            (Patch(L, "dx = (dout @ w.T).reshape(x.shape)", "dx = dout @ w.T"),),
            caught_by=("affine_backward.values", "affine_backward.numeric_gradient",
                       "affine_batchnorm_relu_backward.values", "affine_layernorm_relu_backward.values"),
-           collateral=("affine_*_relu_backward.*",) + NETS,
+           collateral=("affine_*relu_backward.*",) + NETS,
            diagnosis=("values of dx are right", "flattened")),
     # ---- softmax / SVM --------------------------------------------------------------------
-    Mutant("softmax_without_max_shift", "softmax exponentiates the raw scores: overflow at +-1000 (§7.6)",
+    Mutant("softmax_without_max_shift", "softmax exponentiates the raw scores: overflow at +-1000 (docs/courses.md §7.6)",
            (Patch(L, "shifted = x - x.max(axis=1, keepdims=True)", "shifted = x"),),
            caught_by=("softmax_loss.large_logits", "softmax_loss.log_sum_exp"), collateral=NETS,
            diagnosis=("without subtracting each row's max",)),
     Mutant("softmax_log_of_probabilities",
            "max-shifted probabilities, then np.log(probs): -inf when a probability underflows "
-           "(the course's given code, §2.1/§7.6)",
+           "(the course's given code, docs/courses.md §2.1/§7.6)",
            (Patch(L, "log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))",
                   "probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)\n"
                   "    log_probs = np.log(probs)"),),
@@ -76,13 +76,13 @@ MUTANTS = [
            caught_by=("svm_loss.values",), collateral=("svm_loss.*",),
            diagnosis=("margin delta 0",)),
     # ---- dropout --------------------------------------------------------------------------
-    Mutant("dropout_p_as_drop_probability", "dropout drops each unit with probability p (§7.8)",
+    Mutant("dropout_p_as_drop_probability", "dropout drops each unit with probability p (docs/courses.md §7.8)",
            (Patch(L, "mask = (np.random.rand(*x.shape) < p) / p",
                   "mask = (np.random.rand(*x.shape) >= p) / (1 - p)"),),
            caught_by=("dropout_forward.train_statistics", "dropout_forward.seeded_mask"),
            collateral=("dropout_*",) + NETS,
            diagnosis=("drops each unit with probability p",)),
-    Mutant("dropout_without_inverse_scaling", "train-mode dropout does not divide by p (§7.8)",
+    Mutant("dropout_without_inverse_scaling", "train-mode dropout does not divide by p (docs/courses.md §7.8)",
            (Patch(L, "mask = (np.random.rand(*x.shape) < p) / p",
                   "mask = (np.random.rand(*x.shape) < p) * 1.0"),),
            caught_by=("dropout_forward.train_statistics", "dropout_forward.seeded_mask",
@@ -94,7 +94,7 @@ MUTANTS = [
                   "        mask = None\n        out = x * dropout_param[\"p\"]\n"),),
            caught_by=("dropout_forward.test_mode",), collateral=NETS,
            diagnosis=("test-mode out is x * p",)),
-    Mutant("dropout_mask_in_test_mode", "test-mode dropout still draws and applies a mask (§7.8)",
+    Mutant("dropout_mask_in_test_mode", "test-mode dropout still draws and applies a mask (docs/courses.md §7.8)",
            (Patch(L, "        mask = None\n        out = x\n",
                   "        p = dropout_param[\"p\"]\n"
                   "        mask = (np.random.rand(*x.shape) < p) / p\n"
@@ -102,7 +102,7 @@ MUTANTS = [
            caught_by=("dropout_forward.test_mode",), collateral=NETS,
            diagnosis=("test-mode out is x times a dropout mask",)),
     Mutant("dropout_backward_redraws_mask",
-           "dropout_backward draws a new mask (right only when seeded, like calling forward twice, §7.7)",
+           "dropout_backward draws a new mask (right only when seeded, like calling forward twice, docs/courses.md §7.7)",
            (Patch(L, "        dx = dout * mask\n",
                   "        if \"seed\" in dropout_param:\n"
                   "            np.random.seed(dropout_param[\"seed\"])\n"
@@ -111,7 +111,7 @@ MUTANTS = [
            caught_by=("dropout_backward.uses_forward_mask",), collateral=NETS,
            diagnosis=("not the one the forward pass applied",)),
     # ---- batch normalisation --------------------------------------------------------------
-    Mutant("batchnorm_unbiased_variance", "batchnorm uses the unbiased variance (ddof=1, §7.10)",
+    Mutant("batchnorm_unbiased_variance", "batchnorm uses the unbiased variance (ddof=1, docs/courses.md §7.10)",
            (Patch(L, "        var = x.var(axis=0)\n", "        var = x.var(axis=0, ddof=1)\n"),),
            caught_by=("batchnorm_forward.train_values", "batchnorm_forward.per_feature_stats",
                       "batchnorm_forward.running_averages"),
@@ -178,6 +178,12 @@ MUTANTS = [
                   "a_norm, bn_cache = batchnorm_forward(a, gamma, beta, dict(bn_param))"),),
            caught_by=("affine_batchnorm_relu_forward.values",), collateral=NETS,
            diagnosis=("pass the caller's bn_param itself",)),
+    Mutant("affine_relu_backward_skips_relu",
+           "affine_relu_backward sends dout straight into affine_backward (no relu_backward)",
+           (Patch(U, "    da = relu_backward(dout, relu_cache)\n    dx, dw, db = affine_backward(da, fc_cache)",
+                  "    dx, dw, db = affine_backward(dout, fc_cache)"),),
+           caught_by=("affine_relu_backward.numeric_gradient",), collateral=NETS,
+           diagnosis=("relu_backward is skipped",)),
 ]
 
 EQUIVALENTS = [

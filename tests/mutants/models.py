@@ -1,4 +1,4 @@
-"""Realistic bugs in the models (digest §2.5, §7.11-§7.16, §7.22) and correct variants.
+"""Realistic bugs in the models (docs/courses.md §2.5, §7.11-§7.16, §7.22) and correct variants.
 
 The Solver checks and the training checks build these models, so a model bug may also cost
 points there (``collateral``).
@@ -13,12 +13,12 @@ DOWNSTREAM = ("solver.*", "training.*")
 
 MUTANTS = [
     # ---- TwoLayerNet (fc_net) ----------------------------------------------------------------
-    Mutant("two_layer_no_half_in_l2", "reg * sum(W**2) instead of 0.5 * reg * ... (§7.11): 49.7195",
+    Mutant("two_layer_no_half_in_l2", "reg * sum(W**2) instead of 0.5 * reg * ... (docs/courses.md §7.11): 49.7195",
            (Patch(FC, "reg_loss = 0.5 * self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2))",
                   "reg_loss = self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2))"),),
            caught_by=("two_layer_net.losses", "two_layer_net.gradients"), collateral=DOWNSTREAM,
            diagnosis=("without the factor 0.5",)),
-    Mutant("two_layer_grad_2reg", "gradient 2 * reg * W with a 0.5 * reg loss (§7.11)",
+    Mutant("two_layer_grad_2reg", "gradient 2 * reg * W with a 0.5 * reg loss (docs/courses.md §7.11)",
            (Patch(FC, '        grads["W1"] += self.reg * W1\n        grads["W2"] += self.reg * W2',
                   '        grads["W1"] += 2 * self.reg * W1\n        grads["W2"] += 2 * self.reg * W2'),),
            caught_by=("two_layer_net.gradients",), collateral=DOWNSTREAM,
@@ -40,7 +40,7 @@ MUTANTS = [
            caught_by=("two_layer_net.init",), collateral=DOWNSTREAM,
            diagnosis=("std is sqrt(weight_scale)",)),
     # ---- FullyConnectedNet -------------------------------------------------------------------
-    Mutant("fc_no_half_in_l2", "FullyConnectedNet: reg * sum(W**2) without the 0.5 (§7.11)",
+    Mutant("fc_no_half_in_l2", "FullyConnectedNet: reg * sum(W**2) without the 0.5 (docs/courses.md §7.11)",
            (Patch(FC, "loss += 0.5 * self.reg * np.vdot(W, W)", "loss += self.reg * np.vdot(W, W)"),),
            caught_by=("fc_net.initial_loss", "fc_net.gradients"), collateral=DOWNSTREAM,
            diagnosis=("without the factor 0.5",)),
@@ -49,27 +49,27 @@ MUTANTS = [
                   "            for i in range(1, L):\n                W = self.params"),),
            caught_by=("fc_net.initial_loss", "fc_net.gradients"), collateral=DOWNSTREAM,
            diagnosis=("output layer", "not regularised")),
-    Mutant("fc_draw_transposed", "weights drawn as randn(fan_out, fan_in).T (§7.15)",
+    Mutant("fc_draw_transposed", "weights drawn as randn(fan_out, fan_in).T (docs/courses.md §7.15)",
            (Patch(FC, "W = weight_scale * np.random.randn(fan_in, fan_out)",
                   "W = weight_scale * np.random.randn(fan_out, fan_in).T"),),
            caught_by=("fc_net.initial_loss",), collateral=DOWNSTREAM,
            diagnosis=("randn(fan_out, fan_in).t",)),
-    Mutant("fc_random_biases", "biases drawn at random between the weights (§7.15)",
+    Mutant("fc_random_biases", "biases drawn at random between the weights (docs/courses.md §7.15)",
            (Patch(FC, 'self.params["b%d" % i] = np.zeros(fan_out)',
                   'self.params["b%d" % i] = weight_scale * np.random.randn(fan_out)'),),
            caught_by=("fc_net.initial_loss", "fc_net.initialization"), collateral=DOWNSTREAM,
            diagnosis=("b1 is not all zeros",)),
-    Mutant("fc_he_fan_out", "He std with fan-out instead of fan-in (§7.16)",
+    Mutant("fc_he_fan_out", "He std with fan-out instead of fan-in (docs/courses.md §7.16)",
            (Patch(FC, "W = np.sqrt(2.0 / fan_in) * np.random.randn(fan_in, fan_out)",
                   "W = np.sqrt(2.0 / fan_out) * np.random.randn(fan_in, fan_out)"),),
            caught_by=("fc_net.initialization",),
            diagnosis=("sqrt(2 / fan_out)",)),
-    Mutant("fc_he_gain_one", "He without the ReLU gain: std sqrt(1 / fan_in) (§7.16)",
+    Mutant("fc_he_gain_one", "He without the ReLU gain: std sqrt(1 / fan_in) (docs/courses.md §7.16)",
            (Patch(FC, "W = np.sqrt(2.0 / fan_in) * np.random.randn(fan_in, fan_out)",
                   "W = np.sqrt(1.0 / fan_in) * np.random.randn(fan_in, fan_out)"),),
            caught_by=("fc_net.initialization",),
            diagnosis=("sqrt(1 / fan_in)",)),
-    Mutant("fc_he_times_weight_scale", "He std multiplied by weight_scale as well (§7.16)",
+    Mutant("fc_he_times_weight_scale", "He std multiplied by weight_scale as well (docs/courses.md §7.16)",
            (Patch(FC, "W = np.sqrt(2.0 / fan_in) * np.random.randn(fan_in, fan_out)",
                   "W = weight_scale * np.sqrt(2.0 / fan_in) * np.random.randn(fan_in, fan_out)"),),
            caught_by=("fc_net.initialization",),
@@ -79,7 +79,7 @@ MUTANTS = [
                   "W = np.random.uniform(-1, 1, (fan_in, fan_out)) * np.sqrt(2.0 / fan_in)"),),
            caught_by=("fc_net.initialization",),
            diagnosis=("uniform",)),
-    Mutant("fc_bn_mode_key_bug", "bn_param[mode] = mode (the template bug, §7.9): batchnorm stays in train mode",
+    Mutant("fc_bn_mode_key_bug", "bn_param[mode] = mode (the template bug, docs/courses.md §7.9): batchnorm stays in train mode",
            (Patch(FC, 'bn_param["mode"] = mode', "bn_param[mode] = mode"),),
            caught_by=("fc_net.batchnorm",), collateral=DOWNSTREAM,
            diagnosis=("batch statistics at test time",)),
@@ -101,12 +101,12 @@ MUTANTS = [
            caught_by=("fc_net.dtype",), collateral=DOWNSTREAM,
            diagnosis=("are not float32",)),
     # ---- UCLA stand-alone TwoLayerNet (neural_net) ------------------------------------------
-    Mutant("nn_no_half_in_l2", "reg * (||W1||^2 + ||W2||^2) without the 0.5 (§7.11): 1.0907",
+    Mutant("nn_no_half_in_l2", "reg * (||W1||^2 + ||W2||^2) without the 0.5 (docs/courses.md §7.11): 1.0907",
            (Patch(NN, "reg_loss = 0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))",
                   "reg_loss = reg * (np.sum(W1 * W1) + np.sum(W2 * W2))"),),
            caught_by=("neural_net.loss", "neural_net.gradients"), collateral=("neural_net.train_*",),
            diagnosis=("without the factor 0.5",)),
-    Mutant("nn_w1_transposed", "W1 stored (D, H) as in the modular net (§2.5.2)",
+    Mutant("nn_w1_transposed", "W1 stored (D, H) as in the modular net (docs/courses.md §2.5.2)",
            (Patch(NN, 'self.params["W1"] = std * np.random.randn(hidden_size, input_size)',
                   'self.params["W1"] = std * np.random.randn(input_size, hidden_size)'),
             Patch(NN, "hidden_in = X @ W1.T + b1", "hidden_in = X @ W1 + b1"),
@@ -116,7 +116,7 @@ MUTANTS = [
            caught_by=("neural_net.scores", "neural_net.loss", "neural_net.gradients", "neural_net.predict"),
            collateral=("neural_net.train_*", "training.neural_net_accuracy"),
            diagnosis=("w1 is stored transposed",)),
-    Mutant("nn_w2_drawn_first", "W2 drawn before W1: the toy model of §3.8 changes",
+    Mutant("nn_w2_drawn_first", "W2 drawn before W1: the toy model of docs/courses.md §3.8 changes",
            (Patch(NN, """        self.params["W1"] = std * np.random.randn(hidden_size, input_size)
         self.params["b1"] = np.zeros(hidden_size)
         self.params["W2"] = std * np.random.randn(output_size, hidden_size)""",
@@ -126,7 +126,7 @@ MUTANTS = [
         self.params["W2"] = W2"""),),
            caught_by=("neural_net.scores", "neural_net.train_toy"),
            diagnosis=("w2 drawn before w1",)),
-    Mutant("nn_sample_without_replacement", "minibatch drawn with replace=False: fails when batch > N (§7.22)",
+    Mutant("nn_sample_without_replacement", "minibatch drawn with replace=False: fails when batch > N (docs/courses.md §7.22)",
            (Patch(NN, "idx = np.random.choice(num_train, batch_size, replace=True)",
                   "idx = np.random.choice(num_train, batch_size, replace=False)"),),
            caught_by=("neural_net.train_toy",), collateral=("neural_net.train_schedule",),
@@ -136,7 +136,7 @@ MUTANTS = [
                   "            X_batch = X[idx]\n            y_batch = y[np.random.choice(num_train, batch_size)]"),),
            caught_by=("neural_net.train_toy", "neural_net.train_schedule"), collateral=("training.neural_net_accuracy",),
            diagnosis=("two different index draws",)),
-    Mutant("nn_decay_every_iteration", "learning rate decayed at every iteration, not once per epoch (§7.21)",
+    Mutant("nn_decay_every_iteration", "learning rate decayed at every iteration, not once per epoch (docs/courses.md §7.21)",
            (Patch(NN, """                val_acc_history.append(val_acc)
                 learning_rate *= learning_rate_decay""", """                val_acc_history.append(val_acc)
             learning_rate *= learning_rate_decay"""),),
@@ -157,7 +157,7 @@ EQUIVALENTS = [
     Mutant("two_layer_explicit_layers", "TwoLayerNet with explicit affine/relu calls and np.sum(W ** 2)",
            (Patch(FC, "reg_loss = 0.5 * self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2))",
                   "reg_loss = 0.5 * self.reg * np.sum(W1 ** 2) + 0.5 * self.reg * np.sum(W2 ** 2)"),)),
-    Mutant("fc_normal_draws", "np.random.normal(0, weight_scale, (fan_in, fan_out)): the same stream (§7.15)",
+    Mutant("fc_normal_draws", "np.random.normal(0, weight_scale, (fan_in, fan_out)): the same stream (docs/courses.md §7.15)",
            (Patch(FC, "W = weight_scale * np.random.randn(fan_in, fan_out)",
                   "W = np.random.normal(0.0, weight_scale, size=(fan_in, fan_out))"),)),
     Mutant("nn_softmax_without_log_sum_exp", "UCLA net: probabilities via a max-shifted exp, then log",

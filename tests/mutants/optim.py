@@ -1,4 +1,4 @@
-"""Realistic bugs in the update rules (digest §7.17-§7.19 and §3.10-§3.13) and correct variants.
+"""Realistic bugs in the update rules (docs/courses.md §7.17-docs/courses.md §7.19 and §3.10-§3.13) and correct variants.
 
 The Solver checks train with ``'sgd'`` (given code), so none of these touch ``solver.*``. Training
 checks that use momentum/rmsprop/adam may legitimately lose points too (``collateral``).
@@ -11,13 +11,13 @@ F = "optim.py"
 TRAINING = ("training.*", "train_*", "overfit*")
 
 MUTANTS = [
-    Mutant("momentum_sign_error", "CS231n momentum with next_w = w - v: the update climbs the loss (§7.17)",
+    Mutant("momentum_sign_error", "CS231n momentum with next_w = w - v: the update climbs the loss (docs/courses.md §7.17)",
            (Patch(F, "next_w = w + v\n    config", "next_w = w - v\n    config"),),
            caught_by=("sgd_momentum.notebook", "sgd_momentum.fresh_steps", "sgd_momentum.defaults",
                       "optim.loss_decreases"), collateral=TRAINING,
            diagnosis=("next_w = w - v",)),
     Mutant("momentum_cs182_convention",
-           "CS182's v = mu*v + dw; w -= lr*v in a CS231n submission (§3.11, §9.1)",
+           "CS182's v = mu*v + dw; w -= lr*v in a CS231n submission (docs/courses.md §3.11, §9.1)",
            (Patch(F, 'v = config["momentum"] * v - config["learning_rate"] * dw\n    next_w = w + v',
                   'v = config["momentum"] * v + dw\n    next_w = w - config["learning_rate"] * v'),),
            caught_by=("sgd_momentum.notebook", "sgd_momentum.fresh_steps", "sgd_momentum.defaults"),
@@ -54,20 +54,20 @@ MUTANTS = [
            (Patch(F, 'decay = config["decay_rate"]', "decay = 0.99"),),
            caught_by=("rmsprop.fresh_steps", "rmsprop.defaults"), collateral=TRAINING,
            diagnosis=("decay_rate is fixed at 0.99",)),
-    Mutant("adam_t_incremented_late", "bias correction computed with the old t, t+1 stored (§3.13: 0.00152)",
+    Mutant("adam_t_incremented_late", "bias correction computed with the old t, t+1 stored (docs/courses.md §3.13: 0.00152)",
            (Patch(F, 't = config["t"] + 1', 't = config["t"]'),
             Patch(F, 'config["m"], config["v"], config["t"] = m, v, t',
                   'config["m"], config["v"], config["t"] = m, v, t + 1')),
            caught_by=("adam.notebook", "adam.fresh_steps", "adam.defaults", "optim.loss_decreases"),
            collateral=TRAINING,
            diagnosis=("bias correction uses the old t",)),
-    Mutant("adam_no_bias_correction", "m and v used without dividing by 1 - beta**t (§3.13: 0.207)",
+    Mutant("adam_no_bias_correction", "m and v used without dividing by 1 - beta**t (docs/courses.md §3.13: 0.207)",
            (Patch(F, "m_hat = m / (1 - beta1**t)\n    v_hat = v / (1 - beta2**t)\n    next_w = w - config",
                   "m_hat = m\n    v_hat = v\n    next_w = w - config"),),
            caught_by=("adam.notebook", "adam.fresh_steps", "adam.defaults"),
            collateral=TRAINING + ("optim.loss_decreases",),
            diagnosis=("without bias correction",)),
-    Mutant("adam_t_not_stored", "m and v stored but t left unchanged (§3.13: t error 0.0909)",
+    Mutant("adam_t_not_stored", "m and v stored but t left unchanged (docs/courses.md §3.13: t error 0.0909)",
            (Patch(F, 'config["m"], config["v"], config["t"] = m, v, t', 'config["m"], config["v"] = m, v'),),
            caught_by=("adam.notebook", "adam.fresh_steps", "adam.defaults"), collateral=TRAINING,
            diagnosis=("new t is not stored",)),
@@ -78,7 +78,7 @@ MUTANTS = [
            collateral=TRAINING + ("optim.loss_decreases",),
            diagnosis=("bias corrections are swapped",)),
     Mutant("adam_sqrt_before_bias_correction",
-           "sqrt(v) / (1 - beta2**t) instead of sqrt(v / (1 - beta2**t)) (§7.18)",
+           "sqrt(v) / (1 - beta2**t) instead of sqrt(v / (1 - beta2**t)) (docs/courses.md §7.18)",
            (Patch(F, "v_hat = v / (1 - beta2**t)\n    next_w = w - config",
                   "v_hat = np.sqrt(v) / (1 - beta2**t)\n    next_w = w - config"),
             Patch(F, "m_hat / (np.sqrt(v_hat) + config", "m_hat / (v_hat + config")),

@@ -1,4 +1,4 @@
-"""Realistic bugs in the Solver (digest §2.6, §7.20-§7.21, §9.6) and correct variants.
+"""Realistic bugs in the Solver (docs/courses.md §2.6, §7.20-§7.21, §9.6) and correct variants.
 
 The Solver checks train the submission's TwoLayerNet, so bugs in layers/fc_net also fail them
 (the corpus modules of those areas list ``solver.*`` as collateral). Training checks that run the
@@ -16,15 +16,15 @@ DECAY_BLOCK = """            if epoch_end:
                 for config in self.optim_configs.values():"""
 
 MUTANTS = [
-    Mutant("solver_no_lr_decay", "the learning rates are never decayed (§7.21)",
+    Mutant("solver_no_lr_decay", "the learning rates are never decayed (docs/courses.md §7.21)",
            (Patch(F, 'config["learning_rate"] *= self.lr_decay', 'config["learning_rate"] *= 1.0'),),
            caught_by=("solver.lr_decay",), collateral=TRAINING),
-    Mutant("solver_decay_first_param_only", "only the first parameter's config is decayed (§7.21)",
+    Mutant("solver_decay_first_param_only", "only the first parameter's config is decayed (docs/courses.md §7.21)",
            (Patch(F, "for config in self.optim_configs.values():",
                   "for config in list(self.optim_configs.values())[:1]:"),),
            caught_by=("solver.lr_decay",), collateral=TRAINING),
     Mutant("solver_decay_at_epoch_start", "decay when t % iterations_per_epoch == 0 (includes t = 0, "
-           "nndl §7.21): the right final rate, applied one epoch early",
+           "docs/courses.md §7.21): the right final rate, applied one epoch early",
            (Patch(F, DECAY_BLOCK, "            if epoch_end:\n                self.epoch += 1\n"
                                   "            if t % iterations_per_epoch == 0:\n"
                                   "                for config in self.optim_configs.values():"),),
@@ -38,12 +38,12 @@ MUTANTS = [
            (Patch(F, "self.best_params = {k: v.copy() for k, v in self.model.params.items()}",
                   "self.best_params = self.model.params"),),
            caught_by=("solver.best_params_restored",), collateral=TRAINING),
-    Mutant("solver_grad_norm_weights_only", "mean gradient norm over the weight matrices only (§9.6)",
+    Mutant("solver_grad_norm_weights_only", "mean gradient norm over the weight matrices only (docs/courses.md §9.6)",
            (Patch(F, "for p in grads]", 'for p in grads if p.startswith("W")]'),),
            caught_by=("solver.grad_norm_history",),
            diagnosis=("weight matrices only",)),
     Mutant("solver_grad_norm_global",
-           "one global L2 norm over all gradients instead of a mean of norms (§9.6)",
+           "one global L2 norm over all gradients instead of a mean of norms (docs/courses.md §9.6)",
            (Patch(F, "grad_norms = [np.linalg.norm(grads[p].ravel()) for p in grads]",
                   "grad_norms = [np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))]"),),
            caught_by=("solver.grad_norm_history",),
@@ -82,7 +82,7 @@ MUTANTS = [
 
 EQUIVALENTS = [
     Mutant("solver_hw0_last_iteration_test", "HW0's last_it = (t == num_iterations + 1) never fires; "
-           "harmless since the last iteration is an epoch end (§7.20)",
+           "harmless since the last iteration is an epoch end (docs/courses.md §7.20)",
            (Patch(F, "last_it = t == num_iterations - 1", "last_it = t == num_iterations + 1"),)),
     Mutant("solver_grad_norm_sqrt_sum", "norms as sqrt(sum(g**2)) over model.params keys, mean as sum/len",
            (Patch(F, "grad_norms = [np.linalg.norm(grads[p].ravel()) for p in grads]\n"

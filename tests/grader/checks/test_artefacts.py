@@ -1,7 +1,7 @@
-"""Artefact checks on CS182 hw02 ``submission_logs/`` (digest §5.1, course-API notes §2.3).
+"""Artefact checks on CS182 hw02 ``submission_logs/`` (docs/courses.md §5.1, §A2.3).
 
 A valid folder is written here with numpy and json, with the lengths of the course's cells
-(§4.6, §5.1); every check passes on it. Each entry of ``BROKEN`` is one realistic way a student's
+(docs/courses.md §4.6, §5.1); every check passes on it. Each entry of ``BROKEN`` is one realistic way a student's
 folder goes wrong; it must fail exactly the checks it names (the others keep their marks), with
 a message that says what is wrong. ``ACCEPTED`` lists correct folders written differently
 (compressed, float32, the fa26 extra keys, another SGD batch size ...), which must pass.
@@ -30,14 +30,14 @@ from tests.support import TEMPLATE, make_submission
 CHECKS = ["artefacts.npz_histories", "artefacts.w_stds", "artefacts.batch_size_criterion",
           "artefacts.results_json", "artefacts.claim_consistency"]
 
-# Digest §4.6: the final train accuracies of the batch-size cell (sgd with batch 600, momentum
+# Digest docs/courses.md §4.6: the final train accuracies of the batch-size cell (sgd with batch 600, momentum
 # with batch 100, seeds 100/200/300) and the notebook's figure rel_error 0.025384101536406075.
 COURSE_SGD_FINALS = (0.482, 0.504, 0.473)
 COURSE_MOMENTUM_FINALS = (0.509, 0.516, 0.510)
 COURSE_REL_ERROR = 0.025384101536406075
 
 # The best model's run as results.json describes it: 49000 images, batch 200 -> 245 iterations
-# per epoch; 10 epochs -> 2450 losses and 11 accuracy checks (§2.6).
+# per epoch; 10 epochs -> 2450 losses and 11 accuracy checks (docs/courses.md §2.6).
 RESULTS = dict(val_acc=0.512, test_acc=0.498, lr=1e-3, num_epochs=10, batch_size=200,
                lr_decay=0.95, update_rule="adam")
 
@@ -77,7 +77,7 @@ def best_history(val_acc: float = RESULTS["val_acc"]) -> dict:
 
 @lru_cache(maxsize=None)
 def reference_stds(initialization: str) -> tuple:
-    """§3.17: the stds of the reference FullyConnectedNet([50] * 10) at construction."""
+    """docs/courses.md §3.17: the stds of the reference FullyConnectedNet([50] * 10) at construction."""
     from reference.classifiers.fc_net import FullyConnectedNet
 
     np.random.seed(182)
@@ -86,7 +86,7 @@ def reference_stds(initialization: str) -> tuple:
 
 
 def write_valid_logs(logs: Path) -> Path:
-    """Every file of §5.1 with the course's lengths; returns ``logs``."""
+    """Every file of docs/courses.md §5.1 with the course's lengths; returns ``logs``."""
     logs.mkdir(parents=True, exist_ok=True)
     for i, rule in enumerate(("sgd", "sgd_momentum", "adam", "rmsprop")):
         save(logs, f"optimizer_experiment_{rule}", history(200, 6, seed=i))
@@ -130,14 +130,14 @@ def failing(root: Path) -> dict:
 
 @pytest.mark.parametrize("check_id", CHECKS)
 def test_valid_logs_pass_every_check_quickly(submission, check_id):
-    """§5.1 files with the course's lengths pass; each check costs well under 0.3 s."""
+    """docs/courses.md §5.1 files with the course's lengths pass; each check costs well under 0.3 s."""
     result = run(submission, check_id)
     assert result.status == "passed", result.message
     assert result.duration_s < 0.3
 
 
 def test_batch_size_criterion_reproduces_the_course_figure(submission):
-    """§4.6: means 0.48633 (sgd) and 0.51167 (momentum) give rel_error 0.025384101536406075."""
+    """docs/courses.md §4.6: means 0.48633 (sgd) and 0.51167 (momentum) give rel_error 0.025384101536406075."""
     result = run(submission, "artefacts.batch_size_criterion")
     assert result.status == "passed"
     assert f"rel_error {COURSE_REL_ERROR:.4f}" in result.message
@@ -184,7 +184,7 @@ def test_a_wrong_update_rule_gets_no_ramp_credit(submission):
 
 def test_the_reference_solver_writes_histories_the_check_accepts(tmp_path):
     """The reference's record_histories_as_npz (fa26 keys included) on the optimizer cell's
-    settings (4000 images, batch 100, 5 epochs: §4.6) gives a file npz_histories accepts."""
+    settings (4000 images, batch 100, 5 epochs: docs/courses.md §4.6) gives a file npz_histories accepts."""
     from reference.classifiers.fc_net import FullyConnectedNet
     from reference.solver import Solver
 
@@ -243,7 +243,7 @@ def test_shipped_schemas_are_valid_draft_2020_12():
 
 
 def test_tuned_sgd_lengths_follow_the_cell():
-    """§4.6: batch 100 k, 5 k epochs, 6000 images; batch 600 gives 300 losses, 31 accuracies."""
+    """docs/courses.md §4.6: batch 100 k, 5 k epochs, 6000 images; batch 600 gives 300 losses, 31 accuracies."""
     lengths = artefacts._tuned_sgd_lengths()
     assert (300, 31) in lengths          # batch 600: 10 iterations x 30 epochs
     assert (300, 26) in lengths          # batch 500: 12 iterations x 25 epochs
@@ -408,7 +408,7 @@ BROKEN = [
      {"artefacts.npz_histories"}, "is 190.7 MiB, over the 50.0 MiB cap, and was not read"),
     ("ten_stds", lambda logs: _write_stds(logs, "random", reference_stds("random")[:10]),
      {"artefacts.w_stds"}, "w_stds_random.json has 10 values, expected 11"),
-    # §3.17 wrong-variant signatures: fan-out rel_error ≈ 0.77, gain 1 rel_error ≈ 0.172.
+    # docs/courses.md §3.17 wrong-variant signatures: fan-out rel_error ≈ 0.77, gain 1 rel_error ≈ 0.172.
     ("he_fan_out", _with_he_fan_out, {"artefacts.w_stds"}, "expected 0.025516 (rel_error 0.77"),
     ("he_gain_one", _with_he_gain_one, {"artefacts.w_stds"}, "expected 0.025516 (rel_error 0.17"),
     ("zero_stds_not_zero", lambda logs: _write_stds(logs, "zero", [0.01] * 11), {"artefacts.w_stds"},

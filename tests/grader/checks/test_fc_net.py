@@ -20,7 +20,7 @@ def test_reference_passes(reference_runner, check_id):
 
 
 def test_the_two_layer_fixture_reproduces_the_notebook():
-    """§3.7: the correct scores (printed to 8 decimals) and the losses 3.4702243556 / 26.5948426952."""
+    """docs/courses.md §3.7: the correct scores (printed to 8 decimals) and the losses 3.4702243556 / 26.5948426952."""
     f = all_fixtures()["two_layer_net"]
     correct_scores = np.asarray(
         [[11.53165108, 12.2917344, 13.05181771, 13.81190102, 14.57198434, 15.33206765, 16.09215096],
@@ -32,7 +32,7 @@ def test_the_two_layer_fixture_reproduces_the_notebook():
 
 
 def test_the_fc_fixture_reproduces_the_seed_231_losses():
-    """§3.9: 2.300479089768492 (reg 0) and 7.052114776533016 (reg 3.14), drawn in layer order."""
+    """docs/courses.md §3.9: 2.300479089768492 (reg 0) and 7.052114776533016 (reg 3.14), drawn in layer order."""
     f = all_fixtures()["fc_net"]
     assert float(f["nb_reg0_loss"]) == pytest.approx(2.300479089768492, abs=1e-12)
     assert float(f["nb_reg314_loss"]) == pytest.approx(7.052114776533016, abs=1e-12)
@@ -57,7 +57,7 @@ FC = "classifiers/fc_net.py"
 
 
 def test_a_missing_half_in_the_two_layer_l2_term_is_named(runner_for):
-    """§7.11: without the 0.5 the regularised loss is 49.719461034881775; the message says so."""
+    """docs/courses.md §7.11: without the 0.5 the regularised loss is 49.719461034881775; the message says so."""
     runner = runner_for(Patch(FC, "reg_loss = 0.5 * self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2))",
                               "reg_loss = self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2))"))
     result = runner.run("two_layer_net.losses")
@@ -67,7 +67,7 @@ def test_a_missing_half_in_the_two_layer_l2_term_is_named(runner_for):
 
 
 def test_weights_drawn_in_another_order_are_told_apart_from_a_wrong_loss(runner_for):
-    """§7.15: randn(out, in).T keeps the loss formula right; the message blames the draws."""
+    """docs/courses.md §7.15: randn(out, in).T keeps the loss formula right; the message blames the draws."""
     runner = runner_for(Patch(FC, "W = weight_scale * np.random.randn(fan_in, fan_out)",
                               "W = weight_scale * np.random.randn(fan_out, fan_in).T"))
     result = runner.run("fc_net.initial_loss")
@@ -78,7 +78,7 @@ def test_weights_drawn_in_another_order_are_told_apart_from_a_wrong_loss(runner_
 
 
 def test_the_batchnorm_mode_template_bug_is_explained(runner_for):
-    """§7.9: bn_param[mode] = mode leaves batchnorm in train mode at test time."""
+    """docs/courses.md §7.9: bn_param[mode] = mode leaves batchnorm in train mode at test time."""
     runner = runner_for(Patch(FC, 'bn_param["mode"] = mode', "bn_param[mode] = mode"))
     result = runner.run("fc_net.batchnorm")
     assert result.status == "failed"
@@ -87,7 +87,7 @@ def test_the_batchnorm_mode_template_bug_is_explained(runner_for):
 
 
 def test_he_with_fan_out_fails_on_the_first_layer(runner_for):
-    """§3.17: fan-out gives layer 1 a std of sqrt(2/50) = 0.2 instead of sqrt(2/3072) = 0.0255."""
+    """docs/courses.md §3.17: fan-out gives layer 1 a std of sqrt(2/50) = 0.2 instead of sqrt(2/3072) = 0.0255."""
     runner = runner_for(Patch(FC, "W = np.sqrt(2.0 / fan_in) * np.random.randn(fan_in, fan_out)",
                               "W = np.sqrt(2.0 / fan_out) * np.random.randn(fan_in, fan_out)"))
     result = runner.run("fc_net.initialization")

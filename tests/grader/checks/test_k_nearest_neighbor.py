@@ -1,5 +1,5 @@
 """kNN checks: full marks on the reference, every realistic bug of the corpus caught, the
-unmodified template failing cleanly with "not implemented" (digest §2.7, §3.18, §4.2)."""
+unmodified template failing cleanly with "not implemented" (docs/courses.md §2.7, §3.18, §4.2)."""
 import numpy as np
 import pytest
 
@@ -44,7 +44,7 @@ def test_template_fails_with_not_implemented(template_runner, check_id):
 
 
 def test_digits_accuracy_is_measured_from_the_predictions(reference_runner):
-    """§4.2 'kNN k=1': the grader counts correct predictions itself (0.932 on the digits split)."""
+    """docs/courses.md §4.2 'kNN k=1': the grader counts correct predictions itself (0.932 on the digits split)."""
     result = reference_runner.run("knn_predict.digits_accuracy")
     data = reference_runner.datasets.get("digits")
     assert result.measured == pytest.approx(233 / len(data["y_test"]))

@@ -14,7 +14,19 @@ SANDWICH_CHECKS = [cid for cid, spec in REGISTRY.items()
 
 
 def test_every_sandwich_has_forward_backward_and_numeric_checks():
-    assert len(SANDWICH_CHECKS) == 6
+    """Three checks for each norm sandwich, and the notebook's gradient check of affine-ReLU."""
+    assert len(SANDWICH_CHECKS) == 7
+    assert "affine_relu_backward.numeric_gradient" in SANDWICH_CHECKS
+
+
+def test_affine_relu_backward_without_relu_is_caught_and_named(runner_for):
+    """The backward that forgets relu_backward fails and the message names the mistake."""
+    runner = runner_for(Patch("layer_utils.py",
+                              "    da = relu_backward(dout, relu_cache)\n    dx, dw, db = affine_backward(da, fc_cache)",
+                              "    dx, dw, db = affine_backward(dout, fc_cache)"))
+    result = runner.run("affine_relu_backward.numeric_gradient")
+    assert result.status == "failed"
+    assert "relu_backward is skipped" in result.message
 
 
 @pytest.mark.parametrize("check_id", SANDWICH_CHECKS)
@@ -40,7 +52,7 @@ def test_batchnorm_sandwich_db_is_zero():
 
 
 def test_wrong_backward_order_is_explained(runner_for):
-    """Digest §2.2: backward must undo relu, then batchnorm, then affine."""
+    """Digest docs/courses.md §2.2: backward must undo relu, then batchnorm, then affine."""
     runner = runner_for(*next(m for m in MUTANTS if m.name == "sandwich_backward_wrong_order").patches)
     result = runner.run("affine_batchnorm_relu_backward.values")
     assert result.status == "failed"

@@ -16,14 +16,14 @@ def test_reference_passes(reference_runner, check_id):
 
 
 def test_relu_backward_with_ge_mask_is_caught_only_by_the_exact_zero_check(runner_for):
-    """Digest §7.1: `>=` is invisible to the notebook's random input, visible at exact zeros."""
+    """Digest docs/courses.md §7.1: `>=` is invisible to the notebook's random input, visible at exact zeros."""
     runner = runner_for(Patch("layers.py", "dx = dout * (x > 0)", "dx = dout * (x >= 0)"))
     assert runner.run("relu_backward.exact_zeros").status == "failed"
     assert runner.run("relu_backward.numeric_gradient").status == "passed"
 
 
 def test_affine_backward_without_reshape_fails_with_a_shape_message(runner_for):
-    """Digest §7.4: dx returned flat, not in x's shape."""
+    """Digest docs/courses.md §7.4: dx returned flat, not in x's shape."""
     runner = runner_for(Patch("layers.py", "dx = (dout @ w.T).reshape(x.shape)", "dx = dout @ w.T"))
     result = runner.run("affine_backward.values")
     assert result.status == "failed"
@@ -43,8 +43,10 @@ from tests.support import all_fixtures  # noqa: E402
 load_catalogue()
 
 
-def _checks_of(module):
-    return [cid for cid, spec in REGISTRY.items() if spec.func.__module__ == f"grader.checks.{module}"]
+def _checks_of(package):
+    """The checks registered by the modules of ``grader.checks.<package>``."""
+    return [cid for cid, spec in REGISTRY.items()
+            if spec.func.__module__.startswith(f"grader.checks.{package}.")]
 
 
 LAYER_CHECKS = [cid for cid in _checks_of("layers") if cid not in AFFINE_RELU_CHECKS]
@@ -75,7 +77,7 @@ def test_layer_check_passes_on_the_reference(reference_runner, check_id):
 
 
 def test_softmax_fixture_reproduces_the_course_loss():
-    """§3.6: the seed-231 input gives loss 2.3025458445007376 (printed by the CS231n notebook)."""
+    """docs/courses.md §3.6: the seed-231 input gives loss 2.3025458445007376 (printed by the CS231n notebook)."""
     f = all_fixtures()["softmax_loss"]
     assert abs(float(f["nb_loss"]) - 2.3025458445007376) < 1e-12
     assert np.all(np.isfinite(f["lse_dx"])) and np.isfinite(float(f["lse_loss"]))
@@ -94,8 +96,8 @@ def test_svm_fixture_is_away_from_the_kinks():
 
 
 def test_dropout_fixture_keeps_a_fraction_p():
-    """§3.14/§3.15 with KEEP semantics: the reference's seeded output keeps about p of the units
-    and needs an input without zeros for the out / x mask recovery of §7.7."""
+    """docs/courses.md §3.14/§3.15 with KEEP semantics: the reference's seeded output keeps about p of the units
+    and needs an input without zeros for the out / x mask recovery of docs/courses.md §7.7."""
     f = all_fixtures()["dropout"]
     assert abs(np.mean(f["nb_out"] != 0) - 0.8) < 0.1
     assert np.all(f["c_x"] != 0)

@@ -1,5 +1,5 @@
 """SVM / softmax loss and LinearClassifier checks: full marks on the reference, every realistic
-bug of the corpus caught, the unmodified template failing cleanly (digest §2.8, §3.19, §7.6,
+bug of the corpus caught, the unmodified template failing cleanly (docs/courses.md §2.8, §3.19, §7.6,
 §7.11, §7.12, §7.22)."""
 import math
 
@@ -56,7 +56,7 @@ def test_template_fails_with_not_implemented(template_runner, check_id):
 
 
 def test_loss_fixture_uses_the_no_half_l2_convention():
-    """§2.8/§7.11: the reg-50 batch differs from the reg-0 batch by exactly 50 * sum(W*W)."""
+    """docs/courses.md §2.8/§7.11: the reg-50 batch differs from the reg-0 batch by exactly 50 * sum(W*W)."""
     f = linear_checks.linear_losses_fixture(import_reference())
     W = f["f50_W"]
     for name in ("svm_loss_naive", "softmax_loss_vectorized"):
@@ -66,7 +66,7 @@ def test_loss_fixture_uses_the_no_half_l2_convention():
 
 def test_softmax_fixture_is_shift_invariant_and_near_log_c():
     """Softmax ignores a per-row shift: the +-1000 batch has the loss of the unshifted batch;
-    tiny weights give about log(C) (§3.19: 'close to -np.log(0.1)')."""
+    tiny weights give about log(C) (docs/courses.md §3.19: 'close to -np.log(0.1)')."""
     ref = import_reference()
     f = linear_checks.softmax_scores_fixture(ref)
     W0 = f["big_W"].copy()
@@ -87,7 +87,7 @@ def test_softmax_fixture_is_shift_invariant_and_near_log_c():
 
 
 def test_no_max_shift_passes_the_notebook_batch_but_not_large_scores(runner_for):
-    """§7.6: without the max-shift the notebook-style batch is fine; scores near 1000 overflow."""
+    """docs/courses.md §7.6: without the max-shift the notebook-style batch is fine; scores near 1000 overflow."""
     runner = runner_for(*_mutant("softmax_vectorized_no_max_shift").patches)
     assert runner.run("softmax_loss_vectorized.values").status == "passed"
     result = runner.run("softmax_loss_vectorized.large_scores")
@@ -95,7 +95,7 @@ def test_no_max_shift_passes_the_notebook_batch_but_not_large_scores(runner_for)
 
 
 def test_consistent_half_reg_passes_the_numeric_gradient_but_not_the_values(runner_for):
-    """§7.11: 0.5*reg in both loss and gradient is self-consistent; only the values see it."""
+    """docs/courses.md §7.11: 0.5*reg in both loss and gradient is self-consistent; only the values see it."""
     runner = runner_for(*_mutant("softmax_naive_reg_half_consistent").patches)
     assert runner.run("softmax_loss_naive.numeric_gradient").status == "passed"
     result = runner.run("softmax_loss_naive.values")
@@ -111,7 +111,7 @@ def test_probability_log_passes_large_scores_but_not_extreme_logits(runner_for):
 
 
 def test_sampling_without_replacement_fails_with_a_hint(runner_for):
-    """§7.22: batch 20 from 6 rows needs sampling with replacement."""
+    """docs/courses.md §7.22: batch 20 from 6 rows needs sampling with replacement."""
     runner = runner_for(*_mutant("linear_train_without_replacement").patches)
     result = runner.run("linear_classifier_train.batch_larger_than_n")
     assert result.status == "failed"

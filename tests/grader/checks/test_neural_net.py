@@ -1,4 +1,4 @@
-"""Checks for the UCLA stand-alone TwoLayerNet: the §3.8 toy values, training step for step, and
+"""Checks for the UCLA stand-alone TwoLayerNet: the docs/courses.md §3.8 toy values, training step for step, and
 messages naming the course-specific mistakes (W1 stored (D, H), sampling without replacement)."""
 import numpy as np
 import pytest
@@ -17,7 +17,7 @@ def test_reference_passes(reference_runner, check_id):
 
 
 def test_the_fixture_reproduces_the_toy_notebook():
-    """§3.8: the printed scores (< 1e-7), loss 1.071696123862817 and final training loss 0.014497864587765886."""
+    """docs/courses.md §3.8: the printed scores (< 1e-7), loss 1.071696123862817 and final training loss 0.014497864587765886."""
     f = all_fixtures()["neural_net"]
     correct_scores = np.asarray([[-1.07260209, 0.05083871, -0.87253915],
                                  [-2.02778743, -0.10832494, -1.52641362],
@@ -43,7 +43,7 @@ def test_template_fails_as_not_implemented(template_runner, check_id):
 
 
 def test_w1_stored_as_in_the_modular_net_is_named(runner_for):
-    """§2.5.2: this course stores W1 as (H, D)."""
+    """docs/courses.md §2.5.2: this course stores W1 as (H, D)."""
     runner = runner_for(Patch(NN, 'self.params["W1"] = std * np.random.randn(hidden_size, input_size)',
                               'self.params["W1"] = std * np.random.randn(input_size, hidden_size)'))
     result = runner.run("neural_net.scores")
@@ -52,7 +52,7 @@ def test_w1_stored_as_in_the_modular_net_is_named(runner_for):
 
 
 def test_sampling_without_replacement_fails_the_toy_run(runner_for):
-    """§7.22: batch 200 from 5 examples needs replacement; the worker's ValueError is reported."""
+    """docs/courses.md §7.22: batch 200 from 5 examples needs replacement; the worker's ValueError is reported."""
     runner = runner_for(Patch(NN, "idx = np.random.choice(num_train, batch_size, replace=True)",
                               "idx = np.random.choice(num_train, batch_size, replace=False)"))
     result = runner.run("neural_net.train_toy")

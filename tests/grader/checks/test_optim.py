@@ -21,26 +21,26 @@ def test_reference_passes(reference_runner, check_id):
 
 @pytest.mark.parametrize("check_id", OPTIM_CHECKS)
 def test_template_fails_as_not_implemented(template_runner, check_id):
-    """The starter code's stubs fail every check cleanly (§7.19: not a crash in rel_error)."""
+    """The starter code's stubs fail every check cleanly (docs/courses.md §7.19: not a crash in rel_error)."""
     result = template_runner.run(check_id)
     assert result.status == "failed", result.message
     assert "not implemented" in result.message
 
 
 def test_adam_t_incremented_late_is_named_in_the_notebook_message(runner_for):
-    """§3.13: with t incremented after the bias correction next_w is off by 1.5e-3 and t is right."""
+    """docs/courses.md §3.13: with t incremented after the bias correction next_w is off by 1.5e-3 and t is right."""
     runner = runner_for(Patch("optim.py", 't = config["t"] + 1', 't = config["t"]'),
                         Patch("optim.py", 'config["m"], config["v"], config["t"] = m, v, t',
                               'config["m"], config["v"], config["t"] = m, v, t + 1'))
     result = runner.run("adam.notebook")
     assert result.status == "failed"
     assert "next_w has relative error 1.52e-03" in result.message
-    assert "§3.13" in result.message and "t FIRST" in result.message
+    assert "docs/courses.md §3.13" in result.message and "t FIRST" in result.message
     assert "Diagnosis: the bias correction uses the old t" in result.message.split("\nHint:")[0]
 
 
 def test_adam_t_not_stored_reports_t(runner_for):
-    """§3.13: the notebook's t=5 must come back as 6."""
+    """docs/courses.md §3.13: the notebook's t=5 must come back as 6."""
     runner = runner_for(Patch("optim.py", 'config["m"], config["v"], config["t"] = m, v, t',
                               'config["m"], config["v"] = m, v'))
     result = runner.run("adam.notebook")
@@ -49,7 +49,7 @@ def test_adam_t_not_stored_reports_t(runner_for):
 
 
 def test_hard_coded_momentum_is_invisible_to_the_notebook_input(runner_for):
-    """§3.10 uses the default momentum 0.9, so only the fresh hyper-parameters reveal a constant."""
+    """docs/courses.md §3.10 uses the default momentum 0.9, so only the fresh hyper-parameters reveal a constant."""
     runner = runner_for(Patch("optim.py", 'v = config["momentum"] * v - config["learning_rate"] * dw',
                               'v = 0.9 * v - config["learning_rate"] * dw'))
     assert runner.run("sgd_momentum.notebook").status == "passed"
@@ -76,7 +76,7 @@ def test_hard_coded_adam_betas_are_invisible_to_the_notebook_input(runner_for):
 
 
 def test_rmsprop_epsilon_inside_sqrt_matches_the_notebook_but_not_a_large_epsilon(runner_for):
-    """§2.4: both epsilon placements reproduce the notebook's arrays at eps=1e-8."""
+    """docs/courses.md §2.4: both epsilon placements reproduce the notebook's arrays at eps=1e-8."""
     runner = runner_for(Patch("optim.py", 'dw / (np.sqrt(cache) + config["epsilon"])',
                               'dw / np.sqrt(cache + config["epsilon"])'))
     for cid in ("rmsprop.notebook", "rmsprop.fresh_steps", "rmsprop.defaults"):
@@ -87,7 +87,7 @@ def test_rmsprop_epsilon_inside_sqrt_matches_the_notebook_but_not_a_large_epsilo
 
 
 def test_state_kept_only_in_a_new_dict_fails_the_notebook_check(runner_for):
-    """The notebook reads config['velocity'] from the dict it passed (§3.10), not the returned one."""
+    """The notebook reads config['velocity'] from the dict it passed (docs/courses.md §3.10), not the returned one."""
     runner = runner_for(Patch("optim.py", '    config["velocity"] = v\n    return next_w, config',
                               '    config = dict(config, velocity=v)\n    return next_w, config'))
     result = runner.run("sgd_momentum.notebook")

@@ -23,7 +23,7 @@ def test_reference_passes(reference_runner, check_id):
 
 
 def test_the_fixture_reproduces_the_course_history_lengths():
-    """§2.6: overfit-50 (50 examples, batch 25, 20 epochs) gives 40 steps and 21 accuracy checks;
+    """docs/courses.md §2.6: overfit-50 (50 examples, batch 25, 20 epochs) gives 40 steps and 21 accuracy checks;
     one iteration per epoch gives num_epochs checks."""
     f = all_fixtures()["solver"]
     assert f["overfit.loss_history"].size == 40
@@ -41,7 +41,7 @@ def test_the_main_run_makes_a_missing_restore_visible():
 
 
 def test_the_grad_norm_alternatives_differ_from_the_course_reading():
-    """§9.6: the misreadings a failure message names must be distinguishable from the answer."""
+    """docs/courses.md §9.6: the misreadings a failure message names must be distinguishable from the answer."""
     f = all_fixtures()["solver"]
     expected = f["main.log_grad_norm_history"]
     for key in ("gn_weights_only", "gn_global", "gn_sum"):
@@ -92,7 +92,7 @@ def test_missing_restore_is_explained_with_the_recomputed_accuracy(runner_for):
 
 
 def test_sampling_without_replacement_is_reported_as_a_diverging_run(runner_for):
-    """The course samples WITH replacement (§2.6); another draw makes the seeded run differ."""
+    """The course samples WITH replacement (docs/courses.md §2.6); another draw makes the seeded run differ."""
     runner = runner_for(Patch("solver.py", "np.random.choice(num_train, self.batch_size)",
                               "np.random.choice(num_train, self.batch_size, replace=False)"))
     result = runner.run("solver.grad_norm_history")
@@ -102,7 +102,7 @@ def test_sampling_without_replacement_is_reported_as_a_diverging_run(runner_for)
 
 
 def test_a_broken_two_layer_net_is_blamed_on_the_model(runner_for):
-    """A TwoLayerNet bug (missing 0.5 in L2, §7.11 analogue: here a wrong data gradient) must not
+    """A TwoLayerNet bug (missing 0.5 in L2, docs/courses.md §7.11 analogue: here a wrong data gradient) must not
     read as a Solver bug."""
     runner = runner_for(Patch("classifiers/fc_net.py", 'grads["W2"] += self.reg * W2',
                               'grads["W2"] += self.reg * W2 + 1e-3'))

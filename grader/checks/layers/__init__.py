@@ -1,0 +1,8 @@
+"""Checks for ``layers.py``, one module per family of layers.
+
+Importing this package registers them all: ``affine_relu`` (the pattern every other layer check
+follows), ``losses`` (softmax and SVM), ``dropout`` and ``normalization`` (batch and layer norm).
+"""
+from __future__ import annotations
+
+from . import affine_relu, dropout, losses, normalization  # noqa: F401  (registers the checks)
