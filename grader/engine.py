@@ -303,4 +303,4 @@ def _result(section: str, rc, outcome: Outcome, *, kind: str, duration: float = 
     return CheckResult(name=rc.id, section=section, kind=kind, points=points,
                        max_points=float(rc.points), status=status, message=message,
                        visibility=rc.visibility, duration_s=round(duration, 4),
-                       measured=outcome.measured, hint=outcome.hint)
+                       measured=outcome.measured, hint=outcome.hint, series=outcome.series)
