@@ -1,13 +1,15 @@
 """The ``grade`` command.
 
     grade PATH [--profile NAME[:VARIANT]] [--rubric NAME] [--data CIFAR_DIR] [--json F]
-               [--gradescope F] [--junit F] [--markdown F] [--fail-under SCORE]
+               [--gradescope F] [--junit F] [--markdown F] [--html F] [--fail-under SCORE]
                [--audience student|instructor] [--execute]
     grade fixtures regenerate RUBRIC      rerun the reference, rewrite expected outputs
     grade fixtures check RUBRIC           fail when fixtures are stale
     grade template build [--check]        regenerate student_template/ from reference/
     grade rubrics                         list the rubrics that ship with the grader
     grade profiles                        list the course profiles and their year variants
+    grade similarity SUBMISSIONS... [-o F.html] [--template DIR]
+                                          code similarity between students (never a score)
 
 Exit codes: 0 when grading ran (whatever the score), 1 when ``--fail-under`` is not met or a
 fixture/template check fails, 2 for usage errors (bad options, unknown or invalid rubric).
@@ -56,6 +58,8 @@ def main():
 @click.option("--junit", "junit_out", type=click.Path(path_type=Path), help="Write JUnit XML here.")
 @click.option("--markdown", "markdown_out", type=click.Path(path_type=Path),
               help="Write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).")
+@click.option("--html", "html_out", type=click.Path(path_type=Path),
+              help="Write a self-contained HTML report here (plots, the notebooks rendered).")
 @click.option("--fail-under", type=float, default=None,
               help="Exit with status 1 when the score is below this many points.")
 @click.option("--audience", type=click.Choice(["student", "instructor"]), default="student",
@@ -68,12 +72,12 @@ def main():
                    "trusting their saved outputs.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the total.")
 def run(submission, rubric, profile, data, json_out, gradescope_out, junit_out, markdown_out,
-        fail_under, audience, call_timeout, execute, quiet):
+        html_out, fail_under, audience, call_timeout, execute, quiet):
     """Grade SUBMISSION (a folder, a .zip, a git checkout or an .ipynb notebook) and print its
     report."""
     from .engine import GradeOptions, grade
     from .profiles import ProfileError
-    from .report import gradescope, json_report, junit, markdown, terminal
+    from .report import gradescope, html, json_report, junit, markdown, terminal
     from .rubric import RubricError
     from .sandbox import Limits
 
@@ -81,6 +85,8 @@ def run(submission, rubric, profile, data, json_out, gradescope_out, junit_out, 
     limits = Limits()
     if not submission.exists():
         raise click.BadParameter(f"{submission} does not exist", param_hint="SUBMISSION")
+    if html_out is not None:
+        html.preload()   # matplotlib and nbconvert load while the checks run
     try:
         with _progress(console, quiet) as progress:
             report = grade(submission, GradeOptions(rubric=rubric, data=data, limits=limits,
@@ -97,7 +103,8 @@ def run(submission, rubric, profile, data, json_out, gradescope_out, junit_out, 
     else:
         terminal.print_report(shown, console)
     outputs = [(json_out, json_report.render_json), (gradescope_out, gradescope.render_gradescope),
-               (junit_out, junit.render_junit), (markdown_out, markdown.render_markdown)]
+               (junit_out, junit.render_junit), (markdown_out, markdown.render_markdown),
+               (html_out, html.render_html)]
     for path, render in outputs:
         if path is not None:
             # Machine outputs follow the audience too: hidden checks never leak expected data.
@@ -216,6 +223,45 @@ def profiles():
         if len(profile.course.variants) > 1:
             for variant in profile.course.variants:
                 click.echo(f"    {name}:{variant.name}  {variant.description}")
+
+
+@main.command("similarity")
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
+              help="Write the HTML page (pairs above the threshold, shared code highlighted) here.")
+@click.option("--template", "template", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="The starter code to subtract [default: student_template/].")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help="List pairs sharing at least this fraction of one student's own code [0.5].")
+def similarity(submissions, output, template, threshold):
+    """Code similarity between SUBMISSIONS (folders; one folder holding one folder per student
+    also works). Information for the staff: it never changes a score."""
+    from . import similarity as sim
+
+    folders = list(submissions)
+    if len(folders) == 1 and folders[0].is_dir():
+        inner = sorted(p for p in folders[0].iterdir() if p.is_dir() and not p.name.startswith("."))
+        folders = inner if len(inner) >= 2 else folders
+    if len(folders) < 2:
+        raise click.UsageError("give at least two submissions (or one folder holding them)")
+    ids = {}
+    for folder in folders:
+        name = folder.resolve().name
+        ids[name if name not in ids else str(folder)] = folder
+    report = sim.compare(ids, template=template or sim.DEFAULT_TEMPLATE,
+                         threshold=sim.THRESHOLD if threshold is None else threshold)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    flagged = report.flagged()
+    click.echo(f"{len(flagged)} of {len(report.pairs)} pairs share at least {report.threshold:.0%} "
+               "of one student's own code")
+    for p in report.pairs[:max(10, len(flagged))]:
+        mark = "*" if p.score >= report.threshold else " "
+        click.echo(f"{mark} {p.score:6.1%}  {p.a}  {p.b}  ({p.share_a:.0%} / {p.share_b:.0%}, "
+                   f"{p.tokens} tokens)")
+    if output is not None:
+        _write(output, sim.render_html(report))
+        click.echo(f"wrote {output}")
 
 
 if __name__ == "__main__":  # pragma: no cover

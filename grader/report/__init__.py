@@ -14,6 +14,8 @@ format           function                                              for
 ``gradescope``   ``gradescope.render_gradescope(report) -> str``       Gradescope results.json
 ``junit``        ``junit.render_junit(report) -> str``                 CI test reports
 ``markdown``     ``markdown.render_markdown(report) -> str``           a CI job summary page
+``html``         ``html.render_html(report) -> str``                   people, in a browser
+                                                                       (plots, notebooks)
 ===============  ====================================================  =====================
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Callable
 
 from ..result import Report
 from .gradescope import render_gradescope
+from .html import render_html
 from .json_report import render_json
 from .junit import render_junit
 from .markdown import render_markdown
@@ -33,6 +36,7 @@ RENDERERS: dict[str, Callable[[Report], str]] = {
     "gradescope": render_gradescope,
     "junit": render_junit,
     "markdown": render_markdown,
+    "html": render_html,
 }
 
 
@@ -46,4 +50,4 @@ def render(report: Report, fmt: str) -> str:
 
 
 __all__ = ["RENDERERS", "render", "render_json", "render_gradescope", "render_junit",
-           "render_markdown", "render_terminal", "print_report"]
+           "render_markdown", "render_html", "render_terminal", "print_report"]
