@@ -225,7 +225,7 @@ def highlight(text: str, regions: Sequence[tuple[int, int]], context: int = 3) -
 STYLE = """
 .sim-pair{border:1px solid #d0d7de;border-radius:6px;padding:8px;margin:10px 0}
 .sim-sides{display:grid;grid-template-columns:1fr 1fr;gap:8px}
-.sim-sides pre{max-height:480px;overflow:auto;font-size:12px;white-space:pre-wrap}
+.sim-sides pre{max-height:480px;overflow:auto !important;font-size:12px;white-space:pre-wrap}
 mark{background:#ffd8a8}
 @media (max-width:700px){.sim-sides{grid-template-columns:1fr}}
 """

@@ -58,7 +58,7 @@ table{border-collapse:collapse;width:100%} td,th{padding:4px 6px;border-bottom:1
 .badge.passed{background:var(--ok)}
 .check h3 code{font-size:.95em} .pts{float:right;font-weight:600}
 pre,.msg{white-space:pre-wrap;font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;
- background:var(--bg);padding:6px 8px;border-radius:4px;margin:4px 0;overflow-x:auto}
+ background:var(--bg);padding:6px 8px;border-radius:4px;margin:4px 0;overflow-x:auto;overflow-y:hidden}
 .diag{border-left:3px solid var(--bad);padding:2px 8px;background:#fff5f5}
 .hint{border-left:3px solid #0969da;padding:2px 8px;background:#f0f7ff}
 figure{margin:8px 0} figure img{max-width:100%;height:auto;border:1px solid var(--line)}
@@ -67,14 +67,14 @@ details{margin:6px 0} summary{cursor:pointer;font-weight:600}
 .passed-list li{margin:2px 0}
 .manual{border:1px dashed var(--part);border-radius:6px;padding:8px 12px;margin:10px 0}
 .answer{background:#fffbe6}
-.nb{border:1px solid var(--line);border-radius:6px;padding:8px;margin:12px 0}
-.nb .cell{border-top:1px solid #eee;padding:6px 0}
-.nb .prompt{color:#57606a;font:12px ui-monospace,monospace}
-.nb .input_area pre{background:var(--bg)} .nb .output_error pre{background:#fff5f5}
-.nb img{max-width:100%;height:auto}
-.nb [data-flagged]{outline:3px solid var(--bad);outline-offset:2px;background:#fffafa;
+.notebook{border:1px solid var(--line);border-radius:6px;padding:8px;margin:12px 0}
+.notebook .cell{border-top:1px solid #eee;padding:6px 0}
+.notebook .prompt{color:#57606a;font:12px ui-monospace,monospace}
+.notebook .input_area pre{background:var(--bg)}   .notebook .output_error pre{background:#fff5f5}
+.notebook img{max-width:100%;height:auto}
+.notebook [data-flagged]{outline:3px solid var(--bad);outline-offset:2px;background:#fffafa;
  border-radius:4px;margin:8px 0}
-.nb .celltag_grader-flagged{scroll-margin-top:12px}
+.notebook .celltag_grader-flagged{scroll-margin-top:12px}
 .flag-banner{background:var(--bad);color:#fff;padding:2px 8px;font-size:.85em;border-radius:3px}
 .flag-banner a{color:#fff;text-decoration:underline}
 .cells a{margin-right:6px}
@@ -84,7 +84,7 @@ details{margin:6px 0} summary{cursor:pointer;font-weight:600}
  .pts{float:none;display:block}.total{font-size:1.7em}}
 @media print{body{max-width:none;font-size:11pt}a{color:inherit}
  details>*{display:block} details:not([open])>summary~*{display:block}
- .check,.manual,.nb [data-flagged],figure{break-inside:avoid}
+ .check,.manual,.notebook [data-flagged],figure{break-inside:avoid}
  .bar>span{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
 """
 
@@ -242,9 +242,10 @@ def _notebooks(notebooks: Sequence[RenderedNotebook]) -> str:
     for nb in notebooks:
         flagged = len(nb.flags)
         content = (f'<p class="diag">{escape(nb.problem)}</p>' if nb.problem else nb.html)
-        blocks.append(f'<div class="nb" id="{nb.anchor}"><h3>{escape(nb.name)}</h3>'
+        blocks.append(f'<div class="notebook" id="{nb.anchor}"><h3>{escape(nb.name)}</h3>'
                       f'<p class="meta">{flagged} flagged cell(s)</p>{content}</div>')
-    return f'<section id="notebooks"><h2>Notebooks</h2>{"".join(blocks)}</section>'
+    return (f'<section id="notebooks"><h2>Notebooks</h2><style>{notebook_html.code_css()}</style>'
+            f'{"".join(blocks)}</section>')
 
 
 def _output(report: Report) -> str:

@@ -153,6 +153,13 @@ def exporter():
         return _exporter
 
 
+def code_css() -> str:
+    """Pygments' colours for the highlighted code cells (nbconvert marks tokens, not colours)."""
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(style="default").get_style_defs(".notebook .highlight")
+
+
 def preload() -> None:
     """Build the exporter in a background thread (nbconvert's import takes ~0.5 s)."""
     threading.Thread(target=_quiet_exporter, name="preload-nbconvert", daemon=True).start()
