@@ -234,7 +234,7 @@ mark{background:#ffd8a8}
 def section_html(report: SimilarityReport, names: Mapping[str, str] | None = None,
                  links: Mapping[str, str] | None = None, limit: int = 20) -> str:
     """The flagged pairs (at most ``limit``) with side-by-side highlights, and a table of the
-    most similar pairs overall; for the class dashboard and ``grade similarity``."""
+    ``limit`` most similar pairs sharing anything; for the class dashboard and ``grade similarity``."""
     names = names or {}
     links = links or {}
 
@@ -246,7 +246,7 @@ def section_html(report: SimilarityReport, names: Mapping[str, str] | None = Non
     rows = "".join(f"<tr><td>{i}</td><td>{who(p.a)}</td><td>{who(p.b)}</td>"
                    f'<td class="num">{p.score:.0%}</td><td class="num">{p.share_a:.0%} / {p.share_b:.0%}</td>'
                    f'<td class="num">{p.tokens}</td></tr>'
-                   for i, p in enumerate(report.pairs[:max(limit, len(flagged[:limit]))], 1))
+                   for i, p in enumerate([p for p in report.pairs if p.score > 0][:limit], 1))
     blocks = []
     for p in flagged[:limit]:
         code_a, code_b = report.students[p.a].text, report.students[p.b].text

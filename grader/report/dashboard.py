@@ -125,7 +125,9 @@ STYLE = """
 #students th[aria-sort=ascending]::after{content:" \\25B2"}
 #students th[aria-sort=descending]::after{content:" \\25BC"}
 #search{font-size:1em;padding:6px;width:100%;max-width:360px;margin:6px 0}
-.rates td.barcell{width:40%} .mist li{margin:2px 0}
+.rates td.barcell{width:22%;min-width:90px} .rates td,.rates th{padding:2px 6px}
+.rates td:first-child,.rates th,#students td:first-child{white-space:nowrap;overflow-wrap:normal}
+.mist{margin:0;padding-left:1.1em} .mist li{margin:0}
 .table-wrap{overflow-x:auto}
 """
 
@@ -157,8 +159,11 @@ def _students_table(data: ClassData) -> str:
 
 
 def _rates(data: ClassData) -> str:
-    rows = []
+    rows, perfect = [], []
     for name, rate, passed, graded in data.pass_rates():
+        if passed == graded:
+            perfect.append(name)
+            continue
         mistakes = data.mistakes(name)[:MAX_MISTAKES]
         listed = "".join(f"<li>{escape(d)}: <b>{n}</b> student{'s' if n != 1 else ''}</li>"
                          for d, n in mistakes)
@@ -171,7 +176,15 @@ def _rates(data: ClassData) -> str:
             f'messages, and how many students made each.</p><div class="table-wrap">'
             f'<table class="rates"><thead><tr><th>check</th><th>pass rate</th><th></th>'
             f'<th>passed</th><th>diagnosed mistakes</th></tr></thead><tbody>{"".join(rows)}'
-            f'</tbody></table></div></section>')
+            f'</tbody></table></div>{_perfect(perfect)}</section>')
+
+
+def _perfect(names: list[str]) -> str:
+    if not names:
+        return ""
+    listed = ", ".join(f"<code>{escape(n)}</code>" for n in names)
+    return (f"<details><summary>{len(names)} check(s) every graded student passed</summary>"
+            f"<p>{listed}</p></details>")
 
 
 def _mistakes(data: ClassData) -> str:
