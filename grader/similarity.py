@@ -69,6 +69,7 @@ class SimilarityReport:
     threshold: float = THRESHOLD
     template: str | None = None
     notes: list[str] = field(default_factory=list)
+    starter_lines: frozenset[str] = frozenset()    # stripped lines of the starter code
 
     def flagged(self) -> list[Pair]:
         return [p for p in self.pairs if p.score >= self.threshold]
@@ -199,8 +200,9 @@ def compare(submissions: Mapping[str, Path], template: Path | None = DEFAULT_TEM
         pairs.append(Pair(a, b, float(share_a), float(share_b), int(tokens),
                           _regions(slices_a), _regions(slices_b)))
     pairs.sort(key=lambda p: (-p.score, p.a, p.b))
+    starter_lines = frozenset(ln.strip() for text in starter.values() for ln in text.splitlines())
     return SimilarityReport(students, pairs, threshold,
-                            None if template is None else str(template), notes)
+                            None if template is None else str(template), notes, starter_lines)
 
 
 def _regions(slices) -> tuple[tuple[int, int], ...]:
@@ -209,17 +211,32 @@ def _regions(slices) -> tuple[tuple[int, int], ...]:
     return tuple((int(s), int(e)) for s, e in zip(slices[0], slices[1]))
 
 
-def highlight(text: str, regions: Sequence[tuple[int, int]], context: int = 3) -> str:
-    """``text`` as escaped HTML with ``regions`` in ``<mark>``; far from a region, lines are
-    elided (``...``) so that a pair reads at a glance."""
-    import numpy as np
-    from copydetect.utils import highlight_overlap
-
-    if not regions:
-        return escape(text[:2000])
-    slices = np.array([[s for s, _ in regions], [e for _, e in regions]])
-    html, _ = highlight_overlap(text, slices, "<mark>", "</mark>", truncate=context, escape_html=True)
-    return html
+def highlight(text: str, regions: Sequence[tuple[int, int]], starter_lines: frozenset[str] = frozenset(),
+              context: int = 3) -> str:
+    """``text`` as escaped HTML, each line that overlaps a shared region in ``<mark>`` (a line
+    that is also in the starter code is never marked: a shared k-gram may reach into it); lines
+    more than ``context`` lines away from a mark are elided (``...``)."""
+    lines = text.splitlines(keepends=True)
+    marked, start = [], 0
+    for line in lines:
+        end = start + len(line)
+        body = line.strip()
+        marked.append(bool(body) and body not in starter_lines
+                      and any(s < end and e > start for s, e in regions))
+        start = end
+    if not any(marked):
+        return escape("".join(lines[:40]))
+    near = [any(marked[max(0, i - context):i + context + 1]) for i in range(len(lines))]
+    out, elided = [], False
+    for line, mark, keep in zip(lines, marked, near):
+        if not keep:
+            if not elided:
+                out.append("...\n")
+            elided = True
+            continue
+        elided = False
+        out.append(f"<mark>{escape(line.rstrip(chr(10)))}</mark>\n" if mark else escape(line))
+    return "".join(out)
 
 
 STYLE = """
@@ -253,8 +270,9 @@ def section_html(report: SimilarityReport, names: Mapping[str, str] | None = Non
         blocks.append(f'<div class="sim-pair" id="pair-{escape(p.a)}-{escape(p.b)}"><h3>{who(p.a)} and '
                       f'{who(p.b)}: {p.score:.0%}</h3><p class="meta">{p.share_a:.0%} of {escape(p.a)}\'s '
                       f'own code is in {escape(p.b)}\'s, {p.share_b:.0%} the other way; {p.tokens} '
-                      f'shared tokens</p><div class="sim-sides"><pre>{highlight(code_a, p.regions_a)}</pre>'
-                      f'<pre>{highlight(code_b, p.regions_b)}</pre></div></div>')
+                      f'shared tokens</p><div class="sim-sides">'
+                      f'<pre>{highlight(code_a, p.regions_a, report.starter_lines)}</pre>'
+                      f'<pre>{highlight(code_b, p.regions_b, report.starter_lines)}</pre></div></div>')
     notes = "".join(f"<li>{escape(n)}</li>" for n in report.notes)
     return (f'<section id="similarity"><h2>Code similarity</h2>'
             f'<p class="meta">Information for the staff; it never changes a score. Starter code '

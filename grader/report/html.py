@@ -35,7 +35,9 @@ CSS = """
 :root{--ok:#1a7f37;--bad:#cf222e;--part:#9a6700;--skip:#6e7781;--line:#d0d7de;--bg:#f6f8fa}
 *{box-sizing:border-box}
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
- max-width:1000px;padding:16px;color:#1f2328;background:#fff;overflow-wrap:anywhere}
+ max-width:1000px;padding:16px;color:#1f2328;background:#fff;overflow-wrap:break-word}
+td,li,.msg,pre{overflow-wrap:anywhere}
+.sections td:first-child{overflow-wrap:break-word;word-break:break-word}
 h1{font-size:1.5em;margin:.2em 0} h2{font-size:1.2em;border-bottom:1px solid var(--line);
  padding-bottom:.2em;margin-top:1.6em} h3{font-size:1.05em;margin:.3em 0}
 a{color:#0969da}
@@ -83,7 +85,7 @@ details{margin:6px 0} summary{cursor:pointer;font-weight:600}
 @media (max-width:700px){body{padding:8px;font-size:14px}.sections td.barcell{width:35%}
  .pts{float:none;display:block}.total{font-size:1.7em}}
 @media print{body{max-width:none;font-size:11pt}a{color:inherit}
- details>*{display:block} details:not([open])>summary~*{display:block}
+ details::details-content{content-visibility:visible;display:block}
  .check,.manual,.notebook [data-flagged],figure{break-inside:avoid}
  .bar>span{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
 """

@@ -118,6 +118,10 @@ def plot_panel(panel: str, lines: Mapping[str, Sequence[float | None]], title: s
     if spec.log_y and min(every) > 0 and max(every) / min(every) > 20:
         ax.set_yscale("log")
     full_title = title or spec.title
+    if spec.markers:   # epochs and layers are whole numbers
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(full_title, fontsize=11)
     ax.set_xlabel(spec.x_label)
     ax.set_ylabel(spec.y_label)

@@ -63,7 +63,12 @@ def test_without_the_starter_the_shared_stubs_count(folders):
 def test_shared_regions_are_highlighted_and_escaped():
     text = "a = 1\nif a < 2:\n    print('<b>')\n"
     html = highlight(text, [(6, 15)])
-    assert "<mark>if a &lt; 2:</mark>" in html and "<b>" not in html
+    assert html == "a = 1\n<mark>if a &lt; 2:</mark>\n    print(&#x27;&lt;b&gt;&#x27;)\n"
+    # a line of the starter code is never marked, even inside a shared region
+    assert "<mark>" not in highlight(text, [(6, 15)], frozenset({"if a < 2:"}))
+    # far from any shared line, code is elided
+    long = "".join(f"x{i} = {i}\n" for i in range(30)) + "shared()\n"
+    assert highlight(long, [(len(long) - 9, len(long))], context=2) == "...\nx28 = 28\nx29 = 29\n<mark>shared()</mark>\n"
 
 
 def test_html_page_lists_the_flagged_pairs_side_by_side(report):
