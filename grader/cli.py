@@ -85,8 +85,6 @@ def run(submission, rubric, profile, data, json_out, gradescope_out, junit_out, 
     limits = Limits()
     if not submission.exists():
         raise click.BadParameter(f"{submission} does not exist", param_hint="SUBMISSION")
-    if html_out is not None:
-        html.preload()   # matplotlib and nbconvert load while the checks run
     try:
         with _progress(console, quiet) as progress:
             report = grade(submission, GradeOptions(rubric=rubric, data=data, limits=limits,

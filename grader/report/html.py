@@ -284,11 +284,3 @@ def render_html(report: Report, notebooks: Sequence[tuple[str, Path]] | None = N
         _manual(report, rendered), _collapsed(rest, rendered), _notebooks(rendered), _output(report),
     ])
     return document(f"{report.score:g} / {report.max_score:g} · {report.submission}", body)
-
-
-def preload() -> None:
-    """Start the slow imports (matplotlib, nbconvert) in the background while grading runs."""
-    from . import plots
-
-    plots.preload()
-    notebook_html.preload()

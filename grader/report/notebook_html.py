@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import re
 import tempfile
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -135,22 +134,21 @@ def notebook_files(submission: str | Path) -> Iterator[list[tuple[str, Path]]]:
 
 
 _exporter = None
-_lock = threading.Lock()
 
 
 def exporter():
-    """One configured ``HTMLExporter`` (building it loads the templates: done once)."""
+    """One configured ``HTMLExporter`` (nbconvert is imported, and its templates loaded, only
+    when a notebook is shown, and only once)."""
     global _exporter
-    with _lock:
-        if _exporter is None:
-            from nbconvert import HTMLExporter
-            from nbconvert.preprocessors.sanitize import SanitizeHTML
+    if _exporter is None:
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors.sanitize import SanitizeHTML
 
-            exp = HTMLExporter(template_name="basic", exclude_anchor_links=True)
-            exp.register_preprocessor(SanitizeHTML(tags=sorted(SAFE_TAGS), attributes=SAFE_ATTRIBUTES,
-                                                   styles=[]), enabled=True)
-            _exporter = exp
-        return _exporter
+        exp = HTMLExporter(template_name="basic", exclude_anchor_links=True)
+        exp.register_preprocessor(SanitizeHTML(tags=sorted(SAFE_TAGS), attributes=SAFE_ATTRIBUTES,
+                                               styles=[]), enabled=True)
+        _exporter = exp
+    return _exporter
 
 
 def code_css() -> str:
@@ -158,18 +156,6 @@ def code_css() -> str:
     from pygments.formatters import HtmlFormatter
 
     return HtmlFormatter(style="default").get_style_defs(".notebook .highlight")
-
-
-def preload() -> None:
-    """Build the exporter in a background thread (nbconvert's import takes ~0.5 s)."""
-    threading.Thread(target=_quiet_exporter, name="preload-nbconvert", daemon=True).start()
-
-
-def _quiet_exporter() -> None:
-    try:
-        exporter()
-    except Exception:   # reported when a notebook is rendered
-        pass
 
 
 def render_notebook(path: Path, name: str, index: int, report: Report) -> RenderedNotebook:

@@ -2,8 +2,8 @@
 report, and the class dashboard's charts.
 
 matplotlib is imported only when a plot is drawn (``Figure`` and the Agg canvas directly, never
-``pyplot``: no global backend, no display, thread-safe), so grading without ``--html`` never pays
-for it. ``preload()`` starts that import in a background thread while grading runs.
+``pyplot``: no global backend, no display), so grading without ``--html``, and an HTML report
+without series, never pays for it.
 
 A series name is ``"<panel>.<line>"`` (see ``grader.result.CheckResult``). Every panel becomes
 one plot with a title, labelled axes with units and a legend; a line whose label starts with
@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import io
 import math
-import threading
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -79,7 +78,9 @@ def is_threshold(label: str) -> bool:
 def _figure():
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
+    # fixed margins: a layout engine would lay every text out several times (most of the cost)
+    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
+    fig.subplots_adjust(left=0.12, right=0.98, bottom=0.14, top=0.91)
     return fig, fig.add_subplot()
 
 
@@ -87,7 +88,7 @@ def _png(fig) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     buffer = io.BytesIO()
-    FigureCanvasAgg(fig).print_png(buffer)
+    FigureCanvasAgg(fig).print_png(buffer, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
@@ -159,21 +160,3 @@ def histogram(values: Sequence[float], *, title: str, x_label: str, bins: int = 
     ax.legend(fontsize=8)
     described = f"{len(values)} values" + "".join(f"; {k} {v:.1f}" for k, v in (marks or {}).items())
     return Plot(panel="histogram", title=title, alt=f"{title}: {described}", png=_png(fig))
-
-
-_preloading: threading.Thread | None = None
-
-
-def preload() -> None:
-    """Import matplotlib in a background thread (the grading run overlaps the ~0.4 s it takes)."""
-    global _preloading
-    if _preloading is None:
-        def work():
-            try:
-                import matplotlib.backends.backend_agg  # noqa: F401
-                import matplotlib.figure  # noqa: F401
-            except Exception:   # drawn later, and reported then, if matplotlib is broken
-                pass
-
-        _preloading = threading.Thread(target=work, name="preload-matplotlib", daemon=True)
-        _preloading.start()
