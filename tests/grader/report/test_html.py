@@ -186,9 +186,31 @@ def test_series_are_bounded_and_withheld_with_the_measurement():
     assert shown.results[0].series is None
 
 
-def test_cli_writes_the_html_report(tmp_path):
+def test_cli_writes_the_html_report_with_the_submissions_notebooks(buggy, tmp_path):
+    _, folder = buggy
     out = tmp_path / "report.html"
-    result = CliRunner().invoke(main, ["examples/buggy_submission", "-q", "--html", str(out)])
+    result = CliRunner().invoke(main, [str(folder), "-q", "--html", str(out)])
     assert result.exit_code == 0, result.output
     text = out.read_text()
     assert 'id="check-relu_backward.exact_zeros"' in text and "<!DOCTYPE html>" in text
+    # the notebook was found again in the submission, named as the report names it
+    assert f"<h3>{NOTEBOOK}</h3>" in text and 'id="nb0-cell-3" data-flagged="true"' in text
+
+
+def test_notebooks_are_found_in_folders_zips_and_single_files(tmp_path):
+    import zipfile
+
+    from grader.report.notebook_html import notebook_files
+
+    folder = tmp_path / "sub"
+    notebook_with_flags(folder / "hw" / NOTEBOOK)
+    archive = tmp_path / "sub.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(folder / "hw" / NOTEBOOK, f"hw/{NOTEBOOK}")
+    for given, name in ((folder, f"hw/{NOTEBOOK}"), (archive, f"hw/{NOTEBOOK}"),
+                        (folder / "hw" / NOTEBOOK, NOTEBOOK)):
+        with notebook_files(given) as found:
+            assert [n for n, _ in found] == [name]
+            assert all(p.read_text().startswith("{") for _, p in found)
+    with notebook_files(tmp_path / "gone") as found:
+        assert found == []
