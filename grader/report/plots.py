@@ -41,6 +41,8 @@ PANELS: dict[str, Panel] = {
                         markers=True, log_y=True),
     "grad_norm": Panel("Mean gradient norm", "iteration (minibatch update)",
                        "gradient L2 norm", 1, log_y=True),
+    "descent": Panel("Least-squares loss per update rule", "step (one update, state fed back)",
+                     "loss 0.5 * ||A w - b||^2", 0, log_y=True),
 }
 
 
@@ -119,10 +121,9 @@ def plot_panel(panel: str, lines: Mapping[str, Sequence[float | None]], title: s
     if spec.log_y and min(every) > 0 and max(every) / min(every) > 20:
         ax.set_yscale("log")
     full_title = title or spec.title
-    if spec.markers:   # epochs and layers are whole numbers
-        from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator
 
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # iterations, epochs, layers
     ax.set_title(full_title, fontsize=11)
     ax.set_xlabel(spec.x_label)
     ax.set_ylabel(spec.y_label)
