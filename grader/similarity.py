@@ -244,6 +244,7 @@ STYLE = """
 .sim-sides{display:grid;grid-template-columns:1fr 1fr;gap:8px}
 .sim-sides pre{max-height:480px;overflow:auto !important;font-size:12px;white-space:pre-wrap}
 mark{background:#ffd8a8}
+.table-wrap{overflow-x:auto}
 @media (max-width:700px){.sim-sides{grid-template-columns:1fr}}
 """
 
@@ -279,9 +280,9 @@ def section_html(report: SimilarityReport, names: Mapping[str, str] | None = Non
             f'({escape(report.template or "none")}) and course helper files are subtracted. '
             f'{len(flagged)} of {len(report.pairs)} pairs share at least {report.threshold:.0%}.</p>'
             f'{"<ul>" + notes + "</ul>" if notes else ""}'
-            f'<table class="sim-table"><thead><tr><th>#</th><th>student A</th><th>student B</th>'
+            f'<div class="table-wrap"><table class="sim-table"><thead><tr><th>#</th><th>student A</th><th>student B</th>'
             f'<th>similarity</th><th>A in B / B in A</th><th>tokens</th></tr></thead>'
-            f'<tbody>{rows}</tbody></table>{"".join(blocks)}</section>')
+            f'<tbody>{rows}</tbody></table></div>{"".join(blocks)}</section>')
 
 
 def render_html(report: SimilarityReport) -> str:

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from ..result import Report, format_points
 from .html import bar, document, split_message
@@ -232,10 +232,17 @@ def render_dashboard(data: ClassData, *, title: str = "Class dashboard", similar
 
 
 def write_dashboard(outdir: Path, students: Sequence[tuple[str, str, Path, str]], *,
-                    similarity=None, title: str = "Class dashboard") -> Path:
+                    similarity=None, code: Mapping[str, Path] | None = None,
+                    template: Path | None = None, title: str = "Class dashboard") -> Path:
     """Write ``outdir/index.html`` from ``students``: ``(student id, name, report.json path,
-    HTML report path relative to outdir)``; ``similarity``: a ``grader.similarity``
-    ``SimilarityReport`` (or ``None``). Returns the page's path."""
+    HTML report path relative to outdir)``. Code similarity: a ``grader.similarity``
+    ``SimilarityReport`` given as ``similarity``, or computed here from ``code`` (``{student id:
+    submission folder}``, ``template``: the starter folder, default ``student_template/``).
+    Returns the page's path."""
+    if similarity is None and code:
+        from .. import similarity as sim
+
+        similarity = sim.compare(code, template=template or sim.DEFAULT_TEMPLATE)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     page = outdir / "index.html"

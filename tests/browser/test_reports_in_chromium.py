@@ -146,6 +146,11 @@ def test_dashboard_search_sort_and_histogram(browser, dashboard_page, screenshot
     assert scores == sorted(scores, reverse=True) and len(scores) == 30
     _full_screenshot(browser, screenshots / "dashboard-full.png")
     assert _console_errors(browser) == []
+    browser.set_window_size(390, 844)
+    overflow = browser.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1, f"the dashboard scrolls sideways by {overflow}px on a phone"
+    _full_screenshot(browser, screenshots / "dashboard-phone.png", width=390)
 
 
 def test_dashboard_links_open_the_students_reports(browser, dashboard_page, screenshots):

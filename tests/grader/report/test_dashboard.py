@@ -9,7 +9,6 @@ import statistics
 import pytest
 
 from grader.report.dashboard import collect, write_dashboard
-from grader.similarity import compare
 
 from .classroom import class_of
 
@@ -24,7 +23,7 @@ def students(classroom):
 @pytest.fixture(scope="module")
 def page(students, classroom):
     code = {sid: classroom / "class" / "code" / sid for sid, *_ in students}
-    path = write_dashboard(classroom / "class", students, similarity=compare(code))
+    path = write_dashboard(classroom / "class", students, code=code)
     return path.read_text()
 
 
