@@ -129,6 +129,10 @@ STYLE = """
 .rates td:first-child,.rates th,#students td:first-child{white-space:nowrap;overflow-wrap:normal}
 .mist{margin:0;padding-left:1.1em} .mist li{margin:0}
 .table-wrap{overflow-x:auto}
+.rates td:last-child{min-width:14em}
+@media (max-width:700px){.rates td:first-child{white-space:normal;overflow-wrap:anywhere;min-width:9em}
+ .rates td:last-child{min-width:0}
+ .rates td.barcell,.rates th:nth-child(2){display:none}}
 """
 
 
