@@ -1,7 +1,7 @@
 """The ``grade`` command.
 
     grade PATH [--profile NAME[:VARIANT]] [--rubric NAME] [--data CIFAR_DIR] [--json F]
-               [--gradescope F] [--junit F] [--markdown F] [--fail-under SCORE]
+               [--gradescope F] [--junit F] [--markdown F] [--html F] [--fail-under SCORE]
                [--audience student|instructor] [--execute]
                                           (the file options are those of grader.report's formats)
     grade fixtures regenerate [RUBRIC...] [--all]  rebuild stale fixture builders
@@ -13,6 +13,8 @@
     grade class SUBMISSIONS -o OUTDIR     grade a whole class into a gradebook (docs/class-grading.md)
 
     grade gradescope build RUBRIC... -o F write Gradescope's autograder.zip (docs/deployment.md)
+    grade similarity SUBMISSIONS... [-o F.html] [--template DIR]
+                                          code similarity between students (never a score)
 
 Exit codes: 0 when grading ran (whatever the score), 1 when ``--fail-under`` is not met or a
 fixture/template check fails, 2 for usage errors (bad options, unknown or invalid rubric, a
@@ -470,6 +472,45 @@ def profiles():
         if len(profile.course.variants) > 1:
             for variant in profile.course.variants:
                 click.echo(f"    {name}:{variant.name}  {variant.description}")
+
+
+@main.command("similarity")
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
+              help="Write the HTML page (pairs above the threshold, shared code highlighted) here.")
+@click.option("--template", "template", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="The starter code to subtract [default: student_template/].")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help="List pairs sharing at least this fraction of one student's own code [0.5].")
+def similarity(submissions, output, template, threshold):
+    """Code similarity between SUBMISSIONS (folders; one folder holding one folder per student
+    also works). Information for the staff: it never changes a score."""
+    from . import similarity as sim
+
+    folders = list(submissions)
+    if len(folders) == 1 and folders[0].is_dir():
+        inner = sorted(p for p in folders[0].iterdir() if p.is_dir() and not p.name.startswith("."))
+        folders = inner if len(inner) >= 2 else folders
+    if len(folders) < 2:
+        raise click.UsageError("give at least two submissions (or one folder holding them)")
+    ids = {}
+    for folder in folders:
+        name = folder.resolve().name
+        ids[name if name not in ids else str(folder)] = folder
+    report = sim.compare(ids, template=template or sim.DEFAULT_TEMPLATE,
+                         threshold=sim.THRESHOLD if threshold is None else threshold)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    flagged = report.flagged()
+    click.echo(f"{len(flagged)} of {len(report.pairs)} pairs share at least {report.threshold:.0%} "
+               "of one student's own code")
+    for p in report.pairs[:max(10, len(flagged))]:
+        mark = "*" if p.score >= report.threshold else " "
+        click.echo(f"{mark} {p.score:6.1%}  {p.a}  {p.b}  ({p.share_a:.0%} / {p.share_b:.0%}, "
+                   f"{p.tokens} tokens)")
+    if output is not None:
+        _write(output, sim.render_html(report))
+        click.echo(f"wrote {output}")
 
 
 if __name__ == "__main__":  # pragma: no cover

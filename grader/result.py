@@ -27,6 +27,9 @@ MAX_NOTE_CHARS = 2000        # one intake/sandbox note
 MAX_NOTES = 50               # notes kept in one report
 MAX_OUTPUT_CHARS = 20_000    # worker stdout, and again worker stderr
 MAX_MANUAL_ITEMS = 200       # questions listed for manual grading in one report
+MAX_SERIES = 16              # named series kept per check result
+MAX_SERIES_POINTS = 2000     # points kept per series (longer ones are thinned evenly)
+MAX_SERIES_NAME = 80
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -81,6 +84,30 @@ def hidden_message(status: str) -> str:
     return f"hidden check: {status}"
 
 
+def clean_series(series: Any) -> dict[str, list[float | None]] | None:
+    """``series`` as ``{name: [float | None, ...]}``: at most ``MAX_SERIES`` names of at most
+    ``MAX_SERIES_NAME`` characters, each at most ``MAX_SERIES_POINTS`` points (a longer series is
+    thinned to evenly spaced points, the last one kept); non-finite values become ``None`` so
+    that the JSON report stays strict. A series that is not a list of numbers is dropped."""
+    if not series or not isinstance(series, dict):
+        return None
+    out: dict[str, list[float | None]] = {}
+    for name, values in series.items():
+        if len(out) >= MAX_SERIES:
+            break
+        try:
+            values = [float(v) if v is not None else math.nan for v in list(values)]
+        except (TypeError, ValueError):
+            continue
+        if not values:
+            continue
+        if len(values) > MAX_SERIES_POINTS:
+            step = (len(values) - 1) / (MAX_SERIES_POINTS - 1)
+            values = [values[round(i * step)] for i in range(MAX_SERIES_POINTS)]
+        out[cap_text(name, MAX_SERIES_NAME)] = [v if math.isfinite(v) else None for v in values]
+    return out or None
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """The outcome of one rubric entry.
@@ -88,6 +115,15 @@ class CheckResult:
     ``points`` (earned, rounded to 4 decimals) lie in ``[0, max_points]``. ``duration_s`` is the
     wall-clock time of the check in seconds. ``measured`` is the figure a partial-credit rule
     used (e.g. a validation accuracy in 0..1), ``None`` when there is none or it was not finite.
+
+    ``series`` (``None`` or ``{name: [value, ...]}``, see ``clean_series``) are curves the check
+    measured, drawn by the HTML report. A name is ``"<panel>.<line>"``: lines of one panel share
+    a plot, e.g. ``"loss.train"`` (one value per iteration), ``"accuracy.train"`` and
+    ``"accuracy.val"`` (one per epoch, epoch 0 first), ``"loss.sgd"`` / ``"loss.adam"`` (one
+    curve per update rule), ``"weight_std.W"`` and ``"weight_std.He sqrt(2/fan_in)"`` (one value
+    per layer). A line whose label starts with ``threshold`` holds one value: the rubric's
+    threshold, drawn as a horizontal line (``"accuracy.threshold val >= 0.5": [0.5]``). A name
+    without a dot is a panel of its own. Panels and their axes: ``grader.report.plots``.
     """
 
     name: str
@@ -101,6 +137,7 @@ class CheckResult:
     duration_s: float
     measured: float | None = None
     hint: str | None = None
+    series: dict[str, list[float | None]] | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -129,6 +166,7 @@ class CheckResult:
         set_(self, "duration_s", duration if math.isfinite(duration) and duration >= 0 else 0.0)
         set_(self, "message", cap_text(self.message, MAX_MESSAGE_CHARS))
         set_(self, "hint", None if self.hint is None else cap_text(self.hint, MAX_MESSAGE_CHARS))
+        set_(self, "series", clean_series(self.series))
 
     @property
     def full_message(self) -> str:
@@ -273,7 +311,7 @@ class Report:
         Instructors see everything. For students, a withheld check (``hidden``, or
         ``after_due_date`` while ``after_due_date`` is False) keeps its name, points and status,
         but its message becomes ``"hidden check: <status>"`` and its hint and measurement are
-        dropped. When any check is withheld the worker's output is dropped as well: the student's
+        dropped (and so are its series). When any check is withheld the worker's output is dropped as well: the student's
         code could have printed the inputs of a hidden check there.
         """
         if audience not in AUDIENCES:
@@ -283,7 +321,7 @@ class Report:
         results = []
         for r in self.results:
             if r.withheld(after_due_date):
-                r = replace(r, message=hidden_message(r.status), hint=None, measured=None)
+                r = replace(r, message=hidden_message(r.status), hint=None, measured=None, series=None)
             results.append(r)
         withheld = sum(r.withheld(after_due_date) for r in self.results)
         if not withheld:

@@ -162,7 +162,7 @@ def score(planned: PlannedCheck, outcome: Outcome, *, kind: str, duration: float
                        points=scoring.award(rc.partial_credit, outcome, rc.points),
                        max_points=float(rc.points), status=status, message=message,
                        visibility=rc.visibility, duration_s=round(duration, 4),
-                       measured=outcome.measured, hint=outcome.hint)
+                       measured=outcome.measured, hint=outcome.hint, series=outcome.series)
 
 
 def _student_error_message(exc: StudentError) -> str:

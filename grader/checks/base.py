@@ -30,6 +30,8 @@ class Outcome:
     ``status`` is ``passed``, ``failed``, ``partial`` or ``skipped``. ``fraction`` (0..1) is used by
     the ``fraction`` partial-credit rule, ``measured`` (e.g. an accuracy) by ``linear_ramp`` and
     ``threshold``. ``message`` tells the student what is wrong; ``hint`` how to fix it.
+    ``series`` holds named curves the check measured, for plots (format:
+    ``grader.result.CheckResult``): ``{"loss.train": [...], "accuracy.threshold val": [0.5]}``.
     """
 
     status: str
@@ -37,6 +39,7 @@ class Outcome:
     fraction: float | None = None
     measured: float | None = None
     hint: str | None = None
+    series: Mapping[str, Any] | None = None
 
     @property
     def passed(self) -> bool | None:
@@ -45,32 +48,35 @@ class Outcome:
         return self.status == "passed"
 
     @classmethod
-    def ok(cls, message: str = "", *, measured: float | None = None) -> "Outcome":
-        return cls("passed", message, fraction=1.0, measured=measured)
+    def ok(cls, message: str = "", *, measured: float | None = None,
+           series: Mapping[str, Any] | None = None) -> "Outcome":
+        return cls("passed", message, fraction=1.0, measured=measured, series=series)
 
     @classmethod
     def fail(cls, message: str, *, hint: str | None = None, measured: float | None = None,
-             fraction: float = 0.0) -> "Outcome":
-        return cls("failed", message, fraction=fraction, measured=measured, hint=hint)
+             fraction: float = 0.0, series: Mapping[str, Any] | None = None) -> "Outcome":
+        return cls("failed", message, fraction=fraction, measured=measured, hint=hint, series=series)
 
     @classmethod
     def skip(cls, message: str) -> "Outcome":
         return cls("skipped", message)
 
     @classmethod
-    def from_fraction(cls, fraction: float, message: str, *, hint: str | None = None) -> "Outcome":
+    def from_fraction(cls, fraction: float, message: str, *, hint: str | None = None,
+                      series: Mapping[str, Any] | None = None) -> "Outcome":
         """``passed`` at 1, ``failed`` at 0, ``partial`` in between."""
         fraction = float(min(max(fraction, 0.0), 1.0)) if math.isfinite(fraction) else 0.0
         status = "passed" if fraction >= 1.0 else ("failed" if fraction <= 0.0 else "partial")
-        return cls(status, message, fraction=fraction, hint=None if status == "passed" else hint)
+        return cls(status, message, fraction=fraction, hint=None if status == "passed" else hint,
+                   series=series)
 
     @classmethod
     def from_measure(cls, measured: float, passed: bool, message: str, *,
-                     hint: str | None = None) -> "Outcome":
+                     hint: str | None = None, series: Mapping[str, Any] | None = None) -> "Outcome":
         """A measured figure (accuracy, error) whose credit the rubric's rule decides."""
         status = "passed" if passed else "failed"
         return cls(status, message, fraction=1.0 if passed else 0.0, measured=float(measured),
-                   hint=None if passed else hint)
+                   hint=None if passed else hint, series=series)
 
 
 @dataclass(frozen=True)

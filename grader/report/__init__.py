@@ -14,6 +14,8 @@ format           function                                              for
 ``gradescope``   ``gradescope.render_gradescope(report) -> str``       Gradescope results.json
 ``junit``        ``junit.render_junit(report) -> str``                 CI test reports
 ``markdown``     ``markdown.render_markdown(report) -> str``           a CI job summary page
+``html``         ``html.render_html(report) -> str``                   people, in a browser
+                                                                       (plots, notebooks)
 ===============  ====================================================  =====================
 
 Every format is registered below with ``register``: its name, and, for the formats the ``grade``
@@ -27,6 +29,7 @@ from typing import Callable
 
 from ..result import Report
 from .gradescope import render_gradescope
+from .html import render_html
 from .json_report import render_json
 from .junit import render_junit
 from .markdown import render_markdown
@@ -73,6 +76,8 @@ register("gradescope", render_gradescope, option="--gradescope",
 register("junit", render_junit, option="--junit", help="Write JUnit XML here.")
 register("markdown", render_markdown, option="--markdown",
          help="Write a Markdown summary here; appended to when it is $GITHUB_STEP_SUMMARY.")
+register("html", render_html, option="--html",
+         help="Write a self-contained HTML report here (plots, the notebooks rendered).")
 
 
 def render(report: Report, fmt: str) -> str:
@@ -85,4 +90,4 @@ def render(report: Report, fmt: str) -> str:
 
 
 __all__ = ["FORMATS", "RENDERERS", "Renderer", "file_formats", "register", "render", "render_json", "render_gradescope", "render_junit",
-           "render_markdown", "render_terminal", "print_report"]
+           "render_markdown", "render_html", "render_terminal", "print_report"]
