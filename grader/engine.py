@@ -77,7 +77,14 @@ def grade(submission: str | Path, options: GradeOptions | None = None) -> Report
 
     with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
         scratch = Path(scratch)
-        selection, setup_problem = _intake(Path(submission), scratch, notes, forced)
+        try:
+            selection, setup_problem = _intake(Path(submission), scratch, notes, forced)
+        except course_profiles.UnsupportedAssignment as exc:   # no rubric covers it: nothing graded
+            notes.append(str(exc))
+            return Report(submission=str(submission), rubric="none", rubric_title="no rubric covers "
+                          "this assignment", profile="unsupported", results=[], started_at=started_at,
+                          duration_s=round(time.perf_counter() - t0, 3), notes=notes,
+                          grader_version=__version__)
         rubric, expected = _rubric_for(selection, explicit, notes)
         # Notebooks (grader.notebook.grading): graded after the package, by their own rubrics.
         submission_dir = scratch / "submission"
@@ -149,6 +156,8 @@ def _intake(path: Path, scratch: Path, notes: list[str], forced: str | None = No
         selection = course_profiles.select(submission.root, scratch, forced=forced, name=name)
         notes.extend(course_profiles.describe(selection))
         return selection, None
+    except course_profiles.UnsupportedAssignment:
+        raise
     except SubmissionError as exc:
         return None, f"the submission could not be graded: {exc}"
 

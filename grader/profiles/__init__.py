@@ -18,10 +18,11 @@ from ..submission import find_package_root
 from . import cs182, cs231n, supply, ucla
 from .base import (BASE_SOLVER_KEYWORDS, CS231N_SOLVER_KEYWORDS, Course, Helper, Profile, Selection,
                    Variant)
-from .detect import Detection, ProfileError, course_package, detect, parse_forced
+from .detect import Detection, ProfileError, UnsupportedAssignment, course_package, detect, parse_forced
 
 __all__ = ["BASE_SOLVER_KEYWORDS", "CANONICAL", "CS231N_SOLVER_KEYWORDS", "PROFILES", "Course",
-           "Detection", "Helper", "Profile", "ProfileError", "Selection", "Variant", "course_package",
+           "Detection", "Helper", "Profile", "ProfileError", "Selection", "UnsupportedAssignment", "Variant",
+           "course_package",
            "describe", "detect", "parse_forced", "select"]
 
 #: The layout of reference/ and student_template/: every canonical keyword as is.
@@ -46,10 +47,13 @@ def select(submission: Path, scratch: Path, *, forced: str | None = None,
     """Detect and prepare the submission copied at ``submission`` (inside ``scratch``).
 
     ``forced``: ``--profile NAME[:VARIANT]``; ``name``: the submission's original folder name.
-    Raises ``ProfileError`` for a bad ``forced`` and ``SubmissionError`` when a canonical
-    submission holds no student modules.
+    Raises ``ProfileError`` for a bad ``forced``, ``SubmissionError`` when a canonical
+    submission holds no student modules, and ``UnsupportedAssignment`` when no rubric covers the
+    assignment found.
     """
     found = detect(submission, PROFILES, forced=forced, name=name)
+    if found.unsupported:
+        raise UnsupportedAssignment(found.unsupported)
     profile, variant = found.profile, found.variant
     if profile is CANONICAL:
         root = find_package_root(submission)
