@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..layout import Layout
 from ..submission import find_package_root
-from . import cs182, cs231n, supply, ucla
+from . import cs182, cs231n, python2, supply, ucla
 from .base import (BASE_SOLVER_KEYWORDS, CS231N_SOLVER_KEYWORDS, Course, Helper, Profile, Selection,
                    Variant)
 from .detect import Detection, ProfileError, UnsupportedAssignment, course_package, detect, parse_forced
@@ -67,6 +67,10 @@ def select(submission: Path, scratch: Path, *, forced: str | None = None,
     supplied = supply.supply_helpers([profile] + [PROFILES[name] for name in found.also], variant,
                                      root, helpers)
     packages = [package] + ([helpers] if helpers and helpers != package else [])
+    skip = {s.split(" (", 1)[0] for s in supplied}
+    translated = []
+    if variant.conventions.get("python2"):    # a Python 2 course year: its Python 2 files translated
+        translated = python2.translate(root, supply.python_files(root, packages), skip)
     compat, compat_notes = supply.compat_dir(root, packages)
     module_map = {canon: supply.expand(target, package, helpers)
                   for canon, target in profile.module_map.items()}
@@ -75,9 +79,9 @@ def select(submission: Path, scratch: Path, *, forced: str | None = None,
                     adapters={target: [dict(op) for op in ops]
                               for target, ops in variant.adapters.items()},
                     bare_packages=packages)
-    skip = {s.split(" (", 1)[0] for s in supplied}
+    notes = [python2.note(translated)] if translated else []
     return Selection(profile, variant, root, layout, found.rubrics, reasons=found.reasons,
-                     supplied=supplied, problems=compat_notes + supply.problems(root, packages, skip))
+                     supplied=supplied, problems=notes + compat_notes + supply.problems(root, packages, skip))
 
 
 def describe(selection: Selection) -> list[str]:

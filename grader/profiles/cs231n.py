@@ -44,7 +44,9 @@ VARIANTS = (
             FC_NET: (BATCHNORM_FLAG, rename_kwarg("dropout_keep_ratio", "dropout", one_minus=True)),
             "layers.dropout_forward": (dict_argument(1, "dropout_param", one_minus=("p",)),),
         },
-        conventions={"dropout": "drop", "momentum": "cs231n", "neural_net_reg": "either"},
+        # winter 2016 was a Python 2.7 course: its files are translated before grading (python2)
+        conventions={"dropout": "drop", "momentum": "cs231n", "neural_net_reg": "either",
+                     "python2": True},
     ),
     Variant(
         "2018-2020",

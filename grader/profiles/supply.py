@@ -8,8 +8,11 @@ starts; nothing here runs student code.
   moved one level down, into a folder of its own, so that ``import cs231n.layers`` works.
 * ``supply_helpers``: a course helper (``Helper``, e.g. ``cs231n/solver.py``) is replaced by the
   grader's Python 3 copy (``helpers/``) when it is missing, does not compile under Python 3
-  (2016's print statements), or imports the PyPI package ``future``/``past`` (2018+ CS231n). A
-  student-owned file (``Profile.student_files``) is never touched, broken or not.
+  (2016's print statements), imports the PyPI package ``future``/``past`` (2018+ CS231n), or
+  imports at module level a package the grading environment does not have (a framework such
+  as ``torch`` the course's requirements list): it would fail to import for reasons that are not
+  the student's work. A student-owned file (``Profile.student_files``) is never touched, broken
+  or not.
 * ``compat_dir``: student files may import ``past.builtins`` (CS231n 2025 ``softmax.py``),
   ``future`` or ``matplotlib`` (``neural_net.py`` at module top). When those packages are not
   installed, minimal stand-ins go into ``<root>/.grader_compat`` (last on the worker's path):
@@ -30,6 +33,8 @@ from .base import Profile, Variant
 HELPERS_DIR = Path(__file__).with_name("helpers")
 COMPAT_DIR = ".grader_compat"
 MAX_PROBLEMS = 20
+#: Packages a course helper may import that are the course's own (present in the submission).
+COURSE_PACKAGES = {"cs231n", "deeplearning", "nndl", "utils"}
 
 _COMPAT_FILES = {
     "past": {
@@ -98,6 +103,10 @@ def why_replace(path: Path, rel: str) -> str | None:
     for line, name in scan.top_level_imports(source):
         if name in ("future", "past"):
             return f"imports the PyPI package future (line {line})"
+    for line, name in scan.module_level_imports(source):
+        if name not in COURSE_PACKAGES and name not in _COMPAT_FILES and not _installed(name):
+            return (f"imports {name} (line {line}), which the grading environment does not have; "
+                    "the grader's copy does not need it")
     return None
 
 

@@ -409,3 +409,29 @@ def cs231n_a3(base: Path, name: str = "assignment3", notebooks: bool = True) -> 
     for nb in ("RNN_Captioning.ipynb", "LSTM_Captioning.ipynb") if notebooks else ():
         notebook(root, nb)
     return root
+
+
+def python2(text: str) -> str:
+    """The same code as CS231n's Python 2 starter writes it: print statements and xrange."""
+    text = re.sub(r"^(\s*)print\((.*)\)\s*$", r"\1print \2", text, flags=re.M)
+    return re.sub(r"\bin range\(", "in xrange(", text)
+
+
+def cs231n_2016_python2(base: Path, name: str = "assignment1") -> Path:
+    """A finished CS231n winter 2016 assignment 1 in Python 2 (each module's own lines)."""
+    root = cs231n(base, "a1", "2016-2017", name=name)
+    for rel in ("classifiers/k_nearest_neighbor.py", "classifiers/linear_classifier.py",
+                "classifiers/linear_svm.py", "classifiers/softmax.py", "classifiers/neural_net.py"):
+        path = root / "cs231n" / rel
+        text = python2(path.read_text())
+        assert text != path.read_text(), rel
+        path.write_text(text)
+    return root
+
+
+def solver_python2(package: str) -> str:
+    """The Solver as CS231n winter 2016 shipped it: Python 2 (print statements, xrange,
+    iteritems) and ``num_train / self.batch_size``, an integer division in Python 2 only."""
+    text = python2(solver_for(package))
+    text = sub(text, "max(num_train // self.batch_size, 1)", "max(num_train / self.batch_size, 1)")
+    return text.replace(".items()", ".iteritems()")
