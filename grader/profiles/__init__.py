@@ -52,6 +52,13 @@ def select(submission: Path, scratch: Path, *, forced: str | None = None,
     assignment found.
     """
     found = detect(submission, PROFILES, forced=forced, name=name)
+    if found.notebook_only:     # no package: built from the notebooks' cells, then detected again
+        course = next(p for p in PROFILES.values() if p.course.name == found.course)
+        root, extracted = supply.notebook_package(list(found.notebook_only), course.course.package,
+                                                  course.module_map, scratch)
+        first = found.reasons + extracted
+        found = detect(root, PROFILES, forced=forced, name=name)
+        found.reasons[:0] = first
     if found.unsupported:
         raise UnsupportedAssignment(found.unsupported)
     profile, variant = found.profile, found.variant

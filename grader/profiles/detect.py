@@ -27,12 +27,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..notebook.extract import read_cells
+from ..notebook.read import NotebookError, read_notebook
 from ..submission import SubmissionError
 from . import cs182, cs231n, scan, ucla
 from .base import Profile, Variant
 from .evidence import Evidence, Found, matches, unsupported_message
 
 MAX_DEPTH = 4
+MAX_NOTEBOOKS = 20
 SKIP_DIRS = {".git", "__pycache__", ".ipynb_checkpoints", "__MACOSX", "datasets", "node_modules",
              ".venv", "venv", "env", "build", "saved", ".grader_compat"}
 #: Course package folder -> course; a folder holding ``nndl/`` is UCLA even with a ``cs231n/``.
@@ -65,6 +68,10 @@ class Detection:
     helper_package: UCLA: ``cs231n`` or ``utils`` (present or to be created).
     rubrics:        the profile's rubrics plus those of other assignments found in the package.
     also:           those other assignments' profiles (their helper files are supplied too).
+    unsupported:    why nothing is graded: no rubric covers what the folder holds (then
+                    ``profile`` and ``variant`` are None).
+    notebook_only:  no package, but these notebooks define the functions of a ``course``
+                    assignment: ``select`` builds the package from them and detects again.
     """
 
     profile: Profile | None
@@ -76,6 +83,8 @@ class Detection:
     reasons: list[str] = field(default_factory=list)
     also: tuple[str, ...] = ()
     unsupported: str | None = None
+    notebook_only: tuple[Path, ...] = ()
+    course: str | None = None
 
 
 class UnsupportedAssignment(SubmissionError):
@@ -136,6 +145,16 @@ def detect(submission: Path, profiles: dict[str, Profile], *, forced: str | None
         return _classify(course, root, root / course_package(course), names, profiles,
                          forced_profile, forced_variant, reasons)
     course = want_course or _bare_course(submission, name)
+    if course is None and (notebooks := notebook_course(submission)):
+        course, paths, why = notebooks
+        if paths:
+            return Detection(None, None, None, None, reasons=[why], notebook_only=tuple(paths),
+                             course=course)
+        try:        # course notebooks defining nothing graded: an unsupported assignment's?
+            _unsupported(course, Found(submission / course_package(course), [name or ""],
+                                       set(why.split(", "))))
+        except _Unsupported as exc:
+            return Detection(None, None, None, None, reasons=[], unsupported=str(exc))
     if course is None:
         return _canonical(canonical, ["no cs231n/, deeplearning/ or nndl/ package found: the "
                                       "canonical layout (one package holding layers.py, "
@@ -144,6 +163,43 @@ def detect(submission: Path, profiles: dict[str, Profile], *, forced: str | None
                    + (f" (folder {name})" if name else ""))
     return _classify(course, None, submission, [name or ""], profiles, forced_profile,
                      forced_variant, reasons)
+
+
+def notebook_course(submission: Path) -> tuple[str, list[Path], str] | None:
+    """A submission without a package whose notebooks' cells import a course package (or are
+    named as a course's notebooks): (course, notebooks, why) when the cells define graded
+    functions, (course, [], notebook names joined by ", ") when they define none."""
+    paths = [p for p in sorted(submission.rglob("*.ipynb"))[:MAX_NOTEBOOKS]
+             if not any(part in SKIP_DIRS or part.startswith(".")
+                        for part in p.relative_to(submission).parts[:-1])]
+    notebooks, read = [], []
+    for path in paths:
+        try:
+            notebooks.append(read_notebook(path, name=path.relative_to(submission).as_posix()))
+            read.append(path)
+        except NotebookError:
+            continue
+    if not notebooks:
+        return None
+    code = read_cells(notebooks)
+    graded = code.graded
+    counts = {course: code.packages.count(package) for package, course in PACKAGES}
+    course = max(counts, key=counts.get) if max(counts.values()) > 0 else None
+    names = {nb.name.rsplit("/", 1)[-1] for nb in notebooks}
+    if course is None:
+        course = next((c for c, evidence in EVIDENCE.items() for e in evidence
+                       if names & set(e.notebooks)), None)
+    if course is None:
+        return None
+    if not graded:
+        return course, [], ", ".join(sorted(names))
+    package = course_package(course)
+    why = (f"no {package}/ package was handed in, but the notebooks ({', '.join(sorted(names))}) "
+           f"define {len(graded)} of the graded functions ({', '.join(sorted(graded)[:6])}"
+           f"{' ...' if len(graded) > 6 else ''})"
+           + (f" and import {package}" if counts[course] else "")
+           + f": the {package}/ package is built from their cells")
+    return course, read, why
 
 
 def course_package(course: str) -> str:

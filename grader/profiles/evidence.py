@@ -54,7 +54,7 @@ class Found:
     logs: list[str] = field(default_factory=list)
 
     @classmethod
-    def read(cls, root: Path | None, pkg: Path, names: list[str], notebooks: set[str]) -> "Found":
+    def read(cls, root: Path | None, pkg: Path, names: list[str], notebooks: set[str]) -> Found:
         modules: set[str] = set()
         try:
             for path in sorted(pkg.rglob("*"))[:2000]:
@@ -96,7 +96,7 @@ def matches(evidence: Evidence, found: Found, *, use_folder: bool = True) -> lis
         return []
     hits = []
     if use_folder and evidence.folder:
-        name = next((n for n in found.names if re.search(evidence.folder, n, re.I)), None)
+        name = next((n for n in found.names if re.search(evidence.folder, n, re.IGNORECASE)), None)
         if name:
             hits.append(f"the folder is named {name}")
     notebooks = sorted(found.notebooks & set(evidence.notebooks))

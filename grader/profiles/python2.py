@@ -36,7 +36,7 @@ def translated(source: str, name: str) -> str | None:
     try:
         result = str(_tool().refactor_string(text, name))
         compile(result, name, "exec", dont_inherit=True)
-    except Exception:   # fissix's parse errors, or a result that is still not Python 3
+    except Exception:  # noqa: BLE001 -- fissix raises its own parse errors; any means "cannot"
         return None
     return result
 

@@ -4,6 +4,8 @@ the grader supplies, compatibility stand-ins, and precise remarks on the student
 Everything happens in the scratch copy (never in the submission itself) and before the worker
 starts; nothing here runs student code.
 
+* ``notebook_package``: a submission of notebooks only, whose cells define the assignment's
+  functions, becomes ``assembled/<package>/`` (``grader.notebook.extract``), graded like a package.
 * ``assignment_root``: a submission that IS a course package (``grade assignment1/cs231n``) is
   moved one level down, into a folder of its own, so that ``import cs231n.layers`` works.
 * ``supply_helpers``: a course helper (``Helper``, e.g. ``cs231n/solver.py``) is replaced by the
@@ -25,8 +27,11 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
+from ..notebook.extract import extract_package
+from ..notebook.read import NotebookError, read_notebook
 from . import scan
 from .base import Profile, Variant
 
@@ -80,6 +85,34 @@ def assignment_root(package_dir: Path, package: str, scratch: Path) -> Path:
     root.mkdir()
     shutil.copytree(package_dir, root / package, symlinks=True)
     return root
+
+
+def notebook_package(notebooks: list[Path], package: str, module_map: Mapping[str, str],
+                     scratch: Path) -> tuple[Path, list[str]]:
+    """Build ``scratch/assembled/<package>`` from the definitions in ``notebooks`` (a submission
+    of notebooks only), the notebooks copied beside it as the course lays them out; return the
+    new root and one line saying what was extracted.
+
+    ``module_map`` is the profile's (``{package}.fc_net`` for UCLA); helpers the course provides
+    (``{helpers}.*``) are not taken from the notebooks: the grader supplies its own."""
+    root = scratch / "assembled"
+    root.mkdir()
+    paths = {canon: (None if target.startswith("{helpers}") else
+                     target.replace("{package}.", "", 1)) for canon, target in module_map.items()}
+    stored = []
+    for path in notebooks:
+        try:
+            stored.append(read_notebook(path))
+        except NotebookError:
+            continue
+        if not (root / path.name).exists():
+            shutil.copy2(path, root / path.name)
+    result = extract_package(stored, root / package, paths)
+    modules = ", ".join(f"{paths.get(m) or m} ({len(v)})" for m, v in sorted(result.modules.items()))
+    line = f"extracted from the notebooks' cells into {package}/: {modules}"
+    if result.skipped:
+        line += "; cells that are not valid Python were skipped: " + ", ".join(result.skipped[:10])
+    return root, [line]
 
 
 def expand(template: str, package: str, helpers: str | None) -> str:

@@ -60,7 +60,7 @@ def absolutize(text: str, package: str, rel: str) -> str:
         base = here[: len(here) - (len(dots) - 1)]
         return "from " + ".".join(base + ([name] if name else [])) + " import"
 
-    return re.sub(r"^from (\.+)(\w*) import", repl, text, flags=re.M)
+    return re.sub(r"^from (\.+)(\w*) import", repl, text, flags=re.MULTILINE)
 
 
 def write(root: Path, rel: str, text: str) -> Path:
@@ -413,7 +413,7 @@ def cs231n_a3(base: Path, name: str = "assignment3", notebooks: bool = True) -> 
 
 def python2(text: str) -> str:
     """The same code as CS231n's Python 2 starter writes it: print statements and xrange."""
-    text = re.sub(r"^(\s*)print\((.*)\)\s*$", r"\1print \2", text, flags=re.M)
+    text = re.sub(r"^(\s*)print\((.*)\)\s*$", r"\1print \2", text, flags=re.MULTILINE)
     return re.sub(r"\bin range\(", "in xrange(", text)
 
 
@@ -435,3 +435,18 @@ def solver_python2(package: str) -> str:
     text = python2(solver_for(package))
     text = sub(text, "max(num_train // self.batch_size, 1)", "max(num_train / self.batch_size, 1)")
     return text.replace(".items()", ".iteritems()")
+
+
+def cs182_notebook_only(base: Path, name: str = "hw02") -> Path:
+    """A CS182 hw02 handed in as its notebook alone: the optimizers written in its cells (the
+    course's momentum form), the course package only imported."""
+    from tests.grader.notebook.builders import code, numbered
+
+    optim = momentum_cs182(module("optim.py", "deeplearning", False))
+    cells = [code("%matplotlib inline\nimport numpy as np\nfrom deeplearning.classifiers.fc_net import *\n"
+                  "from deeplearning.solver import Solver"),
+             code(optim),
+             code("solver = Solver(model, data, update_rule=sgd_momentum)\nsolver.train()")]
+    root = base / name
+    write(root, "hw2_optimizer_init.ipynb", json.dumps(numbered(*cells)))
+    return root
