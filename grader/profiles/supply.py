@@ -90,8 +90,8 @@ def assignment_root(package_dir: Path, package: str, scratch: Path) -> Path:
 def notebook_package(notebooks: list[Path], package: str, module_map: Mapping[str, str],
                      scratch: Path) -> tuple[Path, list[str]]:
     """Build ``scratch/assembled/<package>`` from the definitions in ``notebooks`` (a submission
-    of notebooks only), the notebooks copied beside it as the course lays them out; return the
-    new root and one line saying what was extracted.
+    of notebooks only), the notebooks (and the ``submission_logs/`` beside them) copied beside it
+    as the course lays them out; return the new root and one line saying what was extracted.
 
     ``module_map`` is the profile's (``{package}.fc_net`` for UCLA); helpers the course provides
     (``{helpers}.*``) are not taken from the notebooks: the grader supplies its own."""
@@ -107,6 +107,9 @@ def notebook_package(notebooks: list[Path], package: str, module_map: Mapping[st
             continue
         if not (root / path.name).exists():
             shutil.copy2(path, root / path.name)
+        logs = path.parent / "submission_logs"   # what the notebook wrote (CS182 hw02) goes along
+        if logs.is_dir() and not logs.is_symlink() and not (root / logs.name).exists():
+            shutil.copytree(logs, root / logs.name, symlinks=True)
     result = extract_package(stored, root / package, paths)
     modules = ", ".join(f"{paths.get(m) or m} ({len(v)})" for m, v in sorted(result.modules.items()))
     line = f"extracted from the notebooks' cells into {package}/: {modules}"

@@ -35,12 +35,19 @@ def test_the_package_is_built_in_the_course_layout_and_hw02_is_selected(tmp_path
 
 
 def test_a_notebook_only_cs182_submission_is_graded_with_the_hw02_rubric(tmp_path):
-    trees.cs182_notebook_only(tmp_path / "hw02")
-    report = grade(tmp_path / "hw02")
+    """Its optimizers are graded in the course's convention and the submission_logs/ it handed in
+    beside the notebook are read; what it did not hand in (fc_net.py, solver.py) is not there."""
+    from tests.grader.checks.test_artefacts import write_valid_logs
+
+    root = trees.cs182_notebook_only(tmp_path / "sub")
+    write_valid_logs(root / "submission_logs")
+    report = grade(tmp_path / "sub")
     assert report.rubric == "cs182_hw02"
     results = {r.name: r for r in report.results}
-    for check in ("sgd_momentum_cs182.notebook", "rmsprop.notebook", "adam.notebook"):
+    for check in ("sgd_momentum_cs182.notebook", "rmsprop.notebook", "adam.notebook",
+                  "artefacts.npz_histories", "artefacts.results_json"):
         assert results[check].status == "passed", results[check].message
+    assert "classifiers.fc_net not found" in results["fc_net.initialization"].message
     assert "notebook.valid" in results, "the notebook is still graded by its own rubric"
 
 
