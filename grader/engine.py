@@ -73,7 +73,14 @@ def grade(submission: str | Path, options: GradeOptions | None = None) -> Report
 
     with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
         scratch = Path(scratch)
-        plan = make_plan(Path(submission), scratch, explicit, forced)
+        try:
+            plan = make_plan(Path(submission), scratch, explicit, forced)
+        except course_profiles.UnsupportedAssignment as exc:   # no rubric covers it: nothing graded
+            return Report(submission=str(submission), rubric="none",
+                          rubric_title="no rubric covers this assignment", profile="unsupported",
+                          results=[], started_at=started_at,
+                          duration_s=round(time.perf_counter() - t0, 3), notes=[str(exc)],
+                          grader_version=__version__, error=str(exc))
         run = _run(plan, options, scratch)
 
     return Report(

@@ -96,6 +96,8 @@ def intake(path: Path, scratch: Path, notes: list[str], forced: str | None = Non
         selection = course_profiles.select(submission.root, scratch, forced=forced, name=name)
         notes.extend(course_profiles.describe(selection))
         return selection, None
+    except course_profiles.UnsupportedAssignment:
+        raise   # not a broken upload: the engine reports that no rubric covers it
     except SubmissionError as exc:
         return None, f"the submission could not be graded: {exc}"
 

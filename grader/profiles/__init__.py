@@ -15,13 +15,14 @@ from pathlib import Path
 
 from ..layout import Layout
 from ..submission import find_package_root
-from . import cs182, cs231n, supply, ucla
+from . import cs182, cs231n, python2, supply, ucla
 from .base import (BASE_SOLVER_KEYWORDS, CS231N_SOLVER_KEYWORDS, Course, Helper, Profile, Selection,
                    Variant)
-from .detect import Detection, ProfileError, course_package, detect, parse_forced
+from .detect import Detection, ProfileError, UnsupportedAssignment, course_package, detect, parse_forced
 
 __all__ = ["BASE_SOLVER_KEYWORDS", "CANONICAL", "CS231N_SOLVER_KEYWORDS", "PROFILES", "Course",
-           "Detection", "Helper", "Profile", "ProfileError", "Selection", "Variant", "course_package",
+           "Detection", "Helper", "Profile", "ProfileError", "Selection", "UnsupportedAssignment", "Variant",
+           "course_package",
            "describe", "detect", "parse_forced", "select"]
 
 #: The layout of reference/ and student_template/: every canonical keyword as is.
@@ -45,10 +46,20 @@ def select(submission: Path, scratch: Path, *, forced: str | None = None,
     """Detect and prepare the submission copied at ``submission`` (inside ``scratch``).
 
     ``forced``: ``--profile NAME[:VARIANT]``; ``name``: the submission's original folder name.
-    Raises ``ProfileError`` for a bad ``forced`` and ``SubmissionError`` when a canonical
-    submission holds no student modules.
+    Raises ``ProfileError`` for a bad ``forced``, ``SubmissionError`` when a canonical
+    submission holds no student modules, and ``UnsupportedAssignment`` when no rubric covers the
+    assignment found.
     """
     found = detect(submission, PROFILES, forced=forced, name=name)
+    if found.notebook_only:     # no package: built from the notebooks' cells, then detected again
+        course = next(p for p in PROFILES.values() if p.course.name == found.course)
+        root, extracted = supply.notebook_package(list(found.notebook_only), course.course.package,
+                                                  course.module_map, scratch)
+        first = found.reasons + extracted
+        found = detect(root, PROFILES, forced=forced, name=name)
+        found.reasons[:0] = first
+    if found.unsupported:
+        raise UnsupportedAssignment(found.unsupported)
     profile, variant = found.profile, found.variant
     if profile is CANONICAL:
         root = find_package_root(submission)
@@ -62,6 +73,10 @@ def select(submission: Path, scratch: Path, *, forced: str | None = None,
     supplied = supply.supply_helpers([profile] + [PROFILES[name] for name in found.also], variant,
                                      root, helpers)
     packages = [package] + ([helpers] if helpers and helpers != package else [])
+    skip = {s.split(" (", 1)[0] for s in supplied}
+    translated = []
+    if variant.conventions.get("python2"):    # a Python 2 course year: its Python 2 files translated
+        translated = python2.translate(root, supply.python_files(root, packages), skip)
     compat, compat_notes = supply.compat_dir(root, packages)
     module_map = {canon: supply.expand(target, package, helpers)
                   for canon, target in profile.module_map.items()}
@@ -70,9 +85,9 @@ def select(submission: Path, scratch: Path, *, forced: str | None = None,
                     adapters={target: [dict(op) for op in ops]
                               for target, ops in variant.adapters.items()},
                     bare_packages=packages)
-    skip = {s.split(" (", 1)[0] for s in supplied}
+    notes = [python2.note(translated)] if translated else []
     return Selection(profile, variant, root, layout, found.rubrics, reasons=found.reasons,
-                     supplied=supplied, problems=compat_notes + supply.problems(root, packages, skip))
+                     supplied=supplied, problems=notes + compat_notes + supply.problems(root, packages, skip))
 
 
 def describe(selection: Selection) -> list[str]:

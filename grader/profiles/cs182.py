@@ -20,6 +20,7 @@ two more keys in the npz (accepted by the artefact checks).
 from __future__ import annotations
 
 from .base import BASE_SOLVER_KEYWORDS, Course, Helper, Profile, Variant, rename_kwarg, translate_kwarg
+from .evidence import Evidence
 
 FC_NET = "classifiers.fc_net.FullyConnectedNet"
 #: No dropout layer is graded in these assignments; the network's keyword is translated anyway
@@ -79,3 +80,30 @@ HW02 = Profile(
 )
 
 PROFILES = (HW0, HW02)
+
+#: The submission_logs/ files only hw02's notebook writes (docs/courses.md §5.1).
+HW02_LOGS = ("sgd_momentum_compare_", "initialization_experiment_", "w_stds_")
+
+#: What a folder must show to be HW0 or hw02.
+EVIDENCE = (
+    Evidence("CS182 hw02", "cs182_hw02", folder=r"(?<![a-z])hw0?2(?!\d)",
+             notebooks=("hw2_optimizer_init.ipynb", "q_optimizer_init.ipynb"), logs=HW02_LOGS),
+    Evidence("CS182 HW0", "cs182_hw0", folder=r"(?<![a-z])hw0{1,2}(?!\d)",
+             modules=("layers.py", "classifiers/fc_net.py")),
+)
+
+#: Homeworks of other terms in the same ``deeplearning`` package that no rubric covers. The
+#: sp19-sp22 hw1 is a renamed CS231n 2017 assignment 2 (FC nets, batchnorm, dropout, ConvNets,
+#: PyTorch) with the FC code of HW0/hw02: its notebooks, its logs and its CNN files decide.
+UNSUPPORTED = (
+    Evidence("CS182 hw1 (sp19-sp22: fully-connected nets, batchnorm, dropout, ConvNets, PyTorch)",
+             notebooks=("ConvolutionalNetworks.ipynb", "Pytorch.ipynb", "PyTorch.ipynb",
+                        "BatchNormalization.ipynb"),
+             modules=("classifiers/cnn.py", "fast_layers.py", "im2col_cython.pyx", "im2col.py"),
+             functions=(("layers.py", "conv_forward_naive"),),
+             logs=("train_2layer_fc", "overfit_3layer_fc", "overfit_5layer_fc")),
+    Evidence("CS182 RNN/captioning homework (sp21 hw2 and later: captioning, visualisation, style transfer)",
+             notebooks=("RNN_Captioning.ipynb", "LSTM_Captioning.ipynb", "NetworkVisualization.ipynb",
+                        "StyleTransfer.ipynb"),
+             modules=("rnn_layers.py", "captioning_solver.py", "classifiers/rnn.py", "coco_utils.py")),
+)

@@ -30,6 +30,7 @@ notebook's 0.5 * reg is accepted too for 2016-2017): graded by ``neural_net_cs23
 from __future__ import annotations
 
 from .base import Course, Helper, Profile, Variant, dict_argument, rename_kwarg, translate_kwarg
+from .evidence import Evidence
 
 FC_NET = "classifiers.fc_net.FullyConnectedNet"
 BATCHNORM_FLAG = translate_kwarg("normalization", "use_batchnorm",
@@ -43,7 +44,8 @@ VARIANTS = (
             FC_NET: (BATCHNORM_FLAG, rename_kwarg("dropout_keep_ratio", "dropout", one_minus=True)),
             "layers.dropout_forward": (dict_argument(1, "dropout_param", one_minus=("p",)),),
         },
-        conventions={"neural_net_reg": "either"},
+        # winter 2016 was a Python 2.7 course: its files are translated before grading (python2)
+        conventions={"neural_net_reg": "either", "python2": True},
     ),
     Variant(
         "2018-2020",
@@ -99,3 +101,35 @@ A2 = Profile(
 )
 
 PROFILES = (A1, A2)
+
+#: Assignment 3 (captioning, visualisation, generative models): no rubric covers it. Its package
+#: also ships a complete layers.py and optim.py (provided code), so these markers are checked
+#: before layers.py counts as assignment 2. The 2025 assignment 2 has an RNN captioning notebook
+#: of its own, hence ``unless`` its batchnorm/dropout notebooks.
+UNSUPPORTED = (
+    Evidence("CS231n assignment 3 (RNN/LSTM/transformer captioning, network visualisation, style "
+             "transfer, generative models)",
+             folder=r"assignment\s*[-_]?\s*3(?!\d)",
+             notebooks=("RNN_Captioning.ipynb", "LSTM_Captioning.ipynb", "Transformer_Captioning.ipynb",
+                        "NetworkVisualization-PyTorch.ipynb", "NetworkVisualization-TensorFlow.ipynb",
+                        "StyleTransfer-PyTorch.ipynb", "StyleTransfer-TensorFlow.ipynb",
+                        "GANs-PyTorch.ipynb", "GANs-TensorFlow.ipynb",
+                        "Generative_Adversarial_Networks_PyTorch.ipynb",
+                        "Generative_Adversarial_Networks_TF.ipynb", "Self_Supervised_Learning.ipynb",
+                        "ImageGradients.ipynb", "ImageGeneration.ipynb", "CLIP_DINO.ipynb", "DDPM.ipynb"),
+             modules=("rnn_layers.py", "captioning_solver.py", "classifiers/rnn.py", "coco_utils.py",
+                      "classifiers/squeezenet.py", "gan_pytorch.py", "style_transfer_pytorch.py"),
+             unless=("BatchNormalization.ipynb", "Dropout.ipynb", "FullyConnectedNets.ipynb")),
+)
+
+#: What a folder must show to be assignment 1 or the fully-connected part of assignment 2.
+EVIDENCE = (
+    Evidence("CS231n assignment 1", "cs231n_a1", folder=r"assignment\s*[-_]?\s*1(?!\d)",
+             notebooks=("knn.ipynb", "svm.ipynb", "softmax.ipynb", "two_layer_net.ipynb", "features.ipynb"),
+             modules=("classifiers/k_nearest_neighbor.py", "classifiers/linear_svm.py",
+                      "classifiers/softmax.py", "classifiers/linear_classifier.py",
+                      "classifiers/neural_net.py")),
+    Evidence("CS231n assignment 2", "cs231n_a2", folder=r"assignment\s*[-_]?\s*2(?!\d)",
+             notebooks=("FullyConnectedNets.ipynb", "BatchNormalization.ipynb", "Dropout.ipynb"),
+             modules=("layers.py", "classifiers/fc_net.py", "optim.py")),
+)

@@ -14,7 +14,11 @@ Nothing is executed: detection reads file names, folder names and source text (`
 3. **Year variant** from the student's own API: ``FullyConnectedNet.__init__``'s keywords
    (``use_batchnorm`` / ``normalization`` / ``dropout_keep_ratio``), the dropout docstring
    (UCLA), ``assignment_utils.py`` (CS182 fa26).
-4. **Other assignments in the same package** (a CS231n package with the a1 classifiers AND the
+4. **Evidence.** Each course module states what a folder must show to be each of its assignments
+   (``Evidence``), also for the assignments no rubric covers (UCLA HW2 and HW5, CS231n assignment
+   3, CS182 hw1 ...). A folder showing one of those, or none of a supported assignment, is
+   unsupported: ``Detection.unsupported`` says what was found, and nothing is graded.
+5. **Other assignments in the same package** (a CS231n package with the a1 classifiers AND the
    a2 batchnorm/dropout layers): their rubrics are added (``Detection.rubrics``).
 """
 from __future__ import annotations
@@ -23,10 +27,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import scan
+from ..notebook.extract import read_cells
+from ..notebook.read import NotebookError, read_notebook
+from ..submission import SubmissionError
+from . import cs182, cs231n, scan, ucla
 from .base import Profile, Variant
+from .evidence import Evidence, Found, matches, unsupported_message
 
 MAX_DEPTH = 4
+MAX_NOTEBOOKS = 20
 SKIP_DIRS = {".git", "__pycache__", ".ipynb_checkpoints", "__MACOSX", "datasets", "node_modules",
              ".venv", "venv", "env", "build", "saved", ".grader_compat"}
 #: Course package folder -> course; a folder holding ``nndl/`` is UCLA even with a ``cs231n/``.
@@ -59,16 +68,38 @@ class Detection:
     helper_package: UCLA: ``cs231n`` or ``utils`` (present or to be created).
     rubrics:        the profile's rubrics plus those of other assignments found in the package.
     also:           those other assignments' profiles (their helper files are supplied too).
+    unsupported:    why nothing is graded: no rubric covers what the folder holds (then
+                    ``profile`` and ``variant`` are None).
+    notebook_only:  no package, but these notebooks define the functions of a ``course``
+                    assignment: ``select`` builds the package from them and detects again.
     """
 
-    profile: Profile
-    variant: Variant
+    profile: Profile | None
+    variant: Variant | None
     root: Path | None
     package_dir: Path | None
     helper_package: str | None = None
     rubrics: tuple[str, ...] = ()
     reasons: list[str] = field(default_factory=list)
     also: tuple[str, ...] = ()
+    unsupported: str | None = None
+    notebook_only: tuple[Path, ...] = ()
+    course: str | None = None
+
+
+class UnsupportedAssignment(SubmissionError):
+    """The submission is a course assignment no rubric covers: nothing is graded (the message
+    says what was found). A ``SubmissionError``, so a caller that handles those stays safe."""
+
+
+class _Unsupported(Exception):
+    """Raised by a course classifier: no rubric covers what the folder holds (the message)."""
+
+
+#: Per course: the evidence of its supported assignments and of those no rubric covers.
+EVIDENCE = {"cs231n": cs231n.EVIDENCE, "cs182": cs182.EVIDENCE, "ucla": ucla.EVIDENCE}
+UNSUPPORTED = {"cs231n": cs231n.UNSUPPORTED, "cs182": cs182.UNSUPPORTED, "ucla": ucla.UNSUPPORTED}
+TITLES = {"cs231n": "CS231n", "cs182": "CS182", "ucla": "UCLA"}
 
 
 def parse_forced(name: str | None, profiles: dict[str, Profile]) -> tuple[Profile | None, str | None]:
@@ -114,6 +145,16 @@ def detect(submission: Path, profiles: dict[str, Profile], *, forced: str | None
         return _classify(course, root, root / course_package(course), names, profiles,
                          forced_profile, forced_variant, reasons)
     course = want_course or _bare_course(submission, name)
+    if course is None and (notebooks := notebook_course(submission)):
+        course, paths, why = notebooks
+        if paths:
+            return Detection(None, None, None, None, reasons=[why], notebook_only=tuple(paths),
+                             course=course)
+        try:        # course notebooks defining nothing graded: an unsupported assignment's?
+            _unsupported(course, Found(submission / course_package(course), [name or ""],
+                                       set(why.split(", "))))
+        except _Unsupported as exc:
+            return Detection(None, None, None, None, reasons=[], unsupported=str(exc))
     if course is None:
         return _canonical(canonical, ["no cs231n/, deeplearning/ or nndl/ package found: the "
                                       "canonical layout (one package holding layers.py, "
@@ -122,6 +163,43 @@ def detect(submission: Path, profiles: dict[str, Profile], *, forced: str | None
                    + (f" (folder {name})" if name else ""))
     return _classify(course, None, submission, [name or ""], profiles, forced_profile,
                      forced_variant, reasons)
+
+
+def notebook_course(submission: Path) -> tuple[str, list[Path], str] | None:
+    """A submission without a package whose notebooks' cells import a course package (or are
+    named as a course's notebooks): (course, notebooks, why) when the cells define graded
+    functions, (course, [], notebook names joined by ", ") when they define none."""
+    paths = [p for p in sorted(submission.rglob("*.ipynb"))[:MAX_NOTEBOOKS]
+             if not any(part in SKIP_DIRS or part.startswith(".")
+                        for part in p.relative_to(submission).parts[:-1])]
+    notebooks, read = [], []
+    for path in paths:
+        try:
+            notebooks.append(read_notebook(path, name=path.relative_to(submission).as_posix()))
+            read.append(path)
+        except NotebookError:
+            continue
+    if not notebooks:
+        return None
+    code = read_cells(notebooks)
+    graded = code.graded
+    counts = {course: code.packages.count(package) for package, course in PACKAGES}
+    course = max(counts, key=counts.get) if max(counts.values()) > 0 else None
+    names = {nb.name.rsplit("/", 1)[-1] for nb in notebooks}
+    if course is None:
+        course = next((c for c, evidence in EVIDENCE.items() for e in evidence
+                       if names & set(e.notebooks)), None)
+    if course is None:
+        return None
+    if not graded:
+        return course, [], ", ".join(sorted(names))
+    package = course_package(course)
+    why = (f"no {package}/ package was handed in, but the notebooks ({', '.join(sorted(names))}) "
+           f"define {len(graded)} of the graded functions ({', '.join(sorted(graded)[:6])}"
+           f"{' ...' if len(graded) > 6 else ''})"
+           + (f" and import {package}" if counts[course] else "")
+           + f": the {package}/ package is built from their cells")
+    return course, read, why
 
 
 def course_package(course: str) -> str:
@@ -211,8 +289,11 @@ def _classify(course: str, root: Path | None, pkg: Path, names: list[str],
               forced_variant: str | None, reasons: list[str]) -> Detection:
     nbs = _notebooks(root) if root is not None else set()
     classify = {"cs231n": _cs231n, "cs182": _cs182, "ucla": _ucla}[course]
-    assignment, variant, helper_package, extra = classify(root, pkg, names, nbs, reasons,
-                                                          forced_profile)
+    try:
+        assignment, variant, helper_package, extra = classify(root, pkg, names, nbs, reasons,
+                                                              forced_profile)
+    except _Unsupported as exc:
+        return Detection(None, None, root, pkg, reasons=reasons, unsupported=str(exc))
     profile = forced_profile or profiles[assignment]
     if forced_variant:
         variant = forced_variant
@@ -239,6 +320,32 @@ def _source(pkg: Path, rel: str) -> str:
     return scan.read_source(pkg / rel) or ""
 
 
+def _found(root, pkg, names, nbs) -> Found:
+    return Found.read(root, pkg, names, nbs)
+
+
+def _unsupported(course: str, found: Found, *, use_folder: bool = True) -> None:
+    """Raise ``_Unsupported`` when the folder shows an assignment no rubric covers."""
+    for evidence in UNSUPPORTED[course]:
+        hits = matches(evidence, found, use_folder=use_folder)
+        if hits:
+            raise _Unsupported(unsupported_message(evidence, hits, found))
+
+
+def _require_evidence(course: str, found: Found) -> None:
+    """Raise ``_Unsupported`` when the folder shows none of the course's supported assignments."""
+    if any(matches(e, found) for e in EVIDENCE[course]):
+        return
+    titles = ", ".join(e.title for e in EVIDENCE[course])
+    raise _Unsupported(f"the {course_package(course)}/ package holds none of the files of a "
+                       f"supported {TITLES[course]} assignment ({titles}); nothing graded (the "
+                       f"folder holds {found.describe()})")
+
+
+def _evidence(course: str, profile: str) -> Evidence:
+    return next(e for e in EVIDENCE[course] if e.profile == profile)
+
+
 def _named(names: list[str], pattern: str) -> str | None:
     for n in names:
         if n and re.search(pattern, n, re.I):
@@ -249,9 +356,14 @@ def _named(names: list[str], pattern: str) -> str | None:
 def _cs231n(root, pkg, names, nbs, reasons, forced):
     a1_modules = [m for m in CS231N_A1_MODULES if _has(pkg, m)]
     a2_modules = [m for m in CS231N_A2_MODULES[:3] if _has(pkg, m)]
+    found = _found(root, pkg, names, nbs)
+    folder = _named(names, r"assignment\s*[-_]?\s*[12](?!\d)")
+    if forced is None and folder is None:
+        _unsupported("cs231n", found)       # assignment 3 by its name, notebooks or modules
+        _require_evidence("cs231n", found)
     if forced is not None:
         assignment = forced.name
-    elif folder := _named(names, r"assignment\s*[-_]?\s*[12](?!\d)"):
+    elif folder:
         number = re.search(r"assignment\s*[-_]?\s*([12])", folder, re.I).group(1)
         assignment = f"cs231n_a{number}"
         reasons.append(f"the folder is named {folder}")
@@ -326,6 +438,12 @@ def _cs231n(root, pkg, names, nbs, reasons, forced):
 
 def _cs182(root, pkg, names, nbs, reasons, forced):
     keywords = scan.init_keywords(_source(pkg, "classifiers/fc_net.py"), "FullyConnectedNet") or set()
+    found = _found(root, pkg, names, nbs)
+    hw02 = matches(_evidence("cs182", "cs182_hw02"), found, use_folder=False)
+    if forced is None and not hw02:
+        # hw1 (sp19-sp22) and the RNN homework share the package name and the FC code; their
+        # notebooks, logs and modules decide before the folder name (hw2 names both terms).
+        _unsupported("cs182", found, use_folder=False)
     if forced is not None:
         assignment = forced.name
     elif folder := _named(names, r"(?<![a-z])hw0?2(?!\d)"):
@@ -337,15 +455,16 @@ def _cs182(root, pkg, names, nbs, reasons, forced):
     elif nbs & CS182_HW02_NOTEBOOKS:
         assignment = "cs182_hw02"
         reasons.append(f"the hw02 notebook is beside it ({', '.join(sorted(nbs & CS182_HW02_NOTEBOOKS))})")
-    elif root is not None and (root / "submission_logs").is_dir():
+    elif any(f.startswith(cs182.HW02_LOGS) for f in found.logs):
         assignment = "cs182_hw02"
-        reasons.append("submission_logs/ is beside it")
+        reasons.append("submission_logs/ is beside it")     # with files only hw02 writes
     elif "initialization" in keywords:
         assignment = "cs182_hw02"
         reasons.append("FullyConnectedNet.__init__ takes initialization (hw02)")
     else:
+        _require_evidence("cs182", found)
         assignment = "cs182_hw0"
-        reasons.append("no hw02 notebook, submission_logs/ or initialization keyword: HW0")
+        reasons.append("no hw02 notebook, hw02 submission_logs/ files or initialization keyword: HW0")
     solver = _source(pkg, "solver.py")
     if ((root is not None and (root / "assignment_utils.py").is_file())
             or re.search(r"""pop\(\s*['"]record_grad_norm['"]""", solver)):
@@ -359,9 +478,14 @@ def _cs182(root, pkg, names, nbs, reasons, forced):
 
 def _ucla(root, pkg, names, nbs, reasons, forced):
     optim = _source(pkg, "optim.py")
+    found = _found(root, pkg, names, nbs)
+    folder = _named(names, r"(?<![a-z])hw\s*[-_]?\s*([34])(?!\d)")
+    if forced is None and folder is None:
+        _unsupported("ucla", found)     # HW5 (its folders also hold HW4's files), HW2, HW1
+        _require_evidence("ucla", found)
     if forced is not None:
         assignment = forced.name
-    elif folder := _named(names, r"(?<![a-z])hw\s*[-_]?\s*([34])(?!\d)"):
+    elif folder:
         assignment = "ucla_hw4" if re.search(r"hw\s*[-_]?\s*4", folder, re.I) else "ucla_hw3"
         reasons.append(f"the folder is named {folder}")
     elif _has(pkg, "layer_tests.py") or scan.defines(optim, "sgd_nesterov_momentum") or nbs & UCLA_HW4_NOTEBOOKS:

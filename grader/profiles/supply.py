@@ -4,12 +4,17 @@ the grader supplies, compatibility stand-ins, and precise remarks on the student
 Everything happens in the scratch copy (never in the submission itself) and before the worker
 starts; nothing here runs student code.
 
+* ``notebook_package``: a submission of notebooks only, whose cells define the assignment's
+  functions, becomes ``assembled/<package>/`` (``grader.notebook.extract``), graded like a package.
 * ``assignment_root``: a submission that IS a course package (``grade assignment1/cs231n``) is
   moved one level down, into a folder of its own, so that ``import cs231n.layers`` works.
 * ``supply_helpers``: a course helper (``Helper``, e.g. ``cs231n/solver.py``) is replaced by the
   grader's Python 3 copy (``helpers/``) when it is missing, does not compile under Python 3
-  (2016's print statements), or imports the PyPI package ``future``/``past`` (2018+ CS231n). A
-  student-owned file (``Profile.student_files``) is never touched, broken or not.
+  (2016's print statements), imports the PyPI package ``future``/``past`` (2018+ CS231n), or
+  imports at module level a package the grading environment does not have (a framework such
+  as ``torch`` the course's requirements list): it would fail to import for reasons that are not
+  the student's work. A student-owned file (``Profile.student_files``) is never touched, broken
+  or not.
 * ``compat_dir``: student files may import ``past.builtins`` (CS231n 2025 ``softmax.py``),
   ``future`` or ``matplotlib`` (``neural_net.py`` at module top). When those packages are not
   installed, minimal stand-ins go into ``<root>/.grader_compat`` (last on the worker's path):
@@ -22,14 +27,19 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
+from ..notebook.extract import extract_package
+from ..notebook.read import NotebookError, read_notebook
 from . import scan
 from .base import Profile, Variant
 
 HELPERS_DIR = Path(__file__).with_name("helpers")
 COMPAT_DIR = ".grader_compat"
 MAX_PROBLEMS = 20
+#: Packages a course helper may import that are the course's own (present in the submission).
+COURSE_PACKAGES = {"cs231n", "deeplearning", "nndl", "utils"}
 
 _COMPAT_FILES = {
     "past": {
@@ -77,6 +87,37 @@ def assignment_root(package_dir: Path, package: str, scratch: Path) -> Path:
     return root
 
 
+def notebook_package(notebooks: list[Path], package: str, module_map: Mapping[str, str],
+                     scratch: Path) -> tuple[Path, list[str]]:
+    """Build ``scratch/assembled/<package>`` from the definitions in ``notebooks`` (a submission
+    of notebooks only), the notebooks (and the ``submission_logs/`` beside them) copied beside it
+    as the course lays them out; return the new root and one line saying what was extracted.
+
+    ``module_map`` is the profile's (``{package}.fc_net`` for UCLA); helpers the course provides
+    (``{helpers}.*``) are not taken from the notebooks: the grader supplies its own."""
+    root = scratch / "assembled"
+    root.mkdir()
+    paths = {canon: (None if target.startswith("{helpers}") else
+                     target.replace("{package}.", "", 1)) for canon, target in module_map.items()}
+    stored = []
+    for path in notebooks:
+        try:
+            stored.append(read_notebook(path))
+        except NotebookError:
+            continue
+        if not (root / path.name).exists():
+            shutil.copy2(path, root / path.name)
+        logs = path.parent / "submission_logs"   # what the notebook wrote (CS182 hw02) goes along
+        if logs.is_dir() and not logs.is_symlink() and not (root / logs.name).exists():
+            shutil.copytree(logs, root / logs.name, symlinks=True)
+    result = extract_package(stored, root / package, paths)
+    modules = ", ".join(f"{paths.get(m) or m} ({len(v)})" for m, v in sorted(result.modules.items()))
+    line = f"extracted from the notebooks' cells into {package}/: {modules}"
+    if result.skipped:
+        line += "; cells that are not valid Python were skipped: " + ", ".join(result.skipped[:10])
+    return root, [line]
+
+
 def expand(template: str, package: str, helpers: str | None) -> str:
     return template.format(package=package, helpers=helpers or package)
 
@@ -98,6 +139,10 @@ def why_replace(path: Path, rel: str) -> str | None:
     for line, name in scan.top_level_imports(source):
         if name in ("future", "past"):
             return f"imports the PyPI package future (line {line})"
+    for line, name in scan.module_level_imports(source):
+        if name not in COURSE_PACKAGES and name not in _COMPAT_FILES and not _installed(name):
+            return (f"imports {name} (line {line}), which the grading environment does not have; "
+                    "the grader's copy does not need it")
     return None
 
 

@@ -18,6 +18,7 @@ Course-API notes §3. What differs from the canonical API:
 from __future__ import annotations
 
 from .base import Course, Helper, Profile, Variant, dict_argument, rename_kwarg, translate_kwarg
+from .evidence import Evidence
 
 FC_NET = "classifiers.fc_net.FullyConnectedNet"
 TWO_LAYER = "classifiers.fc_net.TwoLayerNet"
@@ -89,3 +90,30 @@ HW4 = Profile(
 )
 
 PROFILES = (HW3, HW4)
+
+#: What a folder must show to be HW3 or HW4 (docs/courses.md §A3).
+EVIDENCE = (
+    Evidence("UCLA HW3", "ucla_hw3", folder=r"(?<![a-z])hw\s*[-_]?\s*3(?!\d)",
+             notebooks=("two_layer_nn.ipynb", "FC_nets.ipynb", "two_layer_nn_Colab.ipynb", "FC_nets_Colab.ipynb"),
+             modules=("neural_net.py", "fc_net.py", "layers.py")),
+    Evidence("UCLA HW4", "ucla_hw4", folder=r"(?<![a-z])hw\s*[-_]?\s*4(?!\d)",
+             notebooks=("Optimization.ipynb", "Batch-Normalization.ipynb", "Dropout.ipynb",
+                        "Dropout_Colab.ipynb", "Optimization_Colab.ipynb", "Batch-Normalization_Colab.ipynb"),
+             modules=("layer_tests.py",),
+             functions=(("optim.py", "sgd_nesterov_momentum"), ("layers.py", "batchnorm_forward"))),
+)
+
+#: Homeworks no rubric covers. HW5 folders also hold HW4's layers.py, fc_net.py and
+#: layer_tests.py, so the CNN files decide; HW2's classes are not HW3's stand-alone net.
+UNSUPPORTED = (
+    Evidence("UCLA HW5 (CNN)", folder=r"(?<![a-z])hw\s*[-_]?\s*5(?!\d)",
+             notebooks=("CNN-Layers.ipynb", "CNN-BatchNorm.ipynb", "CNN.ipynb", "Residual.ipynb",
+                        "CNN-Layers_Colab.ipynb", "CNN-BatchNorm_Colab.ipynb", "CNN_Colab.ipynb"),
+             modules=("conv_layers.py", "conv_layer_utils.py", "cnn.py")),
+    Evidence("UCLA HW2 (kNN, SVM and softmax classes)", folder=r"(?<![a-z])hw\s*[-_]?\s*2(?!\d)",
+             notebooks=("knn.ipynb", "svm.ipynb", "softmax.ipynb"),
+             modules=("knn.py", "svm.py", "softmax.py"),
+             unless=("neural_net.py", "fc_net.py", "layers.py")),
+    Evidence("UCLA HW1 (linear regression, kNN)", folder=r"(?<![a-z])hw\s*[-_]?\s*1(?!\d)",
+             notebooks=("linear_regression.ipynb",), unless=("neural_net.py", "fc_net.py", "layers.py")),
+)

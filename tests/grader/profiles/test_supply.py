@@ -107,3 +107,27 @@ def test_a_tab_error_is_reported_with_its_line(tmp_path):
 
     _, selection = _select(tmp_path, "ucla", "hw3", "2020-2021", edit=edit)
     assert any(p.startswith("nndl/neural_net.py:") and "(TabError)" in p for p in selection.problems)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is not None, reason="torch is installed here")
+def test_a_helper_importing_a_framework_the_grader_lacks_is_replaced(tmp_path):
+    """The course's requirements list torch; the grading environment has no torch. The helper
+    would fail to import for a reason that is not the student's work, so the grader's copy is
+    used; a student file importing torch is only reported."""
+    def edit(tree):
+        path = tree / "cs231n" / "solver.py"
+        path.write_text(path.read_text().replace("import numpy as np\n", "import numpy as np\nimport torch\n", 1))
+        (tree / "nndl" / "layers.py").write_text("import torch\n" + (tree / "nndl" / "layers.py").read_text())
+
+    tree, selection = _select(tmp_path, "ucla", "hw4", "2020-2021", edit=edit)
+    supplied = dict(s.split(" (", 1) for s in selection.supplied)
+    assert supplied["cs231n/solver.py"].startswith("imports torch (line ")
+    assert "which the grading environment does not have" in supplied["cs231n/solver.py"]
+    assert "import torch" not in (tree / "cs231n" / "solver.py").read_text()
+    assert "import torch" in (tree / "nndl" / "layers.py").read_text(), "the student's file stays"
+
+
+def test_a_helper_importing_the_course_package_or_the_stdlib_stays(tmp_path):
+    tree, selection = _select(tmp_path, "ucla", "hw4", "2020-2021")
+    assert not any(s.startswith("cs231n/solver.py") for s in selection.supplied)
+    assert supply.why_replace(tree / "cs231n" / "solver.py", "cs231n/solver.py") is None

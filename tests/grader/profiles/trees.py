@@ -60,7 +60,7 @@ def absolutize(text: str, package: str, rel: str) -> str:
         base = here[: len(here) - (len(dots) - 1)]
         return "from " + ".".join(base + ([name] if name else [])) + " import"
 
-    return re.sub(r"^from (\.+)(\w*) import", repl, text, flags=re.M)
+    return re.sub(r"^from (\.+)(\w*) import", repl, text, flags=re.MULTILINE)
 
 
 def write(root: Path, rel: str, text: str) -> Path:
@@ -337,3 +337,116 @@ BUILDERS = {"cs231n": cs231n, "cs182": cs182, "ucla": ucla}
 def build(base: Path, course: str, assignment: str, variant: str, **kwargs) -> Path:
     """One course submission under ``base``; returns its assignment root."""
     return BUILDERS[course](base, assignment, variant, **kwargs)
+
+
+# -- assignments no rubric covers (their files as the courses lay them out) -------------------
+def _stub(*names: str) -> str:
+    """A module defining ``names`` (functions, or classes when capitalised) with trivial bodies."""
+    parts = ["import numpy as np\n"]
+    for name in names:
+        if name[0].isupper():
+            parts.append(f"\n\nclass {name}(object):\n    def __init__(self, dims=[10, 3073]):\n"
+                         f"        self.W = np.zeros(dims)\n")
+        else:
+            parts.append(f"\n\ndef {name}(x, *args):\n    return x\n")
+    return "".join(parts)
+
+
+def ucla_hw2(base: Path, name: str = "hw2") -> Path:
+    """UCLA HW2: kNN, SVM and softmax classes in nndl/ (W of shape (C, D+1)), no neural net."""
+    root = base / name
+    write(root, "nndl/__init__.py", "")
+    write(root, "nndl/knn.py", _stub("KNN", "compute_L2_distances_vectorized"))
+    write(root, "nndl/svm.py", _stub("SVM", "loss_and_grad", "fast_loss_and_grad"))
+    write(root, "nndl/softmax.py", _stub("Softmax", "loss_and_grad", "fast_loss_and_grad"))
+    write(root, "utils/__init__.py", "")
+    write(root, "utils/data_utils.py", "def load_CIFAR10(root):\n    pass\n")
+    for nb in ("knn.ipynb", "svm.ipynb", "softmax.ipynb"):
+        notebook(root, nb)
+    return root
+
+
+def ucla_hw5(base: Path, name: str = "code") -> Path:
+    """UCLA HW5: HW4's finished layers.py, fc_net.py and layer_tests.py carried over, plus the CNN
+    files and notebooks (the folder name says nothing here)."""
+    root = ucla(base, "hw4", "2020-2021", name=name)
+    write(root, "nndl/conv_layers.py", _stub("conv_forward_naive", "conv_backward_naive",
+                                             "max_pool_forward_naive", "spatial_batchnorm_forward"))
+    write(root, "nndl/conv_layer_utils.py", _stub("conv_relu_forward"))
+    write(root, "nndl/cnn.py", _stub("ThreeLayerConvNet"))
+    write(root, "cs231n/fast_layers.py", _stub("conv_forward_fast"))
+    for nb in ("CNN-Layers.ipynb", "CNN-BatchNorm.ipynb", "CNN.ipynb"):
+        notebook(root, nb)
+    return root
+
+
+def cs182_sp22_hw1(base: Path, name: str = "cs182_hw1_main", notebooks: bool = True) -> Path:
+    """CS182 sp22 hw1: a renamed CS231n 2017 assignment 2 in deeplearning/, with an EMPTY
+    submission_logs/ (its notebooks write train_2layer_fc.npz ... only when run)."""
+    root = cs182(base, "hw0", "fa23-fa25", name=name)
+    write(root, "deeplearning/classifiers/cnn.py", _stub("ThreeLayerConvNet"))
+    write(root, "deeplearning/fast_layers.py", _stub("conv_forward_fast"))
+    write(root, "deeplearning/im2col_cython.pyx", "# cython\n")
+    write(root, "collectSubmission.sh", "zip -r assignment1.zip .\n")
+    (root / "submission_logs").mkdir()
+    for nb in ("FullyConnectedNets.ipynb", "BatchNormalization.ipynb", "Dropout.ipynb",
+               "ConvolutionalNetworks.ipynb", "Pytorch.ipynb") if notebooks else ():
+        notebook(root, nb)
+    return root
+
+
+def cs231n_a3(base: Path, name: str = "assignment3", notebooks: bool = True) -> Path:
+    """CS231n assignment 3: the provided layers.py/optim.py plus the RNN captioning files."""
+    root = base / name
+    for rel in ("layers.py", "optim.py"):
+        write(root, f"cs231n/{rel}", module(rel, "cs231n", False))
+    write(root, "cs231n/__init__.py", "")
+    write(root, "cs231n/rnn_layers.py", _stub("rnn_step_forward", "rnn_step_backward", "lstm_step_forward"))
+    write(root, "cs231n/captioning_solver.py", _stub("CaptioningSolver"))
+    write(root, "cs231n/classifiers/__init__.py", "")
+    write(root, "cs231n/classifiers/rnn.py", _stub("CaptioningRNN"))
+    write(root, "cs231n/coco_utils.py", _stub("load_coco_data"))
+    for nb in ("RNN_Captioning.ipynb", "LSTM_Captioning.ipynb") if notebooks else ():
+        notebook(root, nb)
+    return root
+
+
+def python2(text: str) -> str:
+    """The same code as CS231n's Python 2 starter writes it: print statements and xrange."""
+    text = re.sub(r"^(\s*)print\((.*)\)\s*$", r"\1print \2", text, flags=re.MULTILINE)
+    return re.sub(r"\bin range\(", "in xrange(", text)
+
+
+def cs231n_2016_python2(base: Path, name: str = "assignment1") -> Path:
+    """A finished CS231n winter 2016 assignment 1 in Python 2 (each module's own lines)."""
+    root = cs231n(base, "a1", "2016-2017", name=name)
+    for rel in ("classifiers/k_nearest_neighbor.py", "classifiers/linear_classifier.py",
+                "classifiers/linear_svm.py", "classifiers/softmax.py", "classifiers/neural_net.py"):
+        path = root / "cs231n" / rel
+        text = python2(path.read_text())
+        assert text != path.read_text(), rel
+        path.write_text(text)
+    return root
+
+
+def solver_python2(package: str) -> str:
+    """The Solver as CS231n winter 2016 shipped it: Python 2 (print statements, xrange,
+    iteritems) and ``num_train / self.batch_size``, an integer division in Python 2 only."""
+    text = python2(solver_for(package))
+    text = sub(text, "max(num_train // self.batch_size, 1)", "max(num_train / self.batch_size, 1)")
+    return text.replace(".items()", ".iteritems()")
+
+
+def cs182_notebook_only(base: Path, name: str = "hw02") -> Path:
+    """A CS182 hw02 handed in as its notebook alone: the optimizers written in its cells (the
+    course's momentum form), the course package only imported."""
+    from tests.grader.notebook.builders import code, numbered
+
+    optim = momentum_cs182(module("optim.py", "deeplearning", False))
+    cells = [code("%matplotlib inline\nimport numpy as np\nfrom deeplearning.classifiers.fc_net import *\n"
+                  "from deeplearning.solver import Solver"),
+             code(optim),
+             code("solver = Solver(model, data, update_rule=sgd_momentum)\nsolver.train()")]
+    root = base / name
+    write(root, "hw2_optimizer_init.ipynb", json.dumps(numbered(*cells)))
+    return root
