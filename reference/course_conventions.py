@@ -2,8 +2,8 @@
 
 ``optim.py`` follows CS231n. The functions below are the other courses' versions, kept as
 oracles for the grader's course profiles (they have no solution markers: students never get
-this module). Each one names its course and the evidence for it; section numbers refer to the
-seed digest (``§``) and to the course-API notes (``apis §``).
+this module). Each one names its course and the evidence for it; section numbers refer to
+the sections of docs/courses.md (``§N`` for course facts, ``§AN`` for course APIs).
 
 All rules share the interface of ``optim.py``: ``next_w, config = rule(w, dw, config=None)``,
 ``w`` and ``dw`` arrays of one shape, ``config`` updated in place (defaults via
@@ -48,7 +48,7 @@ def sgd_momentum_cs182(w, dw, config=None):
 
 
 def sgd_nesterov_momentum(w, dw, config=None):
-    """SGD with Nesterov momentum, UCLA ECE C147/C247 HW4 (apis §3.1).
+    """SGD with Nesterov momentum, UCLA ECE C147/C247 HW4 (§A3.1).
 
     v_new = momentum * v - learning_rate * dw
     next_w = w - momentum * v + (1 + momentum) * v_new
@@ -80,7 +80,7 @@ def rmsprop_ucla(w, dw, config=None):
     """RMSProp with UCLA's state key: the squared-gradient average is ``config['a']``.
 
     The update is CS231n's (``optim.rmsprop``), only the key differs: UCLA ``a`` = CS231n
-    ``cache`` (apis §3.1, §4 "Optimizer state keys").
+    ``cache`` (§A3.1, §4 "Optimizer state keys").
 
     a = decay_rate * a + (1 - decay_rate) * dw**2
     next_w = w - learning_rate * dw / (sqrt(a) + epsilon)
@@ -107,7 +107,7 @@ def adam_ucla(w, dw, config=None):
     """Adam with UCLA's state keys: ``v`` = FIRST moment, ``a`` = second moment, ``t``.
 
     The update is CS231n's (``optim.adam``, t incremented first, bias-corrected); only the keys
-    differ (apis §3.1, §4): UCLA ``v`` = CS231n ``m`` and UCLA ``a`` = CS231n ``v``. A grader that
+    differ (§A3.1, §4): UCLA ``v`` = CS231n ``m`` and UCLA ``a`` = CS231n ``v``. A grader that
     reads ``config['v']`` of a UCLA submission as the second moment would fail a correct student.
 
     config keys: learning_rate (1e-3), beta1 (0.9), beta2 (0.999), epsilon (1e-8),
@@ -139,8 +139,8 @@ def adam_ucla(w, dw, config=None):
 # Course name -> its SGD+momentum rule.
 #   cs231n: v = mu*v - lr*dw; w += v   (§1.2, verified against §3.10's arrays)
 #   cs182:  v = mu*v + dw; w -= lr*v   (§1.2, verified against §3.11's arrays; sp22 and hw02)
-#   ucla:   the CS231n sign            (apis §4 "Momentum sign"; no seed tests it)
-# CS182 fall 2020 still used the CS231n form (apis §2.1); a profile for that term maps to 'cs231n'.
+#   ucla:   the CS231n sign            (§A4 "Momentum sign"; no seed tests it)
+# CS182 fall 2020 still used the CS231n form (§A2.1); a profile for that term maps to 'cs231n'.
 MOMENTUM_CONVENTION = {
     "cs231n": optim.sgd_momentum,
     "cs182": sgd_momentum_cs182,

@@ -1,4 +1,4 @@
-"""The Solver: minibatch training of a classification model (digest §2.6).
+"""The Solver: minibatch training of a classification model (docs/courses.md §2.6).
 
 The CS231n Solver with every keyword of CS231n 2017+ and of Berkeley CS182 hw02 (course-API notes
 §1.3, §2.3). Usage::
@@ -18,7 +18,7 @@ Choices made where the courses disagree or say nothing:
 - ``log_grad_norm_history`` gets one value per step, ALWAYS (the ``record_grad_norm`` keyword of
   CS182 fa26 is accepted but does not switch it off; it costs one norm per parameter). The value is
   the mean, over all parameter tensors (weights, biases and any others), of the L2 norm of each
-  flattened gradient: ``mean_p ||grads[p].ravel()||_2`` (digest §9.6 leaves this open).
+  flattened gradient: ``mean_p ||grads[p].ravel()||_2`` (docs/courses.md §9.6 leaves this open).
 - ``log_acc_iteration_history`` holds the 0-based iteration ``t`` of every accuracy check, as
   CS182 fa25 does (fa26 stores ``t + 1``).
 - The last-iteration test is ``t == num_iterations - 1`` (CS231n), not HW0's ``+ 1`` (§7.20).

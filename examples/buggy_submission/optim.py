@@ -1,4 +1,4 @@
-"""First-order update rules, in the CS231n convention (digest §2.4).
+"""First-order update rules, in the CS231n convention (docs/courses.md §2.4).
 
 Every rule has the same interface::
 
@@ -38,7 +38,7 @@ def sgd(w, dw, config=None):
 
 
 def sgd_momentum(w, dw, config=None):
-    """Stochastic gradient descent with momentum, CS231n convention (digest §2.4, §3.10).
+    """Stochastic gradient descent with momentum, CS231n convention (docs/courses.md §2.4, §3.10).
 
     v = momentum * v - learning_rate * dw
     next_w = w + v
@@ -66,7 +66,7 @@ def sgd_momentum(w, dw, config=None):
 
 
 def rmsprop(w, dw, config=None):
-    """RMSProp: divide the step by a moving average of squared gradients (digest §2.4, §3.12).
+    """RMSProp: divide the step by a moving average of squared gradients (docs/courses.md §2.4, §3.12).
 
     cache = decay_rate * cache + (1 - decay_rate) * dw**2
     next_w = w - learning_rate * dw / (sqrt(cache) + epsilon)
@@ -97,7 +97,7 @@ def rmsprop(w, dw, config=None):
 
 
 def adam(w, dw, config=None):
-    """Adam with bias correction (digest §2.4, §3.13).
+    """Adam with bias correction (docs/courses.md §2.4, §3.13).
 
     t = t + 1                                  (incremented FIRST)
     m = beta1 * m + (1 - beta1) * dw           first moment

@@ -68,7 +68,7 @@ VARIANTS = (
 COURSE = Course(name="cs231n", title="Stanford CS231n", package="cs231n", variants=VARIANTS,
                 default_variant="2021-2024")
 
-#: Helper files CS231n provides (§1.3): never the student's, replaced when missing, Python 2
+#: Helper files CS231n provides (docs/courses.md §A1.3): never the student's, replaced when missing, Python 2
 #: only, or importing the PyPI package ``future`` (2018+ gradient_check.py and solver.py do).
 _SOLVER = Helper("{package}/solver.py", "solver.py", {'OPTIM_MODULE = "optim"': 'OPTIM_MODULE = "cs231n.optim"'},
                  always=True)

@@ -1,6 +1,6 @@
 """UCLA ECE C147/C247 (package ``nndl`` beside a helper package ``cs231n/`` or ``utils/``).
 
-Course-API notes §3. What differs from the canonical API:
+docs/courses.md §A3. What differs from the canonical API:
 
 * HW3 ``nndl/neural_net.py``: the stand-alone TwoLayerNet with W1 (H, D), W2 (C, H) and
   ``loss(X, y, reg)``: this IS the canonical ``classifiers.neural_net`` (``docs/courses.md`` §2.5.2).

@@ -2,7 +2,7 @@
 
 Each test states the rule it pins down. The `scratch` fixture checks after every test that
 nothing was written next to the scratch folder (its parent holds nothing else).
-The course's own zip command (digest §5.1, CS182 hw02) leaves out "*.git*",
+The course's own zip command (docs/courses.md §5.1, CS182 hw02) leaves out "*.git*",
 "*.ipynb_checkpoints*", "*.pyc" and "*__pycache__/*". The intake skips the same entries.
 """
 
@@ -87,7 +87,7 @@ STUDENT = {
 
 def test_folder_copy_keeps_sources_and_skips_housekeeping(tmp_path, scratch):
     """Regular files and folders are copied byte for byte. __pycache__/, .ipynb_checkpoints/ and *.pyc
-    are left out, as in the course's own zip command (digest §5.1); .git/ is covered by the git tests."""
+    are left out, as in the course's own zip command (docs/courses.md §5.1); .git/ is covered by the git tests."""
     src = write_tree(tmp_path / "sub", {
         **STUDENT,
         "notes/empty_dir_sibling.txt": "x",
@@ -299,7 +299,7 @@ def test_git_checkout_without_commit_is_noted(tmp_path, scratch):
 
 def test_zip_with_single_top_folder_roots_at_that_folder(tmp_path, scratch):
     """`zip -r hw.zip hw/` gives one top-level folder: root is that folder. macOS __MACOSX/ entries
-    and the entries the course's zip command leaves out (digest §5.1) are not extracted."""
+    and the entries the course's zip command leaves out (docs/courses.md §5.1) are not extracted."""
     archive = make_zip(tmp_path / "hw.zip", {
         **{f"hw/{k}": v for k, v in STUDENT.items()},
         "hw/__pycache__/layers.cpython-311.pyc": b"\0",
@@ -317,7 +317,7 @@ def test_zip_with_single_top_folder_roots_at_that_folder(tmp_path, scratch):
 
 
 def test_zip_with_several_top_entries_roots_at_scratch(tmp_path, scratch):
-    """`zip -r x.zip .` run inside the folder (digest §5.1) has several top-level entries: root is scratch."""
+    """`zip -r x.zip .` run inside the folder (docs/courses.md §5.1) has several top-level entries: root is scratch."""
     archive = make_zip(tmp_path / "cs182hw2_submission.zip", {
         "q_optimizer_init.ipynb": "{}",
         "deeplearning/optim.py": "def adam(w, dw, config=None):\n    pass\n",

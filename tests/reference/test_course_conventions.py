@@ -1,8 +1,8 @@
 """The course-specific update rules (reference/course_conventions.py).
 
-CS182's momentum is checked against its own notebook arrays (digest §3.11) and shown to be
+CS182's momentum is checked against its own notebook arrays (docs/courses.md §3.11) and shown to be
 incompatible with CS231n's (§3.10, §9.1); the UCLA rules are checked to be the CS231n rules under
-renamed state keys (course-API notes §3.1, §4), and UCLA's Nesterov momentum against the textbook
+renamed state keys (docs/courses.md §A3.1, §4), and UCLA's Nesterov momentum against the textbook
 look-ahead form of Nesterov's method.
 """
 import numpy as np
@@ -13,7 +13,7 @@ from reference import optim
 
 
 def rel_error(x, y):
-    """The courses' metric (digest §3.0)."""
+    """The courses' metric (docs/courses.md §3.0)."""
     return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
@@ -21,7 +21,7 @@ N, D = 4, 5
 
 
 def course_inputs():
-    """w, dw and the state array of the notebooks' optimizer cells (digest §3.10-§3.13)."""
+    """w, dw and the state array of the notebooks' optimizer cells (docs/courses.md §3.10-§3.13)."""
     w = np.linspace(-0.4, 0.6, num=N * D).reshape(N, D)
     dw = np.linspace(-0.6, 0.4, num=N * D).reshape(N, D)
     state = np.linspace(0.6, 0.9, num=N * D).reshape(N, D)
@@ -85,7 +85,7 @@ def test_each_momentum_convention_fails_the_other_course_with_rel_error_one(
 
 def test_momentum_conventions_trace_the_same_weights_from_zero_velocity():
     """With zero initial velocity and a fixed learning rate the two conventions are the same
-    method (course-API notes §4): the weights agree step by step and v_cs182 = -v_cs231n / lr."""
+    method (docs/courses.md §A4): the weights agree step by step and v_cs182 = -v_cs231n / lr."""
     rng = np.random.default_rng(0)
     A = rng.standard_normal((6, 6))
     A = A @ A.T + np.eye(6)  # a convex quadratic, gradient A @ w
@@ -117,7 +117,7 @@ def test_cs182_momentum_defaults_and_no_mutation():
 
 
 def test_rmsprop_ucla_is_cs231n_rmsprop_with_cache_named_a():
-    """Course-API notes §3.1/§4: UCLA's 'a' is CS231n's 'cache'; same numbers as §3.12."""
+    """docs/courses.md §A3.1/§4: UCLA's 'a' is CS231n's 'cache'; same numbers as §3.12."""
     w, dw, cache = course_inputs()
     cs231n = {"learning_rate": 1e-2, "cache": cache}
     ucla = {"learning_rate": 1e-2, "a": cache}
@@ -130,7 +130,7 @@ def test_rmsprop_ucla_is_cs231n_rmsprop_with_cache_named_a():
 
 
 def test_adam_ucla_is_cs231n_adam_with_v_first_moment_and_a_second_moment():
-    """Course-API notes §3.1/§4: UCLA 'v' = CS231n 'm' (first moment), UCLA 'a' = CS231n 'v'.
+    """docs/courses.md §A3.1/§4: UCLA 'v' = CS231n 'm' (first moment), UCLA 'a' = CS231n 'v'.
     Fed the §3.13 inputs under UCLA names, it reproduces the §3.13 expected arrays and t = 6."""
     w, dw, m = course_inputs()
     v = np.linspace(0.7, 0.5, num=N * D).reshape(N, D)

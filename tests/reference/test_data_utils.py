@@ -1,5 +1,5 @@
 """Reference data loading: CIFAR-10 batch files and the embedded digits
-(digest §2.10, §5.4; course-apis.md §1.3; docs/architecture.md 'Embedded dataset')."""
+(docs/courses.md §2.10, §5.4; docs/courses.md §A1.3; docs/architecture.md 'Embedded dataset')."""
 
 import csv
 import gzip
@@ -63,7 +63,7 @@ def _write_cifar(root, writer="python2", rows_per_batch=4, test_rows=5):
         _write_batch(root / name, data, labels, writer)
         raw[name] = (data, labels)
     train = [raw["data_batch_%d" % b] for b in range(1, 6)]
-    return ((np.concatenate([d for d, _ in train]), np.concatenate([l for _, l in train])),
+    return ((np.concatenate([d for d, _ in train]), np.concatenate([labels for _, labels in train])),
             raw["test_batch"])
 
 

@@ -1,6 +1,6 @@
 """reference.classifiers.fc_net: the modular TwoLayerNet and FullyConnectedNet.
 
-Expected values are the course notebooks' (seed digest §3.7, §3.9, §3.16, §3.17) or follow from
+Expected values are the course notebooks' (docs/courses.md §3.7, §3.9, §3.16, §3.17) or follow from
 the definition of the model (gradients checked against centred finite differences).
 """
 import numpy as np
@@ -22,7 +22,7 @@ def max_grad_errors(model, X, y):
     return errors
 
 
-# ---------------------------------------------------------------- TwoLayerNet (digest §3.7)
+# ---------------------------------------------------------------- TwoLayerNet (docs/courses.md §3.7)
 
 def make_two_layer_net():
     """The CS231n two_layer_net notebook set-up: seed 231, N, D, H, C = 3, 5, 50, 7."""
@@ -115,7 +115,7 @@ def test_two_layer_net_load_missing_file(tmp_path, capsys):
         np.testing.assert_array_equal(model.params[name], before[name])
 
 
-# ------------------------------------------------------- FullyConnectedNet (digest §3.9)
+# ------------------------------------------------------- FullyConnectedNet (docs/courses.md §3.9)
 
 def seed_231_data():
     """§3.9: np.random.seed(231); N, D, H1, H2, C = 2, 15, 20, 30, 10; X then y."""
@@ -245,7 +245,7 @@ def test_fc_net_batchnorm_test_mode():
     assert not np.array_equal(model.bn_params[0]["running_mean"], running_means[0])
 
 
-# ------------------------------------------------- initialization schemes (digest §3.17)
+# ------------------------------------------------- initialization schemes (docs/courses.md §3.17)
 
 def weight_stds(initialization, seed=0):
     """The CS182 hw02 check: stds of W1..W11 of FullyConnectedNet([50]*10) (input_dim 3072)."""

@@ -1,4 +1,4 @@
-"""Reference image features: HOG, hue histogram, extract_features (digest §2.9)."""
+"""Reference image features: HOG, hue histogram, extract_features (docs/courses.md §2.9)."""
 
 import colorsys
 

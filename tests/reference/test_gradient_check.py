@@ -1,4 +1,4 @@
-"""The course-provided gradient-check helpers (digest §2.3, §3.0).
+"""The course-provided gradient-check helpers (docs/courses.md §2.3, §3.0).
 
 Expected values come from calculus on simple functions (d/dx sum(x**2) = 2x) and from the
 definition of the relative error.

@@ -1,4 +1,4 @@
-"""Reference kNN classifier (digest §2.7, §3.18, §4.2)."""
+"""Reference kNN classifier (docs/courses.md §2.7, §3.18, §4.2)."""
 
 import numpy as np
 import pytest

@@ -1,6 +1,6 @@
 """The reference sandwich layers chain affine, normalisation and ReLU correctly.
 
-Section numbers (§) refer to the seed digest. Forward outputs are compared with the chain
+Section numbers (§) refer to docs/courses.md. Forward outputs are compared with the chain
 written out in plain numpy; gradients with centred differences.
 """
 import numpy as np

@@ -1,6 +1,6 @@
 """The reference layers reproduce the course notebooks' values and pass numeric gradient checks.
 
-Section numbers (§) refer to the seed digest. Inputs and expected values are copied from the
+Section numbers (§) refer to docs/courses.md. Inputs and expected values are copied from the
 course notebooks, computed by hand, or checked against independent math (numerical gradients,
 definitions of mean and standard deviation); none is copied from the implementation.
 """

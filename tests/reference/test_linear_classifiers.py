@@ -1,5 +1,5 @@
 """Reference SVM and softmax losses and the SGD LinearClassifier
-(digest §2.8, §3.19, §4.2, §7 items 11-12; course-apis.md §1.2)."""
+(docs/courses.md §2.8, §3.19, §4.2, §7 items 11-12; docs/courses.md §A1.2)."""
 
 import random
 

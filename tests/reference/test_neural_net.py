@@ -1,4 +1,4 @@
-"""reference.classifiers.neural_net: the stand-alone UCLA TwoLayerNet (seed digest §2.5.2, §3.8).
+"""reference.classifiers.neural_net: the stand-alone UCLA TwoLayerNet (docs/courses.md §2.5.2, §3.8).
 
 The toy model and data are the HW3 notebook's; expected numbers are the notebook's values.
 """

@@ -1,7 +1,7 @@
-"""The reference update rules reproduce the notebooks' expected arrays (digest §3.10-§3.13).
+"""The reference update rules reproduce the notebooks' expected arrays (docs/courses.md §3.10-§3.13).
 
-Inputs and expected arrays are copied from the digest; the tolerances are the course's stated
-ones, loosened to 1e-6 only where the digest shows that the printed 8-decimal arrays leave a
+Inputs and expected arrays are copied from docs/courses.md; the tolerances are the course's stated
+ones, loosened to 1e-6 only where docs/courses.md shows that the printed 8-decimal arrays leave a
 correct implementation at about 1e-7 (§3.12, §3.13, §9.10).
 """
 import numpy as np
@@ -11,7 +11,7 @@ from reference import optim
 
 
 def rel_error(x, y):
-    """The courses' metric (digest §3.0)."""
+    """The courses' metric (docs/courses.md §3.0)."""
     return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
@@ -30,7 +30,7 @@ def course_inputs():
 
 
 def test_sgd_default_learning_rate_and_step():
-    """sgd fills in learning_rate 1e-2 and steps w - lr*dw (digest §2.4)."""
+    """sgd fills in learning_rate 1e-2 and steps w - lr*dw (docs/courses.md §2.4)."""
     w, dw, _ = course_inputs()
     expected = w - 1e-2 * dw
     next_w, config = optim.sgd(w.copy(), dw)
@@ -173,7 +173,7 @@ def _adam_variant(w, dw, config, increment_t_first=True, bias_correction=True, s
     ({"store_t": False}, "t", 0.09090909090909091),
 ])
 def test_adam_mutation_signatures_are_caught(bug, what, course_value):
-    """§3.13 mutation signatures (§7.18): each bug reproduces the digest's rel_error and fails."""
+    """§3.13 mutation signatures (§7.18): each bug reproduces the rel_error of docs/courses.md §7.18 and fails."""
     w, dw, _ = course_inputs()
     correct_next_w, correct_state = _adam_variant(w, dw, adam_course_config())
     assert rel_error(ADAM_EXPECTED_NEXT_W, correct_next_w) < ADAM_TOLERANCE  # the variant is sound

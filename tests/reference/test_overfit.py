@@ -1,6 +1,6 @@
 """Training checks of the reference nets with the reference Solver on the embedded UCI digits.
 
-Overfit-50 is the course's sanity check (seed digest §4.2, §4.3, §4.5): the first 50 training
+Overfit-50 is the course's sanity check (docs/courses.md §4.2, §4.3, §4.5): the first 50 training
 examples, Solver(num_epochs=20, batch_size=25, update_rule='sgd'), must reach training accuracy
 1.0. The digits are 8x8 (input_dim 64), not CIFAR's 3072, so the course's hyper-parameters do not
 all transfer; each test's docstring records what was measured (seeds 0..19 unless stated).

@@ -1,7 +1,7 @@
-"""The reference Solver (digest §2.6; course-API notes §1.3, §2.3).
+"""The reference Solver (docs/courses.md §2.6; docs/courses.md §A1.3, §2.3).
 
 The models are written here (a softmax regression and two stubs) so these tests depend on no
-other reference module. Every expected value comes from the digest's description of the Solver
+other reference module. Every expected value comes from the description in docs/courses.md of the Solver
 or from arithmetic done in the test.
 """
 import os
@@ -85,7 +85,7 @@ def quiet_solver(model, data, **kwargs):
 
 
 def test_defaults_are_the_course_defaults():
-    """§2.6 / course-API notes §1.3, §2.3: the documented default of every keyword."""
+    """§2.6 / docs/courses.md §A1.3, §2.3: the documented default of every keyword."""
     solver = Solver(SoftmaxRegression(2, 3), blob_data())
     assert solver.update_rule is optim.sgd
     assert solver.optim_config == {}
@@ -321,7 +321,7 @@ def test_check_accuracy_subsamples_num_samples_examples():
 
 
 def test_record_histories_as_npz_keys_and_lengths(tmp_path):
-    """CS182 (§5.1, course-API notes §2.3): train_losses, train_accs, val_accs, plus the fa26
+    """CS182 (§5.1, docs/courses.md §A2.3): train_losses, train_accs, val_accs, plus the fa26
     keys accuracy_iterations and mean_gradient_norms when those histories are non-empty; the
     parent directory is created and '.npz' appended."""
     data = blob_data()

@@ -143,7 +143,7 @@ class FullyConnectedNet(object):
           * "random": weight_scale * np.random.randn(in, out), layer by layer W1, W2, ...
           * "he": N(0, 2 / fan_in), fan_in = the layer's input width, for EVERY layer. The
             last (linear, not ReLU-followed) layer also gets the ReLU gain sqrt(2): the course
-            never checks that layer (seed digest §9.4) and one rule for all layers is the
+            never checks that layer (docs/courses.md §9.4) and one rule for all layers is the
             simplest reading of "std = sqrt(2 / fan_in)". weight_scale is ignored.
           * "zero": all weights zero (the network cannot break symmetry).
         """

@@ -3,8 +3,8 @@ docs/architecture.md, "Sandbox contract"): calls, handles (keep / Ref), return_a
 getattr / setattr / sweep, relative imports, and how student failures are reported.
 
 Expected values come from the affine layer's definition, out = x.reshape(N, -1) @ w + b and its
-gradients (digest §3.1), and from the batch-norm running-mean update
-running_mean = momentum * running_mean + (1 - momentum) * mean (digest §3.7), computed here with
+gradients (docs/courses.md §3.1), and from the batch-norm running-mean update
+running_mean = momentum * running_mean + (1 - momentum) * mean (docs/courses.md §3.7), computed here with
 numpy independently of the student package.
 """
 import os
@@ -221,7 +221,7 @@ def test_keep_true_holds_the_whole_result_and_select_returns_one_position(worker
 
 
 def test_return_args_shows_in_place_updates_of_dicts_and_arrays(worker):
-    """digest §3.7: running_mean = momentum * running_mean + (1 - momentum) * batch mean."""
+    """docs/courses.md §3.7: running_mean = momentum * running_mean + (1 - momentum) * batch mean."""
     rng = np.random.RandomState(2)
     x = rng.randn(8, 3)
     bn = {"mode": "train", "momentum": 0.9, "running_mean": np.ones(3)}
