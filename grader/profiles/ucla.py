@@ -67,27 +67,18 @@ _HELPERS = (
     Helper("{helpers}/vis_utils.py", "vis_utils.py"),
 )
 
-HW3 = Profile(
-    name="ucla_hw3",
-    course=COURSE,
-    title="UCLA HW3 (stand-alone and modular TwoLayerNet, FC nets, overfit-50)",
-    rubrics=("ucla_hw3",),
-    module_map=_MODULE_MAP,
-    helpers=_HELPERS,
-    student_files=("{package}/neural_net.py", "{package}/layers.py", "{package}/layer_utils.py",
-                   "{package}/fc_net.py", "{package}/optim.py"),
-)
+def _homework(name: str, title: str, student_files: tuple[str, ...]) -> Profile:
+    """A UCLA homework: the course's module map and helpers, its own rubric and student files."""
+    return Profile(name=name, course=COURSE, title=title, rubrics=(name,), module_map=_MODULE_MAP,
+                   helpers=_HELPERS, student_files=student_files)
 
-HW4 = Profile(
-    name="ucla_hw4",
-    course=COURSE,
-    title="UCLA HW4 (optimizers, batchnorm, dropout, FC net with both, final model)",
-    rubrics=("ucla_hw4",),
-    module_map=_MODULE_MAP,
-    helpers=_HELPERS,
-    student_files=("{package}/layers.py", "{package}/layer_utils.py", "{package}/fc_net.py",
-                   "{package}/optim.py"),
-)
+
+HW3 = _homework("ucla_hw3", "UCLA HW3 (stand-alone and modular TwoLayerNet, FC nets, overfit-50)",
+                ("{package}/neural_net.py", "{package}/layers.py", "{package}/layer_utils.py",
+                 "{package}/fc_net.py", "{package}/optim.py"))
+HW4 = _homework("ucla_hw4", "UCLA HW4 (optimizers, batchnorm, dropout, FC net with both, final model)",
+                ("{package}/layers.py", "{package}/layer_utils.py", "{package}/fc_net.py",
+                 "{package}/optim.py"))
 
 PROFILES = (HW3, HW4)
 
