@@ -142,23 +142,28 @@ def pinned_requirements(requirements: list[Requirement], python_version: str | N
     env = default_environment()
     if python_version:
         env.update(python_version=python_version, python_full_version=f"{python_version}.0")
-    env["extra"] = ""
     pins: dict[str, str] = {}
-    todo = list(requirements)
+    seen: set[tuple[str, str]] = set()
+    # (requirement, the extra of the package that asked for it: its marker is read with it)
+    todo = [(req, "") for req in requirements]
     while todo:
-        req = todo.pop()
-        if req.marker is not None and not req.marker.evaluate(env):
+        req, asked_extra = todo.pop()
+        if req.marker is not None and not req.marker.evaluate({**env, "extra": asked_extra}):
             continue
         key = canonicalize_name(req.name)
-        if key in pins:
+        wanted = [""] + sorted(req.extras)   # bleach[css] needs what its "css" extra lists too
+        if all((key, extra) in seen for extra in wanted):
             continue
         try:
             version = metadata.version(req.name)
         except metadata.PackageNotFoundError:
-            pins[key] = str(Requirement(f"{req.name}{req.specifier}"))
+            pins.setdefault(key, str(Requirement(f"{req.name}{req.specifier}")))
             continue
         pins[key] = f"{key}=={version}"
-        todo += [Requirement(r) for r in metadata.requires(req.name) or []]
+        for extra in wanted:
+            if (key, extra) not in seen:
+                seen.add((key, extra))
+                todo += [(Requirement(r), extra) for r in metadata.requires(req.name) or []]
     return [pins[k] for k in sorted(pins)]
 
 

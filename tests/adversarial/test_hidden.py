@@ -63,8 +63,11 @@ def test_expected_values_never_enter_the_worker(adv, tmp_path, monkeypatch):
     report = grade_adv(make_submission(tmp_path), adv)
     assert report.score == report.max_score
     assert len(sent) > 20
-    with np.load(adv.fixtures) as data:
-        answers = {k: data[k] for k in data.files if is_answer(k)}
+    answers = {}
+    for store in adv.fixtures.parent.glob("*.npz"):    # one file per fixture builder
+        with np.load(store) as data:
+            answers.update({f"{store.stem}/{k}": data[k] for k in data.files
+                            if is_answer(f"{store.stem}/{k}")})
     assert {"softmax_loss/lse_dx", "softmax_loss/lse_loss", *OPTIM_OUTPUTS} <= set(answers)
     leaked = [k for k, expected in answers.items() for a in sent
               if a.shape == expected.shape and expected.size > 1 and np.array_equal(a, expected)]
@@ -75,7 +78,7 @@ def test_the_spy_would_see_an_answer_if_one_were_sent(adv, tmp_path, monkeypatch
     """The check above can fail: an input that equals an answer is found."""
     sent = sent_arrays(monkeypatch)
     with np.load(adv.fixtures) as data:
-        answer = data["relu/z_out"]
+        answer = data["z_out"]
     from grader.layout import Layout
     from grader.sandbox import Worker
 

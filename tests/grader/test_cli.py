@@ -30,7 +30,7 @@ def test_grading_writes_every_report_format_and_exits_0(tmp_path):
 
 def test_the_output_options_are_the_file_formats_of_the_renderer_registry():
     help_text = invoke("run", "--help").output
-    assert [r.name for r in file_formats()] == ["json", "gradescope", "junit", "markdown"]
+    assert [r.name for r in file_formats()] == ["json", "gradescope", "junit", "markdown", "html"]
     for renderer in file_formats():
         assert renderer.option in help_text and renderer.help.split()[0] in help_text
     assert "--terminal" not in help_text   # registered, but not a file format
@@ -121,7 +121,7 @@ def test_markdown_appends_to_the_github_step_summary(tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     assert invoke(REFERENCE, "-q", "--markdown", summary).exit_code == 0
     text = summary.read_text()
-    assert text.startswith("## Tests\n\nearlier step\n") and "162 / 162 points" in text
+    assert text.startswith("## Tests\n\nearlier step\n") and "163 / 163 points" in text
     other = tmp_path / "summary.md"                  # any other file is replaced
     other.write_text("old")
     assert invoke(REFERENCE, "-q", "--markdown", other).exit_code == 0
