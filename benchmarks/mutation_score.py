@@ -13,7 +13,12 @@ canonical rubric, in a pool of ``--jobs`` processes, and prints:
 * survivors: mutants that keep full marks (each a bug the rubric cannot see);
 * equivalents kept at full marks (each lost point is a false alarm against correct code);
 * diagnosis: the share, among all mutants, whose failure messages contain every word of their
-  ``diagnosis`` (the message names the bug, not only the symptom); 0 when none declares words.
+  ``diagnosis`` (the message names the bug, not only the symptom); 0 when none declares words;
+* pending entries (``Mutant.pending``: the check they need does not exist yet) separately: they
+  are left out of the figures above, and the lines "pending" say how many already behave as
+  declared (then their marker can go).
+
+The figures above count only entries that are not pending.
 
 Goal (issue 6): kill rate >= 97 %, every equivalent at full marks, diagnosis >= 70 %.
 """
@@ -31,10 +36,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from grader.engine import GradeOptions, grade  # noqa: E402
-from grader.rubric import load_rubric  # noqa: E402
-from tests.mutants.test_mutants import _load  # noqa: E402
-from tests.support import make_submission  # noqa: E402
+from grader.engine import GradeOptions, grade
+from grader.rubric import load_rubric
+from tests.mutants.test_mutants import _load
+from tests.support import make_submission
 
 RUBRIC = "canonical"
 
@@ -87,6 +92,11 @@ def main(argv=None) -> int:
         graded = {r["name"]: r for r in pool.map(grade_one, items)}
     elapsed = time.perf_counter() - start
 
+    pending_mutants = [m for m in mutants if m.pending]
+    pending_equivalents = [m for m in equivalents if m.pending]
+    mutants = [m for m in mutants if not m.pending]
+    equivalents = [m for m in equivalents if not m.pending]
+
     killed, local, named, survivors, unlocalised, errors = 0, 0, 0, [], [], []
     for m in mutants:
         r = graded[m.name]
@@ -103,14 +113,20 @@ def main(argv=None) -> int:
         named += diagnosed(m, r["lost"])
     declaring = sum(bool(m.diagnosis) for m in mutants)
     false_alarms = [(m, graded[m.name]["lost"]) for m in equivalents if graded[m.name]["lost"]]
+    pending_done = [m for m in pending_mutants
+                    if localised(m, set(graded[m.name]["lost"]), rubric_ids)[0]]
+    pending_fixed = [m for m in pending_equivalents if not graded[m.name]["lost"]]
 
     print(f"mutation score, {RUBRIC} rubric: {len(mutants)} mutants, {len(equivalents)} "
-          f"equivalents, graded in {elapsed:.0f} s with {args.jobs} processes")
+          f"equivalents (+ {len(pending_mutants)} and {len(pending_equivalents)} pending), "
+          f"graded in {elapsed:.0f} s with {args.jobs} processes")
     print(f"  kill rate          {pct(killed, len(mutants))}")
     print(f"  localisation rate  {pct(local, len(mutants))}")
     print(f"  diagnosis          {pct(named, len(mutants))} "
           f"({declaring} mutants declare diagnosis words)")
     print(f"  equivalents at full marks  {pct(len(equivalents) - len(false_alarms), len(equivalents))}")
+    print(f"  pending mutants caught as declared      {pct(len(pending_done), len(pending_mutants))}")
+    print(f"  pending equivalents at full marks       {pct(len(pending_fixed), len(pending_equivalents))}")
     print(f"survivors ({len(survivors)}):")
     for m in survivors:
         print(f"  {m.name}: {m.description}")
@@ -120,6 +136,15 @@ def main(argv=None) -> int:
     print(f"equivalents that lost points ({len(false_alarms)}):")
     for m, lost in false_alarms:
         print(f"  {m.name}: {sorted(lost)}")
+    print(f"pending mutants ({len(pending_mutants)}):")
+    for m in pending_mutants:
+        state = "now caught: remove the marker" if m in pending_done else "as expected"
+        print(f"  {m.name} [{state}]: {m.pending}")
+    print(f"pending equivalents ({len(pending_equivalents)}):")
+    for m in pending_equivalents:
+        state = "now at full marks: remove the marker" if m in pending_fixed else \
+            "loses " + ", ".join(sorted(graded[m.name]["lost"]))
+        print(f"  {m.name} [{state}]: {m.pending}")
     if errors:
         print(f"grader errors ({len(errors)}): {errors}")
     if args.json:
@@ -128,7 +153,11 @@ def main(argv=None) -> int:
             "localised": local, "diagnosed": named, "declaring_diagnosis": declaring,
             "survivors": [m.name for m in survivors],
             "unlocalised": [m.name for m, _, _ in unlocalised],
-            "false_alarms": [m.name for m, _ in false_alarms], "seconds": round(elapsed, 1)},
+            "false_alarms": [m.name for m, _ in false_alarms],
+            "pending_mutants": len(pending_mutants), "pending_mutants_caught": [m.name for m in pending_done],
+            "pending_equivalents": len(pending_equivalents),
+            "pending_equivalents_at_full_marks": [m.name for m in pending_fixed],
+            "seconds": round(elapsed, 1)},
             indent=2) + "\n")
     return 0
 

@@ -53,18 +53,6 @@ MUTANTS = [
            collateral=("affine_*relu_backward.*",) + NETS,
            diagnosis=("values of dx are right", "flattened")),
     # ---- softmax / SVM --------------------------------------------------------------------
-    Mutant("softmax_without_max_shift", "softmax exponentiates the raw scores: overflow at +-1000 (docs/courses.md §7.6)",
-           (Patch(L, "shifted = x - x.max(axis=1, keepdims=True)", "shifted = x"),),
-           caught_by=("softmax_loss.large_logits", "softmax_loss.log_sum_exp"), collateral=NETS,
-           diagnosis=("without subtracting each row's max",)),
-    Mutant("softmax_log_of_probabilities",
-           "max-shifted probabilities, then np.log(probs): -inf when a probability underflows "
-           "(the course's given code, docs/courses.md §2.1/§7.6)",
-           (Patch(L, "log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))",
-                  "probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)\n"
-                  "    log_probs = np.log(probs)"),),
-           caught_by=("softmax_loss.log_sum_exp",), collateral=NETS,
-           diagnosis=("np.log of the probabilities",)),
     Mutant("softmax_dx_not_divided_by_n", "softmax dx is the per-example gradient, not divided by N",
            (Patch(L, "dx[np.arange(N), y] -= 1\n    dx /= N", "dx[np.arange(N), y] -= 1"),),
            caught_by=("softmax_loss.values", "softmax_loss.numeric_gradient"),
@@ -187,6 +175,16 @@ MUTANTS = [
 ]
 
 EQUIVALENTS = [
+    Mutant("softmax_log_of_probabilities",
+           "max-shifted probabilities, then np.log(probs): -inf when a probability underflows "
+           "(the course's given code, §2.1/§7.6)",
+           (Patch(L, "log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))",
+                  "probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)\n"
+                  "    log_probs = np.log(probs)"),),
+           pending="needs: softmax_loss.log_sum_exp as an extra (0-point) check: a max shift then np.log of the probabilities is the course's own code (§2.1, §7.6)"),
+    Mutant("softmax_without_max_shift", "softmax exponentiates the raw scores: overflow at +-1000 (§7.6)",
+           (Patch(L, "shifted = x - x.max(axis=1, keepdims=True)", "shifted = x"),),
+           pending="needs: softmax_loss.large_logits and softmax_loss.log_sum_exp as extra (0-point) checks: the course's fixtures and training stay finite without the shift (docs/courses.md §7.6)"),
     Mutant("relu_via_where", "ReLU forward and backward written with np.where",
            (Patch(L, "out = np.maximum(0, x)", "out = np.where(x > 0, x, 0.0)"),
             Patch(L, "dx = dout * (x > 0)", "dx = np.where(x > 0, dout, 0.0)"))),
