@@ -47,24 +47,28 @@ class HangGuard:
             return f"{target.ref.type}.{target.name}"
         return str(target)
 
-    def _guarded(self, op, target, *args, **kwargs):
+    def _guarded(self, target, op, *args, **kwargs):
+        """``worker.<op>(*args, **kwargs)``, unless ``target`` timed out before."""
         key = self._key(target)
         if key in self.timed_out:
             raise CallTimeout(f"{key} was not called again: {self.timed_out[key]}")
         try:
-            return getattr(self.worker, op)(target, *args, **kwargs)
+            return getattr(self.worker, op)(*args, **kwargs)
         except CallTimeout as exc:
             self.timed_out[key] = exc.message
             raise
 
     def call(self, target, *args, **kwargs):
-        return self._guarded("call", target, *args, **kwargs)
+        return self._guarded(target, "call", target, *args, **kwargs)
 
     def map(self, target, arglists, **kwargs):
-        return self._guarded("map", target, arglists, **kwargs)
+        return self._guarded(target, "map", target, arglists, **kwargs)
 
     def new(self, target, *args, **kwargs):
-        return self._guarded("new", target, *args, **kwargs)
+        return self._guarded(target, "new", target, *args, **kwargs)
+
+    def sweep(self, ref, path, values, target, *args, **kwargs):
+        return self._guarded(target, "sweep", ref, path, values, target, *args, **kwargs)
 
     def __getattr__(self, name):  # getattr/setattr/scratch_dir/... pass straight through
         return getattr(self.worker, name)

@@ -192,6 +192,10 @@ class CheckContext:
         kwargs.setdefault("timeout", self.timeout)
         return self.worker.new(target, *args, **kwargs)
 
+    def sweep(self, ref, path, values, target, *args, **kwargs):
+        kwargs.setdefault("timeout", self.timeout)
+        return self.worker.sweep(ref, path, values, target, *args, **kwargs)
+
     def getattr(self, ref, name, **kwargs):
         kwargs.setdefault("timeout", self.timeout)
         return self.worker.getattr(ref, name, **kwargs)

@@ -3,7 +3,7 @@
 A model lives in the worker as a Ref. The grader sets its parameters, calls ``loss`` and reads
 what comes back; every comparison happens here. The numeric gradient of a model is taken with
 respect to a parameter, so each perturbed evaluation is "set ``params.<name>``, call ``loss``":
-two round trips, on a sample of coordinates for large parameters.
+all of them for one parameter go in one ``sweep`` (a sample of coordinates for large parameters).
 """
 from __future__ import annotations
 
@@ -57,23 +57,24 @@ def numeric_param_gradient(ctx: CheckContext, model, params: Mapping[str, np.nda
     one derivative per coordinate.
     """
     base = np.asarray(params[name], dtype=np.float64)
-    target = model.method(method)
+    values = []
+    for index in coords:
+        for sign in (+1.0, -1.0):
+            shifted = base.copy()
+            shifted.flat[index] += sign * h
+            values.append(shifted)
+    # One round trip per parameter: set each shifted array, call the loss; ``base`` is restored.
+    losses = ctx.sweep(model, f"params.{name}", values, model.method(method), X, y,
+                       restore=base, select=0, **(kwargs or {}))
+    scalars = []
+    for loss in losses:
+        arr, problem = as_array("loss", loss)
+        if problem or arr.size != 1:
+            raise CheckInputError(problem or f"loss should be a scalar, got shape {arr.shape}")
+        scalars.append(float(arr.reshape(())))
     grad = np.empty(len(coords))
-    try:
-        for k, index in enumerate(coords):
-            values = []
-            for sign in (+1.0, -1.0):
-                shifted = base.copy()
-                shifted.flat[index] += sign * h
-                ctx.setattr(model, f"params.{name}", shifted)
-                loss = ctx.call(target, X, y, select=0, **(kwargs or {}))
-                arr, problem = as_array("loss", loss)
-                if problem or arr.size != 1:
-                    raise CheckInputError(problem or f"loss should be a scalar, got shape {arr.shape}")
-                values.append(float(arr.reshape(())))
-            grad[k] = (values[0] - values[1]) / (2 * h)
-    finally:
-        ctx.setattr(model, f"params.{name}", base)
+    for k in range(len(coords)):
+        grad[k] = (scalars[2 * k] - scalars[2 * k + 1]) / (2 * h)
     return grad
 
 
