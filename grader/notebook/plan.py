@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -39,6 +40,16 @@ from ..submission import SKIP_NAMES
 from .read import Notebook, NotebookError, read_notebook
 
 NOTEBOOK_RUBRIC_DIR = "notebooks"
+# Notebooks that are not part of what the student was asked to hand in: the course's upload
+# helper (docs/courses.md §1), Jupyter's default name for a scratch notebook, and the unsolved
+# starters some courses ship beside the solved copy (UCLA ``*_nosol``).
+NOT_GRADED = {"collect_submission*.ipynb": "the course's upload helper",
+              "collectsubmission*.ipynb": "the course's upload helper",
+              "untitled*.ipynb": "a scratch notebook",
+              "*_nosol*.ipynb": "an unsolved starter"}
+# Courses that ask for one of two framework notebooks (docs/courses.md §1): only the one the
+# student ran is graded.
+FRAMEWORKS = ("pytorch", "tensorflow")
 GENERIC = "generic"
 MAX_NOTEBOOKS = 20
 MAX_DEPTH = 5
@@ -137,13 +148,59 @@ def rubric_for(name: str) -> tuple[Rubric, dict]:
     return generic
 
 
+def not_graded_reason(name: str) -> str | None:
+    """Why the notebook ``name`` is not part of the assignment (None: it is)."""
+    base = Path(name).name.lower()
+    for glob, why in NOT_GRADED.items():
+        if fnmatch.fnmatch(base, glob):
+            return why
+    return None
+
+
+def _ran(nut: NotebookUnderTest) -> bool:
+    """The notebook holds outputs of a run (an execution count or stored outputs)."""
+    nb = nut.stored
+    return nb is not None and any(c.execution_count is not None or c.has_outputs for c in nb.code_cells)
+
+
+def _family(nut: NotebookUnderTest) -> str:
+    """What a copy shares with its original: the folder and the stem without a copy suffix
+    (``knn2``, ``knn-Copy1``, ``knn (1)`` -> ``knn``), with the framework named generically."""
+    stem = Path(nut.name).stem.lower()
+    for fw in FRAMEWORKS:
+        stem = stem.replace(fw, "<framework>")
+    stem = re.sub(r"(?:[\s_-]*copy\d*|\s*\(\d+\)|\d+)$", "", stem)
+    return f"{Path(nut.name).parent.as_posix()}/{stem}"
+
+
+def drop_unrun_copies(plans: list[NotebookUnderTest], notes: list[str]) -> list[NotebookUnderTest]:
+    """Drop a never-run notebook when a run notebook of the same family sits beside it (the blank
+    starter beside the student's executed copy, the framework notebook the student did not
+    choose)."""
+    ran_families = {_family(n) for n in plans if _ran(n)}
+    kept = []
+    for nut in plans:
+        if nut.problem is None and not _ran(nut) and _family(nut) in ran_families:
+            notes.append(f"{nut.name} was not graded: it was never run, and the executed "
+                         f"notebook beside it is graded instead")
+            continue
+        kept.append(nut)
+    return kept
+
+
 def plan_notebooks(submission_root: Path, notes: list[str]) -> list[NotebookUnderTest]:
-    """One ``NotebookUnderTest`` per notebook of the submission, its stored outputs read."""
+    """One ``NotebookUnderTest`` per notebook of the assignment, its stored outputs read;
+    notebooks that are not part of it are named in ``notes`` and get no checks."""
     paths = find_notebooks(submission_root)
     if len(paths) >= MAX_NOTEBOOKS:
         notes.append(f"only the first {MAX_NOTEBOOKS} notebooks are graded")
     plans = []
     for path in paths:
+        why = not_graded_reason(path.name)
+        if why is not None:
+            notes.append(f"{path.relative_to(submission_root).as_posix()} was not graded: {why}, "
+                         "not part of the assignment")
+            continue
         name = path.relative_to(submission_root).as_posix()
         rubric, spec = rubric_for(name)
         nut = NotebookUnderTest(name=name, path=path, rubric=rubric, spec=spec)
@@ -153,4 +210,4 @@ def plan_notebooks(submission_root: Path, notes: list[str]) -> list[NotebookUnde
             nut.problem = str(exc)
             notes.append(f"notebook {exc}")
         plans.append(nut)
-    return plans
+    return drop_unrun_copies(plans, notes)
