@@ -37,6 +37,7 @@ from typing import Any
 
 from ..layout import Layout
 from . import protocol
+from .confinement import package_folders
 from .limits import NOBODY, Limits
 from .protocol import Method, NotPlainData, ProtocolError, Ref
 
@@ -289,21 +290,7 @@ def _site_packages() -> list[str]:
 
 def _grader_folders(names: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """(folders of the grader's own packages, extra folders of a source checkout) to hide."""
-    import importlib.util
-    folders, extra = [], []
-    for name in names:
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            continue
-        for loc in (spec.submodule_search_locations or []) if spec else []:
-            loc = os.path.realpath(loc)
-            if os.path.isdir(loc) and loc not in folders:
-                folders.append(loc)
-                parent = os.path.dirname(loc)
-                if os.path.exists(os.path.join(parent, "pyproject.toml")) and parent not in extra:
-                    extra.append(parent)   # a source checkout: .git, build/ ... hold solutions too
-    return folders, extra
+    return package_folders(names)
 
 
 # -- the worker handle ---------------------------------------------------------------------------

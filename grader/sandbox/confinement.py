@@ -379,27 +379,35 @@ def _python_paths() -> list[str]:
     return out
 
 
-def _grader_folders(cfg: dict) -> tuple[list[str], list[str]]:
-    """(folders to hide, extra folders of a source checkout): the ones the client found, plus
-    where the blocked packages resolve from THIS interpreter's path (an editable install may
-    point at another checkout of the grader than the one the client runs from)."""
+def package_folders(names, folders: list[str] | None = None,
+                    extra: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """(folders the packages ``names`` resolve to, source checkouts holding them), added to
+    ``folders`` and ``extra``: a checkout's .git, build/ ... hold solutions too."""
     import importlib.util
-    required, extra = list(cfg.get("hide", [])), list(cfg.get("hide_extra", []))
-    if not cfg.get("hide_grader", True):
-        return required, extra
-    for name in cfg.get("blocked_imports", []):
+    folders, extra = list(folders or []), list(extra or [])
+    for name in names:
         try:
             spec = importlib.util.find_spec(name)
         except (ImportError, ValueError):
             continue
         for loc in (spec.submodule_search_locations or []) if spec else []:
             loc = os.path.realpath(loc)
-            if os.path.isdir(loc) and loc not in required:
-                required.append(loc)
+            if os.path.isdir(loc) and loc not in folders:
+                folders.append(loc)
                 parent = os.path.dirname(loc)
                 if os.path.exists(os.path.join(parent, "pyproject.toml")) and parent not in extra:
                     extra.append(parent)
-    return required, extra
+    return folders, extra
+
+
+def _grader_folders(cfg: dict) -> tuple[list[str], list[str]]:
+    """(folders to hide, extra folders of a source checkout): the ones the client found, plus
+    where the blocked packages resolve from THIS interpreter's path (an editable install may
+    point at another checkout of the grader than the one the client runs from)."""
+    required, extra = list(cfg.get("hide", [])), list(cfg.get("hide_extra", []))
+    if not cfg.get("hide_grader", True):
+        return required, extra
+    return package_folders(cfg.get("blocked_imports", []), required, extra)
 
 
 def _prepare_files(cfg: dict, layout: dict, uid: int, gid: int, libc: Libc | None,
