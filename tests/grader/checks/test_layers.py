@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 
 from grader.checks import load_catalogue  # noqa: E402
 from grader.checks.base import REGISTRY  # noqa: E402
-from tests.mutants.layers import MUTANTS  # noqa: E402
+from tests.mutants.layers import EQUIVALENTS, MUTANTS  # noqa: E402
 from tests.support import all_fixtures  # noqa: E402
 
 load_catalogue()
@@ -63,7 +63,7 @@ STILL_PASSES = {
 @pytest.mark.parametrize("name", sorted(STILL_PASSES))
 def test_a_bug_only_fresh_inputs_reveal_passes_the_notebook_style_checks(runner_for, name):
     """Why fresh inputs matter: these mutants pass the notebook-style checks and still lose points."""
-    mutant = next(m for m in MUTANTS if m.name == name)
+    mutant = next(m for m in MUTANTS + EQUIVALENTS if m.name == name)
     runner = runner_for(*mutant.patches)
     for check_id in STILL_PASSES[name]:
         assert runner.run(check_id).status == "passed", check_id
@@ -122,7 +122,7 @@ def test_unmodified_template_fails_cleanly(template_runner, check_id):
 
 def test_softmax_failure_names_the_input_and_the_fix(runner_for):
     """A message must say which input broke and how to fix it (checks_common rule 4)."""
-    runner = runner_for(*next(m for m in MUTANTS if m.name == "softmax_without_max_shift").patches)
+    runner = runner_for(*next(m for m in MUTANTS + EQUIVALENTS if m.name == "softmax_without_max_shift").patches)
     result = runner.run("softmax_loss.large_logits")
     assert "+-1000" in result.message and "max" in result.message.split("Hint:")[1]
 

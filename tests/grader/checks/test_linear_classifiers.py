@@ -9,7 +9,7 @@ import pytest
 from grader.checks import linear_classifiers as linear_checks
 from grader.checks.base import REGISTRY
 from grader.fixtures import import_reference
-from tests.mutants.classifiers import KNN, MUTANTS
+from tests.mutants.classifiers import EQUIVALENTS, KNN, MUTANTS
 from grader.datasets import Datasets
 from tests.support import TEMPLATE, CheckRunner, make_submission
 
@@ -21,7 +21,9 @@ TRAINING = {"softmax_classifier.digits_accuracy", "linear_svm_classifier.digits_
 
 
 def _mutant(name):
-    (found,) = [m for m in LINEAR_MUTANTS if m.name == name]
+    """A patch of the corpus by name (the course-accepted ones are listed as equivalents, pending
+    their extra checks: today's checks still catch them, as these tests show)."""
+    (found,) = [m for m in MUTANTS + EQUIVALENTS if m.name == name]
     return found
 
 
