@@ -218,3 +218,30 @@ def test_a_forced_profile_grades_a_canonical_package_in_the_course_layout(tmp_pa
     report = grade(root, GradeOptions(profile="cs182_hw0"))
     assert report.profile.startswith("cs182_hw0:") and report.rubric == "cs182_hw0"
     assert report.score == report.max_score
+
+
+def _half_reg_linear_classifiers(root):
+    """The linear SVM and softmax with 0.5 * reg * sum(W * W) and gradient reg * W (both
+    versions of each), as CS231n winter 2016's starter had them."""
+    for rel in ("cs231n/classifiers/linear_svm.py", "cs231n/classifiers/softmax.py"):
+        path = root / rel
+        text = path.read_text().replace("reg * np.sum(W * W)", "0.5 * reg * np.sum(W * W)")
+        path.write_text(text.replace("2 * reg * W", "reg * W"))
+
+
+LINEAR_VALUES = {"svm_loss_naive.values", "svm_loss_vectorized.values", "softmax_loss_naive.values",
+                 "softmax_loss_vectorized.values"}
+
+
+def test_the_2016_half_regularisation_of_the_linear_classifiers_is_accepted(tmp_path):
+    """docs/courses.md §A4: the winter 2016 starter regularised the linear classifiers with the
+    half; the 2016-2017 variant accepts either form."""
+    report = grade_tree(tmp_path, "cs231n", "a1", "2016-2017", _half_reg_linear_classifiers)
+    assert not lost(report) & LINEAR_VALUES
+
+
+def test_the_half_regularisation_costs_the_value_checks_from_2018(tmp_path):
+    report = grade_tree(tmp_path, "cs231n", "a1", "2018-2020", _half_reg_linear_classifiers)
+    assert LINEAR_VALUES <= lost(report)
+    svm = next(r for r in report.results if r.name == "svm_loss_vectorized.values")
+    assert "0.5 * reg convention" in svm.message
