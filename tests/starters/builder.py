@@ -29,6 +29,7 @@ from grader.notebook.plan import rubric_for
 from grader.template import find_stubs
 from tests.grader.notebook.builders import code, md, notebook
 from tests.grader.profiles import trees
+from tests.support import TEMPLATE
 
 TODO = "# TODO: your code here (see the docstring)."
 
@@ -295,6 +296,15 @@ NOTEBOOK_ONLY = {
                                    "import numpy as np\nfrom nndl.layers import *\nfrom nndl.layer_utils import *",
                                    ("nndl/layers.py", "nndl/fc_net.py")),
 }
+
+
+def template_notebook() -> dict:
+    """``student_template/`` as one never-run notebook: every module's source in a cell of its
+    own (the generic notebook rubric extracts them into the canonical package)."""
+    modules = sorted(TEMPLATE.rglob("*.py"))
+    cells = [code("import numpy as np", count=None)]
+    cells += [code(path.read_text(), count=None) for path in modules if path.name != "__init__.py"]
+    return notebook(md("# Assignment\n\nComplete the functions below."), *cells)
 
 
 def build_notebook_only(base: Path, course: str, assignment: str, variant: str) -> Path:

@@ -11,10 +11,18 @@ alone.
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from grader.engine import grade
-from tests.starters.builder import NOTEBOOK_ONLY, build_notebook_only, build_starter
+from tests.starters.builder import (
+    NOTEBOOK_ONLY,
+    build_notebook_only,
+    build_starter,
+    template_notebook,
+)
+from tests.support import TEMPLATE, make_submission
 
 CASES = [
     *(("cs231n", "a1", v) for v in ("2016-2017", "2018-2020", "2021-2024", "2025-2026")),
@@ -73,3 +81,16 @@ def test_the_builder_leaves_no_solution_behind(tmp_path):
     assert "cache = (x, w, b)\n    return out, cache" in layers
     svm = (root / "cs231n" / "classifiers" / "linear_svm.py").read_text()
     assert "loss += margin" in svm and "dW[:, j]" not in svm
+
+
+def test_the_student_template_scores_zero_as_a_package_and_as_a_notebook(tmp_path):
+    """``student_template/`` (``raise NotImplementedError`` stubs), handed in as itself and as one
+    never-run notebook whose cells hold its modules (extracted into the canonical package)."""
+    _assert_zero(grade(make_submission(tmp_path, source=TEMPLATE)), "canonical")
+    folder = tmp_path / "hand-in"
+    folder.mkdir()
+    (folder / "assignment.ipynb").write_text(json.dumps(template_notebook()))
+    report = grade(folder)
+    assert any("graded the functions defined in assignment.ipynb" in n for n in report.notes), report.notes
+    assert {"layers", "linear_classifiers", "assignment.ipynb"} <= {r.section for r in report.results}
+    _assert_zero(report, "canonical")
