@@ -292,6 +292,11 @@ NOTEBOOK_ONLY = {
                                      "import numpy as np\nfrom deeplearning.classifiers.fc_net import *\n"
                                      "from deeplearning.solver import Solver",
                                      ("deeplearning/optim.py",)),
+    ("cs231n", "a2", "2018-2020"): ("FullyConnectedNets.ipynb",
+                                    "import numpy as np\nfrom cs231n.classifiers.fc_net import *\n"
+                                    "from cs231n.solver import Solver",
+                                    ("cs231n/layers.py", "cs231n/layer_utils.py",
+                                     "cs231n/classifiers/fc_net.py", "cs231n/optim.py")),
     ("ucla", "hw3", "2022-2026"): ("FC_nets.ipynb",
                                    "import numpy as np\nfrom nndl.layers import *\nfrom nndl.layer_utils import *",
                                    ("nndl/layers.py", "nndl/fc_net.py")),

@@ -68,7 +68,8 @@ def test_a_starter_handed_in_as_its_notebook_scores_zero(tmp_path, course, assig
     """The student's modules pasted into the notebook's cells, stubs and all: extracted into the
     course's package, graded with the assignment's rubric, 0 everywhere."""
     report = grade(build_notebook_only(tmp_path, course, assignment, variant))
-    assert report.rubric == PROFILE[(course, assignment)], report.rubric
+    assert report.profile == f"{PROFILE[(course, assignment)]}:{variant}", report.profile
+    assert report.rubric != "canonical"
     _assert_zero(report, PROFILE[(course, assignment)])
 
 
