@@ -5,7 +5,9 @@ planned with the check by ``grader.notebook.grading``) and reads its stored outp
 ``--execute``, the outputs of the grader's own run in the sandbox. Nothing here runs in the
 student's kernel, and nothing a cell prints is trusted beyond what the check says it measures.
 
-* ``notebook.valid``: the file is a notebook nbformat can read and validate.
+* ``notebook.valid``: the file is a notebook nbformat can read and validate, and holds a run of
+  the student's: a course's untouched starter notebook (no cell ever executed) earns nothing
+  (a real-work gate, docs/rubrics.md).
 * ``notebook.cells_ran``: every code cell ran without an error (fraction of the cells).
 * ``notebook.execution_order``: the stored outputs come from a top-to-bottom run.
 * ``notebook.claims``: the figures the notebook prints meet the course's thresholds (rubric
@@ -15,7 +17,7 @@ student's kernel, and nothing a cell prints is trusted beyond what the check say
   ``unverified_credit`` (param, default 0.5) from stored outputs, full credit when the grader's
   own ``--execute`` run printed it.
 * ``notebook.test_cells_unedited``: the course's test cells (rubric ``notebook.template_cells``)
-  are unchanged.
+  are unchanged, in a notebook that holds a run (an untouched starter earns nothing).
 * ``notebook.inline_questions``: true/false and multiple-choice questions with a key in the
   rubric are scored; free-text questions are never scored here (the report lists them for
   manual grading).
@@ -46,6 +48,7 @@ from ..notebook.template import compare_cells
 from ..sandbox import StudentError
 from .base import CheckContext, Outcome, check
 from .compare import rel_error
+from .toolkit import no_work
 
 RUN_ALL_HINT = ("restart the kernel and run every cell from the top (Kernel > Restart & Run All), "
                 "then save the notebook and hand it in")
@@ -107,6 +110,10 @@ def check_valid(ctx: CheckContext) -> Outcome:
     if nb.validation:
         return Outcome.fail(f"{nut.name} does not follow the notebook format: {_listing(nb.validation)}",
                             hint="save it again from Jupyter; do not edit the .ipynb file by hand")
+    if not nb.ran:
+        return no_work(f"{nut.name} is a readable notebook, but none of its code cells was ever "
+                       "run (no execution count, no output): the course's starter notebook is "
+                       "readable too", "the notebook holds your run", hint=RUN_ALL_HINT)
     return Outcome.ok(f"{nut.name}: nbformat {nb.nbformat}, {len(nb.cells)} cells")
 
 
@@ -407,6 +414,10 @@ def check_test_cells_unedited(ctx: CheckContext) -> Outcome:
     specs = nut.spec.get("template_cells") or []
     if not specs:
         return Outcome.skip("this notebook's rubric ships no template cells")
+    if not nut.stored.ran:   # a real-work gate (docs/rubrics.md)
+        return no_work(f"{nut.name} was never run (no execution count, no output), and the "
+                       "course's starter notebook has its test cells unchanged too",
+                       "the notebook holds your run", hint=RUN_ALL_HINT)
     results = compare_cells(nut.stored, specs)
     bad = [r for r in results if r.status != "unedited"]
     if not bad:

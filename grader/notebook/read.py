@@ -88,6 +88,12 @@ class Notebook:
     def code_cells(self) -> list[Cell]:
         return [c for c in self.cells if c.is_code and not c.is_empty]
 
+    @property
+    def ran(self) -> bool:
+        """Some code cell holds a run: an execution count or stored outputs (a Colab export
+        keeps outputs with null counts). A course's starter notebook holds none."""
+        return any(c.execution_count is not None or c.has_outputs for c in self.code_cells)
+
     def unexecuted(self) -> list[Cell]:
         """Non-empty code cells whose ``execution_count`` is null (never run)."""
         return [c for c in self.code_cells if c.execution_count is None]

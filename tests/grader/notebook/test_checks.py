@@ -65,6 +65,19 @@ def test_valid_passes_on_a_notebook_and_fails_on_a_corrupt_file():
     assert bad.status == "failed" and "corrupt or truncated" in bad.message
 
 
+def test_valid_gives_nothing_for_a_starter_notebook_nobody_ran():
+    """A real-work gate (docs/rubrics.md): the course's starter notebook is readable too. A Colab
+    export (outputs, null execution counts) holds a run and passes."""
+    starter = run("notebook.valid", nut(md("## Inline Question 1"), code("import numpy as np", count=None),
+                                        code("print(1)", count=None)))
+    assert starter.status == "failed" and starter.points == 0
+    assert "none of its code cells was ever run" in starter.message
+    assert "earns its points once the notebook holds your run" in starter.message
+    assert run("notebook.valid", nut()).status == "failed"   # no cell at all
+    colab = run("notebook.valid", nut(code("print(1)", stream("1\n"), count=None)))
+    assert colab.status == "passed", colab.message
+
+
 def test_cells_ran_counts_errors_and_never_executed_cells():
     assert run("notebook.cells_ran", nut(*CLEAN)).status == "passed"
     result = run("notebook.cells_ran", nut(
@@ -204,6 +217,14 @@ def test_test_cells_unedited_passes_on_the_template_and_fails_on_an_edit():
     result = run("notebook.test_cells_unedited", nut(code(edited), spec=spec))
     assert result.status == "failed" and "'momentum' (cell 1 [In 1]) was edited" in result.message
     assert run("notebook.test_cells_unedited", nut(code(TEST_CELL))).status == "skipped"
+
+
+def test_test_cells_of_a_starter_nobody_ran_earn_nothing():
+    """The course's own cells are unedited in its starter too (a real-work gate, docs/rubrics.md)."""
+    spec = {"template_cells": [{"name": "momentum", "source": TEST_CELL}]}
+    result = run("notebook.test_cells_unedited", nut(code(TEST_CELL, count=None), spec=spec))
+    assert result.status == "failed" and result.points == 0
+    assert "earns its points once the notebook holds your run" in result.message
 
 
 QUESTIONS = [md("Inline Question 1\n\nWhy are some rows bright?"), md("Your Answer: outliers"),
