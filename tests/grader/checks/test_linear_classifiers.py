@@ -18,7 +18,6 @@ DATASETS = Datasets()  # loaded once for every runner of this module
 LINEAR_CHECKS = sorted(cid for cid, spec in REGISTRY.items()
                        if spec.func.__module__ == linear_checks.__name__)
 LINEAR_MUTANTS = [m for m in MUTANTS if all(p.file != KNN for p in m.patches)]
-TRAINING = {"softmax_classifier.digits_accuracy", "linear_svm_classifier.digits_accuracy"}
 
 
 def _mutant(name):
@@ -38,7 +37,6 @@ def test_the_catalogue_lists_the_linear_checks():
 def test_reference_passes(reference_runner, check_id):
     result = reference_runner.run(check_id)
     assert result.status == "passed", result.message
-    assert result.duration_s < (2.0 if check_id in TRAINING else 0.3)
 
 
 @pytest.fixture(scope="module")
