@@ -29,6 +29,8 @@ Percentages (``52.00%``) are read as fractions. ``find_figures(notebook)`` retur
 with the cell it came from. A rubric *claim* (``Claim``) names a figure kind (and label), which
 cell (a substring of its source), which occurrence (``last``, ``first``, ``max``, ``min``) and
 the threshold (``at_least`` / ``at_most``); ``select`` picks the figure a claim refers to.
+A claim stated only in some years lists that wording (``stated``); ``applies`` tells whether a
+notebook is one of those years'.
 Checking the claim against the rubric and verifying it is ``grader.checks.notebook``'s job.
 """
 from __future__ import annotations
@@ -178,6 +180,21 @@ class Claim:
             return False
         return ((self.at_least is None or value >= self.at_least)
                 and (self.at_most is None or value <= self.at_most))
+
+
+def _squashed(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def applies(spec: Mapping[str, Any], notebook: Notebook) -> bool:
+    """Whether the rubric claim ``spec`` applies to ``notebook``: always, unless it lists the
+    phrases (``stated``) by which the years that state it say so, and the notebook's markdown and
+    code hold none of them (another year's notebook, docs/courses.md §A5.4)."""
+    phrases = spec.get("stated")
+    if not phrases:
+        return True
+    text = _squashed("\n".join(c.source for c in notebook.cells))
+    return any(_squashed(str(p)) in text for p in phrases)
 
 
 def select(claim: Claim, figures: list[Figure], notebook: Notebook) -> Figure | None:
