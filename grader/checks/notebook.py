@@ -46,7 +46,7 @@ import numpy as np
 
 from ..notebook.claims import Claim, Figure, applies, find_figures, select
 from ..notebook.plan import NotebookUnderTest
-from ..notebook.questions import find_questions, match_question, score_answer
+from ..notebook.questions import find_questions, resolve, score_answer
 from ..notebook.template import compare_cells
 from ..sandbox import StudentError
 from .base import CheckContext, Outcome, check
@@ -458,7 +458,8 @@ def check_test_cells_unedited(ctx: CheckContext) -> Outcome:
 @check("notebook.inline_questions", kind="notebook")
 def check_inline_questions(ctx: CheckContext) -> Outcome:
     """True/false and multiple-choice inline questions with a key in the rubric are answered
-    correctly (free-text questions are listed for manual grading instead)."""
+    correctly (free-text questions are listed for manual grading instead). A keyed question
+    found by its words (``prompt``) that this year's notebook does not ask is not scored."""
     nut = _nut(ctx)
     if nut.problem:
         return _unreadable(nut)
@@ -467,18 +468,24 @@ def check_inline_questions(ctx: CheckContext) -> Outcome:
         return Outcome.skip("no question has a key in the rubric: all are listed for manual grading")
     found = find_questions(nut.stored)
     total = earned = 0.0
-    lines = []
+    lines, not_asked = [], []
     for spec in keyed:
+        q, asked = resolve(spec, found, nut.stored)
+        if not asked:
+            not_asked.append(str(spec["match"]))
+            continue
         points = float(spec.get("points", 1))
         total += points
-        q = match_question(found, str(spec["match"]))
         if q is None:
             lines.append(f"{spec['match']}: not found in the notebook")
             continue
         credit, why = score_answer(spec, q)
         earned += points * credit
         lines.append(f"{q.title}: {why}")
-    return Outcome.from_fraction(earned / total if total else 0.0,
-                                 f"{len(keyed)} keyed question(s): " + "; ".join(lines),
+    info = (f" (not asked in this notebook, not scored: {', '.join(not_asked)})" if not_asked else "")
+    if not total:
+        return Outcome.skip("this notebook asks none of the rubric's keyed questions" + info)
+    return Outcome.from_fraction(earned / total,
+                                 f"{len(lines)} keyed question(s): " + "; ".join(lines) + info,
                                  hint="answer in the 'Your Answer:' cell with the option numbers "
                                       "(e.g. 1, 3) or True/False")

@@ -20,7 +20,9 @@ error                      ``next_w error:  8.88e-09``, ``dx error:`` ... (label
 difference                 ``difference: 9.77e-10``; UCLA ``Difference between your
                            scores and correct scores:`` + the number on the next line
                            (label: scores / loss)                                      S1, S2
-loop_difference            ``One loop difference was: 0.000000`` (label: one / no)       S1
+loop_difference            ``One loop difference was: 0.000000`` (label: one / no);      S1
+                           before 2021 ``Difference was: 0.000000`` (label: from the
+                           cell, ``compute_distances_one_loop`` -> one)                §A5.3
 epoch_train_acc,           ``(Epoch 20 / 20) train acc: 0.960000; val_acc: 0.164000``    all
 epoch_val_acc              (one figure each per epoch line)
 =========================  ==========================================================  ======
@@ -87,8 +89,8 @@ _LINE_PATTERNS = [
      lambda m: [("", float(m.group(1)), {})]),
     ("validation_accuracy", re.compile(r"^validation accuracy:\s*" + NUM),
      lambda m: [("", float(m.group(1)), {})]),
-    ("loop_difference", re.compile(r"^(One|No|Two) loop difference was:\s*" + NUM, re.IGNORECASE),
-     lambda m: [(m.group(1).lower(), float(m.group(2)), {})]),
+    ("loop_difference", re.compile(r"^(?:(One|No|Two) loop )?difference was:\s*" + NUM, re.IGNORECASE),
+     lambda m: [((m.group(1) or "").lower(), float(m.group(2)), {})]),
     ("relative_error", re.compile(r"^\s*(\w+) relative error:\s*" + NUM),
      lambda m: [(m.group(1), float(m.group(2)), {})]),
     ("error", re.compile(r"^\s*(\w+) error:\s*" + NUM),
@@ -131,8 +133,23 @@ def find_figures(notebook: Notebook) -> list[Figure]:
     out: list[Figure] = []
     for cell in notebook.code_cells:
         if cell.output_text:
-            out.extend(figures_in_text(cell.output_text, cell.index))
+            out.extend(_labelled(f, cell.source) for f in figures_in_text(cell.output_text, cell.index))
     return out
+
+
+_LOOPS = {"compute_distances_one_loop": "one", "compute_distances_no_loops": "no",
+          "compute_distances_two_loops": "two"}
+
+
+def _labelled(figure: Figure, source: str) -> Figure:
+    """An unlabelled ``Difference was:`` (the wording before 2021) takes its label from the
+    distance function its cell calls."""
+    if figure.kind != "loop_difference" or figure.label:
+        return figure
+    called = [label for name, label in _LOOPS.items() if name in source and label != "two"]
+    if len(called) != 1:
+        return figure
+    return Figure(figure.kind, called[0], figure.value, figure.line, figure.cell, figure.extra)
 
 
 @dataclass(frozen=True)
