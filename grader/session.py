@@ -158,8 +158,8 @@ def score(planned: PlannedCheck, outcome: Outcome, *, kind: str, duration: float
     ``status`` overrides the scored status (``error``)."""
     rc = planned.check
     max_points = float(rc.points)
-    share = float(getattr(outcome, "review_share", 0.0) or 0.0)
-    if 0.0 < share <= 1.0:   # the part a TA grades is not in the grader's maximum
+    share = float(getattr(outcome, "ungraded_share", 0.0) or 0.0)
+    if 0.0 < share <= 1.0:   # what the grader does not decide is not in its maximum
         max_points = round(max_points * (1.0 - share), scoring.POINT_DECIMALS)
     credit = scoring.score(rc.partial_credit, outcome)
     status = status or scoring.status_for(credit, outcome)

@@ -372,8 +372,10 @@ def check_claims(ctx: CheckContext) -> Outcome:
     nb = nut.notebook
     specs = [s for s in nut.spec.get("claims") or [] if applies(s, nb)]
     if not specs:
-        return Outcome.skip("this notebook states none of the rubric's figures"
-                            if nut.spec.get("claims") else "this notebook's rubric states no figures to check")
+        if nut.spec.get("claims"):   # another year's notebook: nothing to grade here
+            return Outcome("skipped", "this year's notebook states none of the rubric's figures "
+                           "(docs/courses.md §A5.4)", ungraded_share=1.0)
+        return Outcome.skip("this notebook's rubric states no figures to check")
     rerun_tol = float(ctx.params.get("rerun_tolerance", 0.02))
     figures = find_figures(nb)
     claims = [Claim.from_spec(spec) for spec in specs]
@@ -422,16 +424,17 @@ def check_claims(ctx: CheckContext) -> Outcome:
     message = f"{len(claims)} claim(s): " + "; ".join(lines)
     share = 1.0 - graded / total if total else 0.0
     if not graded:
-        return Outcome("skipped", message, review_share=1.0)
+        return Outcome("skipped", message, ungraded_share=1.0)
     outcome = Outcome.from_fraction(earned / graded, message, hint="; ".join(dict.fromkeys(hints)) or None)
-    return replace(outcome, review_share=share)
+    return replace(outcome, ungraded_share=share)
 
 
 # -- test cells and questions ---------------------------------------------------------------------
 @check("notebook.test_cells_unedited", kind="notebook")
 def check_test_cells_unedited(ctx: CheckContext) -> Outcome:
-    """The course's test cells (rubric template_cells) are in the notebook and unchanged
-    (comments and spacing aside)."""
+    """The course's test cells (rubric template_cells) are in the notebook, unchanged (compared
+    as code: comments, spacing, quotes and print text aside) and were run (an unrun test cell
+    tested nothing: an untouched starter earns nothing here)."""
     nut = _nut(ctx)
     if nut.problem:
         return _unreadable(nut)
@@ -439,13 +442,16 @@ def check_test_cells_unedited(ctx: CheckContext) -> Outcome:
     if not specs:
         return Outcome.skip("this notebook's rubric ships no template cells")
     results = compare_cells(nut.stored, specs)
-    bad = [r for r in results if r.status != "unedited"]
+    unrun = [r for r in results if r.status == "unedited" and not nut.executed and not r.cell.ran]
+    bad = [r for r in results if r.status != "unedited"] + unrun
     if not bad:
         return Outcome.ok(f"all {len(results)} test cells are unchanged")
     items = []
     for r in bad:
         if r.status == "missing":
             items.append(f"'{r.name}' is missing")
+        elif r.status == "unedited":
+            items.append(f"'{r.name}' ({r.cell.label}) is unchanged but was never run")
         else:
             items.append(f"'{r.name}' ({r.cell.label}) was edited:\n{r.diff}")
     return Outcome.from_fraction(1 - len(bad) / len(results),
@@ -467,14 +473,15 @@ def check_inline_questions(ctx: CheckContext) -> Outcome:
     if not keyed:
         return Outcome.skip("no question has a key in the rubric: all are listed for manual grading")
     found = find_questions(nut.stored)
-    total = earned = 0.0
+    total = earned = unasked = 0.0
     lines, not_asked = [], []
     for spec in keyed:
         q, asked = resolve(spec, found, nut.stored)
+        points = float(spec.get("points", 1))
         if not asked:
             not_asked.append(str(spec["match"]))
+            unasked += points
             continue
-        points = float(spec.get("points", 1))
         total += points
         if q is None:
             lines.append(f"{spec['match']}: not found in the notebook")
@@ -482,10 +489,13 @@ def check_inline_questions(ctx: CheckContext) -> Outcome:
         credit, why = score_answer(spec, q)
         earned += points * credit
         lines.append(f"{q.title}: {why}")
-    info = (f" (not asked in this notebook, not scored: {', '.join(not_asked)})" if not_asked else "")
+    info = (f" (not asked in this year's notebook, not in the points: {', '.join(not_asked)})"
+            if not_asked else "")
     if not total:
-        return Outcome.skip("this notebook asks none of the rubric's keyed questions" + info)
-    return Outcome.from_fraction(earned / total,
-                                 f"{len(lines)} keyed question(s): " + "; ".join(lines) + info,
-                                 hint="answer in the 'Your Answer:' cell with the option numbers "
-                                      "(e.g. 1, 3) or True/False")
+        return Outcome("skipped", "this notebook asks none of the rubric's keyed questions" + info,
+                       ungraded_share=1.0)
+    outcome = Outcome.from_fraction(earned / total,
+                                    f"{len(lines)} keyed question(s): " + "; ".join(lines) + info,
+                                    hint="answer in the 'Your Answer:' cell with the option numbers "
+                                         "(e.g. 1, 3) or True/False")
+    return replace(outcome, ungraded_share=unasked / (unasked + total))

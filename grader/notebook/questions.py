@@ -32,9 +32,11 @@ MAX_ANSWER_CHARS = 4000
 _QUESTION = re.compile(r"^\W*(?:[\d.]+\s+)?(inline\s+question\b[^\n]*|question\s*\d*\s*:)",
                        re.IGNORECASE | re.MULTILINE)
 _LATEX_WRAP = re.compile(r"\$\\color\{[^}]*\}\{\\textit\s*([^}]*)\}\$")
-# "Your Answer:", "Your Answer :", "*Your Answer*:", "**Your Answer:**", "**Your Answer**" and a
-# line starting with "Answer:" (UCLA); the colon may be full-width.
-_ANSWER = re.compile(r"(?:your\s+answer|^\W*(?:[\d.]+\s+)?answer)\s*(?:[*_]+\s*[:：]?|[:：])[\s*_]*",
+# "Your Answer:", "Your Answer :", "*Your Answer*:", "**Your Answer:**", a line of its own
+# "**Your Answer**", and a line starting with "Answer:" (UCLA); the colon may be full-width.
+# Prose such as "write *your answer* below" is not a marker.
+_ANSWER = re.compile(r"(?:your\s+answer\s*[*_]*\s*[:：]|^[ \t*_#]*your\s+answer[ \t*_]*$"
+                     r"|^\W*(?:[\d.]+\s+)?answer\s*[*_]*\s*[:：])[\s*_]*",
                      re.IGNORECASE | re.MULTILINE)
 _EXPLANATION = re.compile(r"your\s+explanation\s*[*_]*\s*[:：]", re.IGNORECASE)
 PLACEHOLDERS = {"", "fill this in", "[fill this in]", "todo", "your answer here",
@@ -75,7 +77,7 @@ def _split_answer(text: str) -> tuple[str, str]:
 
 
 def _title(line: str) -> str:
-    title = " ".join(line.strip(" #*:").split())
+    title = " ".join(re.sub(r"[*_]+", " ", line).strip(" #:").split())
     return title[:120]
 
 
