@@ -149,6 +149,7 @@ _OPTION = re.compile(r"(?<![A-Za-z0-9_.\-=^$第])(\d{1,2})(?![0-9A-Za-z_%]|[.\-]
 # A leading list of option numbers: "1, 4", "(1), (3)", "2 and 4", "1、2和3"
 _LEADING_LIST = re.compile(r"^[\s(\[]*\d{1,2}[)\]]?(?:\s*(?:[,;/&、]|and|or|和|与|及|以及)?\s*"
                            r"[(\[]?\d{1,2}[)\]]?)*(?![0-9A-Za-z%\-])", re.IGNORECASE)
+_ITEM_AFTER = re.compile(r"\s*[.)]\s*[^\W\d]")
 _ENUMERATED = re.compile(r"(?:^|\s)(\d)[.)]\s")
 
 
@@ -173,6 +174,8 @@ def parse_choices(answer: str, options: list[str] | None = None, count: int | No
     text = unicodedata.normalize("NFKC", answer)
     count = count or (len(options) if options else None)
     lead = _LEADING_LIST.match(text)
+    if lead and len(_OPTION.findall(lead.group(0))) == 1 and _ITEM_AFTER.match(text, lead.end()):
+        lead = None   # "1. Sigmoid 2. ReLU": the answer lists options as items, not a leading list
     pool = lead.group(0) if lead else text
     chosen = {int(n) for n in _OPTION.findall(pool)}
     chosen = {n for n in chosen if n >= 1 and (count is None or n <= count)}

@@ -57,7 +57,7 @@ table{border-collapse:collapse;width:100%} td,th{padding:4px 6px;border-bottom:1
 .badge{display:inline-block;padding:0 8px;border-radius:10px;font-size:.8em;color:#fff;
  background:var(--skip);vertical-align:middle}
 .badge.failed,.badge.error{background:var(--bad)} .badge.partial{background:var(--part)}
-.badge.passed{background:var(--ok)}
+.badge.passed{background:var(--ok)} .badge.info{background:#777}
 .check h3 code{font-size:.95em} .pts{float:right;font-weight:600}
 pre,.msg{white-space:pre-wrap;font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;
  background:var(--bg);padding:6px 8px;border-radius:4px;margin:4px 0;overflow-x:auto;overflow-y:hidden}
@@ -183,8 +183,9 @@ def _cell_links(r: CheckResult, notebooks: Sequence[RenderedNotebook]) -> str:
 
 def _check(r: CheckResult, notebooks: Sequence[RenderedNotebook]) -> str:
     message, diagnosis, hint = split_message(r)
-    parts = [f'<article class="check {r.status}" id="{check_anchor(r.name)}">'
-             f'<h3><span class="badge {r.status}">{escape(r.shown_status)}</span> <code>{escape(r.name)}</code>'
+    css = "info" if r.informational else r.status
+    parts = [f'<article class="check {css}" id="{check_anchor(r.name)}">'
+             f'<h3><span class="badge {css}">{escape(r.shown_status)}</span> <code>{escape(r.name)}</code>'
              f'<span class="pts">{format_points(r.points)} / {format_points(r.max_points)}</span></h3>'
              f'<div class="meta">{escape(r.section)} &middot; {escape(r.kind)}</div>']
     if message.strip():

@@ -96,6 +96,8 @@ def test_the_answer_marker_in_emphasis_bold_or_with_a_full_width_colon(marker):
     ("选项1和4正确，第2个不对", {1, 4}),
     ("2, 4. The 1-NN training error is 0; L1 distances ...", {2, 4}),
     ("I would pick 1 and 3", {1, 3}),
+    ("1. Sigmoid\n2. ReLU", {1, 2}),
+    ("1,2,3. Because the 5 options ...", {1, 2, 3}),
 ])
 def test_only_standalone_option_numbers_count_in_any_language(answer, chosen):
     assert parse_choices(answer, count=5) == chosen
