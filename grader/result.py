@@ -325,6 +325,15 @@ class Report:
             counts[r.status] += 1
         return counts
 
+    def summary(self) -> str:
+        """The counts line the renderers print: ``"3 passed, 1 failed, 2 information"``
+        (0-point checks counted as information, not by their status)."""
+        counts = dict.fromkeys(STATUSES, 0)
+        counts["information"] = 0
+        for r in self.results:
+            counts["information" if r.informational else r.status] += 1
+        return ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+
     # -- audiences ------------------------------------------------------------------------
     def for_audience(self, audience: str, after_due_date: bool = False) -> "Report":
         """A copy fit for ``audience`` (``'student'`` or ``'instructor'``).

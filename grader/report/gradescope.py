@@ -40,8 +40,7 @@ GRADESCOPE_VISIBILITY = {"visible": "visible", "hidden": "visible",
 def _summary(shown: Report) -> list[str]:
     total = f"{format_points(shown.score)} / {format_points(shown.max_score)} points"
     lines = [f"{printable(shown.rubric_title)}: {total}"]
-    counts = shown.counts()
-    lines.append(", ".join(f"{n} {status}" for status, n in counts.items() if n) + " checks")
+    lines.append(shown.summary() + " checks")
     by_visibility = {v: sum(r.visibility == v for r in shown.results) for v in GRADESCOPE_VISIBILITY}
     if by_visibility["hidden"]:
         lines.append(f"{by_visibility['hidden']} hidden checks show only their points and status.")

@@ -141,7 +141,7 @@ def _header(report: Report) -> str:
     for name, (points, total) in report.section_scores().items():
         rows.append(f'<tr><td>{escape(name)}</td><td class="barcell">{bar(points, total)}</td>'
                     f'<td class="num">{format_points(points)} / {format_points(total)}</td></tr>')
-    counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
+    counts = report.summary()
     return (f'<header><h1>Grading report</h1>'
             f'<div class="meta">{escape(report.submission)} &middot; {escape(report.rubric_title)} '
             f'({escape(report.rubric)}) &middot; {escape(report.started_at)} &middot; '

@@ -46,8 +46,7 @@ def render_markdown(report: Report) -> str:
         return "\n".join(out)
     out = [f"## {md_escape(report.rubric_title)}: {format_points(report.score)} / "
            f"{format_points(report.max_score)} points", ""]
-    counts = report.counts()
-    out.append(", ".join(f"{n} {status}" for status, n in counts.items() if n)
+    out.append(report.summary()
                + f" · submission {md_escape(report.submission)} · profile {md_escape(report.profile)}"
                + f" · {report.duration_s:.1f} s")
     out.append("")

@@ -66,8 +66,7 @@ def print_report(report: Report, console: Console | None = None) -> None:
                                  f"  {format_points(r.points)} / {format_points(r.max_points)}")
             console.print(head)
             console.print(_indent(_safe(r.full_message or r.status)))
-    counts = report.counts()
-    summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+    summary = report.summary()
     console.print(Text.assemble(("Total: ", "bold"),
                                 (f"{format_points(report.score)} / {format_points(report.max_score)}", "bold"),
                                 f"  ({summary}; {report.duration_s:.1f} s)"))

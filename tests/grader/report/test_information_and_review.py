@@ -37,6 +37,7 @@ def test_a_zero_point_check_is_information_and_costs_nothing():
     info = report.results[0]
     assert info.informational and info.shown_status == "information (failed)"
     assert (report.score, report.max_score) == (3, 3)
+    assert report.summary() == "1 passed, 1 information"
 
 
 @pytest.mark.parametrize("fmt", sorted(RENDERERS))
