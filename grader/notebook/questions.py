@@ -61,7 +61,7 @@ class Question:
 
 
 def _normal(text: str) -> str:
-    text = " ".join(text.replace("*", " ").replace("_", " ").split()).strip().lower()
+    text = " ".join(re.sub(r"[*_#]", " ", text).split()).strip().lower()
     return text.strip(" .!:")
 
 
@@ -257,8 +257,11 @@ def manual_questions(nut) -> list[dict[str, Any]]:
                       "explanation": q.explanation, "answered": q.answered,
                       "points": None if spec is None or spec.get("points") is None
                       else float(spec["points"])})
-    for spec, q, asked in resolved:   # listed in the rubric, asked, but missing from the notebook
-        if spec.get("key") is None and q is None and asked and not spec.get("prompt"):
+    # listed in the rubric with points but missing from the notebook (a question without points
+    # may belong to another year's notebook, docs/courses.md §A5.3: not listed)
+    for spec, q, asked in resolved:
+        if (spec.get("key") is None and q is None and asked and not spec.get("prompt")
+                and spec.get("points") is not None):
             items.append({"title": str(spec["match"]), "prompt": "", "answer": "",
                           "explanation": "", "answered": False,
                           "points": None if spec.get("points") is None else float(spec["points"])})

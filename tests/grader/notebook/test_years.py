@@ -132,3 +132,11 @@ def test_a_figure_that_cannot_be_recomputed_is_listed_for_a_ta_with_its_points()
     (item,) = [m for m in manual_items([nut]) if m.kind == "figure"]
     assert item.title == "kNN accuracy with k = 1" and item.points == pytest.approx(1.0)
     assert item.answer == "Got 137 / 500 correct => accuracy: 0.274000"
+
+
+def test_the_ta_list_holds_each_years_own_questions_once():
+    _, nut = grade_notebook("knn.ipynb", knn_2017())
+    titles = [m.title for m in manual_items([nut]) if m.kind == "question"]
+    assert len(titles) == 1 and titles[0].startswith("Inline Question #1")
+    _, nut = grade_notebook("softmax.ipynb", softmax_2019())
+    assert [m.title for m in manual_items([nut]) if m.kind == "question"] == ["Inline Question 1"]
