@@ -9,8 +9,9 @@ The comparison is on the parsed code (``ast.dump``), so what a test does not dep
 edit: whitespace, blank lines, comments, the quotes around a string (each year's official cell
 writes them its own way), and the text a ``print()`` call shows (``'Difference was: %f'``; the
 values it prints still count). Any other change (an expected array, a tolerance, a removed
-assert) makes the cell ``edited``; a test cell that cannot be found is ``missing``. A cell that
-does not parse (Python 2, a syntax error) is compared on its tokens, comments and layout aside.
+assert) makes the cell ``edited``; a test cell that cannot be found is ``missing``. A Python 2
+cell is compared after the grader's Python 2 translation; one that still does not parse is
+compared on its tokens, comments and layout aside.
 """
 from __future__ import annotations
 
@@ -88,11 +89,19 @@ class _PrintText(ast.NodeTransformer):
 
 
 def code_shape(source: str) -> str | None:
-    """``ast.dump`` of ``source`` with print text blanked; ``None`` when it does not parse."""
+    """``ast.dump`` of ``source`` with print text blanked; ``None`` when it does not parse. A
+    Python 2 cell (2016's ``print 'Difference was: %f' % d``) is read through the grader's
+    Python 2 translation (``grader.profiles.python2``)."""
+    text = _magic_free(source)
     try:
-        tree = ast.parse(_magic_free(source))
+        tree = ast.parse(text)
     except (SyntaxError, ValueError):
-        return None
+        from ..profiles.python2 import translated
+
+        text = translated(text, "cell")
+        if text is None:
+            return None
+        tree = ast.parse(text)
     return ast.dump(_PrintText().visit(tree), annotate_fields=False)
 
 

@@ -71,10 +71,20 @@ def test_a_changed_tolerance_or_learning_rate_is_an_edit():
     assert result.status == "edited" and "1e-1" in result.diff
 
 
+def test_a_python_2_cell_is_compared_after_translation():
+    # 2016 (Python 2): the same test printed with a print statement and other wording
+    py2 = ("config = {'learning_rate': 1e-3, 'velocity': v}\n"
+           "next_w, _ = sgd_momentum(w, dw, config=config)\n"
+           "expected_next_w = np.asarray([[0.1406, 0.20738947]])\n"
+           "print 'next_w error was: ', rel_error(next_w, expected_next_w)\n")
+    assert _compare(py2).status == "unedited"
+    assert _compare(py2.replace("0.1406", "0.2")).status == "edited"
+
+
 def test_a_cell_that_does_not_parse_is_compared_on_its_tokens():
-    py2 = "next_w, _ = sgd_momentum(w, dw, config=config)\nprint 'next_w error: ', rel_error(next_w, e)\n"
-    template = dict(TEMPLATE, source=py2)
-    nb = parse_notebook(json.dumps(numbered(code(py2 + "# a comment\n"))))
+    broken = "next_w, _ = sgd_momentum(w, dw, config=config)\nprint('next_w error: ' rel_error(next_w, e))\n"
+    template = dict(TEMPLATE, source=broken)
+    nb = parse_notebook(json.dumps(numbered(code(broken + "# a comment\n"))))
     assert compare_cells(nb, [template])[0].status == "unedited"
-    nb = parse_notebook(json.dumps(numbered(code(py2.replace("print 'next_w error: '", "print 'x: '")))))
+    nb = parse_notebook(json.dumps(numbered(code(broken.replace("'next_w error: '", "'x: '")))))
     assert compare_cells(nb, [template])[0].status == "edited"   # tokens: the text counts here
