@@ -1,4 +1,4 @@
-"""Edited test cells: the course template's cells compared with the student's, on code tokens."""
+"""Edited test cells: the course template's cells compared with the student's, as parsed code (tokens when a cell does not parse)."""
 from __future__ import annotations
 
 import json
