@@ -157,14 +157,18 @@ def score(planned: PlannedCheck, outcome: Outcome, *, kind: str, duration: float
     """The ``CheckResult`` of ``outcome`` under the rubric entry's partial-credit rule;
     ``status`` overrides the scored status (``error``)."""
     rc = planned.check
+    max_points = float(rc.points)
+    share = float(getattr(outcome, "ungraded_share", 0.0) or 0.0)
+    if 0.0 < share <= 1.0:   # what the grader does not decide is not in its maximum
+        max_points = round(max_points * (1.0 - share), scoring.POINT_DECIMALS)
     credit = scoring.score(rc.partial_credit, outcome)
     status = status or scoring.status_for(credit, outcome)
     message = outcome.message
     if outcome.hint and status != "passed":
         message = f"{message}\nHint: {outcome.hint}" if message else f"Hint: {outcome.hint}"
     return CheckResult(name=rc.id, section=planned.section, kind=kind,
-                       points=scoring.award(rc.partial_credit, outcome, rc.points),
-                       max_points=float(rc.points), status=status, message=message,
+                       points=scoring.award(rc.partial_credit, outcome, max_points),
+                       max_points=max_points, status=status, message=message,
                        visibility=rc.visibility, duration_s=round(duration, 4),
                        measured=outcome.measured, hint=outcome.hint, series=outcome.series)
 
