@@ -27,6 +27,7 @@ from . import notebook_html
 from .notebook_html import RenderedNotebook, cell_anchor, check_anchor, manual_anchor
 
 ATTENTION = ("failed", "error", "partial")
+MAX_PLOTS = 10           # plots drawn on one page (the others' curves stay in the JSON report)
 _DIAGNOSIS = re.compile(r"\.?\s*Diagnosis:\s*(.*)\Z", re.DOTALL)
 CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src {script}; "
        "base-uri 'none'; form-action 'none'")
@@ -160,9 +161,35 @@ def _profile(report: Report) -> str:
             f'the intake noticed:</p><ul>{notes or "<li>no notes</li>"}</ul></section>')
 
 
-def _plots(r: CheckResult) -> str:
+def plotted(results: Sequence[CheckResult], limit: int = MAX_PLOTS) -> set[str]:
+    """The checks whose curves this page draws: at most ``limit`` plots (one per panel; each
+    costs tens of milliseconds, docs/architecture.md), for the checks that need attention first,
+    then the checks whose curves carry the rubric's threshold, then the training and artefact
+    checks, then the others, each group in report order."""
+    from .plots import is_threshold, split_series
+
+    def rank(r: CheckResult) -> int:
+        if r.status in ATTENTION:
+            return 0
+        if any(is_threshold(line) for lines in split_series(r.series).values() for line in lines):
+            return 1
+        return 2 if r.kind in ("training", "artefact") else 3
+
+    chosen, count = set(), 0
+    for r in sorted((r for r in results if r.series), key=rank):
+        n = len(split_series(r.series))
+        if count + n <= limit:
+            chosen.add(r.name)
+            count += n
+    return chosen
+
+
+def _plots(r: CheckResult, draw: bool = True) -> str:
     if not r.series:
         return ""
+    if not draw:
+        return (f'<p class="meta">This check recorded curves ({escape(", ".join(sorted(r.series)))}); '
+                f'they are in the JSON report (this page draws at most {MAX_PLOTS} plots).</p>')
     from .plots import plot_series
 
     figures = []
@@ -181,7 +208,7 @@ def _cell_links(r: CheckResult, notebooks: Sequence[RenderedNotebook]) -> str:
     return f'<p class="cells">Flagged cells: {"".join(links)}</p>' if links else ""
 
 
-def _check(r: CheckResult, notebooks: Sequence[RenderedNotebook]) -> str:
+def _check(r: CheckResult, notebooks: Sequence[RenderedNotebook], drawn: set[str] | None = None) -> str:
     message, diagnosis, hint = split_message(r)
     parts = [f'<article class="check {r.status}" id="{check_anchor(r.name)}">'
              f'<h3><span class="badge {r.status}">{r.status}</span> <code>{escape(r.name)}</code>'
@@ -193,7 +220,7 @@ def _check(r: CheckResult, notebooks: Sequence[RenderedNotebook]) -> str:
         parts.append(f'<p class="diag"><strong>Diagnosis:</strong> {escape(diagnosis)}</p>')
     if hint:
         parts.append(f'<p class="hint"><strong>Hint:</strong> {escape(hint)}</p>')
-    parts.append(_plots(r))
+    parts.append(_plots(r, drawn is None or r.name in drawn))
     parts.append(_cell_links(r, notebooks))
     parts.append("</article>")
     return "".join(parts)
@@ -221,7 +248,7 @@ def _manual(report: Report, notebooks: Sequence[RenderedNotebook]) -> str:
             f'<p class="meta">Not counted in the total.</p>{"".join(items)}</section>')
 
 
-def _collapsed(results: Iterable[CheckResult], notebooks) -> str:
+def _collapsed(results: Iterable[CheckResult], notebooks, drawn: set[str] | None = None) -> str:
     groups: dict[str, list[CheckResult]] = {}
     for r in results:
         groups.setdefault(r.section, []).append(r)
@@ -229,7 +256,7 @@ def _collapsed(results: Iterable[CheckResult], notebooks) -> str:
         return ""
     blocks = []
     for section, rs in groups.items():
-        inner = "".join(_check(r, notebooks) for r in rs)
+        inner = "".join(_check(r, notebooks, drawn) for r in rs)
         passed = sum(r.status == "passed" for r in rs)
         blocks.append(f'<details><summary>{escape(section)}: {passed} passed'
                       f'{", " + str(len(rs) - passed) + " skipped" if len(rs) > passed else ""}'
@@ -276,11 +303,12 @@ def render_html(report: Report, notebooks: Sequence[tuple[str, Path]] | None = N
     attention = [r for r in report.results if r.status in ATTENTION]
     attention.sort(key=lambda r: (r.status == "partial", -(r.max_points - r.points)))
     rest = [r for r in report.results if r.status not in ATTENTION]
-    needs = ("".join(_check(r, rendered) for r in attention) if attention
+    drawn = plotted(report.results)
+    needs = ("".join(_check(r, rendered, drawn) for r in attention) if attention
              else "<p>Nothing: every check passed.</p>")
     body = "".join([
         _header(report), _profile(report),
         f'<section id="attention"><h2>Needs attention ({len(attention)})</h2>{needs}</section>',
-        _manual(report, rendered), _collapsed(rest, rendered), _notebooks(rendered), _output(report),
+        _manual(report, rendered), _collapsed(rest, rendered, drawn), _notebooks(rendered), _output(report),
     ])
     return document(f"{report.score:g} / {report.max_score:g} · {report.submission}", body)

@@ -7,7 +7,9 @@ without series, never pays for it.
 
 A series name is ``"<panel>.<line>"`` (see ``grader.result.CheckResult``). Every panel becomes
 one plot with a title, labelled axes with units and a legend; a line whose label starts with
-``threshold`` is the rubric's threshold, drawn as a dashed horizontal line.
+``threshold`` is the rubric's threshold, drawn as a horizontal black line (dashed, then dotted
+...); a line whose label starts with ``expected`` or ``reference`` is what the check compared
+against, drawn dashed; ``<panel>.index`` places the points of a thinned history.
 """
 from __future__ import annotations
 
@@ -17,7 +19,10 @@ import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-THRESHOLD = "threshold"
+from ..result import INDEX_LINE, THRESHOLD_LINE
+
+EXPECTED = ("expected", "reference")
+THRESHOLD_STYLES = ("--", ":", "-.")
 WIDTH_IN, HEIGHT_IN, DPI = 6.4, 3.6, 100
 
 
@@ -31,18 +36,26 @@ class Panel:
     x_start: int = 0
     markers: bool = False
     log_y: bool = False
+    fraction: bool = False     # values are fractions: the y axis always shows 0 to 1
 
 
 PANELS: dict[str, Panel] = {
     "loss": Panel("Training loss", "iteration (minibatch update)", "loss (cross-entropy, nats)", 1),
     "accuracy": Panel("Accuracy per epoch", "epoch (0 = before training)",
-                      "accuracy (fraction correct)", 0, markers=True),
+                      "accuracy (fraction correct)", 0, markers=True, fraction=True),
     "weight_std": Panel("Initial weight std per layer", "layer", "std of the layer's weights", 1,
                         markers=True, log_y=True),
     "grad_norm": Panel("Mean gradient norm", "iteration (minibatch update)",
                        "gradient L2 norm", 1, log_y=True),
     "descent": Panel("Least-squares loss per update rule", "step (one update, state fed back)",
-                     "loss 0.5 * ||A w - b||^2", 0, log_y=True),
+                     "loss 0.5 * mean((A w - b)^2)", 0, log_y=True),
+    "optimizer_loss": Panel("Logged training loss per update rule", "iteration (minibatch update)",
+                            "loss (cross-entropy, nats)", 1),
+    "optimizer_accuracy": Panel("Logged training accuracy per update rule",
+                                "epoch (0 = before training)", "accuracy (fraction correct)", 0,
+                                markers=True, fraction=True),
+    "init_loss": Panel("Logged training loss per initialisation", "iteration (minibatch update)",
+                       "loss (cross-entropy, nats)", 1, log_y=True),
 }
 
 
@@ -74,7 +87,11 @@ def split_series(series: Mapping[str, Sequence[float | None]]) -> dict[str, dict
 
 
 def is_threshold(label: str) -> bool:
-    return label.lower().startswith(THRESHOLD)
+    return label.lower().startswith(THRESHOLD_LINE)
+
+
+def is_expected(label: str) -> bool:
+    return label.lower().startswith(EXPECTED)
 
 
 def _figure():
@@ -84,6 +101,34 @@ def _figure():
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     fig.subplots_adjust(left=0.12, right=0.98, bottom=0.14, top=0.91)
     return fig, fig.add_subplot()
+
+
+_REUSED: dict[str, tuple] = {}
+
+
+def _reused_axes(scale: str):
+    """One figure per y scale, kept for the process and emptied before each plot: its axes keep
+    their tick objects, which a new figure would create again (a third of a plot's cost)."""
+    if scale not in _REUSED:
+        fig, ax = _figure()
+        ax.set_yscale(scale)
+        _REUSED[scale] = fig, ax
+    fig, ax = _REUSED[scale]
+    for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts]:
+        artist.remove()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    ax.set_prop_cycle(None)          # colours start again from the first
+    ax.relim()
+    ax.set_autoscale_on(True)
+    return fig, ax
+
+
+def warm_up() -> None:
+    """Import matplotlib and draw one small plot (fonts loaded, caches filled). The CLI runs this
+    in a thread while the checks run when an HTML report was asked for, so that the report's
+    plots do not wait for it."""
+    plot_panel("loss", {"train": [2.3, 1.0, 0.5], f"{THRESHOLD_LINE} warm-up": [1.0]})
 
 
 def _png(fig) -> bytes:
@@ -98,33 +143,67 @@ def _finite(values) -> list[float]:
     return [v for v in values if v is not None and math.isfinite(v)]
 
 
+def _darker(colour) -> tuple:
+    from matplotlib.colors import to_rgb
+
+    return tuple(0.55 * c for c in to_rgb(colour))
+
+
+def _xs(values, index, x_start: int) -> tuple[list[float], list[float]]:
+    """The finite points of one line, at ``x_start + index[i]`` (thinned) or ``x_start + i``."""
+    positions = index if index is not None and len(index) == len(values) else range(len(values))
+    points = [(x_start + p, v) for p, v in zip(positions, values)
+              if v is not None and math.isfinite(v) and p is not None and math.isfinite(p)]
+    return [p for p, _ in points], [v for _, v in points]
+
+
 def plot_panel(panel: str, lines: Mapping[str, Sequence[float | None]], title: str | None = None) -> Plot | None:
     """One panel drawn as a PNG, or ``None`` when it holds no finite value."""
     spec = panel_of(panel)
-    curves = {k: v for k, v in lines.items() if not is_threshold(k) and _finite(v)}
+    index = lines.get(INDEX_LINE)
+    curves = {k: v for k, v in lines.items() if k != INDEX_LINE and not is_threshold(k) and _finite(v)}
     thresholds = {k: _finite(v)[0] for k, v in lines.items() if is_threshold(k) and _finite(v)}
     if not curves:
         return None
-    fig, ax = _figure()
-    described = []
-    for label, values in curves.items():
-        xs = [spec.x_start + i for i, v in enumerate(values) if v is not None and math.isfinite(v)]
-        ys = _finite(values)
-        many = len(ys) > 60
-        ax.plot(xs, ys, label=label, linewidth=1.0 if many else 1.6,
-                marker=None if many or not spec.markers else "o", markersize=4)
-        described.append(f"{label}: {len(ys)} points from {ys[0]:.4g} to {ys[-1]:.4g}")
-    for label, value in thresholds.items():
-        ax.axhline(value, linestyle="--", color="black", linewidth=1.2, label=label)
-        described.append(f"{label} at {value:.4g}")
     every = [y for values in curves.values() for y in _finite(values)] + list(thresholds.values())
-    if spec.log_y and min(every) > 0 and max(every) / min(every) > 20:
-        ax.set_yscale("log")
-    full_title = title or spec.title
-    from matplotlib.ticker import MaxNLocator
+    log = spec.log_y and min(every) > 0 and max(every) / min(every) > 20
+    fig, ax = _reused_axes("log" if log else "linear")
+    described, colour = [], "black"
+    for label, values in curves.items():
+        xs, ys = _xs(values, index, spec.x_start)
+        many = len(ys) > 60
+        if is_expected(label):
+            # what the line before was compared against: thin, dashed, darker, drawn on top
+            ax.plot(xs, ys, label=label, linestyle="--", linewidth=1.3, zorder=3,
+                    color=_darker(colour))
+        elif len(ys) == 1:
+            # one figure (the accuracy the grader measured): a large marker
+            ax.plot(xs, ys, label=label, linestyle="none", marker="D", markersize=8, zorder=4,
+                    markeredgecolor="black")
+        else:
+            line, = ax.plot(xs, ys, label=label, linewidth=1.2 if many else 2.2,
+                            marker=None if many or not spec.markers else "o", markersize=4)
+            colour = line.get_color()
+        at = f" at x = {xs[0]:g}" if len(ys) == 1 else ""
+        described.append(f"{label}: {len(ys)} points from {ys[0]:.4g} to {ys[-1]:.4g}"
+                         if len(ys) > 1 else f"{label}: {ys[0]:.4g}{at}")
+    for (label, value), style in zip(thresholds.items(), THRESHOLD_STYLES * len(thresholds)):
+        ax.axhline(value, linestyle=style, color="black", linewidth=1.2, label=label)
+        described.append(f"{label} at {value:.4g}")
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # iterations, epochs, layers
-    ax.set_title(full_title, fontsize=11)
+    # few ticks, no minor ticks, plain labels (no mathtext): every tick label is laid out and drawn
+    if log:
+        ax.yaxis.set_major_locator(LogLocator(numticks=6))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_locator(NullLocator())
+    else:
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
+    if spec.fraction and min(every) >= 0 and max(every) <= 1:
+        ax.set_ylim(-0.02, 1.04)
+    full_title = title or spec.title
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))   # iterations, epochs, layers
+    ax.set_title(full_title, fontsize=11, y=1.0)   # a fixed position: no layout pass
     ax.set_xlabel(spec.x_label)
     ax.set_ylabel(spec.y_label)
     ax.grid(True, alpha=0.3)
