@@ -67,3 +67,11 @@ def test_a_wrong_learning_rate_schedule_says_where_the_runs_part(runner_for):
     result = runner.run("neural_net.train_schedule")
     assert result.status == "failed"
     assert "first at iteration 3" in result.message  # the update of iteration 2 used a twice-decayed rate
+    series = result.series                     # the student's losses beside the reference run's
+    assert series["loss.train"][:3] == pytest.approx(series["loss.reference run"][:3])
+    assert series["loss.train"][3] != pytest.approx(series["loss.reference run"][3])
+
+
+def test_the_toy_run_records_the_loss_beside_the_reference_run(reference_runner):
+    series = reference_runner.run("neural_net.train_toy").series
+    assert len(series["loss.train"]) == 100 and series["loss.train"] == pytest.approx(series["loss.reference run"])
