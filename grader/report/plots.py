@@ -67,6 +67,9 @@ class Plot:
     title: str
     alt: str
     png: bytes
+    x_label: str = ""
+    y_label: str = ""
+    legend: tuple[str, ...] = ()
 
     @property
     def data_uri(self) -> str:
@@ -185,8 +188,8 @@ def plot_panel(panel: str, lines: Mapping[str, Sequence[float | None]], title: s
                             marker=None if many or not spec.markers else "o", markersize=4)
             colour = line.get_color()
         at = f" at x = {xs[0]:g}" if len(ys) == 1 else ""
-        described.append(f"{label}: {len(ys)} points from {ys[0]:.4g} to {ys[-1]:.4g}"
-                         if len(ys) > 1 else f"{label}: {ys[0]:.4g}{at}")
+        described.append(f"{label}: {len(ys)} points (x {xs[0]:g} to {xs[-1]:g}) from {ys[0]:.4g} "
+                         f"to {ys[-1]:.4g}" if len(ys) > 1 else f"{label}: {ys[0]:.4g}{at}")
     for (label, value), style in zip(thresholds.items(), THRESHOLD_STYLES * len(thresholds)):
         ax.axhline(value, linestyle=style, color="black", linewidth=1.2, label=label)
         described.append(f"{label} at {value:.4g}")
@@ -207,9 +210,11 @@ def plot_panel(panel: str, lines: Mapping[str, Sequence[float | None]], title: s
     ax.set_xlabel(spec.x_label)
     ax.set_ylabel(spec.y_label)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
+    legend = ax.legend(fontsize=8, loc="best")
     png = _png(fig)
-    return Plot(panel=panel, title=full_title, alt=f"{full_title}. " + "; ".join(described), png=png)
+    return Plot(panel=panel, title=full_title, alt=f"{full_title}. " + "; ".join(described), png=png,
+                x_label=ax.get_xlabel(), y_label=ax.get_ylabel(),
+                legend=tuple(t.get_text() for t in legend.get_texts()))
 
 
 def plot_series(series: Mapping[str, Sequence[float | None]] | None, check: str = "") -> list[Plot]:
