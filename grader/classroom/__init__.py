@@ -99,7 +99,7 @@ def write_class_dashboard(outdir: Path, rows: list[gradebook.Row]) -> Path:
     from ..report.dashboard import write_dashboard
 
     graded = [row for row in rows if row.report is not None]
-    students = [(row.submission.id, row.submission.name or row.submission.id,
+    students = [(row.submission.id, row.submission.name,
                  outdir / "students" / row.submission.id / "report.json",
                  f"students/{row.submission.id}/report.html") for row in graded]
     code = {row.submission.id: row.submission.path for row in graded if row.submission.path.is_dir()}

@@ -35,7 +35,7 @@ class Panel:
     y_label: str
     x_start: int = 0
     markers: bool = False
-    log_y: bool = False
+    log_y: bool = False        # a log y axis once the values span more than 20x
     fraction: bool = False     # values are fractions: the y axis always shows 0 to 1
 
 
@@ -102,7 +102,7 @@ def _figure():
 
     # fixed margins: a layout engine would lay every text out several times (most of the cost)
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
-    fig.subplots_adjust(left=0.12, right=0.98, bottom=0.14, top=0.91)
+    fig.subplots_adjust(left=0.13, right=0.98, bottom=0.14, top=0.91)
     return fig, fig.add_subplot()
 
 
@@ -146,6 +146,14 @@ def _finite(values) -> list[float]:
     return [v for v in values if v is not None and math.isfinite(v)]
 
 
+def _log_tick(value: float, _position=None) -> str:
+    """A short label for a log axis: ``0.01``, ``100``, ``1e-06``, ``1e207``."""
+    if value <= 0 or 1e-3 <= value < 1e4:
+        return f"{value:g}"
+    exponent = math.log10(value)
+    return f"1e{round(exponent)}" if abs(exponent - round(exponent)) < 1e-6 else f"{value:.0e}"
+
+
 def _darker(colour) -> tuple:
     from matplotlib.colors import to_rgb
 
@@ -169,12 +177,18 @@ def plot_panel(panel: str, lines: Mapping[str, Sequence[float | None]], title: s
     if not curves:
         return None
     every = [y for values in curves.values() for y in _finite(values)] + list(thresholds.values())
-    log = spec.log_y and min(every) > 0 and max(every) / min(every) > 20
+    # a log axis when the panel asks for one, or when values span 10^4 (a diverging loss)
+    span = max(every) / min(every) if min(every) > 0 else 0.0
+    log = span > (20 if spec.log_y else 1e4)
     fig, ax = _reused_axes("log" if log else "linear")
     described, colour = [], "black"
     for label, values in curves.items():
         xs, ys = _xs(values, index, spec.x_start)
         many = len(ys) > 60
+        # missing values after the first point: a run that diverged (NaN, inf: null in JSON)
+        first = next(i for i, v in enumerate(values) if v is not None and math.isfinite(v))
+        lost = sum(v is None or not math.isfinite(v) for v in values[first:])
+        label = f"{label} ({lost} not finite, not drawn)" if lost else label
         if is_expected(label):
             # what the line before was compared against: thin, dashed, darker, drawn on top
             ax.plot(xs, ys, label=label, linestyle="--", linewidth=1.3, zorder=3,
@@ -198,7 +212,7 @@ def plot_panel(panel: str, lines: Mapping[str, Sequence[float | None]], title: s
     # few ticks, no minor ticks, plain labels (no mathtext): every tick label is laid out and drawn
     if log:
         ax.yaxis.set_major_locator(LogLocator(numticks=6))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_major_formatter(FuncFormatter(_log_tick))
         ax.yaxis.set_minor_locator(NullLocator())
     else:
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6))

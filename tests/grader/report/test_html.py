@@ -258,3 +258,14 @@ def test_notebooks_are_found_in_folders_zips_and_single_files(tmp_path):
             assert all(p.read_text().startswith("{") for _, p in found)
     with notebook_files(tmp_path / "gone") as found:
         assert found == []
+
+
+def test_a_diverging_run_is_drawn_on_a_log_axis_and_its_lost_points_are_named():
+    """A loss that explodes to 1e198 and then NaN (the softmax-as-SVM mutant's five-layer run):
+    a linear axis would flatten everything before the explosion."""
+    series = CheckResult("c", "s", "training", 0, 1, "failed", "", "visible", 0.1,
+                         series={"loss.train": [64.0, 30.0, 1e10, 9e198, float("inf"), float("nan")],
+                                 "accuracy.measured": [float("nan"), 0.1]}).series
+    loss, accuracy = plot_series(series)
+    assert loss.legend == ("train (2 not finite, not drawn)",)
+    assert accuracy.legend == ("measured",)          # the padding before one point is not lost data
