@@ -17,7 +17,7 @@ import base64
 import io
 import math
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 
 from ..result import INDEX_LINE, THRESHOLD_LINE
 
@@ -70,6 +70,7 @@ class Plot:
     x_label: str = ""
     y_label: str = ""
     legend: tuple[str, ...] = ()
+    y_scale: str = "linear"
 
     @property
     def data_uri(self) -> str:
@@ -146,6 +147,26 @@ def _finite(values) -> list[float]:
     return [v for v in values if v is not None and math.isfinite(v)]
 
 
+CORNERS = {"upper right": (1, 1), "upper left": (0, 1), "lower right": (1, 0), "lower left": (0, 0)}
+
+
+def _emptiest_corner(ax, points, log: bool, entries: int) -> str:
+    """The corner whose legend-sized box covers the fewest points (matplotlib's ``loc="best"``
+    tests every artist's path at draw time, a sixth of a plot's cost)."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    if log:
+        y0, y1 = math.log10(y0), math.log10(y1)
+    width, height = 0.5, min(0.12 + 0.07 * entries, 0.6)
+    counts = dict.fromkeys(CORNERS, 0)
+    for x, y in points:
+        fx = (x - x0) / ((x1 - x0) or 1.0)
+        fy = ((math.log10(y) if log else y) - y0) / ((y1 - y0) or 1.0)
+        for corner, (cx, cy) in CORNERS.items():
+            if abs(fx - cx) <= width and abs(fy - cy) <= height:
+                counts[corner] += 1
+    return min(CORNERS, key=lambda c: counts[c])    # ties: upper right first
+
+
 def _log_tick(value: float, _position=None) -> str:
     """A short label for a log axis: ``0.01``, ``100``, ``1e-06``, ``1e207``."""
     if value <= 0 or 1e-3 <= value < 1e4:
@@ -181,9 +202,10 @@ def plot_panel(panel: str, lines: Mapping[str, Sequence[float | None]], title: s
     span = max(every) / min(every) if min(every) > 0 else 0.0
     log = span > (20 if spec.log_y else 1e4)
     fig, ax = _reused_axes("log" if log else "linear")
-    described, colour = [], "black"
+    described, colour, points = [], "black", []
     for label, values in curves.items():
         xs, ys = _xs(values, index, spec.x_start)
+        points += zip(xs, ys)
         many = len(ys) > 60
         # missing values after the first point: a run that diverged (NaN, inf: null in JSON)
         first = next(i for i, v in enumerate(values) if v is not None and math.isfinite(v))
@@ -215,28 +237,33 @@ def plot_panel(panel: str, lines: Mapping[str, Sequence[float | None]], title: s
         ax.yaxis.set_major_formatter(FuncFormatter(_log_tick))
         ax.yaxis.set_minor_locator(NullLocator())
     else:
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
     if spec.fraction and min(every) >= 0 and max(every) <= 1:
         ax.set_ylim(-0.02, 1.04)
     full_title = title or spec.title
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))   # iterations, epochs, layers
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))   # iterations, epochs, layers
     ax.set_title(full_title, fontsize=11, y=1.0)   # a fixed position: no layout pass
     ax.set_xlabel(spec.x_label)
     ax.set_ylabel(spec.y_label)
     ax.grid(True, alpha=0.3)
-    legend = ax.legend(fontsize=8, loc="best")
+    points += [(x, value) for value in thresholds.values() for x in ax.get_xlim()]
+    legend = ax.legend(fontsize=8, loc=_emptiest_corner(ax, points, log, len(curves) + len(thresholds)))
     png = _png(fig)
     return Plot(panel=panel, title=full_title, alt=f"{full_title}. " + "; ".join(described), png=png,
                 x_label=ax.get_xlabel(), y_label=ax.get_ylabel(),
-                legend=tuple(t.get_text() for t in legend.get_texts()))
+                legend=tuple(t.get_text() for t in legend.get_texts()), y_scale=ax.get_yscale())
 
 
-def plot_series(series: Mapping[str, Sequence[float | None]] | None, check: str = "") -> list[Plot]:
-    """Every panel of a check's ``series``, titled ``<check>: <panel title>``."""
+def plot_series(series: Mapping[str, Sequence[float | None]] | None, check: str = "",
+                panels: Collection[str] | None = None) -> list[Plot]:
+    """Every panel of a check's ``series`` (or those among ``panels``), titled ``<check>: <panel
+    title>``."""
     if not series:
         return []
     plots = []
     for panel, lines in split_series(series).items():
+        if panels is not None and panel not in panels:
+            continue
         title = f"{check}: {panel_of(panel).title}" if check else None
         plot = plot_panel(panel, lines, title)
         if plot is not None:

@@ -18,7 +18,7 @@ from grader.cli import main
 from grader.report import RENDERERS
 from grader.report.html import MAX_PLOTS, plotted, render_html, split_message
 from grader.report.json_report import load_json, render_json, report_schema
-from grader.report.plots import plot_series, split_series
+from grader.report.plots import plot_series
 from grader.result import CheckResult, Report
 
 from . import sample_report
@@ -120,23 +120,24 @@ def _png_variance(data: bytes) -> float:
 
 def test_plots_are_drawn_from_the_series_the_checks_measured(buggy, page):
     """The buggy example's own curves: its training runs, the optimizer descent (adam broken);
-    at most MAX_PLOTS plots, the checks needing attention and those with a threshold first."""
+    at most MAX_PLOTS plots: the checks needing attention, then the panels with a threshold."""
     report, _ = buggy
     drawn = plotted(report.results)
-    expected = sum(len(split_series(r.series)) for r in report.results if r.name in drawn)
     images = PNG.findall(page)
-    assert len(images) == expected == MAX_PLOTS
+    assert len(images) == sum(map(len, drawn.values())) == MAX_PLOTS
     for encoded in images:
         assert _png_variance(base64.b64decode(encoded)) > 100
-    assert {"optim.loss_decreases", "training.two_layer_accuracy", "training.overfit_three_layer"} <= drawn
+    assert drawn["optim.loss_decreases"] == {"descent"}
+    assert all("accuracy" in drawn[name] for name in ("training.overfit_three_layer", "training.overfit_five_layer",
+                                                       "training.two_layer_accuracy", "training.neural_net_accuracy"))
     alts = re.findall(r'<img src="data:image/png[^"]*" alt="([^"]*)"', page)
     assert any(a.startswith("training.two_layer_accuracy: Accuracy per epoch") and
                "threshold full credit (val &gt;= 0.90) at 0.9" in a and "val, measured by the grader" in a
                for a in alts)
     assert any(a.startswith("optim.loss_decreases") and "adam (stopped at step 1)" in a for a in alts)
-    not_drawn = [r for r in report.results if r.series and r.name not in drawn]
-    assert not_drawn and all(r.status == "passed" for r in not_drawn)
-    assert "they are in the JSON report" in _article(page, not_drawn[0].name)
+    assert "fc_net.initialization" not in drawn          # passed, no threshold: over the budget
+    assert "(weight_std; this page draws at most" in _article(page, "fc_net.initialization")
+    assert "(loss; this page draws at most" in _article(page, "training.neural_net_accuracy")
 
 
 def test_the_json_report_carries_the_series(buggy):
@@ -174,15 +175,15 @@ def test_the_plot_budget_prefers_attention_then_thresholds():
     def result(name, status, series, kind="value"):
         return CheckResult(name, "s", kind, 1, 1, status, "", "visible", 0.1, series=series)
 
-    curve = {"loss.train": [2.0, 1.0]}
-    results = [result("a.passed", "passed", curve), result("b.threshold", "passed",
-               {"accuracy.train": [0.5], "accuracy.threshold x": [0.9]}, "training"),
-               result("c.failed", "failed", {**curve, "accuracy.val": [0.2]})]
-    assert plotted(results, limit=3) == {"c.failed", "b.threshold"}
-    assert plotted(results, limit=1) == {"b.threshold"}    # the failed check's two panels do not fit
-    assert plotted(results, limit=4) == {"a.passed", "b.threshold", "c.failed"}
-
-
+    results = [result("a.passed", "passed", {"loss.train": [2.0, 1.0]}),
+               result("b.graded", "passed", {"loss.train": [2.0, 1.0], "accuracy.train": [0.5],
+                                             "accuracy.threshold x": [0.9]}, "training"),
+               result("c.failed", "failed", {"loss.train": [2.0, 1.0], "accuracy.val": [0.2]})]
+    assert plotted(results, limit=3) == {"c.failed": {"loss", "accuracy"}, "b.graded": {"accuracy"}}
+    assert plotted(results, limit=4) == {"c.failed": {"loss", "accuracy"}, "b.graded": {"accuracy", "loss"}}
+    assert plotted(results, limit=5)["a.passed"] == {"loss"}
+    page = render_html(replace(sample_report(), results=results), [])
+    assert len(PNG.findall(page)) == 5
 def test_without_series_or_notebooks_matplotlib_and_nbconvert_are_not_imported():
     code = ("import sys, json\nfrom grader.report.html import render_html\n"
             "from tests.grader.report import sample_report\n"
@@ -267,5 +268,6 @@ def test_a_diverging_run_is_drawn_on_a_log_axis_and_its_lost_points_are_named():
                          series={"loss.train": [64.0, 30.0, 1e10, 9e198, float("inf"), float("nan")],
                                  "accuracy.measured": [float("nan"), 0.1]}).series
     loss, accuracy = plot_series(series)
-    assert loss.legend == ("train (2 not finite, not drawn)",)
+    assert loss.legend == ("train (2 not finite, not drawn)",) and loss.y_scale == "log"
+    assert plot_series({"loss.train": [2.3, 0.1, 0.01]})[0].y_scale == "linear"    # a normal run
     assert accuracy.legend == ("measured",)          # the padding before one point is not lost data

@@ -1,0 +1,113 @@
+"""What does ``--html`` add to a grade? Goal: at most 0.5 s (issue 16).
+
+1. End to end: ``grade examples/buggy_submission -q`` with and without ``--html FILE``, run in
+   turn ``--runs`` times each; the medians of the wall clock and of the CPU time of the grading
+   process (its workers excluded) and their difference. The buggy example's checks record their
+   curves, so its report draws ``MAX_PLOTS`` plots. With ``--html`` the CLI imports matplotlib
+   and draws a first plot in a thread while the checks run (``grader.report.plots.warm_up``).
+2. In one process, what the page costs by part, from the buggy example's JSON report: the cold
+   matplotlib import, the plots (per plot), a 6-cell notebook rendered with nbconvert.
+
+On a busy machine the wall clock of both runs grows; the CPU difference is the steadier figure.
+
+Usage:  python benchmarks/html_report.py [--runs 5]
+"""
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+GOAL_S = 0.5
+REPO = Path(__file__).resolve().parents[1]
+BUGGY = REPO / "examples" / "buggy_submission"
+
+TIMED = r"""
+import resource, runpy, sys, time
+wall = time.perf_counter()
+sys.argv = ["grader.cli", *sys.argv[1:]]
+try:
+    runpy.run_module("grader.cli", run_name="__main__")
+except SystemExit:
+    pass
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print("TIMES", time.perf_counter() - wall, usage.ru_utime + usage.ru_stime, file=sys.stderr)
+"""
+
+PARTS = r"""
+import json, sys, time
+from pathlib import Path
+import grader.engine  # noqa: F401  (imported by the CLI before any renderer runs)
+from grader.report.json_report import load_json
+from grader.report.html import plotted, render_html
+report = load_json(Path(sys.argv[1]).read_text())
+out = {}
+t = time.process_time()
+import matplotlib.figure, matplotlib.backends.backend_agg  # noqa: E401,F401
+out["matplotlib import"] = time.process_time() - t
+t = time.process_time()
+render_html(report, [])
+out["page with its plots"] = time.process_time() - t
+t = time.process_time()
+render_html(report, [(Path(sys.argv[2]).name, Path(sys.argv[2]))])
+out["page, plots and a notebook"] = time.process_time() - t
+from grader.report.plots import split_series
+out["plots"] = sum(len(split_series(r.series)) for r in report.results if r.name in plotted(report.results))
+print(json.dumps(out))
+"""
+
+
+def _grade(html: Path | None) -> tuple[float, float]:
+    args = [sys.executable, "-c", TIMED, str(BUGGY), "-q"] + (["--html", str(html)] if html else [])
+    out = subprocess.run(args, cwd=REPO, capture_output=True, text=True, check=True)
+    line = next(ln for ln in out.stderr.splitlines() if ln.startswith("TIMES"))
+    wall, cpu = map(float, line.split()[1:])
+    return wall, cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    sys.path.insert(0, str(REPO))
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        plain, html = [], []
+        for _ in range(args.runs):
+            plain.append(_grade(None))
+            html.append(_grade(tmp / "report.html"))
+        med = {name: [statistics.median(x[i] for x in runs) for i in (0, 1)]
+               for name, runs in (("plain", plain), ("html", html))}
+        wall_added = med["html"][0] - med["plain"][0]
+        cpu_added = med["html"][1] - med["plain"][1]
+        print(f"grade {BUGGY.name}, median of {args.runs} runs each:")
+        print(f"  without --html  {med['plain'][0]:6.3f} s wall  {med['plain'][1]:6.3f} s CPU")
+        print(f"  with --html     {med['html'][0]:6.3f} s wall  {med['html'][1]:6.3f} s CPU")
+        verdict = "ok" if wall_added <= GOAL_S else "OVER"
+        print(f"  --html adds     {wall_added:6.3f} s wall  {cpu_added:6.3f} s CPU   "
+              f"goal <= {GOAL_S:.1f} s wall: {verdict}")
+
+        from grader.engine import grade
+        from grader.report.json_report import render_json
+        from tests.grader.report.classroom import notebook_with_flags
+
+        report = tmp / "report.json"
+        report.write_text(render_json(grade(BUGGY)))
+        notebook = notebook_with_flags(tmp / "experiments.ipynb")
+        started = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", PARTS, str(report), str(notebook)], cwd=REPO,
+                             capture_output=True, text=True, check=True)
+        parts = json.loads(out.stdout)
+        plots = parts.pop("plots")
+        print(f"in one process (CPU seconds, {time.perf_counter() - started:.1f} s in all):")
+        for label, seconds in parts.items():
+            print(f"  {label:28s} {seconds:6.3f} s")
+        print(f"  per plot ({plots} plots)        "
+              f"{parts['page with its plots'] / max(plots, 1):6.3f} s")
+
+
+if __name__ == "__main__":
+    main()
