@@ -27,7 +27,7 @@ from . import notebook_html
 from .notebook_html import RenderedNotebook, cell_anchor, check_anchor, manual_anchor
 
 ATTENTION = ("failed", "error", "partial")
-MAX_PLOTS = 8            # plots drawn on one page (the others' curves stay in the JSON report)
+MAX_PLOTS = 6            # plots drawn on one page (the others' curves stay in the JSON report)
 _DIAGNOSIS = re.compile(r"\.?\s*Diagnosis:\s*(.*)\Z", re.DOTALL)
 CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src {script}; "
        "base-uri 'none'; form-action 'none'")
