@@ -32,6 +32,8 @@ MAX_MANUAL_ITEMS = 200       # questions listed for manual grading in one report
 MAX_SERIES = 16              # named series kept per check result
 MAX_SERIES_POINTS = 2000     # points kept per series (longer ones are thinned evenly)
 MAX_SERIES_NAME = 80
+THRESHOLD_LINE = "threshold"  # a line "<panel>.threshold <label>" holds the rubric's threshold
+INDEX_LINE = "index"          # "<panel>.index": positions of the points of a thinned history
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -124,8 +126,11 @@ class CheckResult:
     ``"accuracy.val"`` (one per epoch, epoch 0 first), ``"loss.sgd"`` / ``"loss.adam"`` (one
     curve per update rule), ``"weight_std.W"`` and ``"weight_std.He sqrt(2/fan_in)"`` (one value
     per layer). A line whose label starts with ``threshold`` holds one value: the rubric's
-    threshold, drawn as a horizontal line (``"accuracy.threshold val >= 0.5": [0.5]``). A name
-    without a dot is a panel of its own. Panels and their axes: ``grader.report.plots``.
+    threshold, drawn as a horizontal line (``"accuracy.threshold val >= 0.5": [0.5]``); a line
+    whose label starts with ``expected`` or ``reference`` is what the check compared against
+    (drawn dashed). ``"<panel>.index"`` gives the positions in the full history of the points of
+    the panel's lines of the same length, when a long history was thinned. A name without a dot is a panel of its own. Panels and their axes:
+    ``grader.report.plots``; recording helpers: ``grader.checks.curves``.
     """
 
     name: str

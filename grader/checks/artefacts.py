@@ -48,6 +48,7 @@ from typing import Any, Mapping
 import jsonschema
 import numpy as np
 
+from . import curves
 from .base import CheckContext, Outcome, check
 from .compare import describe, rel_error
 
@@ -78,6 +79,9 @@ HISTORY_LENGTHS: dict[str, Any] = {
     "best_fc_model": (None, None),
 }
 COMPARE_NUM_TRAIN = 6000
+RESULTS_THRESHOLD = 0.45           # the best model's validation accuracy (docs/courses.md §4.6)
+TYPICAL_TRAIN_ACC = 0.45           # rmsprop and adam "typically" reach it in 5 epochs (§4.6)
+PLOTTED_MAX = 10_000               # a longer logged history is not plotted (200 are expected)
 COMPARE_EPOCHS_PER_100 = 5
 
 # Which notebook cell writes a file, for "missing" messages.
@@ -394,24 +398,45 @@ def check_npz_histories(ctx: CheckContext) -> Outcome:
     if logs is None:
         return _missing_folder(ctx)
     expected = history_lengths(ctx.params)
-    problems, hints, good = [], [], 0
+    problems, hints, good, logged = [], [], 0, {}
     for stem, lengths in expected.items():
         label = f"{_logs_label(ctx)}/{stem}.npz"
         try:
-            found = history_problems(read_npz(logs / f"{stem}.npz", label, _max_bytes(ctx)), label, lengths)
+            arrays = read_npz(logs / f"{stem}.npz", label, _max_bytes(ctx))
+            found = history_problems(arrays, label, lengths)
+            if stem.startswith(("optimizer_experiment_", "initialization_experiment_")):
+                logged[stem] = {k: v for k, v in arrays.items()        # kept for the plots only
+                                if k in ("train_losses", "train_accs") and v.size <= PLOTTED_MAX}
         except Unusable as exc:
             found = [exc.message]
             if exc.hint and exc.hint not in hints:
                 hints.append(exc.hint)
         problems.extend(found)
         good += not found
+    series = _experiment_series(logged)
     if not problems:
         return Outcome.ok(f"all {len(expected)} histories have the three keys, finite values and "
-                          "the expected lengths")
+                          "the expected lengths", series=series)
     return Outcome.from_fraction(good / len(expected),
                                  f"{len(expected) - good} of {len(expected)} history files have "
                                  f"problems: {_join(problems)}",
-                                 hint="; ".join(hints[:2]) or NPZ_HINT)
+                                 hint="; ".join(hints[:2]) or NPZ_HINT, series=series)
+
+
+def _experiment_series(logged: Mapping[str, Mapping[str, np.ndarray]]) -> dict:
+    """The optimizer experiment's losses and train accuracies per rule (against the course's
+    typical 45 %) and the initialisation experiment's losses, as logged."""
+    def lines(prefix: str, names, key: str) -> dict:
+        return {name: logged.get(prefix + name, {}).get(key) for name in names}
+
+    rules, inits = ("sgd", "sgd_momentum", "adam", "rmsprop"), ("he", "random", "zero")
+    series = {**curves.panel("optimizer_loss", lines("optimizer_experiment_", rules, "train_losses")),
+              **curves.panel("optimizer_accuracy", lines("optimizer_experiment_", rules, "train_accs")),
+              **curves.panel("init_loss", lines("initialization_experiment_", inits, "train_losses"))}
+    if any(name.startswith("optimizer_accuracy.") for name in series):
+        series.update(curves.threshold("optimizer_accuracy", "typical for rmsprop and adam (course)",
+                                       TYPICAL_TRAIN_ACC))
+    return series
 
 
 # --------------------------------------------------------------------------------------------
@@ -464,7 +489,7 @@ def check_w_stds(ctx: CheckContext) -> Outcome:
     if logs is None:
         return _missing_folder(ctx)
     tol = ctx.tolerance if ctx.tolerance is not None else 0.03
-    problems, hints, good = [], [], 0
+    problems, hints, good, lines = [], [], 0, {}
     for init in ("he", "random", "zero"):
         label = f"{_logs_label(ctx)}/w_stds_{init}.json"
         try:
@@ -473,16 +498,31 @@ def check_w_stds(ctx: CheckContext) -> Outcome:
             problems.append(exc.message)
             hints.append(exc.hint or STD_HINTS[init])
             continue
+        if init != "zero":
+            lines.update(_std_lines(init, stds, ctx.params))
         found = _std_problems(init, stds, ctx.params, tol)
         if found:
             problems.append(f"{label}: " + "; ".join(found))
             hints.append(STD_HINTS[init])
         else:
             good += 1
+    series = curves.panel("weight_std", lines)
     if not problems:
-        return Outcome.ok("the he, random and zero stds match their schemes")
+        return Outcome.ok("the he, random and zero stds match their schemes", series=series)
     return Outcome.from_fraction(good / 3, f"{3 - good} of 3 w_stds files are wrong: {_join(problems)}",
-                                 hint=" | ".join(dict.fromkeys(hints)))
+                                 hint=" | ".join(dict.fromkeys(hints)), series=series)
+
+
+def _std_lines(init: str, stds: list[float], params: Mapping[str, Any]) -> dict[str, list[float]]:
+    """The logged stds of one scheme and the scheme's std per layer (the output layer included)."""
+    input_dim, hidden = int(params.get("input_dim", 3072)), int(params.get("hidden_dim", 50))
+    if init == "he":
+        expected = ("expected he, sqrt(2/fan_in)",
+                    [math.sqrt(2.0 / (input_dim if i == 0 else hidden)) for i in range(len(stds))])
+    else:
+        scale = float(params.get("weight_scale", 1e-2))
+        expected = (f"expected random, weight_scale {scale:g}", [scale] * len(stds))
+    return {f"logged, {init}": stds, expected[0]: expected[1]}
 
 
 # --------------------------------------------------------------------------------------------
@@ -565,7 +605,7 @@ def check_results_json(ctx: CheckContext) -> Outcome:
         return Outcome.fail(f"results.json says update_rule {results['update_rule']!r}; the "
                             f"instructions ask for {wanted_rule!r}",
                             hint="train the best model with He initialisation and adam, as asked")
-    threshold = float(ctx.params.get("threshold", 0.45))
+    threshold = float(ctx.params.get("threshold", RESULTS_THRESHOLD))
     val_acc = float(results["val_acc"])
     text = f"validation accuracy {val_acc:.4f} (required {threshold:.2f})"
     return Outcome.from_measure(val_acc, val_acc >= threshold, text,
@@ -607,9 +647,17 @@ def check_claim_consistency(ctx: CheckContext) -> Outcome:
     if arrays["val_accs"].size != want_accs:
         claims.append(f"{label} has {arrays['val_accs'].size} accuracy checks, but num_epochs "
                       f"{epochs} gives {want_accs} (one at the start, one per epoch)")
+    series = curves.training_series({"loss_history": arrays["train_losses"],
+                                     "train_acc_history": arrays["train_accs"],
+                                     "val_acc_history": arrays["val_accs"]})
+    at_best = int(np.argmax(arrays["val_accs"]))
+    series["accuracy.val claimed in results.json"] = [math.nan] * at_best + [float(results["val_acc"])]
+    series.update(curves.threshold("accuracy", f"required (val >= {RESULTS_THRESHOLD:.2f}, course)",
+                                   RESULTS_THRESHOLD))
     if claims:
         return Outcome.from_fraction(1 - len(claims) / 3, "not reproducible: " + "; ".join(claims),
                                      hint="write results.json and best_fc_model.npz from the same "
-                                          "final run (best_solver), after training it")
+                                          "final run (best_solver), after training it", series=series)
     return Outcome.ok(f"val_acc {best:.4f} is the best recorded validation accuracy and "
-                      f"{n_losses} iterations match num_epochs {epochs} x batch_size {batch}")
+                      f"{n_losses} iterations match num_epochs {epochs} x batch_size {batch}",
+                      series=series)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import curves
 from .base import CheckContext, Outcome, check, fixture
 from .toolkit import labelled, loss_problem, no_work, verdict
 from .compare import as_array, compare_array, describe, join_problems, rel_error
@@ -624,7 +625,7 @@ def check_fc_net_initialization(ctx: CheckContext) -> Outcome:
     shapes = {}
     for i in range(1, len(INIT_DIMS)):
         shapes[f"W{i}"], shapes[f"b{i}"] = (INIT_DIMS[i - 1], INIT_DIMS[i]), (INIT_DIMS[i],)
-    problems, d = [], Diagnoses()
+    problems, d, stds = [], Diagnoses(), {}
     for scheme in ("he", "random", "zero"):
         seed_worker(ctx, 2023)
         model = ctx.new(FC_NET, [50] * 10, initialization=scheme)
@@ -633,6 +634,8 @@ def check_fc_net_initialization(ctx: CheckContext) -> Outcome:
         if problem:
             problems.append(f"{label}: {problem}")
             continue
+        if scheme != "zero":
+            stds[f"measured, {scheme}"] = [float(params[f"W{i}"].std()) for i in range(1, len(INIT_DIMS))]
         found = []
         for i in range(1, len(INIT_DIMS)):
             W, fan_in = params[f"W{i}"], INIT_DIMS[i - 1]
@@ -656,10 +659,17 @@ def check_fc_net_initialization(ctx: CheckContext) -> Outcome:
                             + (f" (and {len(found) - 4} more)" if len(found) > 4 else ""))
             if scheme == "he":
                 d.add(_he_mistake(params, ctx.tolerance))
-    return verdict(problems, "He, random and zero initialisation give the expected stds", d=d,
-                   hint="'he': np.random.randn(fan_in, fan_out) * np.sqrt(2 / fan_in) with "
-                        "fan_in = the layer's INPUT width, no weight_scale; 'random': "
-                        "weight_scale * randn; 'zero': np.zeros; biases always zero")
+    expected = {"he": ("expected he, sqrt(2/fan_in)", [np.sqrt(2.0 / n) for n in INIT_DIMS[:-1]]),
+                "random": ("expected random, weight_scale 0.01", [DEFAULT_WEIGHT_SCALE] * (len(INIT_DIMS) - 1))}
+    lines = {}
+    for scheme, (name, values) in expected.items():
+        if f"measured, {scheme}" in stds:
+            lines.update({f"measured, {scheme}": stds[f"measured, {scheme}"], name: values})
+    outcome = verdict(problems, "He, random and zero initialisation give the expected stds", d=d,
+                      hint="'he': np.random.randn(fan_in, fan_out) * np.sqrt(2 / fan_in) with "
+                           "fan_in = the layer's INPUT width, no weight_scale; 'random': "
+                           "weight_scale * randn; 'zero': np.zeros; biases always zero")
+    return curves.with_series(outcome, curves.panel("weight_std", lines))
 
 
 @check("fc_net.dtype", kind="value")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import curves
 from .base import CheckContext, Outcome, check, fixture
 from .toolkit import loss_problem, on, verdict
 from .compare import as_array, compare_array, describe, join_problems
@@ -288,6 +289,7 @@ def check_neural_net_train_toy(ctx: CheckContext) -> Outcome:
     if history.size != expected.size:
         return Outcome.fail(f"loss_history has {history.size} entries after num_iters=100, expected 100")
     d = Diagnoses()
+    series = curves.panel("loss", {"train": history, "reference run": expected})
     problem = d.compare("loss_history", history, expected, ctx.tolerance,
                         stored(f, "toy_loss_history", TRAIN_MISTAKES))
     level = toy_run_level(history, expected.size)
@@ -297,11 +299,11 @@ def check_neural_net_train_toy(ctx: CheckContext) -> Outcome:
         return Outcome.fail(d.message(f"on the notebook's toy data (final loss {history[-1]:.10g}, "
                                       f"expected {expected[-1]:.10g}): {problem}"
                                       f"{first_divergence(history, expected)}"
-                                      + (f"; in any draw order, {level}" if level else "")),
+                                      + (f"; in any draw order, {level}" if level else "")), series=series,
                             hint="sample X_batch, y_batch = X[idx], y[idx] with idx = np.random.choice("
                                  "num_train, batch_size) (replacement: batch 200 > 5 examples), then "
                                  "params[k] -= learning_rate * grads[k] for every parameter")
-    return Outcome.ok(f"the toy run ends at loss {history[-1]:.6g}, as in the notebook")
+    return Outcome.ok(f"the toy run ends at loss {history[-1]:.6g}, as in the notebook", series=series)
 
 
 @check("neural_net.train_schedule", kind="training", fixture="neural_net", tolerance=1e-8)
@@ -317,15 +319,16 @@ def check_neural_net_train_schedule(ctx: CheckContext) -> Outcome:
         return Outcome.fail(problem)
     expected = f["s_loss_history"]
     d = Diagnoses()
+    series = curves.panel("loss", {"train": history, "reference run": expected})
     problem = d.compare("loss_history", history, expected, ctx.tolerance,
                         stored(f, "s_loss_history", TRAIN_MISTAKES))
     if problem:
-        return Outcome.fail(d.message(
+        return Outcome.fail(series=series, message=d.message(
             f"40 examples, batch 10, learning_rate 0.5, learning_rate_decay 0.5: {problem}"
             f"{first_divergence(history, expected) if history is not None and history.shape == expected.shape else ''}"),
                             hint="the given code checks accuracies and decays the learning rate when "
                                  "it % iterations_per_epoch == 0, after the update")
-    return Outcome.ok("the learning-rate schedule matches")
+    return Outcome.ok("the learning-rate schedule matches", series=series)
 
 
 @check("neural_net.predict", kind="value", fixture="neural_net")

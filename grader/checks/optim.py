@@ -21,6 +21,7 @@ import itertools
 import numpy as np
 
 from ..sandbox import StudentError
+from . import curves
 from .base import CheckContext, Outcome, check, fixture
 from .compare import as_array, compare_array, join_problems
 from .diagnosis import Diagnoses, mistake_key, stored
@@ -481,11 +482,11 @@ def check_optim_loss_decreases(ctx: CheckContext) -> Outcome:
     A, b = f["descent_A"], f["descent_b"]
     ratio = float(ctx.tolerance)
     start = _ls_loss(A, b, np.zeros(A.shape[1]))
-    passed, lines = 0, []
+    passed, lines, losses = 0, [], {}
     for rule in RULES:
         w, config = np.zeros(A.shape[1]), dict(DESCENT_CONFIGS[rule])
         settings = ", ".join(f"{k}={v:g}" for k, v in DESCENT_CONFIGS[rule].items())
-        problem = None
+        problem, losses[rule] = None, [start]
         try:
             for step in range(DESCENT_STEPS):
                 next_w, returned, _, problem = call_rule(ctx, rule, w, _ls_grad(A, b, w), config)
@@ -497,10 +498,13 @@ def check_optim_loss_decreases(ctx: CheckContext) -> Outcome:
                     problem = f"step {step + 1}: {problem or 'next_w is not finite'}"
                     break
                 config = returned
+                losses[rule].append(_ls_loss(A, b, w))
         except StudentError as exc:
             problem = exc.message
         if problem:
             lines.append(f"{rule}: {problem}")
+            stopped = losses.pop(rule)
+            losses[f"{rule} (stopped at step {len(stopped)})"] = stopped
             continue
         final = _ls_loss(A, b, w)
         reference = float(f[f"{rule}.descent_final_loss"])
@@ -511,6 +515,8 @@ def check_optim_loss_decreases(ctx: CheckContext) -> Outcome:
             lines.append(f"{rule} ({settings}): the loss went from {start:.3g} to {final:.3g} in "
                          f"{DESCENT_STEPS} steps; it should fall below {ratio * start:.3g} "
                          f"(the reference reaches {reference:.3g})")
-    return Outcome.from_fraction(passed / len(RULES), "; ".join(lines),
+    series = {**curves.panel("descent", losses),
+              **curves.threshold("descent", f"{ratio:.0%} of the start", ratio * start)}
+    return Outcome.from_fraction(passed / len(RULES), "; ".join(lines), series=series,
                                  hint="an update must move w AGAINST the gradient, and the state "
                                       "must be carried from one call to the next in config")

@@ -33,6 +33,7 @@ import stat
 import numpy as np
 
 from ..sandbox import StudentError
+from . import curves
 from .base import CheckContext, CheckFailed, Outcome, check, fixture
 from .toolkit import verdict
 from .compare import as_array, compare_array, compare_scalar, describe, join_problems, rel_error
@@ -322,12 +323,13 @@ def check_solver_lr_decay(ctx: CheckContext) -> Outcome:
                                  "per-parameter config in self.optim_configs by lr_decay")
     # The timing of the decay shows in the losses: compare the run with the reference's.
     got, problem = _history(ctx, solver, "loss_history")
+    series = curves.panel("loss", {"train": got, "reference run": f["decay.loss_history"]})
     problem = problem or compare_array("loss_history", got, f["decay.loss_history"], ctx.tolerance)
     if problem:
         return Outcome.fail(f"{label}: the final learning rates are right but {problem}; "
-                            f"{_divergence(ctx, solver, f, 'decay')}",
+                            f"{_divergence(ctx, solver, f, 'decay')}", series=series,
                             hint="decay once per epoch, at its end ((t + 1) % iterations_per_epoch == 0)")
-    return Outcome.ok("every per-parameter learning rate is decayed once per epoch")
+    return Outcome.ok("every per-parameter learning rate is decayed once per epoch", series=series)
 
 
 @check("solver.best_params_restored", kind="value", fixture="solver", tolerance=1e-6)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import curves
 from .base import CheckContext, Outcome, check
 from .models import fetch_params, seed_worker
 
@@ -94,6 +95,25 @@ def accuracy_ramp(acc: float, settings: dict, label: str, hint: str) -> Outcome:
                    hint=None if status == "passed" else hint)
 
 
+def run_series(histories: dict, measured: float, label: str, *, val: bool = True,
+               thresholds: dict[str, float] | None = None, epochs: float | None = None) -> dict:
+    """The plots of one training run: the loss and accuracies the student's code logged while
+    the grader trained it, the accuracy the grader measured at the end of training (epoch
+    ``epochs``; default: the last logged one), and the rubric's thresholds (``{label: value}``)."""
+    series = curves.training_series(histories, val=val)
+    logged = curves.values_of(histories.get("val_acc_history" if val else "train_acc_history")) or [0]
+    at = len(logged) - 1 if epochs is None else round(epochs)
+    series["accuracy." + label] = curves.point_at(at, measured)
+    for name, value in (thresholds or {}).items():
+        series.update(curves.threshold("accuracy", name, value))
+    return series
+
+
+def ramp_thresholds(settings: dict) -> dict[str, float]:
+    return {f"full credit (val >= {float(settings['target']):.2f})": float(settings["target"]),
+            f"no credit (val <= {float(settings['floor']):.2f})": float(settings["floor"])}
+
+
 def _fc_accuracy(params: dict, hidden_dims, X: np.ndarray, y: np.ndarray) -> float:
     """Accuracy of a plain FullyConnectedNet with ``params``, computed with the trusted reference."""
     from reference.classifiers.fc_net import FullyConnectedNet
@@ -140,7 +160,10 @@ def _overfit(ctx: CheckContext, hidden_dims: list[int], which: str) -> Outcome:
         return Outcome.fail(f"{label}: after training, {problem}")
     acc = _fc_accuracy(params, hidden_dims, X, y)
     message = f"{label}: training accuracy {acc:.2f} (measured by the grader)"
-    return Outcome.from_measure(acc, acc >= 1.0, message,
+    series = run_series(curves.read_histories(ctx, solver, curves.SOLVER_HISTORIES), acc,
+                        "train, measured by the grader", val=False,
+                        thresholds={"required (train = 1.00)": 1.0})
+    return Outcome.from_measure(acc, acc >= 1.0, message, series=series,
                                 hint="the net, its gradients, sgd or the Solver loop is wrong: fix the "
                                      "failing checks of those parts first; a correct implementation "
                                      "reaches 1.00 with these settings")
@@ -181,8 +204,11 @@ def check_two_layer_accuracy(ctx: CheckContext) -> Outcome:
     if problem:
         return Outcome.fail(f"{label}: after training, {problem}")
     acc = _fc_accuracy(params, [H], data["X_val"], data["y_val"])
-    return accuracy_ramp(acc, s, label, hint="a correct implementation reaches the target with these "
-                                     "settings: check the TwoLayerNet, sgd and Solver checks")
+    series = run_series(curves.read_histories(ctx, solver, curves.SOLVER_HISTORIES), acc,
+                        "val, measured by the grader", thresholds=ramp_thresholds(s))
+    return curves.with_series(accuracy_ramp(acc, s, label, hint="a correct implementation reaches the "
+                                            "target with these settings: check the TwoLayerNet, sgd "
+                                            "and Solver checks"), series)
 
 
 @check("training.neural_net_accuracy", kind="training")
@@ -197,7 +223,7 @@ def check_neural_net_accuracy(ctx: CheckContext) -> Outcome:
     C = int(max(np.max(data["y_train"]), np.max(data["y_val"]))) + 1
     seed_worker(ctx, int(s.get("seed", 0)))
     net = ctx.new(UCLA_NET, D, H, C)
-    ctx.call(net.method("train"), X, data["y_train"], X_val, data["y_val"],
+    stats = ctx.call(net.method("train"), X, data["y_train"], X_val, data["y_val"],
              learning_rate=float(s["learning_rate"]), learning_rate_decay=float(s["learning_rate_decay"]),
              reg=float(s["reg"]), num_iters=int(s["num_iters"]), batch_size=int(s["batch_size"]),
              verbose=False)
@@ -210,4 +236,10 @@ def check_neural_net_accuracy(ctx: CheckContext) -> Outcome:
         hidden = np.maximum(0, X_val.astype(np.float64) @ params["W1"].T + params["b1"])
         scores = hidden @ params["W2"].T + params["b2"]
     acc = float(np.mean(np.argmax(scores, axis=1) == data["y_val"])) if np.all(np.isfinite(scores)) else 0.0
-    return accuracy_ramp(acc, s, label, hint="check the neural_net loss/gradient/train checks first")
+    logged = {k: v for k, v in (stats.items() if isinstance(stats, dict) else ())
+              if k in curves.SOLVER_HISTORIES}
+    epochs = int(s["num_iters"]) * int(s["batch_size"]) / max(len(X), 1)   # at the end of train()
+    series = run_series(logged, acc, "val, measured by the grader", thresholds=ramp_thresholds(s),
+                        epochs=epochs)
+    return curves.with_series(accuracy_ramp(acc, s, label, hint="check the neural_net loss/gradient/"
+                                            "train checks first"), series)

@@ -3,8 +3,8 @@
 Data flows one way: ``inputs`` (the class folder -> one Submission per student) -> ``store``
 (what is already graded, by content key) -> ``runner`` (local pool) or ``dask`` (a cluster), each
 submission through ``grader.engine.grade`` -> the store -> ``gradebook`` (gradebook.csv,
-checks.csv, summary.json, canvas.csv) and one report folder per student, rebuilt from the store
-on every run. Only this process writes OUTDIR; it and the store are hidden from student code.
+checks.csv, summary.json, canvas.csv), one report folder per student and the dashboard
+(``index.html``), rebuilt from the store on every run. Only this process writes OUTDIR; it and the store are hidden from student code.
 """
 from __future__ import annotations
 
@@ -93,6 +93,19 @@ def write_student_reports(folder: Path, report: Report) -> None:
             write_atomic(target, text)
 
 
+def write_class_dashboard(outdir: Path, rows: list[gradebook.Row]) -> Path:
+    """``OUTDIR/index.html`` (``grader.report.dashboard``): the class statistics, each graded
+    student's report linked, and the code similarity of the submission folders."""
+    from ..report.dashboard import write_dashboard
+
+    graded = [row for row in rows if row.report is not None]
+    students = [(row.submission.id, row.submission.name,
+                 outdir / "students" / row.submission.id / "report.json",
+                 f"students/{row.submission.id}/report.html") for row in graded]
+    code = {row.submission.id: row.submission.path for row in graded if row.submission.path.is_dir()}
+    return write_dashboard(outdir, students, code=code if len(code) > 1 else None)
+
+
 def grade_class(path: Path, outdir: Path, options: ClassOptions, *,
                 progress=None, canvas: tuple[Path, str] | None = None,
                 on_input: Callable[[ClassInput], None] | None = None) -> ClassRun:
@@ -176,6 +189,7 @@ def grade_class(path: Path, outdir: Path, options: ClassOptions, *,
         for row in rows:
             if row.report is not None:
                 write_student_reports(outdir / "students" / row.submission.id, row.report)
+        write_class_dashboard(outdir, rows)
         summary = gradebook.summary(rows, classes.layout, classes.notes)
         unmatched: list[str] = []
         if canvas is not None:

@@ -125,11 +125,11 @@ STYLE = """
 #students th[aria-sort=ascending]::after{content:" \\25B2"}
 #students th[aria-sort=descending]::after{content:" \\25BC"}
 #search{font-size:1em;padding:6px;width:100%;max-width:360px;margin:6px 0}
-.rates td.barcell{width:22%;min-width:90px} .rates td,.rates th{padding:2px 6px}
+.rates td.barcell{width:14%;min-width:90px} .rates td,.rates th{padding:2px 6px}
 .rates td:first-child,.rates th,#students td:first-child{white-space:nowrap;overflow-wrap:normal}
 .mist{margin:0;padding-left:1.1em} .mist li{margin:0}
 .table-wrap{overflow-x:auto}
-.rates td:last-child{min-width:14em}
+.rates td:last-child{min-width:14em;width:48%}
 @media (max-width:700px){.rates td:first-child{white-space:normal;overflow-wrap:anywhere;min-width:9em}
  .rates td:last-child{min-width:0}
  .rates td.barcell,.rates th:nth-child(2){display:none}}

@@ -27,6 +27,7 @@ from . import notebook_html
 from .notebook_html import RenderedNotebook, cell_anchor, check_anchor, manual_anchor
 
 ATTENTION = ("failed", "error", "partial")
+MAX_PLOTS = 6            # plots drawn on one page (the others' curves stay in the JSON report)
 _DIAGNOSIS = re.compile(r"\.?\s*Diagnosis:\s*(.*)\Z", re.DOTALL)
 CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src {script}; "
        "base-uri 'none'; form-action 'none'")
@@ -160,15 +161,45 @@ def _profile(report: Report) -> str:
             f'the intake noticed:</p><ul>{notes or "<li>no notes</li>"}</ul></section>')
 
 
-def _plots(r: CheckResult) -> str:
+def plotted(results: Sequence[CheckResult], limit: int = MAX_PLOTS) -> dict[str, set[str]]:
+    """``{check: panels}`` this page draws: at most ``limit`` plots (one per panel; each costs
+    tens of milliseconds, docs/architecture.md). First every panel of the checks that need
+    attention, then the panels that carry the rubric's threshold, then the other panels of those
+    checks, then the training and artefact checks' panels, then the rest, each in report order."""
+    from .plots import is_threshold, split_series
+
+    candidates = []
+    for position, r in enumerate(results):
+        panels = split_series(r.series) if r.series else {}
+        graded = any(is_threshold(line) for lines in panels.values() for line in lines)
+        for panel, lines in panels.items():
+            if r.status in ATTENTION:
+                rank = 0
+            elif any(is_threshold(line) for line in lines):
+                rank = 1
+            else:
+                rank = 2 if graded else 3 if r.kind in ("training", "artefact") else 4
+            candidates.append((rank, position, r.name, panel))
+    chosen: dict[str, set[str]] = {}
+    for _, _, name, panel in sorted(candidates)[:limit]:
+        chosen.setdefault(name, set()).add(panel)
+    return chosen
+
+
+def _plots(r: CheckResult, panels: set[str] | None = None) -> str:
+    """The plots of ``panels`` (default: every panel), and a line naming the panels left out."""
     if not r.series:
         return ""
-    from .plots import plot_series
+    from .plots import plot_series, split_series
 
     figures = []
-    for plot in plot_series(r.series, r.name):
+    for plot in plot_series(r.series, r.name, panels):
         figures.append(f'<figure class="plot"><img src="{plot.data_uri}" alt="{escape(plot.alt)}" '
                        f'width="640" height="360"><figcaption>{escape(plot.alt)}</figcaption></figure>')
+    left = [p for p in split_series(r.series) if panels is not None and p not in panels]
+    if left:
+        figures.append(f'<p class="meta">Curves not drawn here ({escape(", ".join(left))}; this page '
+                       f'draws at most {MAX_PLOTS} plots): they are in the JSON report.</p>')
     return "".join(figures)
 
 
@@ -181,7 +212,8 @@ def _cell_links(r: CheckResult, notebooks: Sequence[RenderedNotebook]) -> str:
     return f'<p class="cells">Flagged cells: {"".join(links)}</p>' if links else ""
 
 
-def _check(r: CheckResult, notebooks: Sequence[RenderedNotebook]) -> str:
+def _check(r: CheckResult, notebooks: Sequence[RenderedNotebook],
+           drawn: dict[str, set[str]] | None = None) -> str:
     message, diagnosis, hint = split_message(r)
     css = "info" if r.informational else r.status
     parts = [f'<article class="check {css}" id="{check_anchor(r.name)}">'
@@ -194,7 +226,7 @@ def _check(r: CheckResult, notebooks: Sequence[RenderedNotebook]) -> str:
         parts.append(f'<p class="diag"><strong>Diagnosis:</strong> {escape(diagnosis)}</p>')
     if hint:
         parts.append(f'<p class="hint"><strong>Hint:</strong> {escape(hint)}</p>')
-    parts.append(_plots(r))
+    parts.append(_plots(r, None if drawn is None else drawn.get(r.name, set())))
     parts.append(_cell_links(r, notebooks))
     parts.append("</article>")
     return "".join(parts)
@@ -223,7 +255,7 @@ def _manual(report: Report, notebooks: Sequence[RenderedNotebook]) -> str:
             f'<p class="meta">Not counted in the total.</p>{"".join(items)}</section>')
 
 
-def _collapsed(results: Iterable[CheckResult], notebooks) -> str:
+def _collapsed(results: Iterable[CheckResult], notebooks, drawn: dict[str, set[str]] | None = None) -> str:
     groups: dict[str, list[CheckResult]] = {}
     for r in results:
         groups.setdefault(r.section, []).append(r)
@@ -231,7 +263,7 @@ def _collapsed(results: Iterable[CheckResult], notebooks) -> str:
         return ""
     blocks = []
     for section, rs in groups.items():
-        inner = "".join(_check(r, notebooks) for r in rs)
+        inner = "".join(_check(r, notebooks, drawn) for r in rs)
         passed = sum(r.status == "passed" for r in rs)
         blocks.append(f'<details><summary>{escape(section)}: {passed} passed'
                       f'{", " + str(len(rs) - passed) + " skipped" if len(rs) > passed else ""}'
@@ -278,11 +310,12 @@ def render_html(report: Report, notebooks: Sequence[tuple[str, Path]] | None = N
     attention = [r for r in report.results if r.status in ATTENTION and not r.informational]
     attention.sort(key=lambda r: (r.status == "partial", -(r.max_points - r.points)))
     rest = [r for r in report.results if r.status not in ATTENTION or r.informational]
-    needs = ("".join(_check(r, rendered) for r in attention) if attention
+    drawn = plotted(report.results)
+    needs = ("".join(_check(r, rendered, drawn) for r in attention) if attention
              else "<p>Nothing: every check passed.</p>")
     body = "".join([
         _header(report), _profile(report),
         f'<section id="attention"><h2>Needs attention ({len(attention)})</h2>{needs}</section>',
-        _manual(report, rendered), _collapsed(rest, rendered), _notebooks(rendered), _output(report),
+        _manual(report, rendered), _collapsed(rest, rendered, drawn), _notebooks(rendered), _output(report),
     ])
     return document(f"{report.score:g} / {report.max_score:g} · {report.submission}", body)

@@ -1,7 +1,8 @@
 """Headless Chromium for the browser tests (Debian's chromium and chromium-driver, via Selenium).
 
-Screenshots go to ``$REPORT_SCREENSHOTS`` when set, else to pytest's temporary folder; every
-test prints the paths of the screenshots it took.
+Screenshots go to ``$GRADER_SCREENSHOTS`` when set, else to pytest's temporary folder; every
+test prints the paths of the screenshots it took, and the end of the test run names the folder
+(pytest's terminal summary), so that the screenshots are part of the test output.
 """
 from __future__ import annotations
 
@@ -31,12 +32,25 @@ def classroom(tmp_path_factory):
     return tmp_path_factory.mktemp("classroom")
 
 
+SCREENSHOTS: list[Path] = []       # the folder, once a test asked for it
+
+
 @pytest.fixture(scope="session")
 def screenshots(tmp_path_factory) -> Path:
-    folder = os.environ.get("REPORT_SCREENSHOTS")
+    folder = os.environ.get("GRADER_SCREENSHOTS")
     path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
     path.mkdir(parents=True, exist_ok=True)
+    SCREENSHOTS.append(path)
     return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    for folder in SCREENSHOTS:
+        shots = sorted(p.name for p in folder.iterdir())
+        terminalreporter.write_sep("-", "browser screenshots")
+        terminalreporter.write_line(f"{len(shots)} files in {folder} (set GRADER_SCREENSHOTS to choose it):")
+        for name in shots:
+            terminalreporter.write_line(f"  {folder / name}")
 
 
 @pytest.fixture(scope="module")

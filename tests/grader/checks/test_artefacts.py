@@ -503,3 +503,39 @@ def test_rubric_params_adjust_the_expected_files(submission):
 def test_whole_suite_passes_a_full_folder(submission):
     """All five checks on a full folder."""
     assert failing(submission) == {}
+
+# ------------------------------------------------------------------------------------ curves
+
+
+def test_logged_histories_are_recorded_against_the_course_thresholds(submission):
+    """The plots of the logged runs: the optimizer experiment per rule against the course's
+    typical 45 %, the initialisation runs, the best model against the required 45 % with the
+    claimed val_acc at its best epoch; the stds against the formula's; at most 200 points."""
+    series = run(submission, "artefacts.npz_histories").series
+    assert {f"optimizer_loss.{r}" for r in ("sgd", "sgd_momentum", "adam", "rmsprop")} <= set(series)
+    assert series["optimizer_accuracy.threshold typical for rmsprop and adam (course)"] == [0.45]
+    assert series["optimizer_loss.adam"] == pytest.approx(list(history(200, 6, seed=2)["train_losses"]))
+    assert {"init_loss.he", "init_loss.random", "init_loss.zero"} <= set(series)
+
+    best = run(submission, "artefacts.claim_consistency").series
+    assert len(best["loss.train"]) == len(best["loss.index"]) <= 200 and best["loss.index"][-1] == 2449
+    assert best["accuracy.val"] == pytest.approx(list(best_history()["val_accs"]))
+    claimed = best["accuracy.val claimed in results.json"]
+    assert len(claimed) == 9 and claimed[-1] == RESULTS["val_acc"]
+    assert best["accuracy.threshold required (val >= 0.45, course)"] == [0.45]
+
+    stds = run(submission, "artefacts.w_stds").series
+    assert stds["weight_std.logged, he"] == pytest.approx(list(reference_stds("he")))
+    assert stds["weight_std.expected he, sqrt(2/fan_in)"][:2] == pytest.approx([math.sqrt(2 / 3072), 0.2])
+    assert stds["weight_std.expected random, weight_scale 0.01"] == [0.01] * 11
+
+
+def test_broken_logs_record_what_can_be_read(submission):
+    _with_nan_loss(logs_of(submission))
+    _with_he_fan_out(logs_of(submission))
+    result = run(submission, "artefacts.npz_histories")
+    assert result.status != "passed" and "optimizer_loss.sgd" in result.series
+    stds = run(submission, "artefacts.w_stds")
+    assert stds.status != "passed"
+    logged, expected = stds.series["weight_std.logged, he"], stds.series["weight_std.expected he, sqrt(2/fan_in)"]
+    assert logged[0] == pytest.approx(math.sqrt(2 / 50), rel=0.05) != expected[0]     # W1 by fan_out 50

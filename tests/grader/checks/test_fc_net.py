@@ -113,6 +113,9 @@ def test_he_with_fan_out_fails_on_the_first_layer(runner_for):
     assert result.status == "failed"
     assert "W1.std() is 0.2" in result.message and "initialization='he'" in result.message
     assert "Diagnosis: the weight stds match sqrt(2 / fan_out)" in result.message
+    series = result.series                      # the plot: measured stds against the formula's
+    assert series["weight_std.measured, he"][0] == pytest.approx(0.2, rel=0.05)
+    assert series["weight_std.expected he, sqrt(2/fan_in)"][0] == pytest.approx(np.sqrt(2 / 3072))
 
 
 def test_the_dtype_of_no_parameters_earns_nothing(tmp_path):
@@ -127,3 +130,11 @@ def test_the_dtype_of_no_parameters_earns_nothing(tmp_path):
     assert result.status == "failed" and result.points == 0
     assert "creates no parameters" in result.message
     assert "this check earns its points once __init__ creates W1, b1" in result.message
+
+
+def test_initialization_records_measured_and_expected_stds(reference_runner):
+    series = reference_runner.run("fc_net.initialization").series
+    for scheme, expected in (("he", "expected he, sqrt(2/fan_in)"), ("random", "expected random, weight_scale 0.01")):
+        measured, formula = series[f"weight_std.measured, {scheme}"], series[f"weight_std.{expected}"]
+        assert len(measured) == len(formula) == 11
+        assert measured == pytest.approx(formula, rel=0.1)

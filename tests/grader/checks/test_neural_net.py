@@ -67,6 +67,9 @@ def test_a_wrong_learning_rate_schedule_says_where_the_runs_part(runner_for):
     result = runner.run("neural_net.train_schedule")
     assert result.status == "failed"
     assert "first at iteration 3" in result.message  # the update of iteration 2 used a twice-decayed rate
+    series = result.series                     # the student's losses beside the reference run's
+    assert series["loss.train"][:3] == pytest.approx(series["loss.reference run"][:3])
+    assert series["loss.train"][3] != pytest.approx(series["loss.reference run"][3])
 
 
 def test_minibatches_in_another_order_still_train_the_toy_net(runner_for):
@@ -88,3 +91,8 @@ def test_a_toy_run_that_does_not_learn_fails_whatever_the_order(runner_for):
     result = runner.run("neural_net.train_toy")
     assert result.status == "failed"
     assert "does not learn" in result.message
+
+
+def test_the_toy_run_records_the_loss_beside_the_reference_run(reference_runner):
+    series = reference_runner.run("neural_net.train_toy").series
+    assert len(series["loss.train"]) == 100 and series["loss.train"] == pytest.approx(series["loss.reference run"])

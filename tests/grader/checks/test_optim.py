@@ -103,3 +103,17 @@ def test_loss_decreases_gives_partial_credit_per_rule(runner_for):
     assert result.status == "partial"
     assert result.points == pytest.approx(2 / 3, abs=1e-3)
     assert "sgd_momentum" in result.message and "the reference reaches" in result.message
+    # the curves show it: momentum's loss climbs above the 10 % line, the others fall below it
+    series = result.series
+    threshold = series["descent.threshold 10% of the start"][0]
+    assert series["descent.sgd_momentum"][-1] > threshold > series["descent.adam"][-1]
+    assert len(series["descent.rmsprop"]) == 51 and series["descent.rmsprop"][-1] < threshold
+
+
+def test_the_descent_of_a_rule_that_breaks_stops_where_it_broke(runner_for):
+    """Adam's bias correction with the old t divides by zero at step 1: its curve is one point."""
+    runner = runner_for(Patch("optim.py", 't = config["t"] + 1', 't = config["t"]'),
+                        Patch("optim.py", 'config["m"], config["v"], config["t"] = m, v, t',
+                              'config["m"], config["v"], config["t"] = m, v, t + 1'))
+    result = runner.run("optim.loss_decreases", partial_credit={"rule": "fraction"})
+    assert result.series["descent.adam (stopped at step 1)"] == [pytest.approx(result.series["descent.rmsprop"][0])]

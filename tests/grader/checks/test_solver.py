@@ -111,6 +111,11 @@ def test_a_broken_two_layer_net_is_blamed_on_the_model(runner_for):
     assert "TwoLayerNet" in result.message and "fix TwoLayerNet" in result.message
 
 
+def test_lr_decay_records_the_loss_beside_the_reference_run(reference_runner):
+    series = reference_runner.run("solver.lr_decay").series
+    assert len(series["loss.train"]) == 20 and series["loss.train"] == pytest.approx(series["loss.reference run"])
+
+
 def test_npz_reader_refuses_a_symlink(tmp_path):
     """The grader reads the student's npz from the scratch folder: never through a link."""
     target = tmp_path / "secret.npz"

@@ -111,6 +111,15 @@ def test_checks_csv_and_summary(graded):
     assert mistake["students"] >= 1 and "x >= 0" in mistake["mistake"]   # erin's mutant, named
 
 
+def test_the_dashboard_links_every_graded_student_and_compares_their_code(graded):
+    out, _ = graded
+    page = (out / "index.html").read_text()
+    for student in ("alice", "bob", "carol", "dave", "erin", "frank"):   # dave: his error report
+        assert f'href="students/{student}/report.html"' in page, student
+        assert (out / "students" / student / "report.html").is_file()
+    assert "Code similarity" in page and "alice" in page
+
+
 def test_each_student_folder_holds_every_registered_per_student_format(graded):
     out, _ = graded
     for student in ("alice", "dave", "frank"):

@@ -3,10 +3,6 @@
 * ``graded(kind, tmp)``: a real grading run (``grader.engine.grade``) of the reference, the
   starter code, the buggy example with a notebook beside it, and two mutants of
   ``tests/mutants`` (each graded once per test process);
-* ``measured_series()``: the curves the training, optimizer and initialisation checks record
-  (format of ``CheckResult.series``), measured here by running the trusted reference Solver on
-  the embedded digits; ``with_series(report)`` attaches them to the report's checks of those
-  kinds, as the checks will once they record them;
 * ``class_of(n, tmp)``: a class of ``n`` students for the dashboard: each student's report is
   assembled section by section from the real reports above (so every result is one the grader
   produced), with code folders for the similarity section;
@@ -17,14 +13,12 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import shutil
 import tokenize
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 
 from grader.engine import GradeOptions, grade
 from grader.report.json_report import render_json
@@ -98,56 +92,6 @@ def _graded(kind: str, tmp: str) -> str:
 def graded(kind: str, tmp: Path) -> Report:
     """``kind`` graded for real (once per process and folder)."""
     return Report.from_dict(json.loads(_graded(kind, str(tmp))))
-
-
-# -- measured series ------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def measured_series() -> dict[str, dict[str, list[float]]]:
-    """``{kind: series}`` for training, optimizer and init checks, measured on the reference."""
-    from reference import optim  # noqa: F401  (the Solver looks update rules up there)
-    from reference.classifiers.fc_net import FullyConnectedNet
-    from reference.data_utils import get_digits_data
-    from reference.solver import Solver
-
-    data = get_digits_data()
-    small = {k: v[:200] if k.endswith(("train", "val")) else v for k, v in data.items()}
-    model = FullyConnectedNet([50], input_dim=64, num_classes=10, weight_scale=1e-2, seed=0)
-    solver = Solver(model, small, update_rule="adam", optim_config={"learning_rate": 1e-3},
-                    num_epochs=8, batch_size=50, print_every=10**9, verbose=False)
-    solver.train()
-    training = {"loss.train": solver.loss_history,
-                "accuracy.train": solver.train_acc_history,
-                "accuracy.val": solver.val_acc_history,
-                "accuracy.threshold val >= 0.5": [0.5]}
-    optimizer = {}
-    for rule, lr in (("sgd", 1e-2), ("sgd_momentum", 1e-2), ("rmsprop", 1e-3), ("adam", 1e-3)):
-        net = FullyConnectedNet([50, 50], input_dim=64, num_classes=10, weight_scale=5e-2, seed=1)
-        run = Solver(net, small, update_rule=rule, optim_config={"learning_rate": lr},
-                     num_epochs=2, batch_size=25, print_every=10**9, verbose=False)
-        run.train()
-        optimizer[f"loss.{rule}"] = run.loss_history
-    he = FullyConnectedNet([100, 100, 100], input_dim=64, num_classes=10, initialization="he",
-                           seed=231, dtype=np.float64)
-    layers = range(1, 5)
-    init = {"weight_std.W (student)": [float(he.params[f"W{i}"].std()) for i in layers],
-            "weight_std.He sqrt(2/fan_in)": [math.sqrt(2.0 / he.params[f"W{i}"].shape[0]) for i in layers]}
-    return {"training": training, "optimizer": optimizer, "init": init}
-
-
-def with_series(report: Report) -> Report:
-    """``report`` with measured series on its training checks, on one optimizer check and one
-    initialisation check (what those checks will record)."""
-    series = measured_series()
-    results, placed = [], set()
-    for r in report.results:
-        if r.kind == "training" and "training" not in placed:
-            r, _ = replace(r, series=series["training"]), placed.add("training")
-        elif r.name.startswith("adam.") and "optimizer" not in placed:
-            r, _ = replace(r, series=series["optimizer"]), placed.add("optimizer")
-        elif ".init" in r.name and "init" not in placed:
-            r, _ = replace(r, series=series["init"]), placed.add("init")
-        results.append(r)
-    return replace(report, results=results)
 
 
 # -- a class ----------------------------------------------------------------------------------

@@ -16,13 +16,13 @@ from click.testing import CliRunner
 
 from grader.cli import main
 from grader.report import RENDERERS
-from grader.report.html import render_html, split_message
+from grader.report.html import MAX_PLOTS, plotted, render_html, split_message
 from grader.report.json_report import load_json, render_json, report_schema
-from grader.report.plots import plot_series, split_series
+from grader.report.plots import plot_series
 from grader.result import CheckResult, Report
 
 from . import sample_report
-from .classroom import NOTEBOOK, build, graded, measured_series, notebook_with_flags, with_series
+from .classroom import NOTEBOOK, build, graded, notebook_with_flags
 
 PNG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 EXTERNAL = re.compile(r'\b(?:src|href|action)\s*=\s*"(?!data:|#)', re.IGNORECASE)
@@ -37,7 +37,7 @@ def buggy(classroom):
 @pytest.fixture(scope="module")
 def page(buggy):
     report, folder = buggy
-    return render_html(with_series(report), [(NOTEBOOK, folder / NOTEBOOK)])
+    return render_html(report, [(NOTEBOOK, folder / NOTEBOOK)])
 
 
 def _article(page: str, check: str) -> str:
@@ -118,27 +118,72 @@ def _png_variance(data: bytes) -> float:
     return ImageStat.Stat(image).var[0]
 
 
-def test_plots_are_drawn_from_the_measured_series(page):
+def test_plots_are_drawn_from_the_series_the_checks_measured(buggy, page):
+    """The buggy example's own curves: its training runs, the optimizer descent (adam broken);
+    at most MAX_PLOTS plots: the checks needing attention, then the panels with a threshold."""
+    report, _ = buggy
+    drawn = plotted(report.results)
     images = PNG.findall(page)
-    assert len(images) == 4          # training loss, training accuracy, optimizer losses, init stds
+    assert len(images) == sum(map(len, drawn.values())) == MAX_PLOTS
     for encoded in images:
         assert _png_variance(base64.b64decode(encoded)) > 100
+    assert drawn["optim.loss_decreases"] == {"descent"}
+    assert all("accuracy" in drawn[name] for name in ("training.overfit_three_layer", "training.overfit_five_layer",
+                                                       "training.two_layer_accuracy", "training.neural_net_accuracy"))
     alts = re.findall(r'<img src="data:image/png[^"]*" alt="([^"]*)"', page)
-    assert any("Accuracy per epoch" in a and "threshold val &gt;= 0.5 at 0.5" in a for a in alts)
-    assert any("loss.adam" not in a and "adam: 16 points" in a for a in alts)
-    assert any("He sqrt(2/fan_in)" in a for a in alts)
+    assert any(a.startswith("training.two_layer_accuracy: Accuracy per epoch") and
+               "threshold full credit (val &gt;= 0.90) at 0.9" in a and "val, measured by the grader" in a
+               for a in alts)
+    assert any(a.startswith("optim.loss_decreases") and "adam (stopped at step 1)" in a for a in alts)
+    assert "fc_net.initialization" not in drawn          # passed, no threshold: over the budget
+    assert "(weight_std; this page draws at most" in _article(page, "fc_net.initialization")
+    assert "(loss; this page draws at most" in _article(page, "training.neural_net_accuracy")
 
 
-def test_every_panel_has_title_axes_legend_and_threshold():
-    series = measured_series()["training"]
-    assert list(split_series(series)) == ["loss", "accuracy"]
-    plots = plot_series(series, "two_layer_net.overfit")
-    assert [p.title for p in plots] == ["two_layer_net.overfit: Training loss",
-                                        "two_layer_net.overfit: Accuracy per epoch"]
-    assert "threshold val >= 0.5 at 0.5" in plots[1].alt
+def test_the_json_report_carries_the_series(buggy):
+    report, _ = buggy
+    data = json.loads(render_json(report))
+    jsonschema.validate(data, report_schema())
+    series = {r["name"]: r["series"] for r in data["results"] if r.get("series")}
+    assert {"training.two_layer_accuracy", "optim.loss_decreases", "fc_net.initialization",
+            "neural_net.train_toy"} <= set(series)
+    assert all(len(values) <= 200 for one in series.values() for values in one.values())
+    assert load_json(render_json(report)).results == report.results
+
+
+def test_every_panel_has_title_axes_legend_and_threshold(buggy):
+    report, _ = buggy
+    by_name = {r.name: r for r in report.results}
+    for name in ("training.two_layer_accuracy", "optim.loss_decreases", "fc_net.initialization"):
+        for plot in plot_series(by_name[name].series, name):
+            assert plot.title.startswith(name + ": ")
+            assert "(" in plot.x_label and "(" in plot.y_label or plot.x_label == "layer", plot
+            assert plot.legend
+    accuracy = plot_series(by_name["training.two_layer_accuracy"].series, "t")[1]
+    assert accuracy.y_label == "accuracy (fraction correct)"
+    assert [t for t in accuracy.legend if t.startswith("threshold")] == [
+        "threshold full credit (val >= 0.90)", "threshold no credit (val <= 0.50)"]
     assert plot_series({"loss.train": [None, float("nan")]}) == []      # nothing finite: no plot
 
 
+def test_a_thinned_history_keeps_its_iterations_on_the_x_axis():
+    plot, = plot_series({"loss.train": [2.0, 1.0, 0.5], "loss.index": [0, 499, 999]})
+    assert "3 points (x 1 to 1000)" in plot.alt and plot.legend == ("train",)
+
+
+def test_the_plot_budget_prefers_attention_then_thresholds():
+    def result(name, status, series, kind="value"):
+        return CheckResult(name, "s", kind, 1, 1, status, "", "visible", 0.1, series=series)
+
+    results = [result("a.passed", "passed", {"loss.train": [2.0, 1.0]}),
+               result("b.graded", "passed", {"loss.train": [2.0, 1.0], "accuracy.train": [0.5],
+                                             "accuracy.threshold x": [0.9]}, "training"),
+               result("c.failed", "failed", {"loss.train": [2.0, 1.0], "accuracy.val": [0.2]})]
+    assert plotted(results, limit=3) == {"c.failed": {"loss", "accuracy"}, "b.graded": {"accuracy"}}
+    assert plotted(results, limit=4) == {"c.failed": {"loss", "accuracy"}, "b.graded": {"accuracy", "loss"}}
+    assert plotted(results, limit=5)["a.passed"] == {"loss"}
+    page = render_html(replace(sample_report(), results=results), [])
+    assert len(PNG.findall(page)) == 5
 def test_without_series_or_notebooks_matplotlib_and_nbconvert_are_not_imported():
     code = ("import sys, json\nfrom grader.report.html import render_html\n"
             "from tests.grader.report import sample_report\n"
@@ -214,3 +259,15 @@ def test_notebooks_are_found_in_folders_zips_and_single_files(tmp_path):
             assert all(p.read_text().startswith("{") for _, p in found)
     with notebook_files(tmp_path / "gone") as found:
         assert found == []
+
+
+def test_a_diverging_run_is_drawn_on_a_log_axis_and_its_lost_points_are_named():
+    """A loss that explodes to 1e198 and then NaN (the softmax-as-SVM mutant's five-layer run):
+    a linear axis would flatten everything before the explosion."""
+    series = CheckResult("c", "s", "training", 0, 1, "failed", "", "visible", 0.1,
+                         series={"loss.train": [64.0, 30.0, 1e10, 9e198, float("inf"), float("nan")],
+                                 "accuracy.measured": [float("nan"), 0.1]}).series
+    loss, accuracy = plot_series(series)
+    assert loss.legend == ("train (2 not finite, not drawn)",) and loss.y_scale == "log"
+    assert plot_series({"loss.train": [2.3, 0.1, 0.01]})[0].y_scale == "linear"    # a normal run
+    assert accuracy.legend == ("measured",)          # the padding before one point is not lost data
