@@ -294,7 +294,7 @@ def check_neural_net_train_toy(ctx: CheckContext) -> Outcome:
                         stored(f, "toy_loss_history", TRAIN_MISTAKES))
     level = toy_run_level(history, expected.size)
     if problem and not d.found and level is None:
-        return Outcome.ok(toy_run_note(history))
+        return Outcome.ok(toy_run_note(history), series=series)
     if problem:
         return Outcome.fail(d.message(f"on the notebook's toy data (final loss {history[-1]:.10g}, "
                                       f"expected {expected[-1]:.10g}): {problem}"
