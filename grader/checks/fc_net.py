@@ -289,15 +289,9 @@ DROPOUT_MISTAKES = {
 
 def _fc_init_with(mistake: str, rng, dims, weight_scale: float) -> dict:
     """FullyConnectedNet's 'random' initialisation drawn from ``rng`` with one known mistake."""
-    params = {}
-    for i in range(1, len(dims)):
-        fan_in, fan_out = dims[i - 1], dims[i]
-        if mistake == "draw_transposed":
-            params[f"W{i}"] = weight_scale * rng.randn(fan_out, fan_in).T
-        else:
-            params[f"W{i}"] = weight_scale * rng.randn(fan_in, fan_out)
-        params[f"b{i}"] = weight_scale * rng.randn(fan_out) if mistake == "random_biases" else np.zeros(fan_out)
-    return params
+    from known_mistakes.models import fc_init_with   # instructor-side (docs/deployment.md)
+
+    return fc_init_with(mistake, rng, dims, weight_scale)
 
 
 def _fc_dropout_with(ref, mistake: str, params: dict, X, y, keep: float, seed: int):

@@ -90,16 +90,9 @@ def fc_dropout_drop_fixture(ref):
     model.params = {k: v.copy() for k, v in fc.variant(base, "drop75")[0].items()}
     out["nodrop_loss"] = np.asarray(model.loss(base["r_X"], base["r_y"])[0])
 
-    def dropout_ge(x, dropout_param):   # the same draws, the "rand >= drop" mask
-        if dropout_param["mode"] != "train":
-            return original(x, dropout_param)
-        if "seed" in dropout_param:
-            np.random.seed(dropout_param["seed"])
-        keep = dropout_param["p"]
-        mask = (np.random.rand(*x.shape) >= 1 - keep) / keep
-        return (x * mask).astype(x.dtype, copy=False), (dropout_param, mask)
+    from known_mistakes.models import dropout_rand_ge   # instructor-side (docs/deployment.md)
 
-    module.dropout_forward = dropout_ge
+    module.dropout_forward = dropout_rand_ge(original)   # the same draws, the "rand >= drop" mask
     try:
         for name in ("drop75", "drop50"):
             kwargs, reg = fc.FC_VARIANTS[name]
