@@ -122,6 +122,9 @@ def _output_path(ctx, param, value):
 @click.option("--profile", "profile", default=None,
               help="Course profile NAME or NAME:VARIANT (see `grade profiles`) instead of the "
                    "one detected from the files.")
+@click.option("--pack", "pack", type=click.Path(path_type=Path), default=None,
+              help="A course pack (folder or .zip, `grade pack build`): grade with its rubric "
+                   "(--rubric names one of its rubrics) and its fixtures.")
 @click.option("--data", "data", type=click.Path(path_type=Path), default=None, callback=_cifar_dir,
               help="A cifar-10-batches-py folder; training checks use CIFAR-10 instead of the "
                    "embedded digits (also read from $CIFAR10_DIR).")
@@ -129,7 +132,8 @@ def _output_path(ctx, param, value):
 @click.option("--fail-under", type=float, default=None,
               help="Exit with status 1 when the score is below this many points.")
 @click.option("--audience", type=click.Choice(["student", "instructor"]), default="student",
-              show_default=True, help="Instructors also see the messages of hidden checks.")
+              show_default=True, help="Instructors also see the messages of hidden checks "
+                                      "(needs an instructor pack or a source checkout).")
 @click.option("--call-timeout", type=float, default=None,
               help="Wall-clock seconds allowed for one call into student code "
                    "(overrides the rubric's timeouts).")
@@ -137,11 +141,12 @@ def _output_path(ctx, param, value):
               help="Re-run the submission's notebooks in the sandbox (nbclient) instead of "
                    "trusting their saved outputs (needs the [notebooks] extra).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the total.")
-def run(submission, rubric, profile, data, fail_under, audience, call_timeout, execute, quiet,
+def run(submission, rubric, profile, pack, data, fail_under, audience, call_timeout, execute, quiet,
         **outputs):
     """Grade SUBMISSION (a folder, a .zip, a git checkout or an .ipynb notebook) and print its
     report."""
     from .engine import GradeOptions, grade
+    from .packs import PackError
     from .profiles import ProfileError
     from .report import terminal
     from .rubric import RubricError
@@ -151,6 +156,8 @@ def run(submission, rubric, profile, data, fail_under, audience, call_timeout, e
     limits = Limits()
     if not submission.exists():
         raise click.BadParameter(f"{submission} does not exist", param_hint="SUBMISSION")
+    if audience == "instructor":
+        _instructor_allowed(pack)
     if execute:
         missing = [m for m in ("nbclient", "ipykernel") if importlib.util.find_spec(m) is None]
         if missing:
@@ -160,7 +167,10 @@ def run(submission, rubric, profile, data, fail_under, audience, call_timeout, e
         with _progress(console, quiet) as progress:
             report = grade(submission, GradeOptions(rubric=rubric, data=data, limits=limits,
                                                     progress=progress, call_timeout=call_timeout,
-                                                    profile=profile, execute_notebooks=execute))
+                                                    profile=profile, execute_notebooks=execute,
+                                                    pack=pack))
+    except PackError as exc:
+        raise click.UsageError(f"invalid pack: {exc}") from None
     except RubricError as exc:
         raise click.UsageError(f"invalid rubric: {exc}") from None
     except ProfileError as exc:
@@ -184,6 +194,25 @@ def run(submission, rubric, profile, data, fail_under, audience, call_timeout, e
     if fail_under is not None and report.score < fail_under:
         console.print(f"score {report.score:g} is below --fail-under {fail_under:g}")
         sys.exit(1)
+
+
+def _instructor_allowed(pack: Path | None) -> None:
+    """``--audience instructor`` reveals hidden checks: only an instructor pack, or a source
+    checkout holding the reference, may do so (a student pack has no hidden content anyway)."""
+    from .packs import PackError, open_pack
+    from .trusted import reference_available
+
+    if pack is not None:
+        try:
+            kind = open_pack(pack).kind
+        except PackError as exc:
+            raise click.UsageError(f"invalid pack: {exc}") from None
+        if kind != "instructor":
+            raise click.UsageError("--audience instructor needs an instructor pack; this is a "
+                                   "student pack")
+    elif not reference_available():
+        raise click.UsageError("--audience instructor needs an instructor pack (--pack) or a "
+                               "source checkout with the reference")
 
 
 def _write(path: Path, text: str) -> None:
@@ -451,6 +480,39 @@ def gradescope_build(rubrics, output, python_version, no_wheels):
     if bundle.not_bundled:
         click.echo("not bundled (setup.sh installs them from the package index): "
                    + ", ".join(bundle.not_bundled))
+
+
+@main.group()
+def pack():
+    """Course packs: a course's rubrics and fixtures apart from the engine (docs/deployment.md)."""
+
+
+@pack.command("build")
+@click.argument("rubrics", nargs=-1, required=True)
+@click.option("--public", is_flag=True,
+              help="A student pack: visible checks only, no hidden fixtures, hints at the rubric's "
+                   "level, starter stubs instead of the reference.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="The pack: a folder, or a file ending in .zip.")
+@click.option("--name", default=None, help="The pack's name [default: its rubrics' names].")
+def pack_build(rubrics, public, output, name):
+    """Write the course pack of RUBRICS (names or YAML paths)."""
+    from .packs import PackError
+    from .packs.build import build_pack
+    from .packs.load import sha256_file
+    from .rubric import RubricError
+
+    try:
+        built = build_pack(list(rubrics), output, public=public, name=name)
+    except RubricError as exc:
+        raise click.UsageError(f"invalid rubric: {exc}") from None
+    except PackError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"{built.path}: {built.kind} pack, {built.files} files, {built.size_bytes / 1e6:.2f} MB")
+    for line in built.left_out:
+        click.echo(f"  left out: {line}")
+    if built.path.is_file():
+        click.echo(f"  sha256: {sha256_file(built.path)}")
 
 
 @main.command("rubrics")

@@ -71,6 +71,7 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
 }
 BUILTIN_DATASETS: dict[str, Any] = {"default": "digits"}
 DEFAULT_PROFILE = "canonical"
+DEFAULT_HINTS = "direction"   # what is wrong, never the formula (docs/rubrics.md)
 MAX_LISTED_ERRORS = 10
 
 
@@ -96,6 +97,8 @@ class RubricCheck:
     partial_credit: dict[str, Any]
     params: dict[str, Any] = field(default_factory=dict)
     variants: tuple[str, ...] = ()   # empty: every year variant
+    #: How much a failed check's hint says (``grader.hints``): full, direction or none.
+    hints: str = "direction"
 
 
 @dataclass(frozen=True)
@@ -525,11 +528,22 @@ def _build(doc: _Composed, path: Path | None) -> Rubric:
                 partial_credit=dict(c.get("partial_credit", defaults["partial_credit"])),
                 params=dict(c.get("params") or {}),
                 variants=tuple(c.get("variants", ())),
+                hints=_hint_level(c, defaults),
             ))
         sections.append(Section(name=s.name, title=s.title or s.name, checks=checks,
                                 variants=tuple(s.variants)))
     return Rubric(name=doc.name, title=doc.title, profile=doc.profile, defaults=defaults,
                   datasets=datasets, sections=sections, path=path)
+
+
+def _hint_level(check: dict, defaults: dict) -> str:
+    """A check's own ``hints``, else the default (one level, or one per visibility)."""
+    if "hints" in check:
+        return check["hints"]
+    level = defaults.get("hints", DEFAULT_HINTS)
+    if isinstance(level, dict):
+        return level.get(check.get("visibility", defaults["visibility"]), DEFAULT_HINTS)
+    return level
 
 
 def _packaged_dir() -> Path:
