@@ -529,8 +529,8 @@ def check_sgd_step(ctx: CheckContext) -> Outcome:
         step = W1 - W0
         denom = float(np.sum((expected - W0) ** 2)) or 1.0
         factor = float(np.sum(step * (expected - W0))) / denom
-        hint = ("the update is self.W -= learning_rate * grad, starting from the current "
-                "self.W (do not re-initialise it)")
+        hint = ("each iteration steps self.W against its gradient, scaled by the learning rate, "
+                "starting from the current self.W (do not re-initialise it)")
         d = Diagnoses()
         if not np.any(step):
             d.add("train never changed self.W")
@@ -609,8 +609,8 @@ def check_aligned_batches(ctx: CheckContext) -> Outcome:
                                       f"reached only {accuracy:.2f} training accuracy (needs "
                                       f"{ctx.tolerance:.2f}; chance is 0.25; accuracy measured by "
                                       "the grader from self.W)"),
-                            hint="draw ONE set of indices per iteration and use it for both: "
-                                 "X_batch = X[idx], y_batch = y[idx]")
+                            hint="draw ONE set of indices per iteration and use it for both X_batch "
+                                 "and y_batch")
     return Outcome.ok(f"training on aligned batches reaches {accuracy:.2f} training accuracy")
 
 

@@ -302,5 +302,5 @@ def check_neural_net_predict(ctx: CheckContext) -> Outcome:
         d.check(arr, stored(f, "r_pred", PREDICT_MISTAKES), expected=f["r_pred"])
         return Outcome.fail(d.message(f"{wrong} of {arr.size} predictions differ from the argmax "
                                       "of the scores"),
-                            hint="y_pred = np.argmax(scores, axis=1) with the scores of loss(X)")
+                            hint="predict, for each example (row), the class with the highest score of loss(X)")
     return Outcome.ok("predictions are the argmax of the scores")

@@ -31,10 +31,11 @@ RULES = ("sgd_momentum", "rmsprop", "adam")
 #: The state each rule stores in its config, and the formula hint shown on failure.
 STATE = {"sgd_momentum": ("velocity",), "rmsprop": ("cache",), "adam": ("m", "v", "t")}
 HINTS = {
-    "sgd_momentum": "CS231n convention: v = momentum * v - learning_rate * dw; next_w = w + v; "
-                    "store config['velocity'] = v",
-    "rmsprop": "cache = decay_rate * cache + (1 - decay_rate) * dw**2; next_w = w - learning_rate "
-               "* dw / (np.sqrt(cache) + epsilon); store config['cache'] = cache",
+    "sgd_momentum": "CS231n convention: the velocity decays by momentum and takes the step "
+                    "against dw (learning rate included); w moves by the velocity; store "
+                    "config['velocity']",
+    "rmsprop": "cache is a decaying average (decay_rate) of the squared gradient; the step divides "
+               "by its square root, epsilon added after the root; store config['cache']",
     "adam": "increment t FIRST, then update m and v, divide by (1 - beta1**t) and (1 - beta2**t); "
             "store m, v and t back in config",
 }
@@ -122,9 +123,9 @@ def _ls_grad(A, b, w):
 FORMULA_MISTAKES = {
     "sgd_momentum": {
         "w_minus_v": "next_w = w - v: with v = momentum * v - learning_rate * dw the update climbs "
-                     "the loss (CS231n: next_w = w + v)",
+                     "the loss (CS231n adds the velocity to w)",
         "cs182": "this is CS182's convention (v = momentum * v + dw; next_w = w - learning_rate * v), "
-                 "not CS231n's (v = momentum * v - learning_rate * dw; next_w = w + v)",
+                 "not CS231n's (the velocity takes the learning rate, and w moves by plus the velocity)",
     },
     "rmsprop": {
         "eps_inside": "next_w matches dividing by np.sqrt(cache + epsilon): epsilon inside the "

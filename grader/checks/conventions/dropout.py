@@ -20,8 +20,8 @@ from ..toolkit import loss_problem, verdict
 # dropout as a DROP probability
 # ---------------------------------------------------------------------------------------------
 DROP_CASES = (("nb", 0.8, 123), ("r", 0.35, 7))   # (input, KEEP probability, seed), as layers.py
-DROP_HINT = ("p is the probability of DROPPING a unit: mask = (np.random.rand(*x.shape) >= p) / "
-             "(1 - p) (or rand < 1 - p); out = x * mask in train mode, out = x in test mode")
+DROP_HINT = ("p is the probability of DROPPING a unit: keep each unit with probability 1 - p "
+             "and scale the kept ones by 1/(1 - p); test mode returns x unchanged")
 
 
 @fixture("dropout_drop")

@@ -12,8 +12,8 @@ from ..toolkit import loss_problems, numeric_problems, on, over_cases, verdict
 # softmax_loss
 # --------------------------------------------------------------------------------------------
 
-SOFTMAX_HINT = ("probs = softmax of each row (subtract the row max first); loss = mean of "
-                "-log probs[i, y[i]]; dx = (probs - one_hot(y)) / N")
+SOFTMAX_HINT = ("subtract each row's max score before exponentiating; the loss and dx are "
+                "averages over the N examples")
 
 
 @fixture("softmax_loss")
@@ -115,7 +115,7 @@ def check_softmax_loss_log_sum_exp(ctx: CheckContext) -> Outcome:
     return softmax_check(ctx, (("scores mixing +1000 and -1000 in a row", "lse"),),
                          "finite and correct when probabilities underflow",
                          "a probability of exp(-2000) is 0 in float64, so log(probs) is -inf: compute "
-                         "log-probabilities directly, shifted - log(sum(exp(shifted))) (log-sum-exp)")
+                         "the log-probabilities without taking the log of a probability")
 
 
 @check("softmax_loss.numeric_gradient", kind="gradient", fixture="softmax_loss", tolerance=1e-6)
@@ -136,9 +136,9 @@ def check_softmax_loss_numeric(ctx: CheckContext) -> Outcome:
 # svm_loss
 # --------------------------------------------------------------------------------------------
 
-SVM_HINT = ("margins = max(0, x - x[i, y[i]] + 1) with the correct class's margin set to 0; "
-            "loss = margins.sum() / N; dx is 1 where a margin is positive, minus the count of "
-            "positive margins at the correct class, all divided by N")
+SVM_HINT = ("only positive margins count (margin delta 1), never the correct class's own; the "
+            "loss and dx are averages over the N examples; the correct class's dx depends on how "
+            "many margins are positive")
 
 
 @fixture("svm_loss")

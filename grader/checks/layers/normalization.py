@@ -14,8 +14,8 @@ from ..toolkit import (backward_problems, forward, gradient_problems, inputs, me
 # --------------------------------------------------------------------------------------------
 
 BN_FRESH = {"momentum": 0.7, "eps": 1e-3}
-BN_HINT = ("train mode: mu = x.mean(axis=0), var = x.var(axis=0) (biased), "
-           "out = gamma * (x - mu) / sqrt(var + eps) + beta")
+BN_HINT = ("train mode normalises each feature over the batch (axis=0) with the biased "
+           "variance, then scales by gamma and shifts by beta")
 
 
 def _relu_net_activations(rng, n, d1, d2, d3):
@@ -268,8 +268,8 @@ def check_batchnorm_forward_per_feature_stats(ctx: CheckContext) -> Outcome:
 
 
 BN_BACKWARD_CASES = (("notebook input (seed 231, N=4, D=5)", "nb"), ("fresh input (N=10, D=3)", "b"))
-BN_BACKWARD_HINT = ("dbeta = dout.sum(axis=0), dgamma = (dout * x_hat).sum(axis=0); dx has three "
-                    "paths: through x_hat, the mean and the variance")
+BN_BACKWARD_HINT = ("dbeta and dgamma are sums over the batch; dx has three paths: through x_hat, "
+                    "the mean and the variance")
 BN_NUMERIC_HINT = ("dbeta is a sum over the batch, not a mean; dx must include the paths through the "
                    "batch mean and variance")
 
@@ -298,8 +298,8 @@ for _name in ("batchnorm_backward", "batchnorm_backward_alt"):
 # layer normalisation
 # --------------------------------------------------------------------------------------------
 
-LN_HINT = ("normalise each example (row, axis=1, keepdims=True) over its D features: "
-           "x_hat = (x - mean) / sqrt(var + eps); out = gamma * x_hat + beta")
+LN_HINT = ("normalise each example (row, axis=1, keepdims=True) over its D features, then "
+           "scale by gamma and shift by beta")
 
 
 @fixture("layernorm")
