@@ -2,8 +2,8 @@
 
 * ``direction`` (the default): the hint the check itself gives, which says what is wrong and in
   which direction to look ("dx has the wrong shape"), never the formula;
-* ``full``: the formula, from the ``hints.yaml`` beside the rubric (``rubrics/hints.yaml`` for the
-  rubrics of a source checkout, ``rubrics/hints.yaml`` inside a course pack), falling back to the
+* ``full``: the formula, from the ``full-hints.yaml`` beside the rubric (``rubrics/full-hints.yaml`` for the
+  rubrics of a source checkout, ``rubrics/full-hints.yaml`` inside a course pack), falling back to the
   check's own hint for checks it does not list;
 * ``none``: no hint.
 
@@ -18,12 +18,12 @@ import yaml
 
 from . import fixtures as fixture_store
 
-HINTS_FILE = "hints.yaml"
+HINTS_FILE = "full-hints.yaml"
 LEVELS = ("full", "direction", "none")
 
 
 def hints_path(rubric) -> Path:
-    """The ``hints.yaml`` of a rubric: beside its fixture store."""
+    """The ``full-hints.yaml`` of a rubric: beside its fixture store."""
     return fixture_store.fixture_dir(rubric).parent / HINTS_FILE
 
 

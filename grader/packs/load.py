@@ -5,7 +5,7 @@ Layout of a pack (a folder, or a ``.zip`` of that folder's contents)::
     pack.json                 the manifest: format, name, kind (student | instructor), the grader
                               version it was built with, its rubrics, and the sha256 of every file
     rubrics/<name>.yaml       each rubric, expanded (no include/extends/overrides)
-    rubrics/hints.yaml        full hints, only for checks whose hint level is ``full``
+    rubrics/full-hints.yaml        full hints, only for checks whose hint level is ``full``
     rubrics/fixtures/         the fixture store of those rubrics (``<builder>.npz``, manifest.json)
     code/reference/           instructor pack: the reference solution; student pack: the starter
                               stubs and the course's data files (``STUBS = True``)
