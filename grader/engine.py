@@ -24,7 +24,7 @@ from . import hints as hint_levels
 from . import profiles as course_profiles
 from .datasets import Datasets
 from .notebook import grading as notebook_grading
-from .packs.load import activate, open_pack
+from .packs.load import activated, open_pack
 from .plan import (
     Plan,
     PlannedCheck,
@@ -65,19 +65,21 @@ def grade(submission: str | Path, options: GradeOptions | None = None) -> Report
     options = options or GradeOptions()
     forced = options.profile
     course_profiles.parse_forced(forced, course_profiles.PROFILES)   # ProfileError now, not later
-    explicit = None
-    limits = options.limits
     if options.pack is not None:   # PackError for an unusable pack (the caller's input)
         pack = open_pack(options.pack)
-        activate(pack)
-        explicit = load_rubric(pack.rubric_path(options.rubric))
-        validate_rubric_checks(explicit)
-        limits = replace(limits, hidden_paths=tuple(limits.hidden_paths) + (str(pack.root),))
-        options = replace(options, limits=limits)
-    elif options.rubric is not None:
-        explicit = load_rubric(options.rubric)
-        validate_rubric_checks(explicit)
+        with activated(pack):   # the pack's reference/ for the grader, hidden from student code
+            explicit = load_rubric(pack.rubric_path(options.rubric))
+            limits = options.limits
+            limits = replace(limits, hidden_paths=tuple(limits.hidden_paths) + (str(pack.root),))
+            return _grade(submission, replace(options, limits=limits), explicit, forced)
+    explicit = load_rubric(options.rubric) if options.rubric is not None else None
+    return _grade(submission, options, explicit, forced)
+
+
+def _grade(submission: str | Path, options: GradeOptions, explicit: Rubric | None,
+           forced: str | None) -> Report:
     if explicit is not None:
+        validate_rubric_checks(explicit)
         if forced is None and explicit.profile in course_profiles.PROFILES:
             forced = explicit.profile if explicit.profile != "canonical" else None
     started_at = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()

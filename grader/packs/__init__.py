@@ -4,6 +4,6 @@
 ``grader.packs.build`` writes one (``grade pack build``). docs/deployment.md describes the layout
 and what a student pack leaves out.
 """
-from .load import MANIFEST, Pack, PackError, activate, open_pack
+from .load import MANIFEST, Pack, PackError, activate, activated, open_pack
 
-__all__ = ["MANIFEST", "Pack", "PackError", "activate", "open_pack"]
+__all__ = ["MANIFEST", "Pack", "PackError", "activate", "activated", "open_pack"]

@@ -16,6 +16,7 @@ embedded datasets, and the measurements of ``grader.trusted``) resolves to the p
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import json
 import shutil
@@ -134,6 +135,22 @@ def open_pack(path: str | Path, *, sha256: str | None = None) -> Pack:
     return Pack(root=root.resolve(), manifest=manifest)
 
 
+@contextlib.contextmanager
+def activated(pack: Pack):
+    """``activate(pack)`` for the duration of a ``with`` block: the import path and the
+    ``reference`` modules are put back afterwards."""
+    path = list(sys.path)
+    saved = {n: m for n, m in sys.modules.items() if n == "reference" or n.startswith("reference.")}
+    try:
+        activate(pack)
+        yield pack
+    finally:
+        sys.path[:] = path
+        for name in [n for n in sys.modules if n == "reference" or n.startswith("reference.")]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+
+
 def activate(pack: Pack) -> None:
     """Make the pack's ``code/`` the grader's ``reference`` (first on the import path)."""
     code = str(pack.code)
@@ -145,4 +162,5 @@ def activate(pack: Pack) -> None:
         sys.path.insert(0, code)
 
 
-__all__ = ["FORMAT", "KINDS", "MANIFEST", "Pack", "PackError", "activate", "open_pack", "sha256_file"]
+__all__ = ["FORMAT", "KINDS", "MANIFEST", "Pack", "PackError", "activate", "activated", "open_pack",
+           "sha256_file"]
