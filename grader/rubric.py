@@ -565,8 +565,11 @@ def resolve_rubric(path_or_name: str | Path) -> Path:
         if candidate.is_file():
             return candidate
         if not Path(text).is_file():
-            available = ", ".join(list_rubrics()) or "none"
-            raise RubricError(f"no rubric named {text!r} (available: {available}); "
+            if not list_rubrics():
+                raise RubricError(f"no rubric named {text!r}: this installation carries no course "
+                                  "rubrics (the engine wheel never does); grade with --pack PACK, "
+                                  "the course pack your course publishes")
+            raise RubricError(f"no rubric named {text!r} (available: {', '.join(list_rubrics())}); "
                               "give a name or a path to a .yaml file")
     path = Path(text)
     if not path.is_file():
