@@ -329,9 +329,14 @@ def _load(rubric_name):
 
 
 def _load_all(names):
-    """The named rubrics, or every packaged rubric when none is named."""
+    """The named rubrics, or every packaged rubric when none is named (fixtures are built and
+    checked by running the reference: a source checkout only)."""
     from .rubric import list_rubrics
+    from .trusted import reference_available
 
+    if not reference_available():
+        raise click.UsageError("fixtures are built from the reference solution: run this in a "
+                               "source checkout of the grader")
     return [_load(name) for name in (names or list_rubrics())]
 
 
