@@ -6,6 +6,7 @@ import json
 import shutil
 import zipfile
 
+import numpy as np
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -139,3 +140,24 @@ def test_a_student_pack_carries_full_hints_only_where_the_rubric_allows(tmp_path
     assert hints == {"relu_forward.values": "out = np.maximum(0, x), same shape as x"}
     manifest = json.loads((built.path / "pack.json").read_text())
     assert manifest["kind"] == "student" and "rubrics/full-hints.yaml" in manifest["files"]
+
+
+def test_the_student_pack_leaves_out_the_arrays_and_mistakes_only_hidden_checks_read(student_pack):
+    pack = open_pack(student_pack)
+    with np.load(pack.root / "rubrics" / "fixtures" / "softmax_loss.npz") as f:
+        keys = set(f.files)
+    assert {"nb_x", "nb_loss", "big_x"} <= keys                  # the visible checks' cases stay
+    assert not [k for k in keys if k.startswith("lse_")]           # softmax_loss.log_sum_exp's go
+    with np.load(pack.root / "rubrics" / "fixtures" / "optim.npz") as f:
+        assert not [k for k in f.files if k.startswith("rmsprop.eps_")]
+
+
+def test_a_pack_of_several_rubrics_asks_which_one(tmp_path):
+    built = build_pack(["canonical", "cs231n_a1"], tmp_path / "course", public=True, name="course")
+    pack = open_pack(built.path)
+    assert pack.rubrics == ["canonical", "cs231n_a1"] and pack.name == "course"
+    with pytest.raises(PackError, match="choose one with --rubric"):
+        pack.rubric_path()
+    assert pack.rubric_path("cs231n_a1").is_file()
+    with pytest.raises(PackError, match="no rubric 'nope'"):
+        pack.rubric_path("nope")
