@@ -61,6 +61,8 @@ class Layout:
     module_map:    exceptions to the default rule: canonical module -> import name.
     adapters:      canonical target -> call translations (see the module docstring).
     bare_packages: packages imported without running their ``__init__.py``.
+    numpy_aliases: removed numpy names restored before student code runs (name -> meaning,
+                   ``grader.profiles.scan.NUMPY_MEANING``) for course years whose numpy had them.
     """
 
     sys_path: list[str] = field(default_factory=list)
@@ -70,6 +72,7 @@ class Layout:
     module_map: dict[str, str] = field(default_factory=dict)
     adapters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     bare_packages: list[str] = field(default_factory=list)
+    numpy_aliases: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def canonical(cls, root: str | os.PathLike) -> "Layout":
@@ -93,7 +96,7 @@ class Layout:
                 "package_dir": self.package_dir, "module_prefix": self.module_prefix,
                 "module_map": {**self.module_map, **TRUSTED_MODULES},
                 "adapters": {k: list(v) for k, v in self.adapters.items()},
-                "bare_packages": list(self.bare_packages)}
+                "bare_packages": list(self.bare_packages), "numpy_aliases": dict(self.numpy_aliases)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Layout":
@@ -101,4 +104,5 @@ class Layout:
                    package_dir=data.get("package_dir"), module_prefix=data.get("module_prefix", ""),
                    module_map=dict(data.get("module_map", {})),
                    adapters={k: list(v) for k, v in data.get("adapters", {}).items()},
-                   bare_packages=list(data.get("bare_packages", [])))
+                   bare_packages=list(data.get("bare_packages", [])),
+                   numpy_aliases=dict(data.get("numpy_aliases", {})))

@@ -44,7 +44,9 @@ def linear_loss_with(kind: str, mistake: str, W, X, y, reg: float):
         coeff = (margins > 0).astype(np.float64)
         if mistake != "no_correct_class":
             coeff[rows, y] = -np.sum(coeff, axis=1)
-        return np.float64(margins.sum() / N + reg * np.sum(W * W)), X.T.dot(coeff) / N + 2 * reg * W
+        half = mistake == "half_reg_both"
+        return (np.float64(margins.sum() / N + (0.5 if half else 1.0) * reg * np.sum(W * W)),
+                X.T.dot(coeff) / N + (1.0 if half else 2.0) * reg * W)
     with np.errstate(all="ignore"):
         if mistake not in ("no_shift", "no_shift_probs"):
             scores = scores - np.max(scores, axis=1, keepdims=True)

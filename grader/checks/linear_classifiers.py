@@ -95,6 +95,8 @@ LOSS_MISTAKES = {
                   "(max(0, s_j - s_y) instead of max(0, s_j - s_y + 1))",
         "no_correct_class": "dW misses the correct-class term: each positive margin must also "
                             "subtract X[i] from column y[i]",
+        "half_reg_both": "loss and dW use the 0.5 * reg convention (0.5 * reg * sum(W * W), "
+                         "gradient reg * W); this course uses reg * sum(W * W), gradient 2 * reg * W",
     },
     "softmax": {
         "half_reg_loss": "the loss uses 0.5 * reg * sum(W * W); this course's L2 term is "
@@ -182,16 +184,28 @@ def _args(f, prefix: str) -> tuple:
 # --------------------------------------------------------------------------------------------
 
 
+def _half_reg_accepted(ctx: CheckContext) -> bool:
+    """CS231n winter 2016's starter regularises the linear classifiers with 0.5 * reg (its notebook
+    passes twice the reg of later years): the 2016-2017 variant accepts either (docs/courses.md §A4, §9.9)."""
+    return ctx.selection is not None and ctx.selection.convention("linear_reg", "full") == "either"
+
+
 def _values_check(ctx: CheckContext, name: str) -> Outcome:
     f = ctx.fixture()
     kind = "svm" if name.startswith("svm") else "softmax"
     results = ctx.map(LOSS_TARGETS[name], [_args(f, p) for _, p in LOSS_INPUTS])
     messages, failed, d = [], [], Diagnoses()
+    half_ok = _half_reg_accepted(ctx)
     for (label, p), result in zip(LOSS_INPUTS, results):
         loss, dW = _loss_and_grad(name, result)
         problems = [loss_problem(loss, float(f[f"{p}_{name}_loss"]), ctx.tolerance),
                     _grad_problem("dW", dW, f[f"{p}_{name}_dW"], ctx.tolerance)]
         problems = [q for q in problems if q]
+        if problems and half_ok:
+            half = (float(f[mistake_key(f"{p}_{kind}_loss", "half_reg_both")]),
+                    f[mistake_key(f"{p}_{kind}_dW", "half_reg_both")])
+            if not (loss_problem(loss, half[0], ctx.tolerance) or _grad_problem("dW", dW, half[1], ctx.tolerance)):
+                problems = []
         if problems:
             failed.append(p)
             messages.append(f"on the {label}: " + "; ".join(problems))

@@ -223,6 +223,31 @@ def train_history(stats, key: str):
     return (arr.reshape(-1), None) if not problem else (None, problem)
 
 
+#: Every minibatch order reaches this level on the toy run: 30 reference runs with other streams
+#: end between 0.0125 and 0.0151 (the notebook's order: 0.0145); a net that does not learn stays
+#: near 1.1. The course prints the final loss and fixes no draw order (docs/courses.md §3.8).
+TOY_FINAL_LOSS_BOUND = 0.05
+
+
+def toy_run_level(history: np.ndarray, num_iters: int) -> str | None:
+    """None when a toy-run loss history that differs from the notebook's step for step still
+    shows a net that learned as the course's run does; otherwise what is wrong."""
+    if history.size != num_iters:
+        return f"loss_history has {history.size} entries after num_iters={num_iters}, expected {num_iters}"
+    if not np.all(np.isfinite(history)):
+        return "loss_history holds non-finite losses"
+    if float(history[-1]) > TOY_FINAL_LOSS_BOUND:
+        return (f"the final loss {float(history[-1]):.6g} is above {TOY_FINAL_LOSS_BOUND}, which every "
+                "minibatch order reaches: the net does not learn as it should")
+    return None
+
+
+def toy_run_note(history: np.ndarray) -> str:
+    return (f"the toy run ends at loss {float(history[-1]):.6g}: your minibatches are drawn in another "
+            f"order than the notebook's (the course fixes none), and the run reaches the course's level "
+            f"(final loss <= {TOY_FINAL_LOSS_BOUND}; the notebook's run ends at 0.0145)")
+
+
 def first_divergence(got: np.ndarray, expected: np.ndarray) -> str:
     err = np.abs(got - expected) / np.maximum(1e-8, np.abs(got) + np.abs(expected))
     bad = np.flatnonzero(~(err <= 1e-7))
@@ -237,7 +262,9 @@ def first_divergence(got: np.ndarray, expected: np.ndarray) -> str:
 
 @check("neural_net.train_toy", kind="training", fixture="neural_net", tolerance=1e-8)
 def check_neural_net_train_toy(ctx: CheckContext) -> Outcome:
-    """train() on the toy data from np.random.seed(0) ends at loss 0.014497864587765886 (docs/courses.md §3.8), step for step."""
+    """train() on the toy data from np.random.seed(0) trains the net (docs/courses.md §3.8): step for
+    step the notebook's run (final loss 0.014497864587765886), or, with minibatches drawn in another
+    order (the course fixes none), a finite history ending at the level every order reaches."""
     f = ctx.fixture()
     net = toy_net(ctx)
     stats = ctx.call(net.method("train"), f["toy_X"], f["toy_y"], f["toy_X"], f["toy_y"],
@@ -252,10 +279,14 @@ def check_neural_net_train_toy(ctx: CheckContext) -> Outcome:
     d = Diagnoses()
     problem = d.compare("loss_history", history, expected, ctx.tolerance,
                         stored(f, "toy_loss_history", TRAIN_MISTAKES))
+    level = toy_run_level(history, expected.size)
+    if problem and not d.found and level is None:
+        return Outcome.ok(toy_run_note(history))
     if problem:
         return Outcome.fail(d.message(f"on the notebook's toy data (final loss {history[-1]:.10g}, "
                                       f"expected {expected[-1]:.10g}): {problem}"
-                                      f"{first_divergence(history, expected)}"),
+                                      f"{first_divergence(history, expected)}"
+                                      + (f"; in any draw order, {level}" if level else "")),
                             hint="sample X_batch, y_batch = X[idx], y[idx] with idx = np.random.choice("
                                  "num_train, batch_size) (replacement: batch 200 > 5 examples), then "
                                  "params[k] -= learning_rate * grads[k] for every parameter")

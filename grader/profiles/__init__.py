@@ -78,16 +78,17 @@ def select(submission: Path, scratch: Path, *, forced: str | None = None,
     if variant.conventions.get("python2"):    # a Python 2 course year: its Python 2 files translated
         translated = python2.translate(root, supply.python_files(root, packages), skip)
     compat, compat_notes = supply.compat_dir(root, packages)
+    aliases = supply.numpy_aliases(root, packages, variant)
     module_map = {canon: supply.expand(target, package, helpers)
                   for canon, target in profile.module_map.items()}
     layout = Layout(sys_path=[str(root.resolve())] + ([str(compat.resolve())] if compat else []),
                     module_prefix=f"{package}.", module_map=module_map,
                     adapters={target: [dict(op) for op in ops]
                               for target, ops in variant.adapters.items()},
-                    bare_packages=packages)
+                    bare_packages=packages, numpy_aliases=aliases)
     notes = [python2.note(translated)] if translated else []
     return Selection(profile, variant, root, layout, found.rubrics, reasons=found.reasons,
-                     supplied=supplied, problems=notes + compat_notes + supply.problems(root, packages, skip))
+                     supplied=supplied, problems=notes + compat_notes + supply.problems(root, packages, skip, aliases))
 
 
 def describe(selection: Selection) -> list[str]:

@@ -101,7 +101,9 @@ UNSUPPORTED = (
                         "BatchNormalization.ipynb"),
              modules=("classifiers/cnn.py", "fast_layers.py", "im2col_cython.pyx", "im2col.py"),
              functions=(("layers.py", "conv_forward_naive"),),
-             logs=("train_2layer_fc", "overfit_3layer_fc", "overfit_5layer_fc")),
+             logs=("train_2layer_fc", "overfit_3layer_fc", "overfit_5layer_fc"),
+             # the RNN homework ships the same CNN helper files
+             unless=("RNN_Captioning.ipynb", "LSTM_Captioning.ipynb", "rnn_layers.py")),
     Evidence("CS182 RNN/captioning homework (sp21 hw2 and later: captioning, visualisation, style transfer)",
              notebooks=("RNN_Captioning.ipynb", "LSTM_Captioning.ipynb", "NetworkVisualization.ipynb",
                         "StyleTransfer.ipynb"),

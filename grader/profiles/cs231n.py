@@ -45,7 +45,7 @@ VARIANTS = (
             "layers.dropout_forward": (dict_argument(1, "dropout_param", one_minus=("p",)),),
         },
         # winter 2016 was a Python 2.7 course: its files are translated before grading (python2)
-        conventions={"neural_net_reg": "either", "python2": True},
+        conventions={"neural_net_reg": "either", "linear_reg": "either", "python2": True},
     ),
     Variant(
         "2018-2020",

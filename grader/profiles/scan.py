@@ -24,6 +24,16 @@ REMOVED_NUMPY = {
     "alltrue": "2.0 (use np.all)", "sometrue": "2.0 (use np.any)", "product": "2.0 (use np.prod)",
     "cumproduct": "2.0 (use np.cumprod)", "round_": "2.0 (use np.round)",
 }
+#: What each removed name meant, as ``module.attribute`` (restored for course years that had it).
+NUMPY_MEANING = {
+    "int": "builtins.int", "float": "builtins.float", "bool": "builtins.bool",
+    "object": "builtins.object", "long": "builtins.int", "complex": "builtins.complex",
+    "str": "builtins.str", "unicode": "builtins.str", "float_": "numpy.float64",
+    "complex_": "numpy.complex128", "Inf": "numpy.inf", "NaN": "numpy.nan", "NINF": "-numpy.inf",
+    "PINF": "numpy.inf", "infty": "numpy.inf", "string_": "numpy.bytes_", "unicode_": "numpy.str_",
+    "asfarray": "numpy.asfarray", "alltrue": "numpy.all", "sometrue": "numpy.any",
+    "product": "numpy.prod", "cumproduct": "numpy.cumprod", "round_": "numpy.round",
+}
 _NUMPY_USE = re.compile(r"\b(?:np|numpy)\.(" + "|".join(sorted(REMOVED_NUMPY, key=len, reverse=True))
                         + r")\b")
 
@@ -124,6 +134,11 @@ def function_text(source: str, name: str) -> str | None:
 def defines(source: str, name: str) -> bool:
     """Whether the text defines a function or class ``name`` at any level."""
     return re.search(r"^\s*(?:def|class)\s+" + re.escape(name) + r"\b", source, re.M) is not None
+
+
+def removed_in(name: str) -> str:
+    """The numpy release that removed ``name`` ("1.24" or "2.0")."""
+    return REMOVED_NUMPY[name].split(" ", 1)[0]
 
 
 def removed_numpy_uses(source: str) -> list[tuple[int, str]]:

@@ -19,6 +19,12 @@ starts; nothing here runs student code.
   ``future`` or ``matplotlib`` (``neural_net.py`` at module top). When those packages are not
   installed, minimal stand-ins go into ``<root>/.grader_compat`` (last on the worker's path):
   ``xrange``/``install_aliases``/plotting calls that do nothing.
+* ``numpy_aliases``: numpy names removed in numpy 1.24/2.0 (``np.float``, ``np.NaN``) that the
+  student's files use are restored in the worker when the course year ran on a numpy that had them
+  (docs/courses.md, "The grading environment"); later years' code is graded as it runs today.
+* Frameworks (``torch``, ``tensorflow``) that a course year's requirements list but the grading
+  environment does not have get a stand-in package: importing it works, using it raises an error
+  that names the missing framework, so only the functions that use it fail.
 * ``problems``: ``file:line: what is wrong`` for Python 2 syntax, TabError, encodings, numpy
   names removed in numpy 1.24/2.0, a package folder without ``__init__.py``, compiled files.
 """
@@ -76,6 +82,55 @@ _COMPAT_FILES = {
                       "def __getattr__(name):\n    return _Nothing()\n"),
     },
 }
+
+
+#: Frameworks the course years' requirements list (CS231n assignment 2 since 2017, CS182, UCLA);
+#: student numpy code may import them beside the graded functions.
+FRAMEWORKS = ("torch", "torchvision", "tensorflow", "keras")
+
+_FRAMEWORK_STAND_IN = '''"""Stand-in for {name}, which the grading environment does not have (supplied by the grader).
+
+Importing it works; using any of its names raises ImportError, so only the functions that need
+{name} fail. The graded functions of the assignment are numpy code.
+"""
+import importlib.abc
+import importlib.machinery
+import sys
+
+
+def _missing(*args, **kwargs):
+    raise ImportError("{name} is not installed for grading: the graded functions must not need it")
+
+
+class _Missing:
+    def __getattr__(self, attr):
+        _missing()
+
+    __call__ = _missing
+
+
+class _Submodules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.startswith("{name}."):
+            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+        return None
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        module.__path__ = []
+        module.__getattr__ = lambda attr: _Missing()
+
+
+sys.meta_path.append(_Submodules())
+
+
+def __getattr__(attr):
+    if attr.startswith("__"):
+        raise AttributeError(attr)
+    return _Missing()
+'''
 
 
 def assignment_root(package_dir: Path, package: str, scratch: Path) -> Path:
@@ -231,25 +286,59 @@ def compat_dir(root: Path, packages: list[str]) -> tuple[Path | None, list[str]]
     for path in python_files(root, packages):
         source = scan.read_source(path) or ""
         for line, name in scan.top_level_imports(source):
-            if name in _COMPAT_FILES and name not in needed and not _installed(name):
+            if (name in _COMPAT_FILES or name in FRAMEWORKS) and name not in needed and not _installed(name):
                 needed[name] = f"{path.relative_to(root).as_posix()}:{line}"
     if not needed:
         return None, []
     folder = root / COMPAT_DIR
     notes = []
     for name, where in sorted(needed.items()):
-        for filename, text in _COMPAT_FILES[name].items():
+        files = _COMPAT_FILES.get(name) or {"__init__.py": _FRAMEWORK_STAND_IN.replace("{name}", name)}
+        for filename, text in files.items():
             target = folder / name / filename
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        what = "draws nothing" if name == "matplotlib" else "maps the Python 2 names to Python 3"
+        what = ("draws nothing" if name == "matplotlib" else
+                "can be imported; the functions that use it fail" if name in FRAMEWORKS else
+                "maps the Python 2 names to Python 3")
         notes.append(f"{where} imports {name}, which is not installed for grading: the grader "
                      f"supplies a stand-in that {what}")
     return folder, notes
 
 
-def problems(root: Path, packages: list[str], skip: set[str]) -> list[str]:
-    """``file:line: problem`` remarks on the package files (``skip``: supplied helpers)."""
+def first_year(variant: Variant) -> int | None:
+    """The first calendar year of a course variant's name ("2018-2020" -> 2018, "fa23-fa25" -> 2023)."""
+    m = re.match(r"(?:[a-z]{2})?(\d{2,4})", variant.name)
+    if not m:
+        return None
+    year = int(m.group(1))
+    return year + 2000 if year < 100 else year
+
+
+#: The last course year whose environment still had the names a numpy release removed
+#: (numpy 1.24: December 2022; numpy 2.0: June 2024).
+NUMPY_REMOVAL_LAST_YEAR = {"1.24": 2022, "2.0": 2024}
+
+
+def numpy_aliases(root: Path, packages: list[str], variant: Variant) -> dict[str, str]:
+    """Removed numpy names the package files use that the course year's numpy still had:
+    name -> meaning (``scan.NUMPY_MEANING``), for the worker to restore."""
+    year = first_year(variant)
+    if year is None:
+        return {}
+    found = {}
+    for path in python_files(root, packages):
+        for _, name in scan.removed_numpy_uses(scan.read_source(path) or ""):
+            if year <= NUMPY_REMOVAL_LAST_YEAR[scan.removed_in(name)]:
+                found[name] = scan.NUMPY_MEANING[name]
+    return dict(sorted(found.items()))
+
+
+def problems(root: Path, packages: list[str], skip: set[str],
+             restored: Mapping[str, str] | None = None) -> list[str]:
+    """``file:line: problem`` remarks on the package files (``skip``: supplied helpers;
+    ``restored``: the numpy names the grader restores for this course year)."""
+    restored = restored or {}
     found = []
     for path in python_files(root, packages):
         rel = path.relative_to(root).as_posix()
@@ -265,8 +354,12 @@ def problems(root: Path, packages: list[str], skip: set[str]) -> list[str]:
             continue
         source = scan.read_source(path) or ""
         for line, name in scan.removed_numpy_uses(source)[:3]:
-            found.append(f"{rel}:{line}: np.{name} was removed in numpy {scan.REMOVED_NUMPY[name]}; "
-                         "the code using it fails when it runs")
+            if name in restored:
+                found.append(f"{rel}:{line}: np.{name} was removed in numpy {scan.removed_in(name)}, "
+                             "after this course year: the grader restores it, nothing is deducted")
+            else:
+                found.append(f"{rel}:{line}: np.{name} was removed in numpy {scan.REMOVED_NUMPY[name]}; "
+                             "the code using it fails when it runs")
     for package in packages:
         folder = root / package
         if not folder.is_dir():

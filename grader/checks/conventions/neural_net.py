@@ -128,7 +128,9 @@ def check_cs_gradients(ctx: CheckContext) -> Outcome:
 
 @check("neural_net_cs231n.train_toy", kind="training", fixture="neural_net_cs231n", tolerance=1e-8)
 def check_cs_train_toy(ctx: CheckContext) -> Outcome:
-    """train() on the toy data from seed 0 ends at loss 0.017149607938732093, step for step."""
+    """train() on the toy data from seed 0 trains the net (docs/courses.md §3.8): step for step the
+    notebook's run (final loss 0.017149607938732093 with W1 (D, H)), or, with minibatches in
+    another order (the course fixes none), a finite history ending at the level every order reaches."""
     f = ctx.fixture()
     net = nn.toy_net(ctx)
     stats = ctx.call(net.method("train"), f["toy_X"], f["toy_y"], f["toy_X"], f["toy_y"],
@@ -145,7 +147,10 @@ def check_cs_train_toy(ctx: CheckContext) -> Outcome:
             return Outcome.ok(f"the toy run ends at loss {history[-1]:.6g}, as in the notebook")
         detail = nn.first_divergence(history, expected) if history.shape == expected.shape else ""
         misses.append(f"{problem}{detail} (final loss {float(expected[-1]):.10g} expected)")
-    return Outcome.fail(f"on the toy data: {misses[0]}",
+    level = nn.toy_run_level(history, 100)
+    if level is None:
+        return Outcome.ok(nn.toy_run_note(history))
+    return Outcome.fail(f"on the toy data: {misses[0]}; in any draw order, {level}",
                         hint="sample idx = np.random.choice(num_train, batch_size) (with replacement), "
                              "then params[k] -= learning_rate * grads[k] for every parameter")
 

@@ -66,15 +66,33 @@ def test_a_missing_half_in_the_two_layer_l2_term_is_named(runner_for):
     assert "Diagnosis: the L2 term is reg * sum(W**2) without the factor 0.5" in result.message
 
 
-def test_weights_drawn_in_another_order_are_told_apart_from_a_wrong_loss(runner_for):
-    """docs/courses.md §7.15: randn(out, in).T keeps the loss formula right; the message blames the draws."""
+def test_weights_drawn_in_another_order_keep_the_points(runner_for):
+    """docs/courses.md §7.15: randn(out, in).T changes the seed-231 losses only through the draw
+    order, which the course does not fix; the loss is right for the student's own weights."""
     runner = runner_for(Patch(FC, "W = weight_scale * np.random.randn(fan_in, fan_out)",
                               "W = weight_scale * np.random.randn(fan_out, fan_in).T"))
     result = runner.run("fc_net.initial_loss")
+    assert result.status == "passed", result.message
+    assert "another order than the notebook's" in result.message
+
+
+def test_weights_rescaled_to_an_exact_std_are_not_random_draws(runner_for):
+    """Another draw order is fine; a draw renormalised to an exact sample std is not N(0, ws^2)."""
+    runner = runner_for(Patch(FC, "W = weight_scale * np.random.randn(fan_in, fan_out)",
+                              "_w = np.random.randn(fan_out, fan_in).T\n"
+                              "                W = weight_scale * (_w - _w.mean()) / _w.std()"))
+    result = runner.run("fc_net.initial_loss")
     assert result.status == "failed"
-    assert "drawn differently" in result.message
-    assert "Diagnosis: the initial loss matches weights drawn as np.random.randn(fan_out, fan_in).T" in result.message
+    assert "drawn differently and W1 is rescaled to an exact sample mean/std" in result.message
     assert runner.run("fc_net.gradients").status == "passed"  # the loss itself is fine
+
+
+def test_weights_of_the_wrong_scale_in_another_order_fail(runner_for):
+    runner = runner_for(Patch(FC, "W = weight_scale * np.random.randn(fan_in, fan_out)",
+                              "W = 2 * weight_scale * np.random.randn(fan_out, fan_in).T"))
+    result = runner.run("fc_net.initial_loss")
+    assert result.status == "failed"
+    assert "not about weight_scale 0.05" in result.message
 
 
 def test_the_batchnorm_mode_template_bug_is_explained(runner_for):

@@ -67,3 +67,24 @@ def test_a_wrong_learning_rate_schedule_says_where_the_runs_part(runner_for):
     result = runner.run("neural_net.train_schedule")
     assert result.status == "failed"
     assert "first at iteration 3" in result.message  # the update of iteration 2 used a twice-decayed rate
+
+
+def test_minibatches_in_another_order_still_train_the_toy_net(runner_for):
+    """The course prints the toy run's final loss and fixes no draw order (docs/courses.md §3.8):
+    indices from np.random.rand (another stream than np.random.choice) keep the points."""
+    runner = runner_for(Patch(NN, "idx = np.random.choice(num_train, batch_size, replace=True)",
+                              "idx = (np.random.rand(batch_size) * num_train).astype(int)"))
+    result = runner.run("neural_net.train_toy")
+    assert result.status == "passed", result.message
+    assert "another order than the notebook's" in result.message
+
+
+def test_a_toy_run_that_does_not_learn_fails_whatever_the_order(runner_for):
+    """Another draw order AND a learning rate that is never used: the final loss stays near 1.1."""
+    runner = runner_for(Patch(NN, "idx = np.random.choice(num_train, batch_size, replace=True)",
+                              "idx = (np.random.rand(batch_size) * num_train).astype(int)"),
+                        Patch(NN, "self.params[name] -= learning_rate * grads[name]",
+                              "self.params[name] -= 1e-4 * grads[name]"))
+    result = runner.run("neural_net.train_toy")
+    assert result.status == "failed"
+    assert "does not learn" in result.message

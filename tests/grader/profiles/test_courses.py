@@ -8,6 +8,8 @@ TabError, numpy names removed in 1.24) costs only the checks that need that file
 """
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 from click.testing import CliRunner
 
@@ -141,28 +143,61 @@ def test_the_unmodified_starter_scores_zero_without_crashing(tmp_path, course, a
     assert any("not implemented" in r.message.lower() for r in report.results)
 
 
-def test_python_2_is_translated_and_removed_numpy_names_cost_only_their_checks(tmp_path):
-    """A 2016 repo: neural_net.py still has a print statement (and classifiers/__init__ imports
-    it), predict_labels uses np.int. 2016 was a Python 2 course: the print statement is
-    translated (and the report says so), costing nothing; np.int costs only its checks."""
+def _print_statement_and_np_int(root):
+    """neural_net.py keeps a print statement (and classifiers/__init__ imports it);
+    predict_labels uses np.int."""
+    nn = root / "cs231n" / "classifiers" / "neural_net.py"
+    nn.write_text(nn.read_text().replace("    def predict(self, X):",
+                                         "    def show(self):\n        print 'loss'\n\n    def predict(self, X):"))
+    init = root / "cs231n" / "classifiers" / "__init__.py"
+    init.write_text(init.read_text() + "from cs231n.classifiers.neural_net import *\n")
+    knn = root / "cs231n" / "classifiers" / "k_nearest_neighbor.py"
+    knn.write_text(trees.sub(knn.read_text(), "    def predict_labels(self, dists, k=1):",
+                             "    def predict_labels(self, dists, k=1):\n        _ = np.zeros(1, dtype=np.int)"))
+
+
+def test_python_2_is_translated_and_removed_numpy_names_of_the_courses_numpy_are_restored(tmp_path):
+    """A 2016 repo: 2016 was a Python 2 course on a numpy that had ``np.int``. The print
+    statement is translated and ``np.int`` restored (the report says both), costing nothing."""
+    report = grade_tree(tmp_path, "cs231n", "a1", "2016-2017", _print_statement_and_np_int)
+    assert lost(report) == set()
+    notes = "\n".join(report.notes)
+    assert "Python 2 code translated to Python 3 before grading" in notes
+    assert "cs231n/classifiers/neural_net.py" in notes and "neural_net.py:" not in notes
+    assert "np.int was removed in numpy 1.24, after this course year: the grader restores it" in notes
+
+
+def test_a_numpy_name_removed_before_the_course_year_costs_only_its_checks(tmp_path):
+    """In 2025 numpy 2 is the course's numpy: ``np.int`` fails there too, and costs exactly the
+    checks that run predict_labels."""
     def edit(root):
-        nn = root / "cs231n" / "classifiers" / "neural_net.py"
-        nn.write_text(nn.read_text().replace("    def predict(self, X):",
-                                             "    def show(self):\n        print 'loss'\n\n    def predict(self, X):"))
-        init = root / "cs231n" / "classifiers" / "__init__.py"
-        init.write_text(init.read_text() + "from cs231n.classifiers.neural_net import *\n")
         knn = root / "cs231n" / "classifiers" / "k_nearest_neighbor.py"
         knn.write_text(trees.sub(knn.read_text(), "    def predict_labels(self, dists, k=1):",
                                  "    def predict_labels(self, dists, k=1):\n        _ = np.zeros(1, dtype=np.int)"))
 
-    report = grade_tree(tmp_path, "cs231n", "a1", "2016-2017", edit)
-    knn = {"predict_labels.majority_vote", "predict_labels.ties_to_smaller_label", "knn_predict.num_loops",
-           "knn_predict.digits_accuracy"}
-    assert lost(report) == knn
-    notes = "\n".join(report.notes)
-    assert "Python 2 code translated to Python 3 before grading" in notes
-    assert "cs231n/classifiers/neural_net.py" in notes and "neural_net.py:" not in notes
-    assert "np.int was removed in numpy 1.24" in notes
+    report = grade_tree(tmp_path, "cs231n", "a1", "2025-2026", edit)
+    assert lost(report) == {"predict_labels.majority_vote", "predict_labels.ties_to_smaller_label",
+                            "knn_predict.num_loops", "knn_predict.digits_accuracy"}
+    assert "np.int was removed in numpy 1.24 (use int or np.int64); the code using it fails" in "\n".join(report.notes)
+
+
+def test_a_framework_import_beside_numpy_code_costs_only_the_functions_that_use_it(tmp_path):
+    """CS231n 2018-2020 assignment 2 lists PyTorch in its requirements; a student's layers.py
+    that imports torch at the top (and uses it in one helper of its own) keeps every graded
+    numpy function's points. The grading environment has no torch."""
+    pytest.importorskip("numpy")
+    if importlib.util.find_spec("torch") is not None:
+        pytest.skip("torch is installed here")
+
+    def edit(root):
+        layers = root / "cs231n" / "layers.py"
+        text = layers.read_text().replace("import numpy as np\n", "import numpy as np\nimport torch\n"
+                                          "import torch.nn.functional as F\n", 1)
+        layers.write_text(text + "\n\ndef conv_with_torch(x, w):\n    return F.conv2d(torch.from_numpy(x), w)\n")
+
+    report = grade_tree(tmp_path, "cs231n", "a2", "2018-2020", edit)
+    assert lost(report) == set()
+    assert any("imports torch, which is not installed for grading" in n for n in report.notes)
 
 
 def test_profiles_are_listed_and_a_bad_profile_is_a_usage_error(tmp_path):
@@ -183,3 +218,30 @@ def test_a_forced_profile_grades_a_canonical_package_in_the_course_layout(tmp_pa
     report = grade(root, GradeOptions(profile="cs182_hw0"))
     assert report.profile.startswith("cs182_hw0:") and report.rubric == "cs182_hw0"
     assert report.score == report.max_score
+
+
+def _half_reg_linear_classifiers(root):
+    """The linear SVM and softmax with 0.5 * reg * sum(W * W) and gradient reg * W (both
+    versions of each), as CS231n winter 2016's starter had them."""
+    for rel in ("cs231n/classifiers/linear_svm.py", "cs231n/classifiers/softmax.py"):
+        path = root / rel
+        text = path.read_text().replace("reg * np.sum(W * W)", "0.5 * reg * np.sum(W * W)")
+        path.write_text(text.replace("2 * reg * W", "reg * W"))
+
+
+LINEAR_VALUES = {"svm_loss_naive.values", "svm_loss_vectorized.values", "softmax_loss_naive.values",
+                 "softmax_loss_vectorized.values"}
+
+
+def test_the_2016_half_regularisation_of_the_linear_classifiers_is_accepted(tmp_path):
+    """docs/courses.md §A4: the winter 2016 starter regularised the linear classifiers with the
+    half; the 2016-2017 variant accepts either form."""
+    report = grade_tree(tmp_path, "cs231n", "a1", "2016-2017", _half_reg_linear_classifiers)
+    assert not lost(report) & LINEAR_VALUES
+
+
+def test_the_half_regularisation_costs_the_value_checks_from_2018(tmp_path):
+    report = grade_tree(tmp_path, "cs231n", "a1", "2018-2020", _half_reg_linear_classifiers)
+    assert LINEAR_VALUES <= lost(report)
+    svm = next(r for r in report.results if r.name == "svm_loss_vectorized.values")
+    assert "0.5 * reg convention" in svm.message

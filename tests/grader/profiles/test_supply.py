@@ -8,6 +8,7 @@ packages are not installed. Every problem with a student file is reported as ``f
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import pytest
 
@@ -131,3 +132,50 @@ def test_a_helper_importing_the_course_package_or_the_stdlib_stays(tmp_path):
     tree, selection = _select(tmp_path, "ucla", "hw4", "2020-2021")
     assert not any(s.startswith("cs231n/solver.py") for s in selection.supplied)
     assert supply.why_replace(tree / "cs231n" / "solver.py", "cs231n/solver.py") is None
+
+
+def _run_python(code: str, *path: str):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={"PYTHONPATH": ":".join(path)})
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is not None, reason="torch is installed here")
+def test_a_framework_stand_in_imports_but_fails_when_used(tmp_path):
+    """``import torch`` and ``import torch.nn.functional as F`` work; any use raises ImportError."""
+    def edit(tree):
+        layers = tree / "cs231n" / "layers.py"
+        layers.write_text("import torch\n" + layers.read_text())
+
+    tree, selection = _select(tmp_path, "cs231n", "a2", "2021-2024", edit=edit)
+    compat = tree / ".grader_compat"
+    assert (compat / "torch" / "__init__.py").is_file() and selection.layout.sys_path[-1] == str(compat.resolve())
+    done = _run_python("import torch\nimport torch.nn.functional as F\nprint('imported')\n"
+                       "try:\n    F.conv2d(1, 2)\nexcept ImportError as e:\n    print('used:', e)\n", str(compat))
+    assert done.stdout.splitlines() == [
+        "imported", "used: torch is not installed for grading: the graded functions must not need it"], done.stderr
+
+
+def test_removed_numpy_names_are_restored_only_for_course_years_that_had_them(tmp_path):
+    def edit(tree):
+        svm = tree / "cs231n" / "classifiers" / "softmax.py"
+        svm.write_text(svm.read_text() + "\nX = np.float(1) + np.NINF * 0 if False else np.asfarray([1])\n")
+
+    _, old = _select(tmp_path / "old", "cs231n", "a1", "2018-2020", edit=edit)
+    assert old.layout.numpy_aliases == {"NINF": "-numpy.inf", "asfarray": "numpy.asfarray", "float": "builtins.float"}
+    _, new = _select(tmp_path / "new", "cs231n", "a1", "2025-2026", edit=edit)
+    assert new.layout.numpy_aliases == {}
+    _, mid = _select(tmp_path / "mid", "cs182", "hw0", "fa23-fa25")
+    assert supply.numpy_aliases(tmp_path / "mid" / "submission", ["deeplearning"], mid.variant) == {}
+    assert [supply.first_year(v) for v in PROFILES["cs182_hw0"].course.variants] == [2023, 2026]
+
+
+def test_the_worker_restores_the_names_with_their_old_meaning():
+    done = _run_python(
+        "import numpy as np\nfrom grader.sandbox.imports import restore_numpy_names\n"
+        "restore_numpy_names({'float': 'builtins.float', 'NINF': '-numpy.inf', 'asfarray': 'numpy.asfarray',"
+        " 'product': 'numpy.prod', 'bogus': 'os.system'})\n"
+        "print(np.float is float, np.NINF, np.asfarray([1, 2]).dtype, np.product([2, 3]), hasattr(np, 'bogus'))\n",
+        str(Path(__file__).resolve().parents[3]))
+    assert done.stdout.split() == ["True", "-inf", "float64", "6", "False"], done.stderr

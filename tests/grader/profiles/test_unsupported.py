@@ -72,6 +72,20 @@ def test_cs182_sp22_hw1_without_notebooks_is_known_by_its_cnn_files(tmp_path):
     assert "classifiers/cnn.py, fast_layers.py, im2col_cython.pyx" in found.unsupported
 
 
+def test_the_cs182_rnn_homework_is_named_as_such_although_it_ships_the_cnn_helpers(tmp_path):
+    """sp22 hw2 (captioning, visualisation, style transfer) carries fast_layers.py and im2col.py
+    like hw1: its RNN files and notebooks name it."""
+    root = trees.cs182(tmp_path, "hw0", "fa23-fa25", name="cs182_hw2_student")
+    trees.write(root, "deeplearning/fast_layers.py", "def conv_forward_fast(x):\n    return x\n")
+    trees.write(root, "deeplearning/im2col.py", "def im2col(x):\n    return x\n")
+    trees.write(root, "deeplearning/rnn_layers.py", "def rnn_step_forward(x):\n    return x\n")
+    for nb in ("RNN_Captioning.ipynb", "LSTM_Captioning.ipynb", "StyleTransfer.ipynb"):
+        trees.notebook(root, nb)
+    found = _detect(tmp_path, name="repo")
+    assert found.profile is None
+    assert found.unsupported.startswith("this looks like CS182 RNN/captioning homework"), found.unsupported
+
+
 def test_an_empty_submission_logs_folder_alone_does_not_make_hw02(tmp_path):
     root = trees.cs182(tmp_path, "hw0", "fa23-fa25", name="code")
     (root / "submission_logs").mkdir()
