@@ -48,8 +48,8 @@ def normalise(line: str) -> str:
 
 def solution_lines() -> dict[str, str]:
     """normalised -> original, for every non-trivial code line inside a solution region that the
-    starter code does not show anyway (the same line outside every region is given code)."""
-    found, given = {}, set()
+    starter code does not show anyway (given code and docstrings outside every region)."""
+    found, given = {}, []
     for path in sorted(fixture_store.reference_dir().rglob("*.py")):
         inside = False
         for raw in path.read_text(encoding="utf-8").splitlines():
@@ -60,11 +60,12 @@ def solution_lines() -> dict[str, str]:
             elif line.startswith(END):
                 inside = False
             elif not inside:
-                given.add(normalise(code))
+                given.append(normalise(line))
             elif line and not line.startswith("#"):
                 if len(normalise(code)) >= 10 and not any(p.match(code) for p in TRIVIAL):
                     found[normalise(code)] = code
-    return {key: code for key, code in found.items() if key not in given}
+    shown = "\n".join(given)
+    return {key: code for key, code in found.items() if key not in shown}
 
 
 def members(archive: Path) -> dict[str, bytes]:
