@@ -256,6 +256,8 @@ class _progress:
               help="Output folder: gradebook.csv, checks.csv, summary.json, students/<id>/.")
 @click.option("--rubric", default=None, help="Rubric name or YAML path, as for one submission.")
 @click.option("--profile", "profile", default=None, help="Course profile NAME or NAME:VARIANT.")
+@click.option("--pack", "pack", type=click.Path(path_type=Path), default=None,
+              help="A course pack (an instructor pack for the grade of record), as for one submission.")
 @click.option("--data", "data", type=click.Path(path_type=Path), default=None,
               help="A cifar-10-batches-py folder for the training checks.")
 @click.option("--call-timeout", type=float, default=None,
@@ -270,20 +272,21 @@ class _progress:
 @click.option("--canvas-csv", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="A Canvas gradebook export: write OUTDIR/canvas.csv for import.")
 @click.option("--canvas-column", default=None, help="The Canvas assignment column to fill.")
-def grade_class_command(submissions, outdir, rubric, profile, data, call_timeout, execute, jobs,
+def grade_class_command(submissions, outdir, rubric, profile, pack, data, call_timeout, execute, jobs,
                         dask_address, force, only, canvas_csv, canvas_column):
     """Grade every submission in SUBMISSIONS (a class folder or export) into OUTDIR."""
     from .classroom import ClassBusy, ClassInputError, ClassOptions, grade_class
     from .classroom.gradebook import CanvasError
     from .classroom.progress import ClassProgress, summary_table
     from .classroom.runner import default_jobs
+    from .packs import PackError
     from .profiles import ProfileError
     from .rubric import RubricError
 
     if (canvas_csv is None) != (canvas_column is None):
         raise click.UsageError("--canvas-csv and --canvas-column go together")
     console = Console()
-    options = ClassOptions(rubric=rubric, profile=profile, data=data, call_timeout=call_timeout,
+    options = ClassOptions(rubric=rubric, profile=profile, pack=pack, data=data, call_timeout=call_timeout,
                            execute=execute, jobs=jobs or default_jobs(), dask=dask_address,
                            force=force, only=tuple(only))
 
@@ -297,7 +300,7 @@ def grade_class_command(submissions, outdir, rubric, profile, data, call_timeout
         run = grade_class(submissions, outdir, options, progress=ClassProgress(console),
                           canvas=(canvas_csv, canvas_column) if canvas_csv else None,
                           on_input=show_input)
-    except (ClassInputError, ClassBusy, CanvasError) as exc:
+    except (ClassInputError, ClassBusy, CanvasError, PackError) as exc:
         raise click.UsageError(str(exc)) from None
     except RubricError as exc:
         raise click.UsageError(f"invalid rubric: {exc}") from None

@@ -161,3 +161,25 @@ def test_a_pack_of_several_rubrics_asks_which_one(tmp_path):
     assert pack.rubric_path("cs231n_a1").is_file()
     with pytest.raises(PackError, match="no rubric 'nope'"):
         pack.rubric_path("nope")
+
+
+def test_a_class_is_graded_with_a_pack_and_a_rebuilt_pack_regrades_it(tmp_path):
+    import csv
+
+    from grader.classroom import ClassOptions, grade_class
+    from tests.grader.classroom.helpers import copy, small_rubric
+
+    rubric = small_rubric(tmp_path / "rubric")
+    pack = build_pack([str(rubric)], tmp_path / "small-pack", public=False).path
+    klass = tmp_path / "class"
+    copy(REFERENCE, klass / "alice")
+    copy(TEMPLATE, klass / "bob")
+    options = ClassOptions(pack=str(pack), call_timeout=5.0, jobs=1)
+    first = grade_class(klass, tmp_path / "out", options)
+    with open(tmp_path / "out" / "gradebook.csv", newline="") as fh:
+        rows = {row["student"]: row for row in csv.DictReader(fh)}
+    assert rows["alice"]["total"] == rows["alice"]["max"] == "11" and rows["bob"]["total"] == "0"
+    assert first.graded_now == 2
+    assert grade_class(klass, tmp_path / "out", options).graded_now == 0
+    build_pack([str(rubric)], pack, public=True)   # another pack at the same path
+    assert grade_class(klass, tmp_path / "out", options).graded_now == 2
