@@ -79,8 +79,21 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+_EXTRACTED: dict[tuple, Path] = {}   # (zip path, size, mtime) -> its folder, for this process
+
+
 def _extract(archive: Path) -> Path:
-    """Unpack a pack zip into a private folder removed at exit (no absolute or ``..`` names)."""
+    """Unpack a pack zip into a private folder removed at exit (no absolute or ``..`` names);
+    once per process (``grade class`` grades every student with the same pack)."""
+    stat = archive.stat()
+    key = (str(archive.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key in _EXTRACTED and _EXTRACTED[key].is_dir():
+        return _EXTRACTED[key]
+    _EXTRACTED[key] = _unpack(archive)
+    return _EXTRACTED[key]
+
+
+def _unpack(archive: Path) -> Path:
     try:
         zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as exc:
