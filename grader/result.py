@@ -21,6 +21,8 @@ KINDS = ("value", "gradient", "training", "artefact", "notebook", "setup")
 STATUSES = ("passed", "failed", "partial", "error", "skipped")
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 AUDIENCES = ("student", "instructor")
+MANUAL_KINDS = ("question", "figure")
+MANUAL_HEADING = "To review by a TA"   # how every report format titles Report.manual
 
 MAX_MESSAGE_CHARS = 2000     # one check message (or hint)
 MAX_NOTE_CHARS = 2000        # one intake/sandbox note
@@ -169,6 +171,19 @@ class CheckResult:
         set_(self, "series", clean_series(self.series))
 
     @property
+    def informational(self) -> bool:
+        """A 0-point check: reported for information, never scored (docs/rubrics.md)."""
+        return self.max_points == 0 and self.status != "error"
+
+    @property
+    def shown_status(self) -> str:
+        """The status as reports print it: ``information`` for a 0-point check
+        (``information (failed)`` when it did not pass)."""
+        if not self.informational:
+            return self.status
+        return "information" if self.status == "passed" else f"information ({self.status})"
+
+    @property
     def full_message(self) -> str:
         """The message, followed by ``Hint: ...`` when the hint is not already part of it."""
         if self.hint and self.hint not in self.message:
@@ -192,7 +207,10 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class ManualItem:
-    """A question left for a person to grade (e.g. a free-text inline question of a notebook).
+    """Something a TA grades by hand: a free-text inline question of a notebook (``kind``
+    ``question``), or a figure the notebook claims that the grader could not verify (``kind``
+    ``figure``, e.g. an accuracy on a dataset the grader does not have; its ``answer`` is the
+    printed figure and ``prompt`` why it could not be verified).
 
     ``points`` is what the rubric gives it (``None`` when the rubric does not list it); these
     points are not part of ``Report.max_score``, which counts what the grader decided.
@@ -207,9 +225,12 @@ class ManualItem:
     explanation: str = ""
     points: float | None = None
     answered: bool = True
+    kind: str = "question"
 
     def __post_init__(self):
         set_ = object.__setattr__
+        if self.kind not in MANUAL_KINDS:
+            raise ValueError(f"ManualItem {self.title!r}: unknown kind {self.kind!r}; one of {MANUAL_KINDS}")
         for name in ("source", "title", "prompt", "answer", "explanation"):
             set_(self, name, cap_text(getattr(self, name), MAX_MESSAGE_CHARS))
         if self.points is not None:
@@ -303,6 +324,15 @@ class Report:
         for r in self.results:
             counts[r.status] += 1
         return counts
+
+    def summary(self) -> str:
+        """The counts line the renderers print: ``"3 passed, 1 failed, 2 information"``
+        (0-point checks counted as information, not by their status)."""
+        counts = dict.fromkeys(STATUSES, 0)
+        counts["information"] = 0
+        for r in self.results:
+            counts["information" if r.informational else r.status] += 1
+        return ", ".join(f"{n} {status}" for status, n in counts.items() if n)
 
     # -- audiences ------------------------------------------------------------------------
     def for_audience(self, audience: str, after_due_date: bool = False) -> "Report":

@@ -84,7 +84,7 @@ class RubricError(Exception):
 class RubricCheck:
     """One rubric entry, with the rubric's defaults filled in.
 
-    ``points`` > 0; ``tolerance`` is ``None`` when the check's own default applies;
+    ``points`` >= 0 (0: information, reported and never scored); ``tolerance`` is ``None`` when the check's own default applies;
     ``timeout`` is in seconds of wall clock per call into student code; ``partial_credit`` is a
     rule mapping for ``grader.scoring.score``; ``params`` is passed to the check as is.
     """

@@ -165,6 +165,10 @@ def score(planned: PlannedCheck, outcome: Outcome, *, kind: str, duration: float
     at the entry's hint level (``hints``: the full texts); ``status`` overrides the scored status
     (``error``)."""
     rc = planned.check
+    max_points = float(rc.points)
+    share = float(getattr(outcome, "ungraded_share", 0.0) or 0.0)
+    if 0.0 < share <= 1.0:   # what the grader does not decide is not in its maximum
+        max_points = round(max_points * (1.0 - share), scoring.POINT_DECIMALS)
     credit = scoring.score(rc.partial_credit, outcome)
     status = status or scoring.status_for(credit, outcome)
     hint = hint_levels.shown(rc.hints, rc.id, outcome.hint, hints or {}) if outcome.hint else None
@@ -172,8 +176,8 @@ def score(planned: PlannedCheck, outcome: Outcome, *, kind: str, duration: float
     if hint and status != "passed":
         message = f"{message}\nHint: {hint}" if message else f"Hint: {hint}"
     return CheckResult(name=rc.id, section=planned.section, kind=kind,
-                       points=scoring.award(rc.partial_credit, outcome, rc.points),
-                       max_points=float(rc.points), status=status, message=message,
+                       points=scoring.award(rc.partial_credit, outcome, max_points),
+                       max_points=max_points, status=status, message=message,
                        visibility=rc.visibility, duration_s=round(duration, 4),
                        measured=outcome.measured, hint=hint, series=outcome.series)
 

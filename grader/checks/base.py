@@ -32,6 +32,10 @@ class Outcome:
     ``threshold``. ``message`` tells the student what is wrong; ``hint`` how to fix it.
     ``series`` holds named curves the check measured, for plots (format:
     ``grader.result.CheckResult``): ``{"loss.train": [...], "accuracy.threshold val": [0.5]}``.
+    ``ungraded_share`` (0..1) is the share of the check's points the grader does not decide: left
+    to a TA (figures it could not verify) or not part of this year's work (a question that
+    year's notebook does not ask). The session takes it out of the check's maximum, and the
+    ``fraction`` is over the rest.
     """
 
     status: str
@@ -40,6 +44,7 @@ class Outcome:
     measured: float | None = None
     hint: str | None = None
     series: Mapping[str, Any] | None = None
+    ungraded_share: float = 0.0
 
     @property
     def passed(self) -> bool | None:

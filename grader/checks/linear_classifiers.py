@@ -14,6 +14,11 @@
   predict = argmax of X @ W on weights set by the grader, and training accuracy on the digits,
   measured here from the student's final W.
 
+The self-consistency checks (numeric gradient, vectorised against naive, the training loop on
+the student's own loss) are gated on real work (docs/rubrics.md, "Real-work gates"): the
+starter's ``loss = 0.0; dW = zeros`` agrees with itself, so a loss that does not change with W,
+or a naive loss returning 0 or dW = 0, earns them nothing.
+
 dW is compared with a scale-relative error, ``max|dW - dW_ref| / max|dW_ref|``: the SVM's dW is
 a sum of +-X rows whose entries can cancel to nearly 0, where the element-wise rel_error of two
 correct implementations reaches 5e-8.
@@ -28,7 +33,7 @@ from .base import CheckContext, CheckInputError, Outcome, check, fixture
 from .compare import as_array, unpack
 from .diagnosis import Diagnoses, mistake_key, stored
 from .numeric import coordinates, numeric_gradient
-from .toolkit import loss_problem, register, verdict
+from .toolkit import all_zero, loss_problem, no_work, register, verdict
 from ..sandbox import NotImplementedByStudent, StudentException
 
 SVM_NAIVE = "classifiers.linear_svm.svm_loss_naive"
@@ -190,9 +195,13 @@ def _half_reg_accepted(ctx: CheckContext) -> bool:
     return ctx.selection is not None and ctx.selection.convention("linear_reg", "full") == "either"
 
 
+def _kind(name: str) -> str:
+    return "svm" if name.startswith("svm") else "softmax"
+
+
 def _values_check(ctx: CheckContext, name: str) -> Outcome:
     f = ctx.fixture()
-    kind = "svm" if name.startswith("svm") else "softmax"
+    kind = _kind(name)
     results = ctx.map(LOSS_TARGETS[name], [_args(f, p) for _, p in LOSS_INPUTS])
     messages, failed, d = [], [], Diagnoses()
     half_ok = _half_reg_accepted(ctx)
@@ -234,7 +243,7 @@ NUMERIC_INPUTS = (("notebook-style dev batch with reg 0 (docs/courses.md §3.19)
 def _numeric_check(ctx: CheckContext, name: str, num_coords: int = 20) -> Outcome:
     f = ctx.fixture()
     rng = ctx.rng
-    problems = []
+    problems, moved = [], False
     for label, p, reg in NUMERIC_INPUTS:
         W, X, y, _ = _args(f, p)
         _, dW = _loss_and_grad(name, ctx.call(LOSS_TARGETS[name], W, X, y, reg))
@@ -245,6 +254,7 @@ def _numeric_check(ctx: CheckContext, name: str, num_coords: int = 20) -> Outcom
         # h = 1e-6: the dev batch's features reach ~200, so the O(h^2) term of h = 1e-5 is ~1e-7.
         numeric = numeric_gradient(ctx, LOSS_TARGETS[name], (W, X, y, reg), 0, h=1e-6, select=0,
                                    coords=coords)
+        moved = moved or not all_zero(numeric)
         analytic = dW.reshape(-1)[coords]
         if not np.all(np.isfinite(analytic)):
             problems.append(f"on the {label}: dW contains non-finite values")
@@ -256,6 +266,10 @@ def _numeric_check(ctx: CheckContext, name: str, num_coords: int = 20) -> Outcom
             problems.append(f"on the {label}: dW differs from the numeric gradient by {err:.2e} "
                             f"of its largest entry (tolerance {ctx.tolerance:.0e}); worst at "
                             f"dW[{i}, {j}]: analytic {analytic[k]:.6g}, numeric {numeric[k]:.6g}")
+    if not moved:   # a real-work gate (docs/rubrics.md): a constant loss has nothing to check
+        return no_work(f"{name}'s loss does not change with W (its numeric gradient is 0 at every "
+                       "sampled coordinate, with reg 0 and reg 50), so a zero dW agrees with it",
+                       f"{name} computes the loss", hint=LOSS_HINTS[_kind(name)])
     if problems:
         only_reg = len(problems) == 1 and "reg 50" in problems[0]
         return Outcome.fail(f"{name}: " + " | ".join(problems) + " (numeric gradient of your "
@@ -292,12 +306,18 @@ def _matches_naive_check(ctx: CheckContext, naive: str, vectorized: str) -> Outc
         if problem or not np.isfinite(dW_n).all():
             return Outcome.fail(f"on the {label}: {naive} returned an unusable dW "
                                 f"({problem or 'non-finite values'}); fix {naive} first")
+        if all_zero(loss_n) or all_zero(dW_n):   # a real-work gate (docs/rubrics.md)
+            zero = "loss 0 and dW = 0" if all_zero(loss_n, dW_n) else \
+                ("loss 0" if all_zero(loss_n) else "dW = 0")
+            return no_work(f"on the {label}, your {naive} returns {zero}, which no finished "
+                           f"{naive} gives there, so there is nothing to compare",
+                           f"{naive} computes the loss and dW", hint=LOSS_HINTS[_kind(naive)])
         found = [loss_problem(loss_v, float(loss_n.reshape(())), ctx.tolerance),
                  _grad_problem("dW", dW_v, dW_n, ctx.tolerance)]
         found = [q for q in found if q]
         if found:
             problems.append(f"on the {label}: " + "; ".join(found))
-            kind = "svm" if naive.startswith("svm") else "softmax"
+            kind = _kind(naive)
             for function, got in ((naive, (loss_n, dW_n)), (vectorized, (loss_v, dW_v))):
                 mistake = Diagnoses().check(got, _loss_candidates(f, p, kind),
                                             expected=(f[f"{p}_{function}_loss"], f[f"{p}_{function}_dW"]))
@@ -488,6 +508,31 @@ def _train_softmax_with(ref, order: str, X, y, learning_rate, reg, num_iters, ba
     return W
 
 
+STEP_REG = 0.3   # the reg of the one-step batch: any finished loss has dW != 0 there
+
+
+def _gradless(loss, dW) -> Outcome | None:
+    """A real-work gate (docs/rubrics.md) for the training checks: the course provides most of
+    train's loop, so it only shows the student's sampling and update when the loss it calls
+    moves W. None when Softmax.loss returned a loss and a dW that are not 0."""
+    if not (all_zero(loss) or all_zero(dW)):
+        return None
+    zero = "loss 0 and dW = 0" if all_zero(loss, dW) else ("loss 0" if all_zero(loss) else "dW = 0")
+    return no_work(f"Softmax.loss (your softmax_loss_vectorized) returns {zero} on a batch with "
+                   f"reg {STEP_REG}, so training never moves W and the loop the course provides "
+                   "passes on its own", "softmax_loss_vectorized computes the loss and dW",
+                   hint=LOSS_HINTS["softmax"])
+
+
+def _loss_gate(ctx: CheckContext) -> Outcome | None:
+    """``_gradless`` of Softmax.loss at the one-step batch, on a classifier whose W the grader sets."""
+    f = ctx.fixture()
+    probe = ctx.new(SOFTMAX)
+    ctx.setattr(probe, "W", f["step_W"])
+    result = ctx.call(probe.method("loss"), f["step_X"][:4], f["step_y"][:4], STEP_REG)
+    return _gradless(*_loss_and_grad("Softmax.loss", result))
+
+
 @check("linear_classifier_predict.argmax", kind="value", fixture="linear_classifier")
 def check_predict(ctx: CheckContext) -> Outcome:
     """LinearClassifier.predict returns argmax of X @ W for weights set by the grader."""
@@ -521,7 +566,7 @@ def check_sgd_step(ctx: CheckContext) -> Outcome:
     """One step of train moves W by -learning_rate * dW of the minibatch loss, from the current W."""
     f = ctx.fixture()
     X, y, W0 = f["step_X"], f["step_y"], f["step_W"]
-    lr, reg, batch = 0.1, 0.3, 4
+    lr, reg, batch = 0.1, STEP_REG, 4
     clf = ctx.new(SOFTMAX)
     ctx.setattr(clf, "W", W0)
     # The student's own loss at W0 on a batch (every batch is the same: all rows are equal).
@@ -531,6 +576,9 @@ def check_sgd_step(ctx: CheckContext) -> Outcome:
     if problem or not np.isfinite(dW0).all():
         return Outcome.fail(f"Softmax.loss returned an unusable dW ({problem or 'non-finite'}); "
                             "fix softmax_loss_vectorized first")
+    gate = _gradless(loss0, dW0)
+    if gate is not None:
+        return gate
     ctx.call(SEED, 0)
     history = ctx.call(clf.method("train"), X, y, learning_rate=lr, reg=reg, num_iters=1,
                        batch_size=batch)
@@ -575,6 +623,9 @@ def check_history_and_shape(ctx: CheckContext) -> Outcome:
     f = ctx.fixture()
     X, y = f["hist_X"], f["hist_y"]
     num_iters, expected_shape = 13, (X.shape[1], int(y.max()) + 1)
+    gate = _loss_gate(ctx)
+    if gate is not None:
+        return gate
     clf = ctx.new(SOFTMAX)
     ctx.call(SEED, 0)
     history = ctx.call(clf.method("train"), X, y, learning_rate=1e-2, reg=1e-3,
@@ -633,6 +684,9 @@ def check_batch_larger_than_n(ctx: CheckContext) -> Outcome:
     """train samples with replacement, so batch_size may exceed the number of examples."""
     f = ctx.fixture()
     X, y = f["align_X"][:6], f["align_y"][:6]
+    gate = _loss_gate(ctx)
+    if gate is not None:
+        return gate
     clf = ctx.new(SOFTMAX)
     ctx.call(SEED, 0)
     try:

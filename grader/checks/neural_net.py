@@ -243,8 +243,9 @@ def toy_run_level(history: np.ndarray, num_iters: int) -> str | None:
 
 
 def toy_run_note(history: np.ndarray) -> str:
-    return (f"the toy run ends at loss {float(history[-1]):.6g}: your minibatches are drawn in another "
-            f"order than the notebook's (the course fixes none), and the run reaches the course's level "
+    return (f"the toy run ends at loss {float(history[-1]):.6g}: it differs from the notebook's run "
+            f"step for step (minibatches drawn in another order than the notebook's, which the course "
+            f"does not fix, or a difference another check reports) and reaches the course's level "
             f"(final loss <= {TOY_FINAL_LOSS_BOUND}; the notebook's run ends at 0.0145)")
 
 

@@ -5,17 +5,22 @@ planned with the check by ``grader.notebook.grading``) and reads its stored outp
 ``--execute``, the outputs of the grader's own run in the sandbox. Nothing here runs in the
 student's kernel, and nothing a cell prints is trusted beyond what the check says it measures.
 
-* ``notebook.valid``: the file is a notebook nbformat can read and validate.
-* ``notebook.cells_ran``: every code cell ran without an error (fraction of the cells).
-* ``notebook.execution_order``: the stored outputs come from a top-to-bottom run.
+* ``notebook.valid``: the file is a notebook nbformat can read and validate, and holds a run of
+  the student's: a course's untouched starter notebook (no cell ever executed) earns nothing
+  (a real-work gate, docs/rubrics.md); hygiene: 0 points in the course rubrics.
+* ``notebook.cells_ran``: the code cells that ran did so without an error (fraction of them);
+  cells never executed are reported, not counted; the Colab Drive-mount cell is housekeeping.
+* ``notebook.execution_order``: the stored outputs come from a top-to-bottom run (hygiene: 0
+  points in the course rubrics).
 * ``notebook.claims``: the figures the notebook prints meet the course's thresholds (rubric
   ``notebook.claims``) AND can be reproduced: a claim the grader can verify (``verify``: a
   package check that must pass, or a recomputation) earns full credit only when it is
-  reproduced; a claim that cannot be verified (no package, no dataset) earns
-  ``unverified_credit`` (param, default 0.5) from stored outputs, full credit when the grader's
-  own ``--execute`` run printed it.
+  reproduced; a claim that cannot be verified (no package, no dataset) is left to a TA (listed
+  in the report's review items, its share of the points out of the maximum), full credit when
+  the grader's own ``--execute`` run printed it. A claim with ``stated`` applies only to the
+  notebooks whose text states it (that year's wording, ``grader.notebook.claims.applies``).
 * ``notebook.test_cells_unedited``: the course's test cells (rubric ``notebook.template_cells``)
-  are unchanged.
+  are unchanged, in a notebook that holds a run (an untouched starter earns nothing).
 * ``notebook.inline_questions``: true/false and multiple-choice questions with a key in the
   rubric are scored; free-text questions are never scored here (the report lists them for
   manual grading).
@@ -36,16 +41,18 @@ Claim verification (``verify`` in a claim):
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
-from ..notebook.claims import Claim, Figure, find_figures, select
+from ..notebook.claims import Claim, Figure, applies, find_figures, select
 from ..notebook.plan import NotebookUnderTest
-from ..notebook.questions import find_questions, match_question, score_answer
+from ..notebook.questions import find_questions, resolve, score_answer
 from ..notebook.template import compare_cells
 from ..sandbox import StudentError
 from .base import CheckContext, Outcome, check
 from .compare import rel_error
+from .toolkit import no_work
 
 RUN_ALL_HINT = ("restart the kernel and run every cell from the top (Kernel > Restart & Run All), "
                 "then save the notebook and hand it in")
@@ -107,11 +114,18 @@ def check_valid(ctx: CheckContext) -> Outcome:
     if nb.validation:
         return Outcome.fail(f"{nut.name} does not follow the notebook format: {_listing(nb.validation)}",
                             hint="save it again from Jupyter; do not edit the .ipynb file by hand")
+    if not nb.ran:
+        return no_work(f"{nut.name} is a readable notebook, but none of its code cells was ever "
+                       "run (no execution count, no output): the course's starter notebook is "
+                       "readable too", "the notebook holds your run", hint=RUN_ALL_HINT)
     return Outcome.ok(f"{nut.name}: nbformat {nb.nbformat}, {len(nb.cells)} cells")
 
 
 def _graded_cells(nut: NotebookUnderTest, nb) -> list:
-    return [c for c in nb.code_cells if not c.shell_only and not nut.ignored(c.source)]
+    """The code cells that are the student's work: course housekeeping (shell-only cells, the
+    Colab Drive-mount cell, the rubric's ``ignore_cells``) left out."""
+    return [c for c in nb.code_cells
+            if not c.shell_only and not c.colab_setup and not nut.ignored(c.source)]
 
 
 def _execution_problems(nut: NotebookUnderTest, cells) -> list[str]:
@@ -136,8 +150,9 @@ def _execution_problems(nut: NotebookUnderTest, cells) -> list[str]:
 
 @check("notebook.cells_ran", kind="notebook")
 def check_cells_ran(ctx: CheckContext) -> Outcome:
-    """Every code cell was executed and none raised (from the stored outputs, or from the grader's
-    own run under --execute); credit is the fraction of cells that ran cleanly."""
+    """The code cells that ran did not raise (from the stored outputs, or from the grader's own
+    run under --execute); credit is the fraction of them that ran cleanly. Cells left unrun are
+    reported, not counted (docs/rubrics.md, hygiene); a notebook in which nothing ran fails."""
     nut = _nut(ctx)
     bad = _unreadable(nut)
     if bad:
@@ -149,35 +164,40 @@ def check_cells_ran(ctx: CheckContext) -> Outcome:
     if nut.executed:
         problems = _execution_problems(nut, cells)
         failed = sum(1 for c in cells if (r := nut.execution.cell(c.index)) is not None and r.status != "ok")
-        where = "when the grader re-ran it"
-    else:
-        problems, failed = [], 0
-        for cell in cells:
-            if cell.error is not None:
-                problems.append(f"{cell.label} raised {cell.error.last_line}")
-            elif cell.execution_count is None:
-                problems.append(f"cell {cell.index + 1} was never executed")
-            else:
-                continue
-            failed += 1
-        where = "in the saved outputs"
+        return _ran_outcome(len(cells), failed, problems, "when the grader re-ran it", [])
+    ran = [c for c in cells if c.ran]
+    unrun = [f"cell {c.index + 1}" for c in cells if not c.ran]
+    if not ran:
+        return Outcome.fail(f"{nut.name} was never run: none of its {len(cells)} code cells holds "
+                            "an output or an execution count", hint=RUN_ALL_HINT)
+    problems = [f"{c.label} raised {c.error.last_line}" for c in ran if c.error is not None]
+    return _ran_outcome(len(ran), len(problems), problems, "in the saved outputs", unrun)
+
+
+def _ran_outcome(total: int, failed: int, problems: list[str], where: str, unrun: list[str]) -> Outcome:
+    info = (f" (for information, not counted: {len(unrun)} cell(s) never executed: "
+            f"{_listing(unrun)})") if unrun else ""
     if not failed:
-        return Outcome.ok(f"all {len(cells)} code cells ran without an error {where}")
-    return Outcome.from_fraction(1 - failed / len(cells),
-                                 f"{failed} of {len(cells)} code cells did not run cleanly {where}: "
-                                 f"{_listing(problems)}", hint=RUN_ALL_HINT)
+        return Outcome.ok(f"all {total} code cells that ran did so without an error {where}{info}")
+    return Outcome.from_fraction(1 - failed / total,
+                                 f"{failed} of {total} code cells did not run cleanly {where}: "
+                                 f"{_listing(problems)}{info}", hint=RUN_ALL_HINT)
 
 
 @check("notebook.execution_order", kind="notebook")
 def check_execution_order(ctx: CheckContext) -> Outcome:
     """The saved outputs come from running the cells top to bottom: execution counts never go
-    down (outputs from out-of-order runs may not be what the code now computes)."""
+    down (outputs from out-of-order runs may not be what the code now computes). Hygiene: the
+    course rubrics give it 0 points (docs/rubrics.md)."""
     nut = _nut(ctx)
     if nut.problem:
         return _unreadable(nut)
     nb = nut.stored
     ran = [c for c in nb.code_cells if c.execution_count is not None]
     if not ran:
+        if any(c.ran for c in nb.code_cells):
+            return Outcome.skip(f"{nut.name} keeps outputs but no execution counts (a Colab "
+                                "export): the order it ran in is not recorded")
         return Outcome.fail(f"{nut.name} holds no executed cell (every execution count is empty)",
                             hint=RUN_ALL_HINT)
     problems = nb.order_problems()
@@ -348,73 +368,100 @@ def _stale(claim: Claim, nut: NotebookUnderTest, figure: Figure, tol: float) -> 
 @check("notebook.claims", kind="notebook")
 def check_claims(ctx: CheckContext) -> Outcome:
     """The figures the notebook prints meet the course's thresholds and are reproduced by the
-    grader (package checks, recomputation, or its own --execute run)."""
+    grader (package checks, recomputation, or its own --execute run). A figure that meets its
+    threshold but that the grader cannot verify (no package, no dataset) is left to a TA: its
+    share of the points is taken out of this check's maximum and listed for review."""
     nut = _nut(ctx)
     bad = _unreadable(nut)
     if bad:
         return bad
-    specs = nut.spec.get("claims") or []
-    if not specs:
-        return Outcome.skip("this notebook's rubric states no figures to check")
-    unverified = float(ctx.params.get("unverified_credit", 0.5))
-    rerun_tol = float(ctx.params.get("rerun_tolerance", 0.02))
     nb = nut.notebook
+    specs = [s for s in nut.spec.get("claims") or [] if applies(s, nb)]
+    if not specs:
+        if nut.spec.get("claims"):   # another year's notebook: nothing to grade here
+            return Outcome("skipped", "this year's notebook states none of the rubric's figures "
+                           "(docs/courses.md §A5.4)", ungraded_share=1.0)
+        return Outcome.skip("this notebook's rubric states no figures to check")
+    rerun_tol = float(ctx.params.get("rerun_tolerance", 0.02))
     figures = find_figures(nb)
-    total = earned = 0.0
-    lines, hints = [], []
-    for spec in specs:
-        claim = Claim.from_spec(spec)
-        total += claim.weight
+    claims = [Claim.from_spec(spec) for spec in specs]
+    total = sum(c.weight for c in claims)
+    graded = earned = 0.0
+    lines, hints, review = [], [], []
+    for claim in claims:
         figure = select(claim, figures, nb)
         if figure is None:
+            graded += claim.weight
             lines.append(f"{claim.name}: not found (the notebook should print '{_phrase(claim)}')")
             hints.append("run the cell that prints it and save the notebook with its outputs")
             continue
         head = f"{claim.name}: {figure.value:.6g} ({figure.line!r}, cell {figure.cell + 1})"
         if not claim.meets(figure.value):
+            graded += claim.weight
             lines.append(f"{head} does not meet the course's {claim.threshold_text()}")
             continue
         verdict, why = _verify(ctx, claim, figure, nut)
         stale = _stale(claim, nut, figure, rerun_tol)
         if verdict == _Verdict.NOT_REPRODUCED:
+            graded += claim.weight
             lines.append(f"{head}: NOT REPRODUCED, {why}")
             hints.append("re-run the notebook with your final code; the printed figures must "
                          "come from the code you hand in")
             continue
         if verdict == _Verdict.REPRODUCED:
-            credit, state = 1.0, f"reproduced ({why})"
+            state = f"reproduced ({why})"
         elif nut.executed:
-            credit, state = 1.0, f"reproduced by the grader's run of the notebook ({why})"
+            state = f"reproduced by the grader's run of the notebook ({why})"
         else:
-            credit, state = unverified, f"not verified ({why}): {unverified:g} of its credit"
+            review.append({"title": claim.name, "answer": figure.line,
+                           "prompt": (f"cell {figure.cell + 1} prints {figure.value:.6g}, which meets "
+                                      f"the course's {claim.threshold_text()}; the grader could "
+                                      f"not verify it ({why})"),
+                           "share": claim.weight / total})
+            lines.append(f"{head} meets {claim.threshold_text()}, not verified ({why}): "
+                         "left to a TA to review, not in this check's points")
+            continue
         if stale:
             state += f"; {stale}"
-        earned += claim.weight * credit
+        graded += claim.weight
+        earned += claim.weight
         lines.append(f"{head} meets {claim.threshold_text()}, {state}")
-    fraction = earned / total if total else 0.0
-    message = f"{len(specs)} claim(s): " + "; ".join(lines)
-    return Outcome.from_fraction(fraction, message, hint="; ".join(dict.fromkeys(hints)) or None)
+    nut.review = review
+    message = f"{len(claims)} claim(s): " + "; ".join(lines)
+    share = 1.0 - graded / total if total else 0.0
+    if not graded:
+        return Outcome("skipped", message, ungraded_share=1.0)
+    outcome = Outcome.from_fraction(earned / graded, message, hint="; ".join(dict.fromkeys(hints)) or None)
+    return replace(outcome, ungraded_share=share)
 
 
 # -- test cells and questions ---------------------------------------------------------------------
 @check("notebook.test_cells_unedited", kind="notebook")
 def check_test_cells_unedited(ctx: CheckContext) -> Outcome:
-    """The course's test cells (rubric template_cells) are in the notebook and unchanged
-    (comments and spacing aside)."""
+    """The course's test cells (rubric template_cells) are in the notebook, unchanged (compared
+    as code: comments, spacing, quotes and print text aside) and were run (an unrun test cell
+    tested nothing: an untouched starter earns nothing here)."""
     nut = _nut(ctx)
     if nut.problem:
         return _unreadable(nut)
     specs = nut.spec.get("template_cells") or []
     if not specs:
         return Outcome.skip("this notebook's rubric ships no template cells")
+    if not nut.stored.ran:   # a real-work gate (docs/rubrics.md)
+        return no_work(f"{nut.name} was never run (no execution count, no output), and the "
+                       "course's starter notebook has its test cells unchanged too",
+                       "the notebook holds your run", hint=RUN_ALL_HINT)
     results = compare_cells(nut.stored, specs)
-    bad = [r for r in results if r.status != "unedited"]
+    unrun = [r for r in results if r.status == "unedited" and not nut.executed and not r.cell.ran]
+    bad = [r for r in results if r.status != "unedited"] + unrun
     if not bad:
         return Outcome.ok(f"all {len(results)} test cells are unchanged")
     items = []
     for r in bad:
         if r.status == "missing":
             items.append(f"'{r.name}' is missing")
+        elif r.status == "unedited":
+            items.append(f"'{r.name}' ({r.cell.label}) is unchanged but was never run")
         else:
             items.append(f"'{r.name}' ({r.cell.label}) was edited:\n{r.diff}")
     return Outcome.from_fraction(1 - len(bad) / len(results),
@@ -427,7 +474,8 @@ def check_test_cells_unedited(ctx: CheckContext) -> Outcome:
 @check("notebook.inline_questions", kind="notebook")
 def check_inline_questions(ctx: CheckContext) -> Outcome:
     """True/false and multiple-choice inline questions with a key in the rubric are answered
-    correctly (free-text questions are listed for manual grading instead)."""
+    correctly (free-text questions are listed for manual grading instead). A keyed question
+    found by its words (``prompt``) that this year's notebook does not ask is not scored."""
     nut = _nut(ctx)
     if nut.problem:
         return _unreadable(nut)
@@ -435,19 +483,29 @@ def check_inline_questions(ctx: CheckContext) -> Outcome:
     if not keyed:
         return Outcome.skip("no question has a key in the rubric: all are listed for manual grading")
     found = find_questions(nut.stored)
-    total = earned = 0.0
-    lines = []
+    total = earned = unasked = 0.0
+    lines, not_asked = [], []
     for spec in keyed:
+        q, asked = resolve(spec, found, nut.stored)
         points = float(spec.get("points", 1))
+        if not asked:
+            not_asked.append(str(spec["match"]))
+            unasked += points
+            continue
         total += points
-        q = match_question(found, str(spec["match"]))
         if q is None:
             lines.append(f"{spec['match']}: not found in the notebook")
             continue
         credit, why = score_answer(spec, q)
         earned += points * credit
         lines.append(f"{q.title}: {why}")
-    return Outcome.from_fraction(earned / total if total else 0.0,
-                                 f"{len(keyed)} keyed question(s): " + "; ".join(lines),
-                                 hint="answer in the 'Your Answer:' cell with the option numbers "
-                                      "(e.g. 1, 3) or True/False")
+    info = (f" (not asked in this year's notebook, not in the points: {', '.join(not_asked)})"
+            if not_asked else "")
+    if not total:
+        return Outcome("skipped", "this notebook asks none of the rubric's keyed questions" + info,
+                       ungraded_share=1.0)
+    outcome = Outcome.from_fraction(earned / total,
+                                    f"{len(lines)} keyed question(s): " + "; ".join(lines) + info,
+                                    hint="answer in the 'Your Answer:' cell with the option numbers "
+                                         "(e.g. 1, 3) or True/False")
+    return replace(outcome, ungraded_share=unasked / (unasked + total))

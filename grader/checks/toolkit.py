@@ -19,6 +19,13 @@ numeric gradient of the student's own forward, ``loss_problems`` a ``(loss, dx)`
 ``register`` adds a family of checks that differ only in their arguments; a helper that already
 knows the outcome raises ``base.CheckFailed``. Model-level helpers live in ``models``.
 
+A self-consistency check (a gradient against the numeric gradient of the student's own loss, a
+vectorised version against the student's naive one, a training loop against the student's own
+loss, a property of parameters the course's code casts) passes on a starter that does nothing:
+zero agrees with zero. Such a check first asks whether the function does real work
+(``all_zero`` on what it returned), and if not returns ``no_work(...)``: 0 points, with a
+message saying what it earns its points for (docs/rubrics.md, "Real-work gates").
+
 Everything here runs in the trusted grader on plain data the worker sent back (see ``compare``);
 calls into the student's code go through ``ctx``.
 """
@@ -89,6 +96,25 @@ def inputs(f: Mapping[str, np.ndarray], prefix: str, *names: str) -> tuple:
 def mean_not_sum(name: str, n: int) -> dict[str, float]:
     """A known mistake for a gradient that sums over a batch of ``n``: averaging it (see ``scaled``)."""
     return {f"{name} is the batch mean, not the sum over the batch": 1.0 / n}
+
+
+def all_zero(*values: Any) -> bool:
+    """True when every value is a number or array that is exactly 0 everywhere (a starter's
+    ``loss = 0.0``, ``dW = np.zeros_like(W)``); False for anything else, including None."""
+    for value in values:
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            return False
+        if np.any(arr != 0):   # None becomes NaN, which is not 0
+            return False
+    return True
+
+
+def no_work(found: str, earns: str, *, hint: str | None = None) -> Outcome:
+    """The failed outcome of a real-work gate: what the grader found (``found``), then "this check
+    earns its points once <earns>" (docs/rubrics.md, "Real-work gates")."""
+    return Outcome.fail(f"{found}: this check earns its points once {earns}", hint=hint)
 
 
 def register(check_id: str, doc: str, run, *args, **spec) -> None:

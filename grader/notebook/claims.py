@@ -20,7 +20,9 @@ error                      ``next_w error:  8.88e-09``, ``dx error:`` ... (label
 difference                 ``difference: 9.77e-10``; UCLA ``Difference between your
                            scores and correct scores:`` + the number on the next line
                            (label: scores / loss)                                      S1, S2
-loop_difference            ``One loop difference was: 0.000000`` (label: one / no)       S1
+loop_difference            ``One loop difference was: 0.000000`` (label: one / no);      S1
+                           before 2021 ``Difference was: 0.000000`` (label: from the
+                           cell, ``compute_distances_one_loop`` -> one)                §A5.3
 epoch_train_acc,           ``(Epoch 20 / 20) train acc: 0.960000; val_acc: 0.164000``    all
 epoch_val_acc              (one figure each per epoch line)
 =========================  ==========================================================  ======
@@ -29,6 +31,8 @@ Percentages (``52.00%``) are read as fractions. ``find_figures(notebook)`` retur
 with the cell it came from. A rubric *claim* (``Claim``) names a figure kind (and label), which
 cell (a substring of its source), which occurrence (``last``, ``first``, ``max``, ``min``) and
 the threshold (``at_least`` / ``at_most``); ``select`` picks the figure a claim refers to.
+A claim stated only in some years lists that wording (``stated``); ``applies`` tells whether a
+notebook is one of those years'.
 Checking the claim against the rubric and verifying it is ``grader.checks.notebook``'s job.
 """
 from __future__ import annotations
@@ -85,8 +89,8 @@ _LINE_PATTERNS = [
      lambda m: [("", float(m.group(1)), {})]),
     ("validation_accuracy", re.compile(r"^validation accuracy:\s*" + NUM),
      lambda m: [("", float(m.group(1)), {})]),
-    ("loop_difference", re.compile(r"^(One|No|Two) loop difference was:\s*" + NUM, re.IGNORECASE),
-     lambda m: [(m.group(1).lower(), float(m.group(2)), {})]),
+    ("loop_difference", re.compile(r"^(?:(One|No|Two) loop )?difference was:\s*" + NUM, re.IGNORECASE),
+     lambda m: [((m.group(1) or "").lower(), float(m.group(2)), {})]),
     ("relative_error", re.compile(r"^\s*(\w+) relative error:\s*" + NUM),
      lambda m: [(m.group(1), float(m.group(2)), {})]),
     ("error", re.compile(r"^\s*(\w+) error:\s*" + NUM),
@@ -129,8 +133,23 @@ def find_figures(notebook: Notebook) -> list[Figure]:
     out: list[Figure] = []
     for cell in notebook.code_cells:
         if cell.output_text:
-            out.extend(figures_in_text(cell.output_text, cell.index))
+            out.extend(_labelled(f, cell.source) for f in figures_in_text(cell.output_text, cell.index))
     return out
+
+
+_LOOPS = {"compute_distances_one_loop": "one", "compute_distances_no_loops": "no",
+          "compute_distances_two_loops": "two"}
+
+
+def _labelled(figure: Figure, source: str) -> Figure:
+    """An unlabelled ``Difference was:`` (the wording before 2021) takes its label from the
+    distance function its cell calls."""
+    if figure.kind != "loop_difference" or figure.label:
+        return figure
+    called = [label for name, label in _LOOPS.items() if name in source and label != "two"]
+    if len(called) != 1:
+        return figure
+    return Figure(figure.kind, called[0], figure.value, figure.line, figure.cell, figure.extra)
 
 
 @dataclass(frozen=True)
@@ -178,6 +197,21 @@ class Claim:
             return False
         return ((self.at_least is None or value >= self.at_least)
                 and (self.at_most is None or value <= self.at_most))
+
+
+def _squashed(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def applies(spec: Mapping[str, Any], notebook: Notebook) -> bool:
+    """Whether the rubric claim ``spec`` applies to ``notebook``: always, unless it lists the
+    phrases (``stated``) by which the years that state it say so, and the notebook's markdown and
+    code hold none of them (another year's notebook, docs/courses.md §A5.4)."""
+    phrases = spec.get("stated")
+    if not phrases:
+        return True
+    text = _squashed("\n".join(c.source for c in notebook.cells))
+    return any(_squashed(str(p)) in text for p in phrases)
 
 
 def select(claim: Claim, figures: list[Figure], notebook: Notebook) -> Figure | None:

@@ -113,8 +113,16 @@ def _execute(nut: NotebookUnderTest, submission_dir: Path, workdir: Path, limits
 
 
 def manual_items(notebooks: list[NotebookUnderTest]) -> list[ManualItem]:
-    """The questions of every notebook that are left for manual grading."""
-    return [ManualItem(source=nut.name, **item) for nut in notebooks for item in manual_questions(nut)]
+    """What a TA grades by hand in every notebook: its free-text questions, then the figures its
+    claims check could not verify (with their share of that check's points)."""
+    items = [ManualItem(source=nut.name, **item) for nut in notebooks for item in manual_questions(nut)]
+    for nut in notebooks:
+        points = sum(c.points for _, c in nut.rubric.iter_checks() if c.id == "notebook.claims")
+        for figure in nut.review:
+            items.append(ManualItem(source=nut.name, kind="figure", title=figure["title"],
+                                    prompt=figure["prompt"], answer=figure["answer"],
+                                    points=round(points * figure["share"], 4)))
+    return items
 
 
 __all__ = ["attach_package_results", "execute_all", "extract", "extracted_selection", "find",

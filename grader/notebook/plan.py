@@ -68,6 +68,9 @@ class NotebookUnderTest:
     execution: Any = None                  # grader.notebook.execute.Execution under --execute
     package_results: dict[str, Any] = field(default_factory=dict)   # check id -> CheckResult
     package_present: bool = False
+    # figures the claims check could not verify, left to a TA: {title, prompt, answer, share}
+    # (share: the part of notebook.claims' points each one carries); set by that check
+    review: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def notebook(self) -> Notebook | None:
@@ -160,7 +163,7 @@ def not_graded_reason(name: str) -> str | None:
 def _ran(nut: NotebookUnderTest) -> bool:
     """The notebook holds outputs of a run (an execution count or stored outputs)."""
     nb = nut.stored
-    return nb is not None and any(c.execution_count is not None or c.has_outputs for c in nb.code_cells)
+    return nb is not None and any(c.ran for c in nb.code_cells)
 
 
 def _family(nut: NotebookUnderTest) -> str:

@@ -2,17 +2,25 @@
 
 The course notebooks ask questions in markdown (``docs/courses.md`` §6): a cell holding
 ``Inline Question 2`` (CS231n; also ``Inline question 3``, ``5.1 Inline Question 1:``,
-``Inline Question 4 - True or False``) or ``Question:`` (CS182), followed by an answer cell that
+``Inline Question 4 - True or False``, and an unnumbered ``Inline Question`` in 2016-2020) or ``Question:`` (CS182), followed by an answer cell that
 starts with ``Your Answer:`` (CS231n writes ``$\\color{blue}{\\textit Your Answer:}$``) or
 ``Answer:`` (UCLA, CS231n FullyConnectedNets), optionally followed by ``Your Explanation:``.
 
 ``find_questions(notebook)`` returns the ``Question``s in document order. The rubric may give
 each one points and, for true/false and multiple-choice questions, a key
 (``score_answer``); free-text questions are listed for manual grading and never scored here.
+
+The numbering changes from year to year (docs/courses.md §A5.3: 2019's true/false question is
+Inline Question 2, 2025's is 4; 2017's knn asks one question), so a rubric question may name
+words of its text (``prompt``): ``resolve`` finds it by them, whatever its number, and a notebook
+that does not hold them does not ask it. Answers are read as students write them: the marker in
+emphasis or bold (``*Your Answer*: 1, 4``), full-width digits and commas, and any language around
+the option numbers (``parse_choices``).
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -21,12 +29,16 @@ from .read import Notebook
 MAX_PROMPT_CHARS = 1500
 MAX_ANSWER_CHARS = 4000
 
-_QUESTION = re.compile(r"^\W*(?:[\d.]+\s+)?(inline\s+question\s*\d+[^\n]*|question\s*\d*\s*:)",
+_QUESTION = re.compile(r"^\W*(?:[\d.]+\s+)?(inline\s+question\b[^\n]*|question\s*\d*\s*:)",
                        re.IGNORECASE | re.MULTILINE)
 _LATEX_WRAP = re.compile(r"\$\\color\{[^}]*\}\{\\textit\s*([^}]*)\}\$")
-_ANSWER = re.compile(r"(?:your\s+answer|^\W*(?:[\d.]+\s+)?answer)\s*[:：]\s*\**",
+# "Your Answer:", "Your Answer :", "*Your Answer*:", "**Your Answer:**", a line of its own
+# "**Your Answer**", and a line starting with "Answer:" (UCLA); the colon may be full-width.
+# Prose such as "write *your answer* below" is not a marker.
+_ANSWER = re.compile(r"(?:your\s+answer\s*[*_]*\s*[:：]|^[ \t*_#]*your\s+answer[ \t*_]*$"
+                     r"|^\W*(?:[\d.]+\s+)?answer\s*[*_]*\s*[:：])[\s*_]*",
                      re.IGNORECASE | re.MULTILINE)
-_EXPLANATION = re.compile(r"your\s+explanation\s*[:：]", re.IGNORECASE)
+_EXPLANATION = re.compile(r"your\s+explanation\s*[*_]*\s*[:：]", re.IGNORECASE)
 PLACEHOLDERS = {"", "fill this in", "[fill this in]", "todo", "your answer here",
                 "write your answer here", "..."}
 
@@ -49,7 +61,7 @@ class Question:
 
 
 def _normal(text: str) -> str:
-    text = " ".join(text.replace("*", " ").replace("_", " ").split()).strip().lower()
+    text = " ".join(re.sub(r"[*_#]", " ", text).split()).strip().lower()
     return text.strip(" .!:")
 
 
@@ -65,7 +77,7 @@ def _split_answer(text: str) -> tuple[str, str]:
 
 
 def _title(line: str) -> str:
-    title = " ".join(line.strip(" #*:").split())
+    title = " ".join(re.sub(r"[*_]+", " ", line).strip(" #:").split())
     return title[:120]
 
 
@@ -112,14 +124,64 @@ def match_question(questions: list[Question], title: str) -> Question | None:
     return None
 
 
-def parse_choices(answer: str, options: list[str] | None = None) -> set[int]:
+def _squashed(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", _clean(text)).split()).lower()
+
+
+def resolve(spec: Mapping[str, Any], questions: list[Question], notebook: Notebook) -> tuple[Question | None, bool]:
+    """``(question, asked)`` for the rubric question ``spec``: found by its ``prompt`` words
+    when it names them (``asked`` False when the notebook holds them nowhere: another year's
+    notebook), else by its title (``match``)."""
+    phrase = spec.get("prompt")
+    if not phrase:
+        return match_question(questions, str(spec["match"])), True
+    want = _squashed(str(phrase))
+    sources = {c.index: c.source for c in notebook.cells}
+    for q in questions:
+        if want in _squashed(q.title + " " + sources.get(q.cell, q.prompt)):
+            return q, True
+    return None, any(want in _squashed(c.source) for c in notebook.cells if c.cell_type != "code")
+
+
+# Option numbers: standalone (not part of a longer number, a name such as "L1" or "1-NN", a
+# decimal or a percentage, nor an ordinal "第2"), whatever the script around them.
+_OPTION = re.compile(r"(?<![A-Za-z0-9_.\-=^$第])(\d{1,2})(?![0-9A-Za-z_%]|[.\-][0-9A-Za-z])")
+# A leading list of option numbers: "1, 4", "(1), (3)", "2 and 4", "1、2和3"
+_LEADING_LIST = re.compile(r"^[\s(\[]*\d{1,2}[)\]]?(?:\s*(?:[,;/&、]|and|or|和|与|及|以及)?\s*"
+                           r"[(\[]?\d{1,2}[)\]]?)*(?![0-9A-Za-z%\-])", re.IGNORECASE)
+_ITEM_AFTER = re.compile(r"\s*[.)]\s*[^\W\d]")
+_ENUMERATED = re.compile(r"(?:^|\s)(\d)[.)]\s")
+
+
+def option_count(prompt: str, options: list[str] | None = None) -> int | None:
+    """How many options a question offers: the rubric's ``options``, else the highest
+    ``N.`` / ``N)`` item of the prompt (``None`` when it lists none)."""
+    if options:
+        return len(options)
+    numbers = [int(n) for n in _ENUMERATED.findall(unicodedata.normalize("NFKC", prompt))]
+    return max(numbers) if numbers else None
+
+
+def parse_choices(answer: str, options: list[str] | None = None, count: int | None = None) -> set[int]:
     """The options chosen in a multiple-choice answer: numbers (``"1,2,3"``, ``"2 and 4"``,
-    ``"(1), (3)"``) or, when the rubric names the ``options`` (option 1 first), their names
-    (``"Sigmoid, ReLU."``; a longer name such as ``Leaky ReLU`` is read before ``ReLU``)."""
-    chosen = {int(n) for n in re.findall(r"\b(\d{1,2})\b", answer)}
+    ``"(1), (3)"``, ``"１，４"``) or, when the rubric names the ``options`` (option 1 first), their
+    names (``"Sigmoid, ReLU."``; a longer name such as ``Leaky ReLU`` is read before ``ReLU``).
+
+    An answer that starts with a list of numbers is that list (what follows explains it, in any
+    language: "2,4 因为 1-NN ..." is options 2 and 4); otherwise every standalone number counts.
+    Only numbers from 1 to ``count`` (the options offered; default: the rubric's ``options``)
+    are options."""
+    text = unicodedata.normalize("NFKC", answer)
+    count = count or (len(options) if options else None)
+    lead = _LEADING_LIST.match(text)
+    if lead and len(_OPTION.findall(lead.group(0))) == 1 and _ITEM_AFTER.match(text, lead.end()):
+        lead = None   # "1. Sigmoid 2. ReLU": the answer lists options as items, not a leading list
+    pool = lead.group(0) if lead else text
+    chosen = {int(n) for n in _OPTION.findall(pool)}
+    chosen = {n for n in chosen if n >= 1 and (count is None or n <= count)}
     if chosen or not options:
         return chosen
-    text = " " + " ".join(re.findall(r"[a-z0-9]+", answer.lower())) + " "
+    text = " " + " ".join(re.findall(r"[a-z0-9]+", text.lower())) + " "
     for number, name in sorted(enumerate(options, 1), key=lambda item: -len(item[1])):
         words = " " + " ".join(re.findall(r"[a-z0-9]+", name.lower())) + " "
         if words.strip() and words in text:
@@ -128,12 +190,24 @@ def parse_choices(answer: str, options: list[str] | None = None) -> set[int]:
     return chosen
 
 
+_TRUE_WORDS = ("true", "t", "yes")
+_FALSE_WORDS = ("false", "f", "no")
+_TRUE_CJK, _FALSE_CJK = ("正确", "对", "是", "真"), ("错误", "不对", "错", "否", "假")
+
+
 def parse_true_false(answer: str) -> bool | None:
-    words = re.findall(r"[a-z]+", answer.lower())
-    for word in words[:5]:
-        if word in ("true", "t", "yes"):
+    text = unicodedata.normalize("NFKC", answer).strip(" *_$:：")
+    for word in _FALSE_CJK:   # "不对" before "对"
+        if text.startswith(word):
+            return False
+    for word in _TRUE_CJK:
+        if text.startswith(word):
             return True
-        if word in ("false", "f", "no"):
+    words = re.findall(r"[a-z]+", text.lower())
+    for word in words[:5]:
+        if word in _TRUE_WORDS:
+            return True
+        if word in _FALSE_WORDS:
             return False
     return None
 
@@ -154,7 +228,8 @@ def score_answer(spec: Mapping[str, Any], question: Question) -> tuple[float, st
             return 0.0, f"answer {question.answer[:60]!r} is neither True nor False"
         return (1.0, "correct") if got == bool(key) else (0.0, f"answered {got}, which is not right")
     if kind == "multiple_choice":
-        got, want = parse_choices(question.answer, spec.get("options")), {int(k) for k in key}
+        count = option_count(question.prompt, spec.get("options"))
+        got, want = parse_choices(question.answer, spec.get("options"), count), {int(k) for k in key}
         if not got:
             return 0.0, f"no option number found in {question.answer[:60]!r}"
         if got == want:
@@ -165,24 +240,28 @@ def score_answer(spec: Mapping[str, Any], question: Question) -> tuple[float, st
 
 def manual_questions(nut) -> list[dict[str, Any]]:
     """The questions to grade by hand in ``nut`` (a ``grader.notebook.plan.NotebookUnderTest``):
-    every question found in the notebook that has no key in the rubric, with the rubric's points
-    when it lists the question (``None`` otherwise)."""
+    every question found in the notebook that no keyed rubric question resolves to, with the
+    rubric's points when it lists the question (``None`` otherwise)."""
     if nut.stored is None:
         return []
     specs = nut.spec.get("questions") or []
-    keyed_titles = [str(s["match"]) for s in specs if s.get("key") is not None]
     found = find_questions(nut.stored)
+    resolved = [(s, *resolve(s, found, nut.stored)) for s in specs]
+    keyed = {id(q) for s, q, _ in resolved if s.get("key") is not None and q is not None}
     items = []
     for q in found:
-        if any(match_question([q], t) for t in keyed_titles):
+        if id(q) in keyed:
             continue
-        spec = next((s for s in specs if match_question([q], str(s["match"]))), None)
+        spec = next((s for s, r, _ in resolved if r is q and s.get("key") is None), None)
         items.append({"title": q.title, "prompt": q.prompt, "answer": q.answer,
                       "explanation": q.explanation, "answered": q.answered,
                       "points": None if spec is None or spec.get("points") is None
                       else float(spec["points"])})
-    for spec in specs:   # listed in the rubric but missing from the notebook
-        if spec.get("key") is None and not any(match_question([q], str(spec["match"])) for q in found):
+    # listed in the rubric with points but missing from the notebook (a question without points
+    # may belong to another year's notebook, docs/courses.md §A5.3: not listed)
+    for spec, q, asked in resolved:
+        if (spec.get("key") is None and q is None and asked and not spec.get("prompt")
+                and spec.get("points") is not None):
             items.append({"title": str(spec["match"]), "prompt": "", "answer": "",
                           "explanation": "", "answered": False,
                           "points": None if spec.get("points") is None else float(spec["points"])})

@@ -69,6 +69,18 @@ class Cell:
         return not self.source.strip()
 
     @property
+    def ran(self) -> bool:
+        """The cell was executed: it has an execution count, or outputs (a Colab export keeps
+        the outputs and saves null counts, docs/courses.md §1.2)."""
+        return self.execution_count is not None or self.has_outputs
+
+    @property
+    def colab_setup(self) -> bool:
+        """The course's Colab set-up cell (it mounts Google Drive): housekeeping, not work;
+        outside Colab it is left unrun or fails, as the course expects."""
+        return "drive.mount(" in self.source
+
+    @property
     def shell_only(self) -> bool:
         """Only magics and shell escapes (``!zip ...``, ``%cd ...``): course housekeeping."""
         lines = [ln.strip() for ln in self.source.splitlines() if ln.strip()]
@@ -88,9 +100,15 @@ class Notebook:
     def code_cells(self) -> list[Cell]:
         return [c for c in self.cells if c.is_code and not c.is_empty]
 
+    @property
+    def ran(self) -> bool:
+        """Some code cell holds a run: an execution count or stored outputs (a Colab export
+        keeps outputs with null counts). A course's starter notebook holds none."""
+        return any(c.execution_count is not None or c.has_outputs for c in self.code_cells)
+
     def unexecuted(self) -> list[Cell]:
-        """Non-empty code cells whose ``execution_count`` is null (never run)."""
-        return [c for c in self.code_cells if c.execution_count is None]
+        """Non-empty code cells that were never run (no execution count and no output)."""
+        return [c for c in self.code_cells if not c.ran]
 
     def errors(self) -> list[Cell]:
         """Code cells whose stored outputs hold an error."""

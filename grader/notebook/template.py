@@ -5,13 +5,17 @@ source and optionally an ``anchor``, a line that identifies the cell). ``compare
 each one in the student's notebook (the code cell holding the anchor, by default the template's
 first code line) and compares the code.
 
-The comparison is on Python tokens, so whitespace, blank lines and comments do not count (a
-comment changes nothing a test checks; the rubric sources are copied from executed course
-notebooks, whose spacing may differ). Any other change (an expected array, a tolerance, a
-removed assert) makes the cell ``edited``; a test cell that cannot be found is ``missing``.
+The comparison is on the parsed code (``ast.dump``), so what a test does not depend on is not an
+edit: whitespace, blank lines, comments, the quotes around a string (each year's official cell
+writes them its own way), and the text a ``print()`` call shows (``'Difference was: %f'``; the
+values it prints still count). Any other change (an expected array, a tolerance, a removed
+assert) makes the cell ``edited``; a test cell that cannot be found is ``missing``. A Python 2
+cell is compared after the grader's Python 2 translation; one that still does not parse is
+compared on its tokens, comments and layout aside.
 """
 from __future__ import annotations
 
+import ast
 import difflib
 import io
 import tokenize
@@ -71,6 +75,45 @@ def code_tokens(source: str) -> list[str]:
         return source.split()
 
 
+class _PrintText(ast.NodeTransformer):
+    """Blanks every string constant inside a ``print(...)`` call (its wording, not its values)."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        if isinstance(node.func, ast.Name) and node.func.id == "print":
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                for sub in ast.walk(arg):
+                    if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                        sub.value = ""
+            return node
+        return self.generic_visit(node)
+
+
+def code_shape(source: str) -> str | None:
+    """``ast.dump`` of ``source`` with print text blanked; ``None`` when it does not parse. A
+    Python 2 cell (2016's ``print 'Difference was: %f' % d``) is read through the grader's
+    Python 2 translation (``grader.profiles.python2``)."""
+    text = _magic_free(source)
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        from ..profiles.python2 import translated
+
+        text = translated(text, "cell")
+        if text is None:
+            return None
+        tree = ast.parse(text)
+    return ast.dump(_PrintText().visit(tree), annotate_fields=False)
+
+
+def same_code(student: str, template: str) -> bool:
+    """The two cells do the same test: equal parsed code (print text aside), or, when either
+    does not parse, equal tokens."""
+    shapes = code_shape(student), code_shape(template)
+    if None not in shapes:
+        return shapes[0] == shapes[1]
+    return code_tokens(student) == code_tokens(template)
+
+
 def _code_lines(source: str) -> list[str]:
     return [ln.rstrip() for ln in source.splitlines()
             if ln.strip() and not ln.strip().startswith("#")]
@@ -95,7 +138,7 @@ def compare_cell(notebook: Notebook, template: TemplateCell) -> CellComparison:
     cell = find_cell(notebook, template)
     if cell is None:
         return CellComparison(template.name, "missing")
-    if code_tokens(cell.source) == code_tokens(template.source):
+    if same_code(cell.source, template.source):
         return CellComparison(template.name, "unedited", cell)
     diff = difflib.unified_diff(_code_lines(template.source), _code_lines(cell.source),
                                 "template", "yours", n=0, lineterm="")

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..notebook.extract import read_cells
+from ..notebook.extract import CODE_MODULE, read_cells
 from ..notebook.read import NotebookError, read_notebook
 from ..submission import SubmissionError
 from . import cs182, cs231n, scan, ucla
@@ -317,7 +317,12 @@ def _has(pkg: Path, rel: str) -> bool:
 
 
 def _source(pkg: Path, rel: str) -> str:
-    return scan.read_source(pkg / rel) or ""
+    """The module's source; for a module extracted from notebook cells (a re-export of
+    ``CODE_MODULE``), the extracted cells' code, which holds the definitions."""
+    text = scan.read_source(pkg / rel) or ""
+    if re.match(rf"from \.+{CODE_MODULE} import ", text):
+        return scan.read_source(pkg / f"{CODE_MODULE}.py") or ""
+    return text
 
 
 def _found(root, pkg, names, nbs) -> Found:

@@ -20,7 +20,9 @@ report is given. Visibilities (docs/deployment.md says why):
 
 Gradescope knows only ``passed`` and ``failed``: partial, error and skipped checks are
 ``failed``, keep their points, start their output with their status and keep it in
-``extra_data.status``. A report whose submission could not be graded (``Report.error``) has a
+``extra_data.status``. A 0-point check (information) is ``passed`` whatever its status, its
+output starting "information, 0 points". The items a TA reviews (``Report.manual``) are
+listed in the top-level output. A report whose submission could not be graded (``Report.error``) has a
 score of 0, that one reason as its output, and no tests.
 """
 from __future__ import annotations
@@ -29,7 +31,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from ..result import Report, format_points, printable
+from ..result import MANUAL_HEADING, Report, format_points, printable
 
 GRADESCOPE_VISIBILITY = {"visible": "visible", "hidden": "visible",
                          "after_due_date": "after_due_date", "after_published": "after_published"}
@@ -38,8 +40,7 @@ GRADESCOPE_VISIBILITY = {"visible": "visible", "hidden": "visible",
 def _summary(shown: Report) -> list[str]:
     total = f"{format_points(shown.score)} / {format_points(shown.max_score)} points"
     lines = [f"{printable(shown.rubric_title)}: {total}"]
-    counts = shown.counts()
-    lines.append(", ".join(f"{n} {status}" for status, n in counts.items() if n) + " checks")
+    lines.append(shown.summary() + " checks")
     by_visibility = {v: sum(r.visibility == v for r in shown.results) for v in GRADESCOPE_VISIBILITY}
     if by_visibility["hidden"]:
         lines.append(f"{by_visibility['hidden']} hidden checks show only their points and status.")
@@ -48,7 +49,10 @@ def _summary(shown: Report) -> list[str]:
     if by_visibility["after_published"]:
         lines.append(f"{by_visibility['after_published']} checks are shown once grades are published.")
     if shown.manual:
-        lines.append(f"{len(shown.manual)} questions are left for manual grading (not in this score).")
+        lines.append(f"{MANUAL_HEADING}: {len(shown.manual)} item(s), not in this score:")
+        lines += [f"- {printable(m.source)}: {printable(m.title)}"
+                  + (f" ({format_points(m.points)} points)" if m.points is not None else "")
+                  for m in shown.manual]
     return lines
 
 
@@ -58,7 +62,9 @@ def _sentence(text: str) -> str:
 
 def _test(r, number: str) -> dict[str, Any]:
     output = printable(r.full_message)
-    if r.status in ("skipped", "error", "partial") and not r.withheld(after_due_date=True):
+    if r.informational:
+        output = f"information, 0 points: {output}" if output else "information, 0 points"
+    elif r.status in ("skipped", "error", "partial") and not r.withheld(after_due_date=True):
         output = f"{r.status}: {output}" if output else r.status
     extra: dict[str, Any] = {"status": r.status, "kind": r.kind}
     if r.measured is not None:
@@ -68,7 +74,7 @@ def _test(r, number: str) -> dict[str, Any]:
         "number": number,
         "score": r.points,
         "max_score": r.max_points,
-        "status": "passed" if r.status == "passed" else "failed",
+        "status": "passed" if r.status == "passed" or r.informational else "failed",
         "output": output,
         "output_format": "text",
         "tags": [r.section],

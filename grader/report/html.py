@@ -22,7 +22,7 @@ from html import escape
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..result import CheckResult, Report, format_points
+from ..result import MANUAL_HEADING, CheckResult, Report, format_points
 from . import notebook_html
 from .notebook_html import RenderedNotebook, cell_anchor, check_anchor, manual_anchor
 
@@ -57,7 +57,7 @@ table{border-collapse:collapse;width:100%} td,th{padding:4px 6px;border-bottom:1
 .badge{display:inline-block;padding:0 8px;border-radius:10px;font-size:.8em;color:#fff;
  background:var(--skip);vertical-align:middle}
 .badge.failed,.badge.error{background:var(--bad)} .badge.partial{background:var(--part)}
-.badge.passed{background:var(--ok)}
+.badge.passed{background:var(--ok)} .badge.info{background:#777}
 .check h3 code{font-size:.95em} .pts{float:right;font-weight:600}
 pre,.msg{white-space:pre-wrap;font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;
  background:var(--bg);padding:6px 8px;border-radius:4px;margin:4px 0;overflow-x:auto;overflow-y:hidden}
@@ -141,7 +141,7 @@ def _header(report: Report) -> str:
     for name, (points, total) in report.section_scores().items():
         rows.append(f'<tr><td>{escape(name)}</td><td class="barcell">{bar(points, total)}</td>'
                     f'<td class="num">{format_points(points)} / {format_points(total)}</td></tr>')
-    counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
+    counts = report.summary()
     return (f'<header><h1>Grading report</h1>'
             f'<div class="meta">{escape(report.submission)} &middot; {escape(report.rubric_title)} '
             f'({escape(report.rubric)}) &middot; {escape(report.started_at)} &middot; '
@@ -183,8 +183,9 @@ def _cell_links(r: CheckResult, notebooks: Sequence[RenderedNotebook]) -> str:
 
 def _check(r: CheckResult, notebooks: Sequence[RenderedNotebook]) -> str:
     message, diagnosis, hint = split_message(r)
-    parts = [f'<article class="check {r.status}" id="{check_anchor(r.name)}">'
-             f'<h3><span class="badge {r.status}">{r.status}</span> <code>{escape(r.name)}</code>'
+    css = "info" if r.informational else r.status
+    parts = [f'<article class="check {css}" id="{check_anchor(r.name)}">'
+             f'<h3><span class="badge {css}">{escape(r.shown_status)}</span> <code>{escape(r.name)}</code>'
              f'<span class="pts">{format_points(r.points)} / {format_points(r.max_points)}</span></h3>'
              f'<div class="meta">{escape(r.section)} &middot; {escape(r.kind)}</div>']
     if message.strip():
@@ -212,12 +213,13 @@ def _manual(report: Report, notebooks: Sequence[RenderedNotebook]) -> str:
                 where = " ".join(f'<a href="#{cell_anchor(nb.index, c)}">cell {c + 1}</a>' for c in cells)
         points = f"{format_points(item.points)} points" if item.points is not None else "points not in the rubric"
         answer = escape(item.answer) if item.answered else "<em>no answer</em>"
+        label = "Printed" if item.kind == "figure" else "Answer"
         explanation = f'<p><strong>Explanation:</strong> {escape(item.explanation)}</p>' if item.explanation else ""
         items.append(f'<div class="manual" id="{manual_anchor(position)}"><h3>{escape(item.title)} '
                      f'<span class="meta">{escape(item.source)}, {points} {where}</span></h3>'
                      f'<div class="msg">{escape(item.prompt)}</div>'
-                     f'<p class="answer"><strong>Answer:</strong> {answer}</p>{explanation}</div>')
-    return (f'<section id="manual"><h2>For manual grading ({len(report.manual)})</h2>'
+                     f'<p class="answer"><strong>{label}:</strong> {answer}</p>{explanation}</div>')
+    return (f'<section id="manual"><h2>{MANUAL_HEADING} ({len(report.manual)})</h2>'
             f'<p class="meta">Not counted in the total.</p>{"".join(items)}</section>')
 
 
@@ -273,9 +275,9 @@ def render_html(report: Report, notebooks: Sequence[tuple[str, Path]] | None = N
         with notebook_html.notebook_files(report.submission) as files:
             return render_html(report, files)
     rendered = render_notebooks(report, notebooks)
-    attention = [r for r in report.results if r.status in ATTENTION]
+    attention = [r for r in report.results if r.status in ATTENTION and not r.informational]
     attention.sort(key=lambda r: (r.status == "partial", -(r.max_points - r.points)))
-    rest = [r for r in report.results if r.status not in ATTENTION]
+    rest = [r for r in report.results if r.status not in ATTENTION or r.informational]
     needs = ("".join(_check(r, rendered) for r in attention) if attention
              else "<p>Nothing: every check passed.</p>")
     body = "".join([

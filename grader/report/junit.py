@@ -49,11 +49,11 @@ def _outcome(status: str, message: str):
 
 def _case(r) -> TestCase:
     case = TestCase(xml_safe(r.name), xml_safe(r.section), round(r.duration_s, 3))
-    outcome = _outcome(r.status, xml_safe(r.full_message))
+    outcome = None if r.informational else _outcome(r.status, xml_safe(r.full_message))
     if outcome is not None:
         case.result = [outcome]
     details = [f"points: {format_points(r.points)} / {format_points(r.max_points)}",
-               f"status: {r.status}", f"kind: {r.kind}", f"visibility: {r.visibility}"]
+               f"status: {r.shown_status}", f"kind: {r.kind}", f"visibility: {r.visibility}"]
     if r.measured is not None:
         details.append(f"measured: {r.measured!r}")
     case.system_out = "\n".join(details)

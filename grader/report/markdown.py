@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 
-from ..result import Report, format_points, printable
+from ..result import MANUAL_HEADING, Report, format_points, printable
 
 STATUS_ICONS = {"passed": "✅", "failed": "❌", "partial": "🟡", "error": "⚠️", "skipped": "⏭️"}
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&!])")
@@ -32,6 +32,10 @@ def _pre(text: str) -> str:
     return "<pre>" + html.escape(printable(text), quote=False) + "</pre>"
 
 
+def _icon(r) -> str:
+    return "ℹ️" if r.informational else STATUS_ICONS[r.status]
+
+
 def render_markdown(report: Report) -> str:
     """``report`` as GitHub-flavoured Markdown."""
     if report.error is not None:
@@ -42,8 +46,7 @@ def render_markdown(report: Report) -> str:
         return "\n".join(out)
     out = [f"## {md_escape(report.rubric_title)}: {format_points(report.score)} / "
            f"{format_points(report.max_score)} points", ""]
-    counts = report.counts()
-    out.append(", ".join(f"{n} {status}" for status, n in counts.items() if n)
+    out.append(report.summary()
                + f" · submission {md_escape(report.submission)} · profile {md_escape(report.profile)}"
                + f" · {report.duration_s:.1f} s")
     out.append("")
@@ -54,23 +57,25 @@ def render_markdown(report: Report) -> str:
                 "| check | points | status |", "|---|---:|---|"]
         for r in results:
             out.append(f"| {md_escape(r.name)} | {format_points(r.points)} / "
-                       f"{format_points(r.max_points)} | {STATUS_ICONS[r.status]} {r.status} |")
+                       f"{format_points(r.max_points)} | {_icon(r)} {r.shown_status} |")
         out.append("")
     problems = [r for r in report.results if r.status != "passed"]
     if problems:
         out += [f"<details><summary>Checks not passed ({len(problems)})</summary>", ""]
         for r in problems:
-            out.append(f"**{md_escape(r.section)} / {md_escape(r.name)}**: {r.status}, "
+            out.append(f"**{md_escape(r.section)} / {md_escape(r.name)}**: {r.shown_status}, "
                        f"{format_points(r.points)} / {format_points(r.max_points)}")
             out += ["", _pre(r.full_message or r.status), ""]
         out += ["</details>", ""]
     if report.manual:
-        out += [f"<details><summary>For manual grading ({len(report.manual)} questions, not in "
+        out += [f"<details><summary>{MANUAL_HEADING} ({len(report.manual)}, not in "
                 "the total)</summary>", ""]
         for item in report.manual:
             points = f" ({format_points(item.points)} points)" if item.points is not None else ""
             state = "" if item.answered else ": no answer"
             out.append(f"**{md_escape(item.source)}: {md_escape(item.title)}**{points}{state}")
+            if item.kind == "figure" and item.prompt:
+                out += ["", md_escape(item.prompt)]
             out += ["", _pre(item.answer), ""] if item.answered else [""]
         out += ["</details>", ""]
     if report.notes:

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..result import Report, format_points, printable
+from ..result import MANUAL_HEADING, Report, format_points, printable
 
 SYMBOLS = {"passed": "✓", "failed": "✗", "partial": "◐", "error": "!", "skipped": "-"}
 ASCII_SYMBOLS = {"passed": "+", "failed": "x", "partial": "~", "error": "!", "skipped": "-"}
@@ -25,8 +25,10 @@ def _symbols(console: Console) -> dict[str, str]:
     return SYMBOLS if console.encoding.lower().startswith("utf") else ASCII_SYMBOLS
 
 
-def _status(status: str, symbols: dict[str, str]) -> Text:
-    return Text(f"{symbols[status]} {status}", style=STYLES[status])
+def _status(r, symbols: dict[str, str]) -> Text:
+    if r.informational:
+        return Text(f"i {r.shown_status}", style="dim")
+    return Text(f"{symbols[r.status]} {r.status}", style=STYLES[r.status])
 
 
 def _safe(text: str) -> Text:
@@ -53,29 +55,30 @@ def print_report(report: Report, console: Console | None = None) -> None:
             if r.visibility != "visible":
                 name.append(f"  ({r.visibility})", style="dim")
             table.add_row(name, Text(f"{format_points(r.points)} / {format_points(r.max_points)}"),
-                          _status(r.status, symbols))
+                          _status(r, symbols))
         console.print(table)
 
     problems = [r for r in report.results if r.status != "passed"]
     if problems:
         console.print(Text("Checks not passed", style="bold"))
         for r in problems:
-            head = Text.assemble(_status(r.status, symbols), " ", (printable(f"{r.section} / {r.name}"), "bold"),
+            head = Text.assemble(_status(r, symbols), " ", (printable(f"{r.section} / {r.name}"), "bold"),
                                  f"  {format_points(r.points)} / {format_points(r.max_points)}")
             console.print(head)
             console.print(_indent(_safe(r.full_message or r.status)))
-    counts = report.counts()
-    summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+    summary = report.summary()
     console.print(Text.assemble(("Total: ", "bold"),
                                 (f"{format_points(report.score)} / {format_points(report.max_score)}", "bold"),
                                 f"  ({summary}; {report.duration_s:.1f} s)"))
     if report.manual:
-        console.print(Text(f"For manual grading ({len(report.manual)} questions, not in the total)",
+        console.print(Text(f"{MANUAL_HEADING} ({len(report.manual)}, not in the total)",
                            style="bold"))
         for item in report.manual:
             points = f"  [{format_points(item.points)} points]" if item.points is not None else ""
             state = "" if item.answered else "  (no answer)"
             console.print(Text("  - ") + _safe(f"{item.source}: {item.title}{points}{state}"))
+            if item.kind == "figure" and item.prompt:
+                console.print(_indent(_safe(item.prompt)))
             if item.answered:
                 console.print(_indent(_safe(item.answer)), style="dim")
     if report.notes:

@@ -78,8 +78,6 @@ def test_a_hanging_function_costs_only_its_checks(tmp_path):
     # Later checks that need relu_forward fail at once instead of waiting again.
     later = next(r for r in report.results if r.name == "relu_backward.exact_zeros")
     assert "was not called again" in later.message
-    assert later.duration_s < 1.0
-    assert report.duration_s < 30
 
 
 @pytest.mark.parametrize("content", [b"", b"PK\x03\x04 truncated", b"not a zip at all"])

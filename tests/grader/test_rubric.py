@@ -70,6 +70,11 @@ def test_minimal_rubric_gets_builtin_defaults():
                                                                        {"rule": "all_or_nothing"})
 
 
+def test_a_zero_point_check_is_information_and_adds_nothing_to_the_maximum():
+    rubric = parse_rubric("name: t\nsections: [{name: s, checks: [{id: a.b, points: 0}, {id: a.c, points: 2}]}]\n")
+    assert [c.points for c in rubric.sections[0].checks] == [0.0, 2.0] and rubric.max_points == 2
+
+
 def test_exponent_without_a_dot_is_a_number():
     """PyYAML (YAML 1.1) reads 1e-7 as a string; rubric authors mean the number."""
     rubric = parse_rubric("name: t\nsections: [{name: s, checks: [{id: a.b, points: 1, tolerance: 1e-7}]}]\n")
@@ -84,7 +89,7 @@ def replace_line(text, old, new):
 # (change to VALID, expected "line: path: problem" fragment); lines are 1-based in VALID
 INVALID = [
     (("        points: 3\n", "        points: -1\n"),
-     ":14: sections[0].checks[1].points: -1 is less than or equal to the minimum of 0"),
+     ":14: sections[0].checks[1].points: -1 is less than the minimum of 0"),
     (("        points: 2\n", "        points: 2\n        pointz: 2\n"),
      ":12: sections[0].checks[0].pointz: unknown key 'pointz'"),
     (("      - id: affine_forward.values\n", "      - id: Affine-Forward\n"),

@@ -11,16 +11,25 @@ distance tables, ``dx = dout`` in test-mode dropout, and the untouched training 
 marked region of the student's files by the course's stub from ``STUBS`` (keyed by the region's
 function; a default stub for the rest), so the result scores 0 only if no check gives points for
 what the course itself wrote.
+
+With ``notebooks=True`` the course's notebooks sit beside the package as they ship: the course's
+test cells and inline questions of the notebook's rubric, no cell ever run, every answer still
+"fill this in" (``starter_notebook``). ``build_notebook_only`` hands in a starter as notebooks
+alone: the student's modules pasted into cells, stubs and all, the course package only imported.
 """
 from __future__ import annotations
 
 import ast
+import json
 import shutil
 import textwrap
 from pathlib import Path
 
+from grader.notebook.plan import rubric_for
 from grader.template import find_stubs
+from tests.grader.notebook.builders import code, md, notebook
 from tests.grader.profiles import trees
+from tests.support import TEMPLATE
 
 TODO = "# TODO: your code here (see the docstring)."
 
@@ -236,9 +245,30 @@ def stub_unmarked(source: str, names) -> str:
     return source
 
 
-def build_starter(base: Path, course: str, assignment: str, variant: str) -> Path:
-    """The course's starter for one assignment under ``base``; returns the assignment root."""
-    root = trees.build(base, course, assignment, variant)
+ANSWER_PLACEHOLDER = "$\\color{blue}{\\textit Your Answer:}$ *fill this in.*"
+
+
+def starter_notebook(name: str, setup: str = "import numpy as np") -> dict:
+    """The course's notebook ``name`` as it ships: a setup cell, the course's test cells and
+    inline questions that its notebook rubric knows, unanswered, no cell ever run."""
+    _, spec = rubric_for(name)
+    cells = [md(f"# {Path(name).stem}\n\nComplete and hand in this worksheet."),
+             code(setup, count=None)]
+    cells += [code(cell["source"], count=None) for cell in spec.get("template_cells") or []]
+    for question in spec.get("questions") or []:
+        cells += [md(f"**{question['match']}**\n\nExplain your reasoning."), md(ANSWER_PLACEHOLDER)]
+    return notebook(*cells)
+
+
+def _notebooks_of(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.ipynb"))
+
+
+def build_starter(base: Path, course: str, assignment: str, variant: str, *,
+                  notebooks: bool = False) -> Path:
+    """The course's starter for one assignment under ``base``; returns the assignment root.
+    ``notebooks``: with the course's starter notebooks beside the package."""
+    root = trees.build(base, course, assignment, variant, notebooks=notebooks)
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).as_posix()
         if path.name == "solver.py" and assignment != "hw02":
@@ -249,5 +279,49 @@ def build_starter(base: Path, course: str, assignment: str, variant: str) -> Pat
         if rel in UNMARKED:
             text = stub_unmarked(text, UNMARKED[rel])
         path.write_text(text)
+    for path in _notebooks_of(root):   # trees writes empty ones: the course's cells instead
+        path.write_text(json.dumps(starter_notebook(path.name)))
     shutil.rmtree(root / "submission_logs", ignore_errors=True)   # the notebook writes these
     return root
+
+
+#: Notebook-only starters: (course, assignment, variant) -> the notebook, the setup cell, and the
+#: student modules (as they sit in the course tree) pasted into its cells.
+NOTEBOOK_ONLY = {
+    ("cs182", "hw02", "fa23-fa25"): ("hw2_optimizer_init.ipynb",
+                                     "import numpy as np\nfrom deeplearning.classifiers.fc_net import *\n"
+                                     "from deeplearning.solver import Solver",
+                                     ("deeplearning/optim.py",)),
+    ("cs231n", "a2", "2018-2020"): ("FullyConnectedNets.ipynb",
+                                    "import numpy as np\nfrom cs231n.classifiers.fc_net import *\n"
+                                    "from cs231n.solver import Solver",
+                                    ("cs231n/layers.py", "cs231n/layer_utils.py",
+                                     "cs231n/classifiers/fc_net.py", "cs231n/optim.py")),
+    ("ucla", "hw3", "2022-2026"): ("FC_nets.ipynb",
+                                   "import numpy as np\nfrom nndl.layers import *\nfrom nndl.layer_utils import *",
+                                   ("nndl/layers.py", "nndl/fc_net.py")),
+}
+
+
+def template_notebook() -> dict:
+    """``student_template/`` as one never-run notebook: every module's source in a cell of its
+    own (the generic notebook rubric extracts them into the canonical package)."""
+    modules = sorted(TEMPLATE.rglob("*.py"))
+    cells = [code("import numpy as np", count=None)]
+    cells += [code(path.read_text(), count=None) for path in modules if path.name != "__init__.py"]
+    return notebook(md("# Assignment\n\nComplete the functions below."), *cells)
+
+
+def build_notebook_only(base: Path, course: str, assignment: str, variant: str) -> Path:
+    """A starter handed in as its notebook alone (``NOTEBOOK_ONLY``): the starter's modules in
+    cells after the setup cell, then the course's test cells; no cell run. Returns its folder."""
+    name, setup, modules = NOTEBOOK_ONLY[(course, assignment, variant)]
+    tree = build_starter(base / "tree", course, assignment, variant)
+    nb = starter_notebook(name, setup)
+    pasted = [code((tree / rel).read_text(), count=None) for rel in modules]
+    nb.cells[2:2] = pasted
+    folder = base / "hand-in"
+    folder.mkdir(parents=True)
+    (folder / name).write_text(json.dumps(nb))
+    shutil.rmtree(base / "tree")
+    return folder

@@ -4,7 +4,8 @@ name the mistake (the whole bug corpus is in tests/mutants/models.py)."""
 import numpy as np
 import pytest
 
-from tests.support import Patch, all_fixtures
+from tests.starters.builder import stub_regions
+from tests.support import CheckRunner, Patch, all_fixtures, make_submission
 
 FC_CHECKS = [
     "two_layer_net.init", "two_layer_net.scores", "two_layer_net.losses", "two_layer_net.gradients",
@@ -112,3 +113,17 @@ def test_he_with_fan_out_fails_on_the_first_layer(runner_for):
     assert result.status == "failed"
     assert "W1.std() is 0.2" in result.message and "initialization='he'" in result.message
     assert "Diagnosis: the weight stds match sqrt(2 / fan_out)" in result.message
+
+
+def test_the_dtype_of_no_parameters_earns_nothing(tmp_path):
+    """The course's starter: ``__init__`` still a TODO, its own loop casting self.params. An
+    empty dict "has the right dtype"; the real-work gate gives it 0 (docs/rubrics.md)."""
+    root = make_submission(tmp_path)
+    path = root / FC
+    path.write_text(stub_regions(path.read_text(), FC))
+    assert "self.params[k] = v.astype(dtype)" in path.read_text()
+    with CheckRunner(root) as runner:
+        result = runner.run("fc_net.dtype")
+    assert result.status == "failed" and result.points == 0
+    assert "creates no parameters" in result.message
+    assert "this check earns its points once __init__ creates W1, b1" in result.message

@@ -26,7 +26,6 @@ def test_the_catalogue_lists_the_knn_checks():
 def test_reference_passes(reference_runner, check_id):
     result = reference_runner.run(check_id)
     assert result.status == "passed", result.message
-    assert result.duration_s < 0.3
 
 
 @pytest.fixture(scope="module")

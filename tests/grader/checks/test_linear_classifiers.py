@@ -9,7 +9,8 @@ import pytest
 from grader.checks import linear_classifiers as linear_checks
 from grader.checks.base import REGISTRY
 from grader.fixtures import import_reference
-from tests.mutants.classifiers import EQUIVALENTS, KNN, MUTANTS
+from tests.mutants.classifiers import EQUIVALENTS, KNN, LINEAR, MUTANTS, SOFTMAX, SVM
+from tests.starters.builder import stub_regions
 from grader.datasets import Datasets
 from tests.support import TEMPLATE, CheckRunner, make_submission
 
@@ -17,7 +18,6 @@ DATASETS = Datasets()  # loaded once for every runner of this module
 LINEAR_CHECKS = sorted(cid for cid, spec in REGISTRY.items()
                        if spec.func.__module__ == linear_checks.__name__)
 LINEAR_MUTANTS = [m for m in MUTANTS if all(p.file != KNN for p in m.patches)]
-TRAINING = {"softmax_classifier.digits_accuracy", "linear_svm_classifier.digits_accuracy"}
 
 
 def _mutant(name):
@@ -37,7 +37,6 @@ def test_the_catalogue_lists_the_linear_checks():
 def test_reference_passes(reference_runner, check_id):
     result = reference_runner.run(check_id)
     assert result.status == "passed", result.message
-    assert result.duration_s < (2.0 if check_id in TRAINING else 0.3)
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +51,53 @@ def test_template_fails_with_not_implemented(template_runner, check_id):
     result = template_runner.run(check_id)
     assert result.status == "failed", result.message
     assert "not implemented" in result.message
+
+
+# -- real-work gates: the course's starter agrees with itself and earns nothing ---------------
+GATED = ("svm_loss_vectorized.numeric_gradient", "softmax_loss_naive.numeric_gradient",
+         "softmax_loss_vectorized.numeric_gradient", "softmax_loss_vectorized.matches_naive",
+         "svm_loss_vectorized.matches_naive", "linear_classifier_train.sgd_step",
+         "linear_classifier_train.history_and_shape", "linear_classifier_train.batch_larger_than_n")
+
+
+def _starter(root, *rels):
+    """The course's starter text (``loss = 0.0; dW = zeros``, train's loop kept) for ``rels``."""
+    for rel in rels:
+        path = root / rel
+        path.write_text(stub_regions(path.read_text(), rel))
+    return root
+
+
+@pytest.fixture(scope="module")
+def starter_runner(tmp_path_factory):
+    root = _starter(make_submission(tmp_path_factory.mktemp("starter")), SVM, SOFTMAX, LINEAR)
+    with CheckRunner(root, datasets=DATASETS) as runner:
+        yield runner
+
+
+@pytest.mark.parametrize("check_id", GATED)
+def test_a_starter_that_agrees_with_itself_earns_nothing(starter_runner, check_id):
+    """Zero loss and zero dW agree with the numeric gradient, with each other and with the
+    provided training loop; the gate says what the check is waiting for (docs/rubrics.md)."""
+    result = starter_runner.run(check_id)
+    assert result.status == "failed" and result.points == 0, result.message
+    assert "this check earns its points once" in result.message, result.message
+
+
+def test_a_loss_without_its_gradient_earns_no_training_points(tmp_path):
+    """softmax_loss_vectorized with the loss written and dW still zeros: the update of train is
+    the student's, but a zero step cannot show it; the message names the zero dW."""
+    root = make_submission(tmp_path)
+    path = root / SOFTMAX
+    text = path.read_text()
+    start = text.index("def softmax_loss_vectorized")
+    body = text[start:]
+    body = body.replace("    return loss, dW", "    dW = np.zeros_like(W)\n    return loss, dW", 1)
+    path.write_text(text[:start] + body)
+    with CheckRunner(root, datasets=DATASETS) as runner:
+        step = runner.run("linear_classifier_train.sgd_step")
+        assert step.status == "failed" and "returns dW = 0" in step.message, step.message
+        assert runner.run("softmax_loss_vectorized.values").status == "failed"
 
 
 # -- the expected values come from the course's math, not only from the reference ------------

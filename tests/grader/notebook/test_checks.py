@@ -65,14 +65,71 @@ def test_valid_passes_on_a_notebook_and_fails_on_a_corrupt_file():
     assert bad.status == "failed" and "corrupt or truncated" in bad.message
 
 
-def test_cells_ran_counts_errors_and_never_executed_cells():
+def test_valid_gives_nothing_for_a_starter_notebook_nobody_ran():
+    """A real-work gate (docs/rubrics.md): the course's starter notebook is readable too. A Colab
+    export (outputs, null execution counts) holds a run and passes."""
+    starter = run("notebook.valid", nut(md("## Inline Question 1"), code("import numpy as np", count=None),
+                                        code("print(1)", count=None)))
+    assert starter.status == "failed" and starter.points == 0
+    assert "none of its code cells was ever run" in starter.message
+    assert "earns its points once the notebook holds your run" in starter.message
+    assert run("notebook.valid", nut()).status == "failed"   # no cell at all
+    colab = run("notebook.valid", nut(code("print(1)", stream("1\n"), count=None)))
+    assert colab.status == "passed", colab.message
+
+
+def test_cells_ran_counts_errors_and_reports_never_executed_cells_without_counting_them():
     assert run("notebook.cells_ran", nut(*CLEAN)).status == "passed"
     result = run("notebook.cells_ran", nut(
         *CLEAN, code("best_model.loss(X)", error("AttributeError", "'Solver' object has no attribute 'loss'"), count=3),
         code("print(2)", count=None)))
-    assert result.status == "partial" and result.points == pytest.approx(2.0)   # 2 of 4 cells
+    assert result.status == "partial" and result.points == pytest.approx(4 * 2 / 3, abs=1e-3)   # 1 of 3 ran cells raised
     assert "cell 3 [In 3] raised AttributeError: 'Solver' object has no attribute 'loss'" in result.message
-    assert "cell 4 was never executed" in result.message and "Restart & Run All" in result.message
+    assert "not counted: 1 cell(s) never executed: cell 4" in result.message
+    assert "Restart & Run All" in result.message
+    only_unrun = run("notebook.cells_ran", nut(*CLEAN, code("print(2)", count=None)))
+    assert only_unrun.status == "passed" and "never executed: cell 3" in only_unrun.message
+
+
+def test_a_notebook_in_which_nothing_ran_earns_nothing_for_cells_ran():
+    result = run("notebook.cells_ran", nut(code("import numpy as np", count=None), code("x = 1", count=None)))
+    assert result.status == "failed" and "never run" in result.message
+
+
+def test_a_colab_export_with_outputs_but_null_execution_counts_was_executed():
+    # Colab's "Download .ipynb" keeps the outputs and saves execution_count null in every cell.
+    colab = [code("import numpy as np", count=None),
+             code("print('Got 137 / 500 correct => accuracy: 0.274000')",
+                  stream("Got 137 / 500 correct => accuracy: 0.274000\n"), count=None),
+             code("y = 1 / 0", error("ZeroDivisionError", "division by zero"), count=None)]
+    result = run("notebook.cells_ran", nut(*colab[:2]))
+    # a silent cell of a Colab export looks unrun: reported, not counted
+    assert result.status == "passed" and "never executed: cell 1" in result.message
+    with_outputs = [code("import numpy as np", stream("\n"), count=None), *colab[1:]]
+    result = run("notebook.cells_ran", nut(*with_outputs))
+    assert result.status == "partial" and "raised ZeroDivisionError" in result.message
+    assert "never executed" not in result.message
+    order = run("notebook.execution_order", nut(*with_outputs))
+    assert order.status == "skipped" and "Colab export" in order.message
+
+
+DRIVE_MOUNT = ("# This mounts your Google Drive to the Colab VM.\nfrom google.colab import drive\n"
+               "drive.mount('/content/drive')\nFOLDERNAME = None\n"
+               "assert FOLDERNAME is not None, \"[!] Enter the foldername.\"\n"
+               "%cd /content/drive/My\\ Drive/$FOLDERNAME/cs231n/datasets/\n!bash get_datasets.sh")
+
+
+def test_an_unrun_or_failing_drive_mount_cell_is_housekeeping_not_an_error():
+    unrun = run("notebook.cells_ran", nut(code(DRIVE_MOUNT, count=None), *CLEAN))
+    assert unrun.status == "passed" and "never executed" not in unrun.message
+    local = run("notebook.cells_ran", nut(
+        code(DRIVE_MOUNT, error("ModuleNotFoundError", "No module named 'google.colab'"), count=1), *CLEAN))
+    assert local.status == "passed"
+    # the same error in the student's own cell still counts
+    own = run("notebook.cells_ran", nut(
+        code("from google.colab import files", error("ModuleNotFoundError", "No module named 'google.colab'"),
+             count=1), *CLEAN))
+    assert own.status == "partial"
 
 
 def test_cells_ran_ignores_shell_cells_and_the_rubrics_ignored_cells():
@@ -109,12 +166,41 @@ def test_a_claim_the_package_cannot_reproduce_earns_nothing_and_is_flagged():
     assert "NOT REPRODUCED" in result.message and "accuracy 0.12" in result.message
 
 
-def test_an_unverifiable_claim_never_earns_full_credit():
-    result = run("notebook.claims", nut(KNN_CELL, spec={"claims": [K1]}, present=False))
-    assert result.status == "partial" and result.points == pytest.approx(2.0)
+ONE_LOOP_CELL = code("dists_one = classifier.compute_distances_one_loop(X_test)",
+                     stream("One loop difference was: 0.000000\nGood! The distance matrices are the same\n"))
+ONE_LOOP = {"name": "one loop", "figure": "loop_difference", "label": "one", "at_most": 0.001,
+            "verify": {"check": "compute_distances_one_loop.values"}}
+K1_RECOMPUTED = {"name": "kNN k = 1", "figure": "knn_accuracy", "at_least": 0.25,
+                 "verify": {"recompute": "knn_accuracy", "k": 1, "dataset": "cifar10"}}
+
+
+def test_a_figure_the_grader_cannot_verify_is_left_to_a_ta_not_half_credit():
+    # knn.ipynb claims 27.4 % with k = 1; CIFAR-10 is not available to recompute it.
+    under_test = nut(KNN_CELL, ONE_LOOP_CELL, spec={"claims": [K1_RECOMPUTED, ONE_LOOP]},
+                     package=[passed("compute_distances_one_loop.values")])
+    result = run("notebook.claims", under_test)
+    assert result.status == "passed"
+    assert result.max_points == pytest.approx(2.0) and result.points == pytest.approx(2.0)   # 4 - half to review
+    assert "left to a TA to review" in result.message
+    [item] = under_test.review
+    assert item["title"] == "kNN k = 1" and item["share"] == pytest.approx(0.5)
+    assert "Got 137 / 500 correct" in item["answer"] and "could not verify" in item["prompt"]
+
+
+def test_when_no_figure_can_be_verified_the_whole_check_is_left_to_a_ta():
+    under_test = nut(KNN_CELL, spec={"claims": [K1]}, present=False)
+    result = run("notebook.claims", under_test)
+    assert result.status == "skipped" and result.max_points == 0 and result.points == 0
     assert "not verified (no package was handed in" in result.message
-    assert run("notebook.claims", nut(KNN_CELL, spec={"claims": [K1]}, present=False),
-               unverified_credit=0.25).points == pytest.approx(1.0)
+    assert result.informational and len(under_test.review) == 1
+
+
+def test_a_figure_below_its_threshold_is_failed_even_when_it_cannot_be_verified():
+    low = code("y = classifier.predict_labels(dists, k=1)",
+               stream("Got 100 / 500 correct => accuracy: 0.200000\n"))
+    under_test = nut(low, spec={"claims": [K1]}, present=False)
+    result = run("notebook.claims", under_test)
+    assert result.status == "failed" and result.max_points == 4 and under_test.review == []
 
 
 def test_a_missing_or_low_figure_earns_nothing():
@@ -204,6 +290,14 @@ def test_test_cells_unedited_passes_on_the_template_and_fails_on_an_edit():
     result = run("notebook.test_cells_unedited", nut(code(edited), spec=spec))
     assert result.status == "failed" and "'momentum' (cell 1 [In 1]) was edited" in result.message
     assert run("notebook.test_cells_unedited", nut(code(TEST_CELL))).status == "skipped"
+
+
+def test_test_cells_of_a_starter_nobody_ran_earn_nothing():
+    """The course's own cells are unedited in its starter too (a real-work gate, docs/rubrics.md)."""
+    spec = {"template_cells": [{"name": "momentum", "source": TEST_CELL}]}
+    result = run("notebook.test_cells_unedited", nut(code(TEST_CELL, count=None), spec=spec))
+    assert result.status == "failed" and result.points == 0
+    assert "earns its points once the notebook holds your run" in result.message
 
 
 QUESTIONS = [md("Inline Question 1\n\nWhy are some rows bright?"), md("Your Answer: outliers"),

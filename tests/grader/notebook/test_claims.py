@@ -86,3 +86,23 @@ def test_a_claims_threshold():
     assert claim.meets(0.274) and not claim.meets(0.26) and not claim.meets(float("nan"))
     assert Claim.from_spec({"figure": "error", "label": "next_w", "at_most": 1e-7}).meets(8.9e-9)
     assert not Claim.from_spec({"figure": "error", "at_most": 1e-7}).meets(0.3)
+
+
+def test_the_difference_was_wording_before_2021_takes_its_label_from_the_cell():
+    nb = parse_notebook(json.dumps(numbered(
+        code("dists_one = classifier.compute_distances_one_loop(X_test)\nprint('Difference was: %f' % d)",
+             stream("Difference was: 0.000000\n")),
+        code("dists_two = classifier.compute_distances_no_loops(X_test)\nprint('Difference was: %f' % d)",
+             stream("Difference was: 12.500000\n")))))
+    figures = find_figures(nb)
+    assert [(f.label, f.value) for f in figures] == [("one", 0.0), ("no", 12.5)]
+
+
+def test_a_claim_stated_only_in_some_years_applies_to_their_notebooks_only():
+    from grader.notebook.claims import applies
+    spec = {"figure": "validation_accuracy", "at_least": 0.33, "stated": ["(> 0.33)"]}
+    nb_2025 = parse_notebook(json.dumps(numbered(
+        code("# You should get validation accuracy of about 0.34 (>   0.33).\nprint(1)"))))
+    nb_2019 = parse_notebook(json.dumps(numbered(code("print('validation accuracy: %f' % v)"))))
+    assert applies(spec, nb_2025) and not applies(spec, nb_2019)
+    assert applies({"figure": "validation_accuracy"}, nb_2019)

@@ -80,7 +80,7 @@ def test_a_notebook_beside_the_package_is_graded_after_it_and_lists_its_question
     assert (item.source, item.title, item.points) == ("knn.ipynb", "Inline Question 1", None)
     assert item.answer == "Outliers: images far from every other image."
     # every renderer shows the manual listing; the JSON follows the report schema
-    assert "For manual grading (1 questions, not in the total)" in render_terminal(report)
+    assert "To review by a TA (1, not in the total)" in render_terminal(report)
     assert "Outliers: images far from every other image." in render_markdown(report)
     schema = json.loads((REPO / "grader" / "schemas" / "report.schema.json").read_text())
     jsonschema.validate(json.loads(json.dumps(report.to_dict())), schema)
@@ -128,8 +128,11 @@ def test_grade_accepts_a_notebook_on_the_command_line(tmp_path, mini):
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
     assert {r["section"] for r in data["results"]} == {"package", "hw.ipynb"}
-    # relu_forward and affine_forward (2 of 3), and the generic notebook rubric's 4 of 4
-    assert (data["score"], data["max_score"]) == (6.0, 7.0)
+    # relu_forward and affine_forward (2 of 3), and the generic notebook rubric's 2 of 2
+    # (notebook.valid and notebook.execution_order are information: 0 points)
+    assert (data["score"], data["max_score"]) == (4.0, 5.0)
+    info = {r["name"]: r for r in data["results"] if r["max_points"] == 0}
+    assert set(info) == {"notebook.valid", "notebook.execution_order"}
 
 
 # -- --execute through the engine ----------------------------------------------------------------
@@ -172,8 +175,15 @@ def test_execute_rereads_the_figures_a_hanging_cell_costs_its_own_claim(tmp_path
              "print('Validation set accuracy: ', 0.6)", stream("Validation set accuracy:  0.6\n")),
     ), sub / "claims.ipynb")
 
-    stored = by_name(grade(sub, GradeOptions(rubric=mini)))
-    assert stored["claims.ipynb", "notebook.claims"].points == pytest.approx(1.5)   # 3 unverified claims
+    stored_report = grade(sub, GradeOptions(rubric=mini))
+    stored = by_name(stored_report)
+    # 3 claims the stored outputs cannot verify: left to a TA, out of the maximum (3 x 1 point)
+    unverified = stored["claims.ipynb", "notebook.claims"]
+    assert (unverified.points, unverified.max_points, unverified.status) == (0, 0, "skipped")
+    figures = [m for m in stored_report.manual if m.kind == "figure"]
+    assert len(figures) == 3 and all(m.points == pytest.approx(1.0) for m in figures)
+    assert "Validation set accuracy:  0.6" in {m.answer for m in figures}
+    assert "To review by a TA (3, not in the total)" in render_terminal(stored_report)
 
     report = grade(sub, GradeOptions(rubric=mini, execute_notebooks=True))
     results = by_name(report)

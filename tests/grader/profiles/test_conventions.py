@@ -154,7 +154,8 @@ def test_the_half_regulariser_fails_in_2018_2020_and_is_accepted_for_2016(runner
     late = runner("cs231n", "a1", "2018-2020", edit=half)
     result = late.run("neural_net_cs231n.loss")
     assert result.status == "failed" and "without the 0.5" in result.message
-    assert late.run("neural_net_cs231n.train_toy").status == "failed"
+    # the toy run still trains: the loss check alone deducts the regulariser's form
+    assert late.run("neural_net_cs231n.train_toy").status == "passed"
     early = runner("cs231n", "a1", "2018-2020", edit=half, forced="cs231n_a1:2016-2017")
     for check_id in ("neural_net_cs231n.loss", "neural_net_cs231n.gradients", "neural_net_cs231n.train_toy"):
         assert early.run(check_id).status == "passed", check_id

@@ -63,6 +63,17 @@ def test_ucla_notebooks_go_to_the_course_modules(tmp_path):
     assert not (selection.root / "nndl" / "classifiers").exists()
 
 
+def test_the_year_is_read_from_the_extracted_cells(tmp_path):
+    """The extracted nndl/layers.py only re-exports the cells' code: the year evidence (dropout's
+    docstring: p is the DROP probability from 2022) is read from the cells' code."""
+    layers = trees.dropout_drop(trees.module("layers.py", "nndl", False))
+    cells = [code("import numpy as np\nfrom nndl.layers import *"), code(layers)]
+    trees.write(tmp_path / "submission", "FC_nets.ipynb", json.dumps(numbered(*cells)))
+    selection = select(tmp_path / "submission", tmp_path, name="hw3")
+    assert selection.label == "ucla_hw3:2022-2026"
+    assert any("DROP probability (2022+)" in r for r in selection.reasons)
+
+
 def test_notebooks_that_import_no_course_package_keep_the_canonical_path(tmp_path):
     cells = [code("import numpy as np"), code("def relu_forward(x):\n    return np.maximum(0, x), x")]
     trees.write(tmp_path, "hw.ipynb", json.dumps(numbered(*cells)))
