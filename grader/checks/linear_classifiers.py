@@ -46,11 +46,12 @@ SEED = "numpy.random.seed"  # seeds the worker's global RNG (train samples from 
 
 LOSS_TARGETS = {"svm_loss_naive": SVM_NAIVE, "svm_loss_vectorized": SVM_VECTORIZED,
                 "softmax_loss_naive": SOFTMAX_NAIVE, "softmax_loss_vectorized": SOFTMAX_VECTORIZED}
-LOSS_HINTS = {
-    "svm": "loss = mean over examples of sum_{j != y_i} max(0, s_j - s_{y_i} + 1); each positive "
-           "margin adds X[i] to dW[:, j] and subtracts it from dW[:, y[i]]",
-    "softmax": "loss = mean of log(sum_j exp(s_j)) - s_{y_i}; dW = X.T @ (P - one_hot(y)) / N, "
-               "with P the softmax probabilities",
+LOSS_HINTS = {   # direction only; the formulas are in rubrics/full-hints.yaml (hints: full)
+    "svm": "the loss averages, over the examples, the positive margins (delta 1) of the wrong "
+           "classes; each positive margin moves two columns of dW, its own class's and the "
+           "correct class's",
+    "softmax": "the loss averages the cross-entropy of the softmax probabilities over the "
+               "examples; dW compares those probabilities with the correct classes",
 }
 REG_HINT = "regularisation is reg * np.sum(W * W) (NO factor 0.5) and its gradient is 2 * reg * W"
 
