@@ -123,6 +123,9 @@ def _output_path(ctx, param, value):
 @click.option("--profile", "profile", default=None,
               help="Course profile NAME or NAME:VARIANT (see `grade profiles`) instead of the "
                    "one detected from the files.")
+@click.option("--pack", "pack", type=click.Path(path_type=Path), default=None,
+              help="A course pack (folder or .zip, `grade pack build`): grade with its rubric "
+                   "(--rubric names one of its rubrics) and its fixtures.")
 @click.option("--data", "data", type=click.Path(path_type=Path), default=None, callback=_cifar_dir,
               help="A cifar-10-batches-py folder; training checks use CIFAR-10 instead of the "
                    "embedded digits (also read from $CIFAR10_DIR).")
@@ -130,7 +133,8 @@ def _output_path(ctx, param, value):
 @click.option("--fail-under", type=float, default=None,
               help="Exit with status 1 when the score is below this many points.")
 @click.option("--audience", type=click.Choice(["student", "instructor"]), default="student",
-              show_default=True, help="Instructors also see the messages of hidden checks.")
+              show_default=True, help="Instructors also see the messages of hidden checks "
+                                      "(needs an instructor pack or a source checkout).")
 @click.option("--call-timeout", type=float, default=None,
               help="Wall-clock seconds allowed for one call into student code "
                    "(overrides the rubric's timeouts).")
@@ -138,11 +142,12 @@ def _output_path(ctx, param, value):
               help="Re-run the submission's notebooks in the sandbox (nbclient) instead of "
                    "trusting their saved outputs (needs the [notebooks] extra).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the total.")
-def run(submission, rubric, profile, data, fail_under, audience, call_timeout, execute, quiet,
+def run(submission, rubric, profile, pack, data, fail_under, audience, call_timeout, execute, quiet,
         **outputs):
     """Grade SUBMISSION (a folder, a .zip, a git checkout or an .ipynb notebook) and print its
     report."""
     from .engine import GradeOptions, grade
+    from .packs import PackError
     from .profiles import ProfileError
     from .report import terminal
     from .rubric import RubricError
@@ -152,6 +157,8 @@ def run(submission, rubric, profile, data, fail_under, audience, call_timeout, e
     limits = Limits()
     if not submission.exists():
         raise click.BadParameter(f"{submission} does not exist", param_hint="SUBMISSION")
+    if audience == "instructor":
+        _instructor_allowed(pack)
     if execute:
         missing = [m for m in ("nbclient", "ipykernel") if importlib.util.find_spec(m) is None]
         if missing:
@@ -166,7 +173,10 @@ def run(submission, rubric, profile, data, fail_under, audience, call_timeout, e
         with _progress(console, quiet) as progress:
             report = grade(submission, GradeOptions(rubric=rubric, data=data, limits=limits,
                                                     progress=progress, call_timeout=call_timeout,
-                                                    profile=profile, execute_notebooks=execute))
+                                                    profile=profile, execute_notebooks=execute,
+                                                    pack=pack))
+    except PackError as exc:
+        raise click.UsageError(f"invalid pack: {exc}") from None
     except RubricError as exc:
         raise click.UsageError(f"invalid rubric: {exc}") from None
     except ProfileError as exc:
@@ -190,6 +200,25 @@ def run(submission, rubric, profile, data, fail_under, audience, call_timeout, e
     if fail_under is not None and report.score < fail_under:
         console.print(f"score {report.score:g} is below --fail-under {fail_under:g}")
         sys.exit(1)
+
+
+def _instructor_allowed(pack: Path | None) -> None:
+    """``--audience instructor`` reveals hidden checks: only an instructor pack, or a source
+    checkout holding the reference, may do so (a student pack has no hidden content anyway)."""
+    from .packs import PackError, open_pack
+    from .trusted import reference_available
+
+    if pack is not None:
+        try:
+            kind = open_pack(pack).kind
+        except PackError as exc:
+            raise click.UsageError(f"invalid pack: {exc}") from None
+        if kind != "instructor":
+            raise click.UsageError("--audience instructor needs an instructor pack; this is a "
+                                   "student pack")
+    elif not reference_available():
+        raise click.UsageError("--audience instructor needs an instructor pack (--pack) or a "
+                               "source checkout with the reference")
 
 
 def _write(path: Path, text: str) -> None:
@@ -233,6 +262,8 @@ class _progress:
               help="Output folder: gradebook.csv, checks.csv, summary.json, students/<id>/.")
 @click.option("--rubric", default=None, help="Rubric name or YAML path, as for one submission.")
 @click.option("--profile", "profile", default=None, help="Course profile NAME or NAME:VARIANT.")
+@click.option("--pack", "pack", type=click.Path(path_type=Path), default=None,
+              help="A course pack (an instructor pack for the grade of record), as for one submission.")
 @click.option("--data", "data", type=click.Path(path_type=Path), default=None,
               help="A cifar-10-batches-py folder for the training checks.")
 @click.option("--call-timeout", type=float, default=None,
@@ -247,20 +278,21 @@ class _progress:
 @click.option("--canvas-csv", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="A Canvas gradebook export: write OUTDIR/canvas.csv for import.")
 @click.option("--canvas-column", default=None, help="The Canvas assignment column to fill.")
-def grade_class_command(submissions, outdir, rubric, profile, data, call_timeout, execute, jobs,
+def grade_class_command(submissions, outdir, rubric, profile, pack, data, call_timeout, execute, jobs,
                         dask_address, force, only, canvas_csv, canvas_column):
     """Grade every submission in SUBMISSIONS (a class folder or export) into OUTDIR."""
     from .classroom import ClassBusy, ClassInputError, ClassOptions, grade_class
     from .classroom.gradebook import CanvasError
     from .classroom.progress import ClassProgress, summary_table
     from .classroom.runner import default_jobs
+    from .packs import PackError
     from .profiles import ProfileError
     from .rubric import RubricError
 
     if (canvas_csv is None) != (canvas_column is None):
         raise click.UsageError("--canvas-csv and --canvas-column go together")
     console = Console()
-    options = ClassOptions(rubric=rubric, profile=profile, data=data, call_timeout=call_timeout,
+    options = ClassOptions(rubric=rubric, profile=profile, pack=pack, data=data, call_timeout=call_timeout,
                            execute=execute, jobs=jobs or default_jobs(), dask=dask_address,
                            force=force, only=tuple(only))
 
@@ -274,7 +306,7 @@ def grade_class_command(submissions, outdir, rubric, profile, data, call_timeout
         run = grade_class(submissions, outdir, options, progress=ClassProgress(console),
                           canvas=(canvas_csv, canvas_column) if canvas_csv else None,
                           on_input=show_input)
-    except (ClassInputError, ClassBusy, CanvasError) as exc:
+    except (ClassInputError, ClassBusy, CanvasError, PackError) as exc:
         raise click.UsageError(str(exc)) from None
     except RubricError as exc:
         raise click.UsageError(f"invalid rubric: {exc}") from None
@@ -306,9 +338,14 @@ def _load(rubric_name):
 
 
 def _load_all(names):
-    """The named rubrics, or every packaged rubric when none is named."""
+    """The named rubrics, or every packaged rubric when none is named (fixtures are built and
+    checked by running the reference: a source checkout only)."""
     from .rubric import list_rubrics
+    from .trusted import reference_available
 
+    if not reference_available():
+        raise click.UsageError("fixtures are built from the reference solution: run this in a "
+                               "source checkout of the grader")
     return [_load(name) for name in (names or list_rubrics())]
 
 
@@ -457,6 +494,39 @@ def gradescope_build(rubrics, output, python_version, no_wheels):
     if bundle.not_bundled:
         click.echo("not bundled (setup.sh installs them from the package index): "
                    + ", ".join(bundle.not_bundled))
+
+
+@main.group()
+def pack():
+    """Course packs: a course's rubrics and fixtures apart from the engine (docs/deployment.md)."""
+
+
+@pack.command("build")
+@click.argument("rubrics", nargs=-1, required=True)
+@click.option("--public", is_flag=True,
+              help="A student pack: visible checks only, no hidden fixtures, hints at the rubric's "
+                   "level, starter stubs instead of the reference.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="The pack: a folder, or a file ending in .zip.")
+@click.option("--name", default=None, help="The pack's name [default: its rubrics' names].")
+def pack_build(rubrics, public, output, name):
+    """Write the course pack of RUBRICS (names or YAML paths)."""
+    from .packs import PackError
+    from .packs.build import build_pack
+    from .packs.load import sha256_file
+    from .rubric import RubricError
+
+    try:
+        built = build_pack(list(rubrics), output, public=public, name=name)
+    except RubricError as exc:
+        raise click.UsageError(f"invalid rubric: {exc}") from None
+    except PackError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"{built.path}: {built.kind} pack, {built.files} files, {built.size_bytes / 1e6:.2f} MB")
+    for line in built.left_out:
+        click.echo(f"  left out: {line}")
+    if built.path.is_file():
+        click.echo(f"  sha256: {sha256_file(built.path)}")
 
 
 @main.command("rubrics")

@@ -20,9 +20,11 @@ from pathlib import Path
 
 from . import __version__
 from . import fixtures as fixture_store
+from . import hints as hint_levels
 from . import profiles as course_profiles
 from .datasets import Datasets
 from .notebook import grading as notebook_grading
+from .packs.load import activated, open_pack
 from .plan import (
     Plan,
     PlannedCheck,
@@ -48,6 +50,7 @@ class GradeOptions:
     call_timeout: float | None = None  # overrides every rubric timeout when set (``--call-timeout``)
     profile: str | None = None         # force a course profile: ``NAME`` or ``NAME:VARIANT``
     execute_notebooks: bool = False    # re-run notebooks in the sandbox (``--execute``)
+    pack: str | Path | None = None     # a course pack (grader.packs): its rubric, fixtures, reference
 
 
 def grade(submission: str | Path, options: GradeOptions | None = None) -> Report:
@@ -62,9 +65,20 @@ def grade(submission: str | Path, options: GradeOptions | None = None) -> Report
     options = options or GradeOptions()
     forced = options.profile
     course_profiles.parse_forced(forced, course_profiles.PROFILES)   # ProfileError now, not later
-    explicit = None
-    if options.rubric is not None:
-        explicit = load_rubric(options.rubric)
+    if options.pack is not None:   # PackError for an unusable pack (the caller's input)
+        pack = open_pack(options.pack)
+        with activated(pack):   # the pack's reference/ for the grader, hidden from student code
+            explicit = load_rubric(pack.rubric_path(options.rubric))
+            limits = options.limits
+            limits = replace(limits, hidden_paths=tuple(limits.hidden_paths) + (str(pack.root),))
+            return _grade(submission, replace(options, limits=limits), explicit, forced)
+    explicit = load_rubric(options.rubric) if options.rubric is not None else None
+    return _grade(submission, options, explicit, forced)
+
+
+def _grade(submission: str | Path, options: GradeOptions, explicit: Rubric | None,
+           forced: str | None) -> Report:
+    if explicit is not None:
         validate_rubric_checks(explicit)
         if forced is None and explicit.profile in course_profiles.PROFILES:
             forced = explicit.profile if explicit.profile != "canonical" else None
@@ -153,7 +167,7 @@ def _run(plan: Plan, options: GradeOptions, scratch: Path) -> _Run:
         with worker:
             session = Session(worker=HangGuard(worker), fixtures=plan.fixtures, datasets=datasets,
                               selection=plan.selection, root=plan.root,
-                              call_timeout=options.call_timeout)
+                              call_timeout=options.call_timeout, hints=hint_levels.load(plan.rubric))
             results = session.run(plan.checks, options.progress)
             run.results = results + _notebook_results(plan, session, results, options, scratch,
                                                       run.notes)

@@ -71,6 +71,7 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
 }
 BUILTIN_DATASETS: dict[str, Any] = {"default": "digits"}
 DEFAULT_PROFILE = "canonical"
+DEFAULT_HINTS = "direction"   # what is wrong, never the formula (docs/rubrics.md)
 MAX_LISTED_ERRORS = 10
 
 
@@ -96,6 +97,8 @@ class RubricCheck:
     partial_credit: dict[str, Any]
     params: dict[str, Any] = field(default_factory=dict)
     variants: tuple[str, ...] = ()   # empty: every year variant
+    #: How much a failed check's hint says (``grader.hints``): full, direction or none.
+    hints: str = "direction"
 
 
 @dataclass(frozen=True)
@@ -525,11 +528,22 @@ def _build(doc: _Composed, path: Path | None) -> Rubric:
                 partial_credit=dict(c.get("partial_credit", defaults["partial_credit"])),
                 params=dict(c.get("params") or {}),
                 variants=tuple(c.get("variants", ())),
+                hints=_hint_level(c, defaults),
             ))
         sections.append(Section(name=s.name, title=s.title or s.name, checks=checks,
                                 variants=tuple(s.variants)))
     return Rubric(name=doc.name, title=doc.title, profile=doc.profile, defaults=defaults,
                   datasets=datasets, sections=sections, path=path)
+
+
+def _hint_level(check: dict, defaults: dict) -> str:
+    """A check's own ``hints``, else the default (one level, or one per visibility)."""
+    if "hints" in check:
+        return check["hints"]
+    level = defaults.get("hints", DEFAULT_HINTS)
+    if isinstance(level, dict):
+        return level.get(check.get("visibility", defaults["visibility"]), DEFAULT_HINTS)
+    return level
 
 
 def _packaged_dir() -> Path:
@@ -551,8 +565,11 @@ def resolve_rubric(path_or_name: str | Path) -> Path:
         if candidate.is_file():
             return candidate
         if not Path(text).is_file():
-            available = ", ".join(list_rubrics()) or "none"
-            raise RubricError(f"no rubric named {text!r} (available: {available}); "
+            if not list_rubrics():
+                raise RubricError(f"no rubric named {text!r}: this installation carries no course "
+                                  "rubrics (the engine wheel never does); grade with --pack PACK, "
+                                  "the course pack your course publishes")
+            raise RubricError(f"no rubric named {text!r} (available: {', '.join(list_rubrics())}); "
                               "give a name or a path to a .yaml file")
     path = Path(text)
     if not path.is_file():

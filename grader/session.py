@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from . import hints as hint_levels
 from . import scoring
 from .checks.base import (
     REGISTRY,
@@ -25,6 +26,7 @@ from .plan import PlannedCheck
 from .result import CheckResult
 from .sandbox import CallTimeout, StudentError
 from .sandbox.protocol import Method
+from .trusted import ReferenceUnavailable
 
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -86,6 +88,8 @@ class Session:
     root:         the assignment root in the scratch copy (artefact checks read files there);
                   a notebook check without one reads the notebook's own folder.
     call_timeout: when set, overrides every rubric timeout (``--call-timeout``).
+    hints:        full hints ``{check id: text}`` for the checks whose level is ``full``
+                  (``grader.hints``).
     """
 
     worker: Any = None
@@ -94,6 +98,7 @@ class Session:
     selection: Any = None
     root: Path | None = None
     call_timeout: float | None = None
+    hints: Mapping[str, str] = field(default_factory=dict)
 
     def run(self, checks: list[PlannedCheck], progress: ProgressCallback | None = None
             ) -> list[CheckResult]:
@@ -137,6 +142,8 @@ class Session:
             outcome = Outcome.fail(_student_error_message(exc))
         except CheckInputError as exc:
             outcome = Outcome.fail(str(exc))
+        except ReferenceUnavailable as exc:   # instructor-only measurement (grader.trusted)
+            outcome = Outcome.skip(str(exc))
         except MissingFixture as exc:
             outcome, status = Outcome.fail(f"grader configuration error: {exc}"), "error"
         except Exception as exc:  # a bug in the check itself: report it, never crash the run
@@ -144,7 +151,7 @@ class Session:
             outcome, status = Outcome.fail(f"internal grader error in this check ({tb}); "
                                            "please report it to the course staff"), "error"
         return score(planned, outcome, kind=spec.kind, duration=time.perf_counter() - t0,
-                     status=status)
+                     status=status, hints=self.hints)
 
 
 def not_run(checks: list[PlannedCheck], problem: str, status: str | None = None) -> list[CheckResult]:
@@ -153,9 +160,10 @@ def not_run(checks: list[PlannedCheck], problem: str, status: str | None = None)
 
 
 def score(planned: PlannedCheck, outcome: Outcome, *, kind: str, duration: float = 0.0,
-          status: str | None = None) -> CheckResult:
-    """The ``CheckResult`` of ``outcome`` under the rubric entry's partial-credit rule;
-    ``status`` overrides the scored status (``error``)."""
+          status: str | None = None, hints: Mapping[str, str] | None = None) -> CheckResult:
+    """The ``CheckResult`` of ``outcome`` under the rubric entry's partial-credit rule, its hint
+    at the entry's hint level (``hints``: the full texts); ``status`` overrides the scored status
+    (``error``)."""
     rc = planned.check
     max_points = float(rc.points)
     share = float(getattr(outcome, "ungraded_share", 0.0) or 0.0)
@@ -163,14 +171,15 @@ def score(planned: PlannedCheck, outcome: Outcome, *, kind: str, duration: float
         max_points = round(max_points * (1.0 - share), scoring.POINT_DECIMALS)
     credit = scoring.score(rc.partial_credit, outcome)
     status = status or scoring.status_for(credit, outcome)
+    hint = hint_levels.shown(rc.hints, rc.id, outcome.hint, hints or {}) if outcome.hint else None
     message = outcome.message
-    if outcome.hint and status != "passed":
-        message = f"{message}\nHint: {outcome.hint}" if message else f"Hint: {outcome.hint}"
+    if hint and status != "passed":
+        message = f"{message}\nHint: {hint}" if message else f"Hint: {hint}"
     return CheckResult(name=rc.id, section=planned.section, kind=kind,
                        points=scoring.award(rc.partial_credit, outcome, max_points),
                        max_points=max_points, status=status, message=message,
                        visibility=rc.visibility, duration_s=round(duration, 4),
-                       measured=outcome.measured, hint=outcome.hint, series=outcome.series)
+                       measured=outcome.measured, hint=hint, series=outcome.series)
 
 
 def _student_error_message(exc: StudentError) -> str:

@@ -6,7 +6,7 @@ same indentation (see docs/architecture.md)::
     def relu_forward(x):
         # ...the docstring is kept in the template...
         # BEGIN SOLUTION
-        out = np.maximum(0, x)
+        out = ...
         ...
         # END SOLUTION
 
@@ -339,19 +339,35 @@ relative (`from .layers import affine_forward`), and use vectorised numpy.
 
 ## Grade your work locally
 
+Your course publishes two files (the links and their sha256 are in the course's instructions): the
+grader's engine wheel and the course's *student pack* (the rubric's public checks and their
+expected values; docs/deployment.md of the grader explains what it holds).
+
 ```bash
-pip install numpy-dl-autograder   # or the install line your course gives you
-grade .                           # run from this folder
+pip install numpy_dl_autograder-<version>-py3-none-any.whl
+grade . --pack student-pack.zip   # run from this folder
 ```
 
-`grade .` runs the same public checks as the course's grader and prints, for every check, the
-points earned and what is wrong. Every push to GitHub runs it too
-(`.github/workflows/grade.yml`); the report appears in the run's summary page.
+`grade .` runs the course's public checks and prints, for every check, the points earned and what
+is wrong. Every push to GitHub runs it too (`.github/workflows/grade.yml`, with the versions the
+course pinned); the report appears in the run's summary page and as a JUnit artifact.
+
+**That score is feedback, not your grade.** It runs in a repository you control, on the public
+checks only. The grade of record comes from the course staff's own run on what you submit
+(Gradescope, or `grade class`), which also runs the checks that are hidden from you.
 """
 
 WORKFLOW = """\
-# Grades this submission with the course autograder on every push; the report appears in the
-# run's summary page. Nothing is uploaded anywhere else.
+# FEEDBACK ONLY. This run grades your work with the course's PUBLIC checks, in a repository you
+# control, so its score is advisory. Your grade of record comes from the course staff's own run
+# on what you submit (Gradescope, or `grade class`), which also runs the hidden checks.
+#
+# The course sets four organisation (or repository) variables once; every run installs exactly
+# those files, checked against their sha256 (the grader's docs/deployment.md):
+#   AUTOGRADER_WHEEL_URL, AUTOGRADER_WHEEL_SHA256   the grader's engine wheel (no solutions in it)
+#   AUTOGRADER_PACK_URL,  AUTOGRADER_PACK_SHA256    the course's student pack (public checks)
+# The run fails when the submission cannot be graded at all, or (if the course sets
+# AUTOGRADER_FAIL_UNDER) when the public score is below that many points.
 name: grade
 
 on:
@@ -366,20 +382,46 @@ jobs:
   grade:
     runs-on: ubuntu-latest
     timeout-minutes: 20
+    env:
+      WHEEL_URL: ${{ vars.AUTOGRADER_WHEEL_URL }}
+      WHEEL_SHA256: ${{ vars.AUTOGRADER_WHEEL_SHA256 }}
+      PACK_URL: ${{ vars.AUTOGRADER_PACK_URL }}
+      PACK_SHA256: ${{ vars.AUTOGRADER_PACK_SHA256 }}
+      FAIL_UNDER: ${{ vars.AUTOGRADER_FAIL_UNDER || '0' }}
     steps:
       - uses: actions/checkout@v4
       - uses: actions/setup-python@v5
         with:
           python-version: "3.11"
-      - name: Install the autograder
-        env:
-          # PLACEHOLDER: where the course publishes the autograder toolkit. Set the repository
-          # or organisation variable AUTOGRADER_PIP_SPEC to a pip requirement (a package name,
-          # a wheel URL or a git URL); the default is the package name.
-          AUTOGRADER_PIP_SPEC: ${{ vars.AUTOGRADER_PIP_SPEC || 'numpy-dl-autograder' }}
-        run: python -m pip install "$AUTOGRADER_PIP_SPEC"
-      - name: Grade
-        run: grade . --markdown "$GITHUB_STEP_SUMMARY"
+      - name: Fetch the pinned grader and student pack
+        run: |
+          set -euo pipefail
+          for name in WHEEL_URL WHEEL_SHA256 PACK_URL PACK_SHA256; do
+            if [ -z "${!name}" ]; then
+              echo "::error::the course has not set the variable AUTOGRADER_$name"
+              exit 1
+            fi
+          done
+          mkdir -p "$RUNNER_TEMP/autograder"
+          wheel="$RUNNER_TEMP/autograder/$(basename "${WHEEL_URL%%[?#]*}")"
+          curl -fsSL "$WHEEL_URL" -o "$wheel"
+          curl -fsSL "$PACK_URL" -o "$RUNNER_TEMP/autograder/student-pack.zip"
+          echo "$WHEEL_SHA256  $wheel" | sha256sum -c -
+          echo "$PACK_SHA256  $RUNNER_TEMP/autograder/student-pack.zip" | sha256sum -c -
+      - name: Install the grader
+        run: python -m pip install "$RUNNER_TEMP"/autograder/*.whl
+      - name: Grade (feedback only)
+        run: >-
+          grade . --pack "$RUNNER_TEMP/autograder/student-pack.zip"
+          --markdown "$GITHUB_STEP_SUMMARY" --junit grade-junit.xml
+          --fail-under "$FAIL_UNDER"
+      - name: Upload the JUnit report
+        if: always()
+        uses: actions/upload-artifact@v4
+        with:
+          name: grade-junit
+          path: grade-junit.xml
+          if-no-files-found: ignore
 """
 
 

@@ -17,6 +17,7 @@ from .compare import as_array, compare_array, describe, join_problems, rel_error
 from .diagnosis import Diagnoses, mistake_key, stored
 from .models import (fetch_params, grads_problems, loss_and_grads, numeric_problems,
                      seed_worker, set_params)
+from ..trusted import ReferenceUnavailable, reference_module
 
 TWO_LAYER = "classifiers.fc_net.TwoLayerNet"
 FC_NET = "classifiers.fc_net.FullyConnectedNet"
@@ -290,15 +291,9 @@ DROPOUT_MISTAKES = {
 
 def _fc_init_with(mistake: str, rng, dims, weight_scale: float) -> dict:
     """FullyConnectedNet's 'random' initialisation drawn from ``rng`` with one known mistake."""
-    params = {}
-    for i in range(1, len(dims)):
-        fan_in, fan_out = dims[i - 1], dims[i]
-        if mistake == "draw_transposed":
-            params[f"W{i}"] = weight_scale * rng.randn(fan_out, fan_in).T
-        else:
-            params[f"W{i}"] = weight_scale * rng.randn(fan_in, fan_out)
-        params[f"b{i}"] = weight_scale * rng.randn(fan_out) if mistake == "random_biases" else np.zeros(fan_out)
-    return params
+    from known_mistakes.models import fc_init_with   # instructor-side (docs/deployment.md)
+
+    return fc_init_with(mistake, rng, dims, weight_scale)
 
 
 def _fc_dropout_with(ref, mistake: str, params: dict, X, y, keep: float, seed: int):
@@ -500,7 +495,10 @@ def _draws_problem(ctx: CheckContext, model, weight_scale: float) -> str | None:
 
 def _init_is_the_difference(ctx: CheckContext, model, f, reg: float, loss) -> bool:
     """True when the student's loss equals the reference loss at the student's own parameters."""
-    from reference.classifiers.fc_net import FullyConnectedNet  # trusted, in the grader
+    try:
+        FullyConnectedNet = reference_module("classifiers.fc_net").FullyConnectedNet  # trusted, in the grader
+    except ReferenceUnavailable:   # a student's installation: no diagnosis of the draws
+        return False
 
     shapes = fc_shapes([20, 30], 15, 10, False)
     params, problem = fetch_params(ctx, model, shapes)

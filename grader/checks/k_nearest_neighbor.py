@@ -23,8 +23,10 @@ from .toolkit import register, verdict
 
 KNN = "classifiers.k_nearest_neighbor.KNearestNeighbor"
 DISTANCE_HINTS = {
-    "compute_distances_two_loops": "dists[i, j] = np.sqrt(np.sum((X[i] - self.X_train[j]) ** 2))",
-    "compute_distances_one_loop": "dists[i, :] = np.sqrt(np.sum((self.X_train - X[i]) ** 2, axis=1))",
+    "compute_distances_two_loops": "dists[i, j] is the distance between test point i and training "
+                                   "point j",
+    "compute_distances_one_loop": "row i of dists holds the distances from test point i to every "
+                                  "training point, in one vectorised expression",
     "compute_distances_no_loops": "expand |a - b|^2 = |a|^2 + |b|^2 - 2 a.b with one matrix product "
                                   "(X @ X_train.T), broadcast the squared norms, then take the "
                                   "square root",

@@ -27,7 +27,7 @@ SANDWICHES = {
 KEYS = {"batchnorm": "bn", "layernorm": "ln"}
 CASES = (("input of shape (4, 2, 3) -> 5 units", "a"), ("input of shape (9, 4) -> 3 units", "b"))
 ORDER_HINT = ("backward runs the layers in reverse order: relu_backward, then the norm's backward, "
-              "then affine_backward; return dx, dw, db, dgamma, dbeta")
+              "then affine_backward; return the five gradients dx, dw, db, dgamma and dbeta")
 
 
 def _norm_param(kind: str, prefix: str) -> dict:
@@ -248,7 +248,8 @@ def check_affine_relu_backward_numeric(ctx: CheckContext) -> Outcome:
                     ctx, targets[0], args, targets[1], dout, {"dx": 0, "dw": 1, "db": 2}, ctx.tolerance))]
     return verdict(messages, "dx, dw and db match the reference and the numeric gradient", d=d,
                    prefix="the notebook's 2x3x4 input: ",
-                   hint="da = relu_backward(dout, relu_cache); dx, dw, db = affine_backward(da, fc_cache)")
+                   hint="backward runs the layers in reverse: relu_backward first (with the ReLU's "
+                        "cache), then affine_backward")
 
 
 # --------------------------------------------------------------------------------------------

@@ -46,11 +46,12 @@ SEED = "numpy.random.seed"  # seeds the worker's global RNG (train samples from 
 
 LOSS_TARGETS = {"svm_loss_naive": SVM_NAIVE, "svm_loss_vectorized": SVM_VECTORIZED,
                 "softmax_loss_naive": SOFTMAX_NAIVE, "softmax_loss_vectorized": SOFTMAX_VECTORIZED}
-LOSS_HINTS = {
-    "svm": "loss = mean over examples of sum_{j != y_i} max(0, s_j - s_{y_i} + 1); each positive "
-           "margin adds X[i] to dW[:, j] and subtracts it from dW[:, y[i]]",
-    "softmax": "loss = mean of log(sum_j exp(s_j)) - s_{y_i}; dW = X.T @ (P - one_hot(y)) / N, "
-               "with P the softmax probabilities",
+LOSS_HINTS = {   # direction only; the formulas are in rubrics/full-hints.yaml (hints: full)
+    "svm": "the loss averages, over the examples, the positive margins (delta 1) of the wrong "
+           "classes; each positive margin moves two columns of dW, its own class's and the "
+           "correct class's",
+    "softmax": "the loss averages the cross-entropy of the softmax probabilities over the "
+               "examples; dW compares those probabilities with the correct classes",
 }
 REG_HINT = "regularisation is reg * np.sum(W * W) (NO factor 0.5) and its gradient is 2 * reg * W"
 
@@ -120,36 +121,9 @@ LOSS_MISTAKES = {
 
 def _loss_with(kind: str, mistake: str, W, X, y, reg: float):
     """The reference ``kind`` ("svm" or "softmax") loss with one known mistake: ``(loss, dW)``."""
-    N, rows = X.shape[0], np.arange(X.shape[0])
-    scores = X.dot(W)
-    if kind == "svm":
-        delta = 0.0 if mistake == "delta0" else 1.0
-        margins = np.maximum(0.0, scores - scores[rows, y][:, np.newaxis] + delta)
-        margins[rows, y] = 0.0
-        coeff = (margins > 0).astype(np.float64)
-        if mistake != "no_correct_class":
-            coeff[rows, y] = -np.sum(coeff, axis=1)
-        half = mistake == "half_reg_both"
-        return (np.float64(margins.sum() / N + (0.5 if half else 1.0) * reg * np.sum(W * W)),
-                X.T.dot(coeff) / N + (1.0 if half else 2.0) * reg * W)
-    with np.errstate(all="ignore"):
-        if mistake not in ("no_shift", "no_shift_probs"):
-            scores = scores - np.max(scores, axis=1, keepdims=True)
-        if mistake in ("no_shift_probs", "log_of_probs"):
-            probs = np.exp(scores) / np.sum(np.exp(scores), axis=1, keepdims=True)
-            log_probs = np.log(probs)
-        else:
-            log_probs = scores - np.log(np.sum(np.exp(scores), axis=1, keepdims=True))
-            probs = np.exp(log_probs)
-        data_loss = -np.sum(log_probs[rows, y])
-        dscores = probs.copy()
-        dscores[rows, y] -= 1.0
-        data_dW = X.T.dot(dscores)
-    loss = data_loss * (1.0 if mistake == "loss_summed" else 1.0 / N)
-    loss += (0.5 if mistake.startswith("half_reg") else 1.0) * reg * np.sum(W * W)
-    dW = data_dW * (1.0 if mistake == "dW_not_divided" else 1.0 / N)
-    dW += (1.0 if mistake == "half_reg_both" else 2.0) * reg * W
-    return np.float64(loss), dW
+    from known_mistakes.losses import linear_loss_with   # instructor-side (docs/deployment.md)
+
+    return linear_loss_with(kind, mistake, W, X, y, reg)
 
 
 def _store_mistakes(out: dict, prefix: str, kind: str, W, X, y, reg: float) -> None:
@@ -618,8 +592,8 @@ def check_sgd_step(ctx: CheckContext) -> Outcome:
         step = W1 - W0
         denom = float(np.sum((expected - W0) ** 2)) or 1.0
         factor = float(np.sum(step * (expected - W0))) / denom
-        hint = ("the update is self.W -= learning_rate * grad, starting from the current "
-                "self.W (do not re-initialise it)")
+        hint = ("each iteration steps self.W against its gradient, scaled by the learning rate, "
+                "starting from the current self.W (do not re-initialise it)")
         d = Diagnoses()
         if not np.any(step):
             d.add("train never changed self.W")
@@ -701,8 +675,8 @@ def check_aligned_batches(ctx: CheckContext) -> Outcome:
                                       f"reached only {accuracy:.2f} training accuracy (needs "
                                       f"{ctx.tolerance:.2f}; chance is 0.25; accuracy measured by "
                                       "the grader from self.W)"),
-                            hint="draw ONE set of indices per iteration and use it for both: "
-                                 "X_batch = X[idx], y_batch = y[idx]")
+                            hint="draw ONE set of indices per iteration and use it for both X_batch "
+                                 "and y_batch")
     return Outcome.ok(f"training on aligned batches reaches {accuracy:.2f} training accuracy")
 
 

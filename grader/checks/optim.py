@@ -32,10 +32,11 @@ RULES = ("sgd_momentum", "rmsprop", "adam")
 #: The state each rule stores in its config, and the formula hint shown on failure.
 STATE = {"sgd_momentum": ("velocity",), "rmsprop": ("cache",), "adam": ("m", "v", "t")}
 HINTS = {
-    "sgd_momentum": "CS231n convention: v = momentum * v - learning_rate * dw; next_w = w + v; "
-                    "store config['velocity'] = v",
-    "rmsprop": "cache = decay_rate * cache + (1 - decay_rate) * dw**2; next_w = w - learning_rate "
-               "* dw / (np.sqrt(cache) + epsilon); store config['cache'] = cache",
+    "sgd_momentum": "CS231n convention: the velocity decays by momentum and takes the step "
+                    "against dw (learning rate included); w moves by the velocity; store "
+                    "config['velocity']",
+    "rmsprop": "cache is a decaying average (decay_rate) of the squared gradient; the step divides "
+               "by its square root, epsilon added after the root; store config['cache']",
     "adam": "increment t FIRST, then update m and v, divide by (1 - beta1**t) and (1 - beta2**t); "
             "store m, v and t back in config",
 }
@@ -123,9 +124,9 @@ def _ls_grad(A, b, w):
 FORMULA_MISTAKES = {
     "sgd_momentum": {
         "w_minus_v": "next_w = w - v: with v = momentum * v - learning_rate * dw the update climbs "
-                     "the loss (CS231n: next_w = w + v)",
+                     "the loss (CS231n adds the velocity to w)",
         "cs182": "this is CS182's convention (v = momentum * v + dw; next_w = w - learning_rate * v), "
-                 "not CS231n's (v = momentum * v - learning_rate * dw; next_w = w + v)",
+                 "not CS231n's (the velocity takes the learning rate, and w moves by plus the velocity)",
     },
     "rmsprop": {
         "eps_inside": "next_w matches dividing by np.sqrt(cache + epsilon): epsilon inside the "
@@ -173,40 +174,9 @@ def _step_with(rule: str, mistake: str, w, dw, config):
         config.setdefault(key, value)
     fixed = dict(_fixed_mistakes(rule, config).get(mistake, ("", {}))[1])
     hp = {**{k: config[k] for k in DEFAULTS[rule]}, **fixed}
-    lr, zeros = hp["learning_rate"], np.zeros_like(w)
-    with np.errstate(all="ignore"):
-        if rule == "sgd_momentum":
-            v = config.get("velocity", zeros)
-            if mistake == "cs182":
-                v = hp["momentum"] * v + dw
-                next_w = w - lr * v
-            else:
-                v = hp["momentum"] * v - lr * dw
-                next_w = w - v if mistake == "w_minus_v" else w + v
-            state = {"velocity": v}
-        elif rule == "rmsprop":
-            decay = hp["decay_rate"]
-            cache = decay * config.get("cache", zeros) + (1 - decay) * dw**2
-            if mistake == "eps_inside":
-                next_w = w - lr * dw / np.sqrt(cache + hp["epsilon"])
-            else:
-                next_w = w - lr * dw / (np.sqrt(cache) + hp["epsilon"])
-            state = {"cache": cache}
-        else:
-            beta1, beta2 = hp["beta1"], hp["beta2"]
-            t = config.get("t", 0) + 1
-            m = beta1 * config.get("m", zeros) + (1 - beta1) * dw
-            v = beta2 * config.get("v", zeros) + (1 - beta2) * dw**2
-            tc = t - 1 if mistake == "old_t" else t
-            if mistake == "no_bias_correction":
-                m_hat, v_hat = m, v
-            elif mistake == "swapped":
-                m_hat, v_hat = m / (1 - beta2**tc), v / (1 - beta1**tc)
-            else:
-                m_hat, v_hat = m / (1 - beta1**tc), v / (1 - beta2**tc)
-            root = np.sqrt(v) / (1 - beta2**tc) if mistake == "sqrt_before" else np.sqrt(v_hat)
-            next_w = w - lr * m_hat / (root + hp["epsilon"])
-            state = {"m": m, "v": v, "t": t}
+    from known_mistakes.optim import step_with   # instructor-side (docs/deployment.md)
+
+    next_w, state = step_with(rule, mistake, w, dw, config, hp)
     config.update(state)
     return next_w, config
 

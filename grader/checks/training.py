@@ -27,6 +27,7 @@ import numpy as np
 from . import curves
 from .base import CheckContext, Outcome, check
 from .models import fetch_params, seed_worker
+from ..trusted import reference_module
 
 FC_NET = "classifiers.fc_net.FullyConnectedNet"
 TWO_LAYER = "classifiers.fc_net.TwoLayerNet"
@@ -116,7 +117,7 @@ def ramp_thresholds(settings: dict) -> dict[str, float]:
 
 def _fc_accuracy(params: dict, hidden_dims, X: np.ndarray, y: np.ndarray) -> float:
     """Accuracy of a plain FullyConnectedNet with ``params``, computed with the trusted reference."""
-    from reference.classifiers.fc_net import FullyConnectedNet
+    FullyConnectedNet = reference_module("classifiers.fc_net").FullyConnectedNet
 
     model = FullyConnectedNet(hidden_dims, input_dim=int(np.prod(X.shape[1:])),
                               num_classes=params[f"b{len(hidden_dims) + 1}"].shape[0], dtype=np.float64)

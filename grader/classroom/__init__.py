@@ -9,12 +9,14 @@ checks.csv, summary.json, canvas.csv), one report folder per student and the das
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..engine import GradeOptions, validate_rubric_checks
+from ..packs import MANIFEST, open_pack
 from ..profiles import PROFILES, parse_forced
 from ..report import RENDERERS
 from ..result import Report
@@ -69,7 +71,9 @@ def _remove_stale_temp_files(outdir: Path) -> None:
 def _check_options(options: ClassOptions) -> None:
     """Raise ``RubricError``/``ProfileError`` now, before any student is graded."""
     parse_forced(options.profile, PROFILES)
-    if options.rubric is not None:
+    if options.pack is not None:   # PackError for an unusable pack
+        validate_rubric_checks(load_rubric(open_pack(options.pack).rubric_path(options.rubric)))
+    elif options.rubric is not None:
         validate_rubric_checks(load_rubric(options.rubric))
 
 
@@ -78,7 +82,7 @@ def grade_options(options: ClassOptions, hidden: tuple[str, ...]) -> GradeOption
     limits = replace(limits, hidden_paths=tuple(limits.hidden_paths) + hidden)
     return GradeOptions(rubric=options.rubric, data=options.data, limits=limits,
                         call_timeout=options.call_timeout, profile=options.profile,
-                        execute_notebooks=options.execute)
+                        execute_notebooks=options.execute, pack=options.pack)
 
 
 def write_student_reports(folder: Path, report: Report) -> None:
@@ -136,6 +140,9 @@ def grade_class(path: Path, outdir: Path, options: ClassOptions, *,
         version = grader_version()
         config = config_hash(options.rubric, options.profile, options.data, options.call_timeout,
                              options.execute)
+        if options.pack is not None:   # a rebuilt pack regrades everyone
+            manifest = open_pack(options.pack).root / MANIFEST
+            config = hashlib.sha256((config + manifest.read_text("utf-8")).encode()).hexdigest()
         records: dict[str, dict] = {}
         todo: list[Job] = []
         for sub in classes.submissions:

@@ -135,6 +135,7 @@ class ClassOptions:
 
     rubric: str | Path | None = None
     profile: str | None = None
+    pack: str | Path | None = None   # a course pack (grader.packs); ``rubric`` names one of its rubrics
     data: str | Path | None = None
     call_timeout: float | None = None
     execute: bool = False

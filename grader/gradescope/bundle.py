@@ -9,8 +9,9 @@ Layout (every file at the root of the archive, as Gradescope requires)::
     autograder.json    which rubrics to grade with, and the grader version
     wheels/            the engine wheel (``pip wheel . --no-deps``) and the dependency wheels
                        (``pip download``) that could be had for the target Python
-    rubrics/           rubric files given by path, with their fixtures (shipped rubrics are
-                       inside the engine wheel)
+    packs/<rubric>/    one instructor course pack per rubric (grader.packs): the expanded rubric,
+                       its fixtures, full hints and the reference; the engine wheel carries none
+                       of these (docs/deployment.md)
 """
 from __future__ import annotations
 
@@ -33,13 +34,14 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from .. import __version__
-from .. import fixtures as fixture_store
 from ..engine import validate_rubric_checks
-from ..rubric import RubricError, list_rubrics, load_rubric
+from ..packs import PackError
+from ..packs.build import build_pack
+from ..rubric import RubricError, load_rubric
 
 CONFIG_NAME = "autograder.json"
 # What the engine wheel is built from (pyproject.toml's packages and metadata).
-SOURCE_ITEMS = ("pyproject.toml", "README.md", "grader", "reference", "rubrics")
+SOURCE_ITEMS = ("pyproject.toml", "README.md", "grader", "rubrics")
 # Platforms of Gradescope's Ubuntu x86-64 images, for wheels of another Python than this one.
 LINUX_PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64",
                    "linux_x86_64")
@@ -179,26 +181,22 @@ def download_wheels(pins: list[str], dest: Path, python_version: str | None = No
     return [pin for pin in pins if _pip(*common, pin).returncode != 0]
 
 
-def _rubric_entries(names: list[str], staging: Path) -> list[str]:
-    """Validate every rubric; copy those given by path (with their fixtures) into the bundle."""
-    shipped = set(list_rubrics())
+def _pack_entries(names: list[str], staging: Path) -> list[str]:
+    """Validate every rubric and write its instructor pack into ``packs/``."""
     entries = []
     for name in names:
         try:
-            rubric = load_rubric(name if name in shipped else Path(name))
+            rubric = load_rubric(name)
             validate_rubric_checks(rubric)
+            entry = f"packs/{rubric.name}"
+            if entry in entries:
+                raise BundleError(f"two rubrics are named {rubric.name}")
+            build_pack([name], staging / entry, public=False)
         except RubricError as exc:
             raise BundleError(f"invalid rubric: {exc}") from None
-        if name in shipped:
-            entries.append(name)
-            continue
-        folder = staging / "rubrics"
-        folder.mkdir(exist_ok=True)
-        shutil.copy2(rubric.path, folder / Path(rubric.path).name)
-        fixtures = fixture_store.fixture_dir(rubric)
-        if fixtures.is_dir():
-            shutil.copytree(fixtures, folder / fixtures.name, dirs_exist_ok=True)
-        entries.append(f"rubrics/{Path(rubric.path).name}")
+        except PackError as exc:
+            raise BundleError(str(exc)) from None
+        entries.append(entry)
     return entries
 
 
@@ -225,7 +223,7 @@ def build_bundle(rubrics: list[str], output: Path, *, python_version: str | None
         raise BundleError("name at least one rubric (see `grade rubrics`)")
     with tempfile.TemporaryDirectory(prefix="gradescope-bundle-") as tmp:
         staging = Path(tmp)
-        entries = _rubric_entries(list(rubrics), staging)
+        entries = _pack_entries(list(rubrics), staging)
         wheels = staging / "wheels"
         wheels.mkdir()
         engine = build_engine_wheel(wheels)
@@ -233,7 +231,7 @@ def build_bundle(rubrics: list[str], output: Path, *, python_version: str | None
         pins = pinned_requirements(core, python_version)
         not_bundled = download_wheels(pins, wheels, python_version) if with_wheels else list(pins)
         (staging / "requirements.txt").write_text("\n".join(pins) + "\n", encoding="utf-8")
-        config = {"rubrics": entries, "grader_version": __version__,
+        config = {"packs": entries, "grader_version": __version__,
                   "built_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()}
         (staging / CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
         (staging / "setup.sh").write_text(SETUP_SH.format(engine=engine.name), encoding="utf-8")

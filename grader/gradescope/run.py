@@ -29,10 +29,14 @@ from .bundle import CONFIG_NAME
 ROOT_ENV = "AUTOGRADER_ROOT"
 
 
-def read_config(source: Path) -> list[str | Path]:
-    """The rubrics of ``source/autograder.json``: shipped names, or paths inside ``source``."""
+def read_config(source: Path) -> list[GradeOptions]:
+    """What ``source/autograder.json`` grades with: its instructor packs (paths inside
+    ``source``), or rubrics (installed names, or paths inside ``source``)."""
     config = json.loads((source / CONFIG_NAME).read_text(encoding="utf-8"))
-    return [source / r if r.startswith("rubrics/") else r for r in config["rubrics"]]
+    packs = [GradeOptions(pack=source / p) for p in config.get("packs", [])]
+    rubrics = [GradeOptions(rubric=source / r if r.startswith("rubrics/") else r)
+               for r in config.get("rubrics", [])]
+    return packs + rubrics
 
 
 def _when(text) -> _dt.datetime | None:
@@ -87,7 +91,7 @@ def combine(reports: list[Report]) -> Report:
 
 def grade_submission(root: Path) -> Report:
     """Grade ``root/submission`` with the bundle's rubrics; lateness is a note."""
-    reports = [grade(root / "submission", GradeOptions(rubric=rubric)) for rubric in read_config(root / "source")]
+    reports = [grade(root / "submission", options) for options in read_config(root / "source")]
     report = combine(reports)
     metadata_path = root / "submission_metadata.json"
     if metadata_path.is_file():

@@ -59,7 +59,10 @@ def reference_index() -> dict[str, str]:
     """name -> canonical module, for every public function and class the reference defines."""
     index: dict[str, str] = {}
     for module in CANONICAL_MODULES:
-        mod = importlib.import_module(f"reference.{module}")
+        try:   # a source checkout, or a course pack's reference/ (its stubs define every name)
+            mod = importlib.import_module(f"reference.{module}")
+        except ImportError:   # the engine alone: no course, nothing to extract
+            return {}
         for name, obj in vars(mod).items():
             if name.startswith("_") or not (inspect.isfunction(obj) or inspect.isclass(obj)):
                 continue

@@ -46,8 +46,8 @@ class Limits:
     isolate_processes: make the worker the init of its own PID namespace when possible, so every
                      process it starts dies with it and it cannot see or signal other processes.
     hide_grader:     when privileges are dropped, mount empty folders over the grader's own
-                     package folders (``grader``, ``reference``, ``rubrics``) so their files
-                     (reference solution, fixtures) cannot be read from the worker.
+                     package folders (``grader``, ``reference``, ``rubrics``, ``known_mistakes``) so
+                     their files (reference solution, fixtures) cannot be read from the worker.
     hidden_paths:    more folders hidden the same way (the engine adds the fixture folder of the
                      rubric in use, which may lie outside the grader's packages).
     private_tmp:     when privileges are dropped, give the worker its own empty temp folders
@@ -74,7 +74,7 @@ class Limits:
     hide_grader: bool = True
     hidden_paths: tuple[str, ...] = ()
     private_tmp: bool = True
-    blocked_imports: tuple[str, ...] = ("grader", "reference", "rubrics")
+    blocked_imports: tuple[str, ...] = ("grader", "reference", "rubrics", "known_mistakes")
 
     @property
     def max_elements(self) -> int:

@@ -441,7 +441,8 @@ def test_readme_lists_what_to_implement_and_how_to_grade(synthetic, tmp_path):
     assert "grade ." in readme
 
 
-def test_workflow_installs_the_toolkit_and_writes_the_markdown_summary(synthetic, tmp_path):
+def test_workflow_installs_the_pinned_engine_and_pack_and_writes_the_markdown_summary(synthetic, tmp_path):
+    """The steps themselves run in tests/grader/packs/test_student_workflow.py."""
     build_template(synthetic, tmp_path / "t")
     text = (tmp_path / "t" / ".github" / "workflows" / "grade.yml").read_text()
     workflow = yaml.safe_load(text)
@@ -450,15 +451,16 @@ def test_workflow_installs_the_toolkit_and_writes_the_markdown_summary(synthetic
     (job,) = workflow["jobs"].values()
     steps = job["steps"]
     uses = [s["uses"].split("@")[0] for s in steps if "uses" in s]
-    assert uses == ["actions/checkout", "actions/setup-python"]  # uploads nothing
+    assert uses == ["actions/checkout", "actions/setup-python", "actions/upload-artifact"]
     python = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))
     assert str(python["with"]["python-version"]) == "3.11"
     runs = [s["run"].strip() for s in steps if "run" in s]
-    assert runs[-1] == 'grade . --markdown "$GITHUB_STEP_SUMMARY"'
-    install = next(s for s in steps if "pip install" in s.get("run", ""))
-    spec = install["env"]["AUTOGRADER_PIP_SPEC"]
-    assert "vars.AUTOGRADER_PIP_SPEC" in spec and "numpy-dl-autograder" in spec
-    assert "PLACEHOLDER" in text
+    assert runs[-1].startswith("grade . --pack") and '--markdown "$GITHUB_STEP_SUMMARY"' in runs[-1]
+    assert "--junit grade-junit.xml" in runs[-1]
+    assert all(f"vars.AUTOGRADER_{name}" in text for name in ("WHEEL_URL", "WHEEL_SHA256", "PACK_URL",
+                                                              "PACK_SHA256"))
+    assert "numpy-dl-autograder" not in text   # no package name anyone could register
+    assert "FEEDBACK ONLY" in text and "grade of record" in text
 
 
 def test_template_stubs_raise_not_implemented_with_their_name(synthetic, tmp_path):

@@ -20,8 +20,8 @@ from ..toolkit import loss_problem, verdict
 # dropout as a DROP probability
 # ---------------------------------------------------------------------------------------------
 DROP_CASES = (("nb", 0.8, 123), ("r", 0.35, 7))   # (input, KEEP probability, seed), as layers.py
-DROP_HINT = ("p is the probability of DROPPING a unit: mask = (np.random.rand(*x.shape) >= p) / "
-             "(1 - p) (or rand < 1 - p); out = x * mask in train mode, out = x in test mode")
+DROP_HINT = ("p is the probability of DROPPING a unit: keep each unit with probability 1 - p "
+             "and scale the kept ones by 1/(1 - p); test mode returns x unchanged")
 
 
 @fixture("dropout_drop")
@@ -90,16 +90,9 @@ def fc_dropout_drop_fixture(ref):
     model.params = {k: v.copy() for k, v in fc.variant(base, "drop75")[0].items()}
     out["nodrop_loss"] = np.asarray(model.loss(base["r_X"], base["r_y"])[0])
 
-    def dropout_ge(x, dropout_param):   # the same draws, the "rand >= drop" mask
-        if dropout_param["mode"] != "train":
-            return original(x, dropout_param)
-        if "seed" in dropout_param:
-            np.random.seed(dropout_param["seed"])
-        keep = dropout_param["p"]
-        mask = (np.random.rand(*x.shape) >= 1 - keep) / keep
-        return (x * mask).astype(x.dtype, copy=False), (dropout_param, mask)
+    from known_mistakes.models import dropout_rand_ge   # instructor-side (docs/deployment.md)
 
-    module.dropout_forward = dropout_ge
+    module.dropout_forward = dropout_rand_ge(original)   # the same draws, the "rand >= drop" mask
     try:
         for name in ("drop75", "drop50"):
             kwargs, reg = fc.FC_VARIANTS[name]

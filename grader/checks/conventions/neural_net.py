@@ -166,7 +166,7 @@ def check_cs_predict(ctx: CheckContext) -> Outcome:
     if problem or not np.array_equal(arr, f["r_pred"]):
         wrong = problem or f"{int(np.sum(arr != f['r_pred']))} of {arr.size} predictions differ"
         return Outcome.fail(f"{wrong} from the argmax of the scores",
-                            hint="y_pred = np.argmax(scores, axis=1) with the scores of loss(X)")
+                            hint="predict, for each example (row), the class with the highest score of loss(X)")
     return Outcome.ok("predictions are the argmax of the scores")
 
 

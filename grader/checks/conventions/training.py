@@ -12,6 +12,7 @@ from ..models import (
     fetch_params,
     seed_worker,
 )
+from ...trusted import reference_module
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,7 +87,7 @@ def _running_stats(ctx, model, hidden):
 
 def _bn_accuracy(params, running, hidden, X, y) -> float:
     """Validation accuracy of a batchnorm net in test mode, with the trusted reference."""
-    from reference.classifiers.fc_net import FullyConnectedNet
+    FullyConnectedNet = reference_module("classifiers.fc_net").FullyConnectedNet
 
     model = FullyConnectedNet(hidden, input_dim=int(np.prod(X.shape[1:])),
                               num_classes=params[f"b{len(hidden) + 1}"].shape[0],

@@ -85,8 +85,8 @@ def check_affine_backward_values(ctx: CheckContext) -> Outcome:
                                  ctx.tolerance, d, affine_grad_candidates(f, prefix))
 
     return verdict(over_cases(AFFINE_BACKWARD_CASES, case), "dx, dw and db match the reference", d=d,
-                   hint="dx = (dout @ w.T).reshape(x.shape); dw = x.reshape(N, -1).T @ dout; "
-                        "db = dout.sum(axis=0)")
+                   hint="each gradient has the shape of what it differentiates (dx like x, with all its "
+                        "dimensions; dw like w; db like b); dw and db add up over the batch")
 
 
 @check("affine_backward.numeric_gradient", kind="gradient", fixture="affine", tolerance=1e-7)
@@ -141,7 +141,7 @@ def check_relu_forward_values(ctx: CheckContext) -> Outcome:
         return [compare_array("out", out, f[f"{prefix}_out"], ctx.tolerance)]
 
     return verdict(over_cases(RELU_FORWARD_CASES, case), "out matches", sep="; ",
-                   hint="out = np.maximum(0, x), same shape as x")
+                   hint="out has x's shape: negative entries become 0, the others pass unchanged")
 
 
 @check("relu_backward.exact_zeros", kind="value", fixture="relu", tolerance=1e-12)
@@ -152,7 +152,8 @@ def check_relu_backward_exact_zeros(ctx: CheckContext) -> Outcome:
     problem = d.compare("dx", grads["dx"], f["z_dx"], ctx.tolerance, stored(f, "z_dx", RELU_MISTAKES))
     return verdict([problem and f"on a 3-D input containing exact zeros: {problem}"],
                    "dx is right at exact zeros and for 3-D inputs", d=d,
-                   hint="dx = dout * (x > 0): strict '>' on the forward INPUT, any shape")
+                   hint="the gradient passes only where the forward INPUT was strictly positive (not at "
+                        "exact zeros), for inputs of any shape")
 
 
 @check("relu_backward.numeric_gradient", kind="gradient", fixture="relu", tolerance=1e-9)

@@ -14,8 +14,8 @@ from ..toolkit import forward, gradient_problems, verdict
 
 DROPOUT_STAT_PS = (0.3, 0.6, 0.75, 0.9)  # docs/courses.md §3.14's three values, plus a fresh one
 DROPOUT_SEEDED = (("nb", 0.8, 123), ("r", 0.35, 7))  # docs/courses.md §3.15's p and seed, plus fresh ones
-DROPOUT_HINT = ("mask = (np.random.rand(*x.shape) < p) / p keeps each unit with probability p "
-                "and scales it by 1/p; out = x * mask in train mode, out = x in test mode")
+DROPOUT_HINT = ("in train mode keep each unit with probability p and scale the kept ones by 1/p "
+                "(the expected output is x); in test mode return x unchanged")
 
 
 @fixture("dropout")
@@ -170,8 +170,8 @@ def check_dropout_forward_seeded_mask(ctx: CheckContext) -> Outcome:
         if problem:
             problems.append(f"{label}: {problem}")
     return verdict(problems, "seeded outputs are reproducible and match the reference", d=d, sep="; ",
-                   hint="if 'seed' in dropout_param call np.random.seed(seed) first, then "
-                        "draw mask = (np.random.rand(*x.shape) < p) / p once")
+                   hint="if 'seed' in dropout_param call np.random.seed(seed) first, then draw the "
+                        "mask once, with one uniform draw per unit of x")
 
 
 @check("dropout_backward.values", kind="value", fixture="dropout", tolerance=1e-12)
@@ -189,7 +189,8 @@ def check_dropout_backward_values(ctx: CheckContext) -> Outcome:
             if problem:
                 problems.append(f"{mode} mode, input of shape {x.shape}, p={p}: {problem}")
     return verdict(problems, "dx matches in train and test mode", d=d, sep="; ",
-                   hint="dx = dout * mask in train mode (the mask holds the 1/p), dx = dout in test mode")
+                   hint="in train mode the gradient goes through the mask the forward pass applied (1/p "
+                        "included); in test mode it passes unchanged")
 
 
 @check("dropout_backward.numeric_gradient", kind="gradient", fixture="dropout", tolerance=1e-8)
@@ -202,7 +203,7 @@ def check_dropout_backward_numeric(ctx: CheckContext) -> Outcome:
                               f["nb_dout"], {"dx": 0}, ctx.tolerance)
     return verdict([join_problems(found)], "dx agrees with the numeric gradient",
                    suffix=" against a numeric gradient of your dropout_forward",
-                   hint="dx = dout * mask, with the same mask (and 1/p) as the forward pass")
+                   hint="use the mask the forward pass stored in its cache, with its 1/p scaling")
 
 
 @check("dropout_backward.uses_forward_mask", kind="value", fixture="dropout", tolerance=1e-10)

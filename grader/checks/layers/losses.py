@@ -12,8 +12,8 @@ from ..toolkit import loss_problems, numeric_problems, on, over_cases, verdict
 # softmax_loss
 # --------------------------------------------------------------------------------------------
 
-SOFTMAX_HINT = ("probs = softmax of each row (subtract the row max first); loss = mean of "
-                "-log probs[i, y[i]]; dx = (probs - one_hot(y)) / N")
+SOFTMAX_HINT = ("subtract each row's max score before exponentiating; the loss and dx are "
+                "averages over the N examples")
 
 
 @fixture("softmax_loss")
@@ -59,21 +59,9 @@ SOFTMAX_MISTAKES = {
 
 def _softmax_loss_with(mistake: str, x, y):
     """The reference softmax loss with one known mistake: ``(loss, dx)`` (may hold inf/NaN)."""
-    N, rows = x.shape[0], np.arange(x.shape[0])
-    with np.errstate(all="ignore"):
-        shifted = x if mistake in ("no_shift", "no_shift_probs") else x - x.max(axis=1, keepdims=True)
-        if mistake in ("no_shift_probs", "log_of_probs"):
-            probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
-            log_probs = np.log(probs)
-        else:
-            log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-            probs = np.exp(log_probs)
-        loss = -log_probs[rows, y].sum() / N
-        dx = probs.copy()
-        dx[rows, y] -= 1
-        if mistake != "dx_not_divided":
-            dx /= N
-    return np.asarray(loss), dx
+    from known_mistakes.losses import softmax_loss_with   # instructor-side (docs/deployment.md)
+
+    return softmax_loss_with(mistake, x, y)
 
 
 def loss_value_problems(ctx: CheckContext, target: str, prefix: str, mistakes: dict, d: Diagnoses) -> list[str]:
@@ -127,7 +115,7 @@ def check_softmax_loss_log_sum_exp(ctx: CheckContext) -> Outcome:
     return softmax_check(ctx, (("scores mixing +1000 and -1000 in a row", "lse"),),
                          "finite and correct when probabilities underflow",
                          "a probability of exp(-2000) is 0 in float64, so log(probs) is -inf: compute "
-                         "log-probabilities directly, shifted - log(sum(exp(shifted))) (log-sum-exp)")
+                         "the log-probabilities without taking the log of a probability")
 
 
 @check("softmax_loss.numeric_gradient", kind="gradient", fixture="softmax_loss", tolerance=1e-6)
@@ -148,9 +136,9 @@ def check_softmax_loss_numeric(ctx: CheckContext) -> Outcome:
 # svm_loss
 # --------------------------------------------------------------------------------------------
 
-SVM_HINT = ("margins = max(0, x - x[i, y[i]] + 1) with the correct class's margin set to 0; "
-            "loss = margins.sum() / N; dx is 1 where a margin is positive, minus the count of "
-            "positive margins at the correct class, all divided by N")
+SVM_HINT = ("only positive margins count (margin delta 1), never the correct class's own; the "
+            "loss and dx are averages over the N examples; the correct class's dx depends on how "
+            "many margins are positive")
 
 
 @fixture("svm_loss")
@@ -183,13 +171,9 @@ SVM_MISTAKES = {"delta0": "loss and dx match the margin delta 0 instead of 1 "
 
 def _svm_loss_with_delta(x, y, delta: float):
     """The reference SVM loss with another margin ``delta``: ``(loss, dx)``."""
-    N, rows = x.shape[0], np.arange(x.shape[0])
-    margins = np.maximum(0, x - x[rows, y][:, np.newaxis] + delta)
-    margins[rows, y] = 0
-    active = margins > 0
-    dx = active.astype(x.dtype)
-    dx[rows, y] -= active.sum(axis=1)
-    return np.asarray(margins.sum() / N), dx / N
+    from known_mistakes.losses import svm_loss_with_delta   # instructor-side (docs/deployment.md)
+
+    return svm_loss_with_delta(x, y, delta)
 
 
 SVM_CASES = (("seed-231 input", "nb"), ("fresh 9x6 input", "r"))

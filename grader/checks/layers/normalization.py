@@ -14,8 +14,8 @@ from ..toolkit import (backward_problems, forward, gradient_problems, inputs, me
 # --------------------------------------------------------------------------------------------
 
 BN_FRESH = {"momentum": 0.7, "eps": 1e-3}
-BN_HINT = ("train mode: mu = x.mean(axis=0), var = x.var(axis=0) (biased), "
-           "out = gamma * (x - mu) / sqrt(var + eps) + beta")
+BN_HINT = ("train mode normalises each feature over the batch (axis=0) with the biased "
+           "variance, then scales by gamma and shifts by beta")
 
 
 def _relu_net_activations(rng, n, d1, d2, d3):
@@ -98,22 +98,16 @@ BN_MISTAKES = {
 def batchnorm_train_with(mistake: str, x, gamma, beta, bn_param: dict):
     """Train-mode batchnorm of the reference with one known mistake: ``(out, running_mean,
     running_var)``; ``"batch_stats"`` is a TEST-mode call that normalises with the batch statistics."""
-    eps, momentum = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
-    running_mean = bn_param.get("running_mean", np.zeros(x.shape[1]))
-    running_var = bn_param.get("running_var", np.zeros(x.shape[1]))
-    mean, var = x.mean(axis=0), x.var(axis=0, ddof=1 if mistake == "ddof1" else 0)
-    out = gamma * (x - mean) / np.sqrt(var + eps) + beta
-    keep = 1 - momentum if mistake == "swapped" else momentum
-    return out, keep * running_mean + (1 - keep) * mean, keep * running_var + (1 - keep) * var
+    from known_mistakes import normalization   # instructor-side (docs/deployment.md)
+
+    return normalization.batchnorm_train_with(mistake, x, gamma, beta, bn_param)
 
 
 def _batchnorm_dx_with(mistake: str, dout, x, gamma, bn_param: dict):
     """batchnorm's dx (train mode) with the path through the variance or the mean left out."""
-    x_hat = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + bn_param.get("eps", 1e-5))
-    std = np.sqrt(x.var(axis=0) + bn_param.get("eps", 1e-5))
-    mean_term = 0.0 if mistake == "no_mean_path" else dout.mean(axis=0)
-    var_term = 0.0 if mistake == "no_var_path" else x_hat * (dout * x_hat).mean(axis=0)
-    return (gamma / std) * (dout - mean_term - var_term)
+    from known_mistakes import normalization   # instructor-side (docs/deployment.md)
+
+    return normalization.batchnorm_dx_with(mistake, dout, x, gamma, bn_param)
 
 
 NORM_GRADS = ("dx", "dgamma", "dbeta")
@@ -274,8 +268,8 @@ def check_batchnorm_forward_per_feature_stats(ctx: CheckContext) -> Outcome:
 
 
 BN_BACKWARD_CASES = (("notebook input (seed 231, N=4, D=5)", "nb"), ("fresh input (N=10, D=3)", "b"))
-BN_BACKWARD_HINT = ("dbeta = dout.sum(axis=0), dgamma = (dout * x_hat).sum(axis=0); dx has three "
-                    "paths: through x_hat, the mean and the variance")
+BN_BACKWARD_HINT = ("dbeta and dgamma are sums over the batch; dx has three paths: through x_hat, "
+                    "the mean and the variance")
 BN_NUMERIC_HINT = ("dbeta is a sum over the batch, not a mean; dx must include the paths through the "
                    "batch mean and variance")
 
@@ -304,8 +298,8 @@ for _name in ("batchnorm_backward", "batchnorm_backward_alt"):
 # layer normalisation
 # --------------------------------------------------------------------------------------------
 
-LN_HINT = ("normalise each example (row, axis=1, keepdims=True) over its D features: "
-           "x_hat = (x - mean) / sqrt(var + eps); out = gamma * x_hat + beta")
+LN_HINT = ("normalise each example (row, axis=1, keepdims=True) over its D features, then "
+           "scale by gamma and shift by beta")
 
 
 @fixture("layernorm")
@@ -347,20 +341,17 @@ LN_DX_MISTAKES["batch_axis_both"] = LN_DX_MISTAKES["batch_axis"]
 
 def layernorm_forward_with(mistake: str, x, gamma, beta, eps: float):
     """layernorm_forward of the reference with the statistics taken over the batch (axis=0)."""
-    axis = 0 if mistake == "batch_axis" else 1
-    mean, var = x.mean(axis=axis, keepdims=True), x.var(axis=axis, keepdims=True)
-    return gamma * (x - mean) / np.sqrt(var + eps) + beta
+    from known_mistakes import normalization   # instructor-side (docs/deployment.md)
+
+    return normalization.layernorm_forward_with(mistake, x, gamma, beta, eps)
 
 
 def layernorm_dx_with(mistake: str, dout, x, gamma, eps: float):
     """layernorm's dx with the mean of dx_hat (``batch_axis``) or both means (``batch_axis_both``)
     taken over the batch axis instead of the features."""
-    std = np.sqrt(x.var(axis=1, keepdims=True) + eps)
-    x_hat = (x - x.mean(axis=1, keepdims=True)) / std
-    dx_hat = dout * gamma
-    second = 0 if mistake == "batch_axis_both" else 1
-    return (dx_hat - dx_hat.mean(axis=0, keepdims=True)
-            - x_hat * (dx_hat * x_hat).mean(axis=second, keepdims=True)) / std
+    from known_mistakes import normalization   # instructor-side (docs/deployment.md)
+
+    return normalization.layernorm_dx_with(mistake, dout, x, gamma, eps)
 
 
 def _ln_param(prefix: str) -> dict:
