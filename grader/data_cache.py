@@ -161,10 +161,7 @@ def prepare_cifar10(source: str | os.PathLike, cache_dir: str | os.PathLike | No
     except BaseException:
         _remove(tmp)
         raise
-    splits = _reuse(folder)
-    if splits is None:
-        raise DataError(f"the cache entry {folder} could not be verified after it was built")
-    return splits
+    return _splits(folder, json.loads((folder / MANIFEST).read_text()))
 
 
 def _build(source: Path, key: str, out: Path) -> None:
@@ -213,15 +210,19 @@ def _reuse(folder: Path) -> Splits | None:
         manifest = json.loads((folder / MANIFEST).read_text())
         if manifest.get("format") != FORMAT or set(manifest["arrays"]) != set(ARRAYS):
             return None
-        files = {}
         for name, e in manifest["arrays"].items():
             path = folder / f"{name}.npy"
             if path.stat().st_size != e["bytes"] or _digest(path) != e["blake2b"]:
                 return None
-            files[name] = DataFile(str(path), str(e["dtype"]), tuple(int(n) for n in e["shape"]))
+        return _splits(folder, manifest)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    return Splits(folder, files)
+
+
+def _splits(folder: Path, manifest: dict) -> Splits:
+    return Splits(folder, {name: DataFile(str(folder / f"{name}.npy"), str(e["dtype"]),
+                                          tuple(int(n) for n in e["shape"]))
+                           for name, e in manifest["arrays"].items()})
 
 
 def _remove(path: Path) -> None:

@@ -7,8 +7,8 @@ ints in 0..9, ``b'batch_label'`` and ``b'filenames'``; ``batches.meta`` holds ``
 ``b'num_cases_per_batch'`` and ``b'num_vis'``.
 
 Each class is a fixed random pattern of 8 x 8 blocks per colour plane; an example is its class
-pattern at a random contrast, plus block noise (which hides the pattern partly) and pixel noise,
-upsampled to 32 x 32: the class means classify about 85 % of the images correctly, so a net can
+pattern at a random contrast plus block noise (which hides the pattern partly), upsampled to
+32 x 32, plus one of a pool of pixel-noise images: the class means classify about 85 % of the images correctly, so a net can
 learn the classes but not perfectly.
 Everything comes from one seeded RNG (same files on every run). ``per_batch`` = 10000 gives the
 real sizes (50000 training + 10000 test images); tests use a smaller ``per_batch`` of the same
@@ -23,11 +23,13 @@ import numpy as np
 
 BLOCKS = (3, 8, 8)
 PATTERN_STD, COARSE_NOISE, PIXEL_NOISE = 8.0, 25.0, 48.0
+NOISE_POOL = 2048   # pixel-noise images drawn from (generating fresh noise for each is slow)
 LABEL_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
                "truck"]
 
 
-def _batch(rng: np.random.Generator, patterns: np.ndarray, n: int, label: str) -> dict:
+def _batch(rng: np.random.Generator, patterns: np.ndarray, noise: np.ndarray, n: int,
+           label: str) -> dict:
     labels = rng.integers(0, 10, size=n)
     images = np.empty((n, 3072), np.uint8)
     for i in range(0, n, 2000):    # in chunks: a full batch needs ~40 MB of float32 at a time
@@ -37,7 +39,7 @@ def _batch(rng: np.random.Generator, patterns: np.ndarray, n: int, label: str) -
         coarse = contrast * patterns[labels[j]] + COARSE_NOISE * rng.standard_normal(
             (m,) + BLOCKS, dtype=np.float32)
         x = 128.0 + coarse.repeat(4, axis=2).repeat(4, axis=3).reshape(m, 3072)
-        x += PIXEL_NOISE * rng.standard_normal((m, 3072), dtype=np.float32)
+        x += noise[rng.integers(0, len(noise), size=m)]
         images[j] = np.clip(x, 0, 255).astype(np.uint8)
     return {b"batch_label": label.encode(), b"labels": labels.tolist(), b"data": images,
             b"filenames": [f"img_{label.replace(' ', '_')}_{k}.png".encode() for k in range(n)]}
@@ -49,11 +51,12 @@ def write_fake_cifar10(folder: Path, per_batch: int = 10000, seed: int = 0) -> P
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     patterns = PATTERN_STD * rng.standard_normal((10,) + BLOCKS, dtype=np.float32)
+    noise = PIXEL_NOISE * rng.standard_normal((NOISE_POOL, 3072), dtype=np.float32)
     names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
     for i, name in enumerate(names):
         label = f"training batch {i + 1} of 5" if i < 5 else "testing batch 1 of 1"
         with open(folder / name, "wb") as f:
-            pickle.dump(_batch(rng, patterns, per_batch, label), f, protocol=2)
+            pickle.dump(_batch(rng, patterns, noise, per_batch, label), f, protocol=2)
     meta = {b"num_cases_per_batch": per_batch, b"label_names": [n.encode() for n in LABEL_NAMES],
             b"num_vis": 3072}
     with open(folder / "batches.meta", "wb") as f:
