@@ -7,7 +7,9 @@ wall time of each training check and of the whole run, and the peak memory of gr
 
 * ``sum``: the largest sum of the resident sets of the grader and all its descendants (the
   worker), sampled every 0.2 s with psutil;
-* ``grader`` / ``worker``: ``ru_maxrss`` of the grader process and of its largest child.
+* ``grader``: the largest resident set of the grader process alone (same samples);
+* ``worker``: ``ru_maxrss`` of the grader's largest child (the worker; its count starts from the
+  grader's resident set at the fork).
 
 Resident sets count the pages of the memory-mapped dataset each process touched (the same page
 cache pages in both processes), so ``sum`` overstates the memory in use.
@@ -60,9 +62,12 @@ def _sample_peak(stop: threading.Event, out: dict) -> None:
         total = 0
         for p in [me] + me.children(recursive=True):
             try:
-                total += p.memory_info().rss
+                rss = p.memory_info().rss
             except psutil.Error:
-                pass
+                continue
+            total += rss
+            if p is me:
+                out["grader"] = max(out.get("grader", 0), rss)
         out["sum"] = max(out.get("sum", 0), total)
         stop.wait(0.2)
 
@@ -95,7 +100,7 @@ def one(rubric: str, data: Path, cache: Path, work: Path) -> dict:
                 if r.name in REGISTRY and REGISTRY[r.name].kind == "training"
                 and REGISTRY[r.name].fixture is None]
     return {"rubric": rubric, "wall_s": wall, "training": training, "peak_sum": peak.get("sum", 0),
-            "grader_maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            "grader_maxrss": peak.get("grader", 0),
             "worker_maxrss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
             "error": report.error}
 
@@ -149,8 +154,8 @@ def main() -> None:
             worst = max(worst, r["peak_sum"])
             print(f"\n{rubric}: whole run {r['wall_s']:.0f} s, training checks {train_s:.0f} s "
                   f"(goal < {GOAL_TRAINING_S / 60:.0f} min); peak memory grader + worker "
-                  f"{_mib(r['peak_sum'])} (goal < {_mib(GOAL_MEMORY)}); ru_maxrss grader "
-                  f"{_mib(r['grader_maxrss'])}, worker {_mib(r['worker_maxrss'])}"
+                  f"{_mib(r['peak_sum'])} (goal < {_mib(GOAL_MEMORY)}); grader "
+                  f"{_mib(r['grader_maxrss'])}, worker ru_maxrss {_mib(r['worker_maxrss'])}"
                   + (f"; error: {r['error']}" if r["error"] else ""))
             for name, status, seconds, measured, message in r["training"]:
                 acc = f"{measured:.3f}" if measured is not None else "-"
