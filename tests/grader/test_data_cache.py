@@ -216,3 +216,25 @@ def test_a_training_check_trains_on_the_full_split_and_measures_it(full_cifar, t
     assert ok.status == "passed" and ok.points == 9, ok.message
     assert "on cifar10" in ok.message and "none at or below 0.28" in ok.message
     assert bad.status == "failed" and bad.points == 0 and bad.measured < 0.2, bad.message
+
+
+def test_every_cifar_run_keeps_the_courses_epoch_divisibility():
+    """A course Solver computing num_train / batch_size as a float (Python 2 code run as
+    Python 3) ends its epochs only when the batch size divides the 49000 training images."""
+    from grader.checks import load_catalogue
+    from grader.checks.conventions.training import BN_DROPOUT_DEFAULTS
+    from grader.checks.training import TWO_LAYER_DEFAULTS, UCLA_DEFAULTS
+    from grader.rubric import load_rubric
+
+    load_catalogue()
+    defaults = {"training.two_layer_accuracy": TWO_LAYER_DEFAULTS, "training.neural_net_accuracy": UCLA_DEFAULTS,
+                "neural_net_cs231n.accuracy": UCLA_DEFAULTS, "training.bn_dropout_accuracy": BN_DROPOUT_DEFAULTS}
+    seen = 0
+    for name in ("canonical", "cs182_hw0", "cs231n_a1", "cs231n_a2_fc", "ucla_hw3", "ucla_hw4"):
+        for _, rc in load_rubric(name).iter_checks():
+            if rc.id in defaults:
+                settings = {**defaults[rc.id]["cifar10"], **dict((rc.params or {}).get("cifar10", {}))}
+                assert data_cache.NUM_TRAIN % int(settings["batch_size"]) == 0, (name, rc.id)
+                assert "cifar10" in (rc.params or {}), f"{name}: {rc.id} states no full-data target"
+                seen += 1
+    assert seen == 9
