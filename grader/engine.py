@@ -161,8 +161,8 @@ def _run(plan: Plan, options: GradeOptions, scratch: Path) -> _Run:
         return run
     work = scratch / "work"
     work.mkdir()
-    worker = Worker(plan.root, plan.selection.layout, _hiding_fixtures(options.limits, plan.rubric),
-                    scratch_dir=work)
+    limits = datasets.sandbox_limits(_hiding_fixtures(options.limits, plan.rubric))
+    worker = Worker(plan.root, plan.selection.layout, limits, scratch_dir=work)
     try:
         with worker:
             session = Session(worker=HangGuard(worker), fixtures=plan.fixtures, datasets=datasets,

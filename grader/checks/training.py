@@ -9,14 +9,18 @@ Datasets: the embedded UCI digits by default (``(N, 1, 8, 8)``), CIFAR-10 when t
 ``--data``. Each check has hyper-parameters and a target per dataset; a rubric may override any of
 them under ``params: {digits: {...}, cifar10: {...}}``. The digits settings were calibrated on the
 reference (figures in each ``DEFAULTS`` comment; ``tests/reference/test_overfit.py`` and
-``tests/grader/checks/test_training.py``). CIFAR-10 is sent to the worker as float32 and, to fit
-the sandbox's message cap, as the first ``num_train`` training examples (default 4000) and
-``num_val`` validation examples; its targets follow the course's figures for runs of that size and
-are not calibrated on this machine (no CIFAR-10 here).
+``tests/grader/checks/test_training.py``). CIFAR-10 is the course's full split (49000 training,
+1000 validation images, docs/courses.md §2.10), sent to the worker as read-only memory-mapped
+files (``grader.datasets``), so the course's own settings, thresholds and ramps apply (they are
+the courses' figures, not calibrated on this machine, which has no CIFAR-10). A course Solver
+that computes ``num_train / batch_size`` keeps its divisibility: 49000 is a multiple of the
+courses' batch sizes (25, 100, 200).
 
 The accuracy checks give partial credit on a linear ramp from ``floor`` (no credit) to ``target``
-(full credit), both per dataset (the course's ``clip((acc - 0.28) / 0.22, 0, 1)`` shape); use the
-rubric rule ``{rule: fraction}`` with them.
+(full credit), both per dataset (the course's ``clip((acc - 0.28) / 0.22, 0, 1)`` shape); a
+``floor`` equal to the ``target`` is a plain threshold (a course that states "at least 50 %" and
+no ramp). Use the rubric rule ``{rule: fraction}`` with them. ``train_timeout`` (seconds, per
+dataset) is the wall-clock allowance of the training call when it is longer than the rubric's.
 
 A missing dataset makes the check ``skipped``, never failed.
 """
@@ -45,53 +49,85 @@ OVERFIT_DEFAULTS = {
 }
 
 #: TwoLayerNet + Solver. digits: the reference reaches 0.932-0.956 best validation accuracy
-#: (seeds 0-9); target 0.90. cifar10 (4000 examples): the course's 4000-example runs reach
-#: 0.32-0.37 (docs/courses.md §4.2); target 0.35.
+#: (seeds 0-9); target 0.90. cifar10: the courses that ask for "at least 50 %" on the validation
+#: set (CS231n a2 2016-2020, UCLA HW3, CS182 HW0); the settings of the UCLA HW3 run that reached
+#: 0.533 with the course's default 100 hidden units (docs/courses.md §4.3): threshold 0.50.
+#: CS231n a1 2021+ ("about 36 %" with the Solver's defaults) sets its own in cs231n_a1.yaml.
 TWO_LAYER_DEFAULTS = {
     "digits": {"hidden_dim": 100, "weight_scale": 1e-3, "reg": 0.0, "learning_rate": 1e-2,
                "lr_decay": 0.95, "num_epochs": 10, "batch_size": 100, "target": 0.90, "floor": 0.50},
     "cifar10": {"hidden_dim": 100, "weight_scale": 1e-3, "reg": 0.0, "learning_rate": 1e-3,
-                "lr_decay": 0.95, "num_epochs": 10, "batch_size": 200, "target": 0.35, "floor": 0.20},
+                "lr_decay": 0.95, "num_epochs": 10, "batch_size": 200, "target": 0.50, "floor": 0.50,
+                "train_timeout": 900},
 }
 
 #: The UCLA stand-alone net's train(), hidden size 50 as the course requires. digits: the
 #: reference reaches 0.932-0.948 (seeds 0-4) with lr 1e-3; target 0.90. cifar10: the course's
-#: baseline (lr 1e-4, reg 0.25) reaches "around 28-29%" (docs/courses.md §4.3); target 0.27.
+#: tuned run (lr 5e-3, reg 0.25, decay 0.6, 1000 iterations of 200: 0.513) and the course's own
+#: ramp, clip((X - 0.28) / 0.22, 0, 1) (docs/courses.md §4.3, §4.7).
 UCLA_DEFAULTS = {
     "digits": {"hidden_size": 50, "learning_rate": 1e-3, "learning_rate_decay": 0.95, "reg": 0.25,
                "num_iters": 1000, "batch_size": 200, "target": 0.90, "floor": 0.50},
-    "cifar10": {"hidden_size": 50, "learning_rate": 1e-4, "learning_rate_decay": 0.95, "reg": 0.25,
-                "num_iters": 1000, "batch_size": 200, "target": 0.27, "floor": 0.15},
+    "cifar10": {"hidden_size": 50, "learning_rate": 5e-3, "learning_rate_decay": 0.6, "reg": 0.25,
+                "num_iters": 1000, "batch_size": 200, "target": 0.50, "floor": 0.28,
+                "train_timeout": 600},
 }
-
-CIFAR_SUBSET = {"num_train": 4000, "num_val": 500}
 
 
 def run_settings(ctx: CheckContext, defaults: dict) -> tuple[str, dict | None, dict]:
-    """``(dataset name, data or None, settings)`` for this run; rubric params override defaults."""
+    """``(dataset name, data or None, settings)`` for this run; rubric params override defaults.
+
+    ``data`` holds the grader's arrays (CIFAR-10: read-only memory maps); send the worker
+    ``worker_data(ctx, name, data)`` instead of the large ones.
+    """
     name = ctx.datasets.default if ctx.datasets is not None else "digits"
     data = ctx.dataset(name)
-    settings = {**CIFAR_SUBSET, **defaults[name], **dict(ctx.params.get(name, {}))}
-    if data is not None and name == "cifar10":
-        n_train, n_val = int(settings["num_train"]), int(settings["num_val"])
-        data = {"X_train": data["X_train"][:n_train].astype(np.float32),
-                "y_train": data["y_train"][:n_train],
-                "X_val": data["X_val"][:n_val].astype(np.float32), "y_val": data["y_val"][:n_val]}
+    settings = {**defaults[name], **dict(ctx.params.get(name, {}))}
     return name, data, settings
 
 
+def worker_data(ctx: CheckContext, name: str, data: dict, flatten: bool = False) -> dict:
+    """The training and validation split for the worker: read-only file handles when the
+    dataset is kept in files (CIFAR-10), else the arrays. ``flatten``: images as rows (N, D)."""
+    files = getattr(ctx.datasets, "files", None)
+    files = files(name) if files is not None else None
+    out = {}
+    for key in ("X_train", "y_train", "X_val", "y_val"):
+        value = files[key] if files is not None else data[key]
+        if flatten and key.startswith("X"):
+            value = value.reshape(len(value), -1)
+        out[key] = value
+    return out
+
+
+def train_timeout(ctx: CheckContext, settings: dict) -> dict:
+    """``{"timeout": seconds}`` for the training call when the dataset needs longer than the
+    rubric's timeout (full CIFAR-10), else ``{}``."""
+    if "train_timeout" not in settings:
+        return {}
+    return {"timeout": max(float(ctx.timeout or 0), float(settings["train_timeout"]))}
+
+
 def skip_without_data(ctx: CheckContext) -> Outcome:
+    problem = getattr(ctx.datasets, "problem", None)
+    if problem:
+        return Outcome.skip(f"no training dataset: {problem}")
     return Outcome.skip("no training dataset is available (give --data PATH to cifar-10-batches-py, "
                         "or reinstall the grader to restore the embedded digits)")
 
 
 def accuracy_ramp(acc: float, settings: dict, label: str, hint: str) -> Outcome:
-    """Credit ``clip((acc - floor) / (target - floor), 0, 1)``; ``measured`` is the accuracy."""
+    """Credit ``clip((acc - floor) / (target - floor), 0, 1)`` (``floor == target``: 1 at or above
+    the target, else 0); ``measured`` is the accuracy."""
     floor, target = float(settings["floor"]), float(settings["target"])
-    fraction = float(np.clip((acc - floor) / (target - floor), 0.0, 1.0))
+    if floor >= target:
+        fraction = 1.0 if acc >= target else 0.0
+        rule = f"full credit at {target:.2f} or more, the course's threshold"
+    else:
+        fraction = float(np.clip((acc - floor) / (target - floor), 0.0, 1.0))
+        rule = f"full credit at {target:.2f}, none at or below {floor:.2f}"
     status = "passed" if fraction >= 1.0 else ("failed" if fraction <= 0.0 else "partial")
-    message = (f"{label}: validation accuracy {acc:.3f} (measured by the grader; full credit at "
-               f"{target:.2f}, none at or below {floor:.2f})")
+    message = f"{label}: validation accuracy {acc:.3f} (measured by the grader; {rule})"
     return Outcome(status, message, fraction=fraction, measured=acc,
                    hint=None if status == "passed" else hint)
 
@@ -184,7 +220,7 @@ def check_overfit_five_layer(ctx: CheckContext) -> Outcome:
 
 @check("training.two_layer_accuracy", kind="training")
 def check_two_layer_accuracy(ctx: CheckContext) -> Outcome:
-    """TwoLayerNet + the student's Solver reach the target validation accuracy (measured by the grader)."""
+    """TwoLayerNet + the student's Solver reach the course's validation accuracy (measured by the grader, docs/courses.md §4.2, §4.3, §4.5)."""
     name, data, s = run_settings(ctx, TWO_LAYER_DEFAULTS)
     if data is None:
         return skip_without_data(ctx)
@@ -193,10 +229,10 @@ def check_two_layer_accuracy(ctx: CheckContext) -> Outcome:
     seed_worker(ctx, int(s.get("seed", 0)))
     model = ctx.new(TWO_LAYER, input_dim=input_dim, hidden_dim=int(s["hidden_dim"]),
                     num_classes=num_classes, weight_scale=float(s["weight_scale"]), reg=float(s["reg"]))
-    solver = ctx.new(SOLVER, model, data, update_rule="sgd",
+    solver = ctx.new(SOLVER, model, worker_data(ctx, name, data), update_rule="sgd",
                      optim_config={"learning_rate": float(s["learning_rate"])}, lr_decay=float(s["lr_decay"]),
                      num_epochs=int(s["num_epochs"]), batch_size=int(s["batch_size"]), verbose=False)
-    ctx.call(solver.method("train"))
+    ctx.call(solver.method("train"), **train_timeout(ctx, s))
     H = int(s["hidden_dim"])
     params, problem = fetch_params(ctx, model, {"W1": (input_dim, H), "b1": (H,), "W2": (H, num_classes),
                                                 "b2": (num_classes,)})
@@ -224,10 +260,11 @@ def check_neural_net_accuracy(ctx: CheckContext) -> Outcome:
     C = int(max(np.max(data["y_train"]), np.max(data["y_val"]))) + 1
     seed_worker(ctx, int(s.get("seed", 0)))
     net = ctx.new(UCLA_NET, D, H, C)
-    stats = ctx.call(net.method("train"), X, data["y_train"], X_val, data["y_val"],
+    sent = worker_data(ctx, name, data, flatten=True)
+    stats = ctx.call(net.method("train"), sent["X_train"], sent["y_train"], sent["X_val"], sent["y_val"],
              learning_rate=float(s["learning_rate"]), learning_rate_decay=float(s["learning_rate_decay"]),
              reg=float(s["reg"]), num_iters=int(s["num_iters"]), batch_size=int(s["batch_size"]),
-             verbose=False)
+             verbose=False, **train_timeout(ctx, s))
     params, problem = fetch_params(ctx, net, {"W1": (H, D), "b1": (H,), "W2": (C, H), "b2": (C,)})
     label = (f"TwoLayerNet({D}, {H}, {C}).train(learning_rate={s['learning_rate']:g}, "
              f"reg={s['reg']:g}, num_iters={s['num_iters']}, batch_size={s['batch_size']}) on {name}")

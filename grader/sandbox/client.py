@@ -429,6 +429,7 @@ class Worker:
             "private_tmp": lim.private_tmp,
             "temp_dirs": list(dict.fromkeys([tempfile.gettempdir(), *SHARED_TEMP_DIRS])),
             "blocked_imports": list(lim.blocked_imports),
+            "data_dirs": [os.path.realpath(d) for d in lim.data_dirs],
             "profile": bool(os.environ.get(PROFILE_ENV)),
             "site_packages": _site_packages(),
         }

@@ -8,7 +8,8 @@ Loaded by ``worker.py`` (see there how; it imports only the standard library). I
    if uid 65534 could not read it, the Python installation made reachable for uid 65534 (a tmpfs
    holding only the needed entry is mounted over each private ancestor folder), the grader's own
    folders (and ``hidden_paths``) hidden under empty read-only tmpfs mounts, the shared temp
-   folders replaced by private tmpfs mounts; then resource limits (address space, CPU seconds,
+   folders replaced by private tmpfs mounts, the data folders (``Limits.data_dirs``) made
+   reachable and bind-mounted read-only (``read_only_data``); then resource limits (address space, CPU seconds,
    file size, no core dumps), uid/gid 65534, ``no_new_privs`` and a process-count limit.
 
 Each step records what it managed in ``caps`` (``Worker.capabilities`` in the grader).
@@ -25,7 +26,7 @@ CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 36, 38
 MIRROR_MAX_BYTES = 256 * 2**20
 MIRROR_MAX_ENTRIES = 20_000
@@ -433,7 +434,7 @@ def _prepare_files(cfg: dict, layout: dict, uid: int, gid: int, libc: Libc | Non
             sources, root = [remap(s) for s in sources], mirror
         os.chown(scratch, uid, gid)
         os.chmod(scratch, 0o700)
-        needed = _python_paths() + sources + [root, scratch]
+        needed = _python_paths() + sources + [root, scratch] + _data_dirs(cfg)
         if mount_ns and cfg.get("private_tmp", True):
             size = cfg["limits"].get("file_size") or 64 * 2**20
             cap(caps, "private_tmp", *_private_tmp(cfg.get("temp_dirs", []),
@@ -447,6 +448,27 @@ def _prepare_files(cfg: dict, layout: dict, uid: int, gid: int, libc: Libc | Non
         return f"preparing the files failed ({e})"
     blocked = [n for n in needed if not _reachable(n, uid, gid, 5)]
     return f"uid {uid} could not read {blocked[0]}" if blocked else None
+
+
+def _data_dirs(cfg: dict) -> list[str]:
+    return [os.path.realpath(d) for d in cfg.get("data_dirs", []) if os.path.isdir(d)]
+
+
+def read_only_data(dirs: list[str], libc: Libc | None, mount_ns: bool) -> tuple[bool, str]:
+    """Bind-mount each data folder onto itself read-only (in the worker's own mount namespace),
+    so that no process of the worker, root included, can change the dataset files the grader
+    also reads. Without a mount namespace only the files' mode (0444) protects them."""
+    if not mount_ns or libc is None:
+        return False, ("read-only by file mode only (no private mount namespace: "
+                       "needs root)")
+    try:
+        for d in dirs:
+            libc.mount(d, d, None, MS_BIND | MS_REC)
+            libc.mount(None, d, None,
+                       MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    except OSError as e:
+        return False, f"read-only by file mode only (the read-only mount failed: {e.strerror})"
+    return True, f"{len(dirs)} data folder(s) mounted read-only"
 
 
 def confine(cfg: dict, libc: Libc | None, caps: dict, mount_ns: bool, pid_ns: bool) -> dict:
@@ -465,6 +487,9 @@ def confine(cfg: dict, libc: Libc | None, caps: dict, mount_ns: bool, pid_ns: bo
             pass
 
     why_not = _prepare_files(cfg, layout, uid, gid, libc, mount_ns, caps) if drop else None
+    data_dirs = _data_dirs(cfg)
+    if data_dirs:
+        cap(caps, "read_only_data", *read_only_data(data_dirs, libc, mount_ns))
     if "hidden_grader_files" not in caps:
         cap(caps, "hidden_grader_files", False, f"not hidden: {why_not}" if why_not else
              "not hidden: needs root, a private mount namespace and the privilege drop")

@@ -55,6 +55,10 @@ class Limits:
                      so nothing it writes there outlives it and it cannot reach files or Unix
                      sockets other programs left there.
     blocked_imports: top-level module names student code may not import.
+    data_dirs:       folders of read-only ``.npy`` data files the worker may open as memory maps
+                     (``protocol.DataFile``; ``grader.datasets`` puts its CIFAR-10 cache here). They
+                     are made readable for the worker and, with a private mount namespace,
+                     mounted read-only (``capabilities["read_only_data"]``).
     """
 
     address_space: int | None = 4 * GiB
@@ -75,6 +79,7 @@ class Limits:
     hidden_paths: tuple[str, ...] = ()
     private_tmp: bool = True
     blocked_imports: tuple[str, ...] = ("grader", "reference", "rubrics", "known_mistakes")
+    data_dirs: tuple[str, ...] = ()
 
     @property
     def max_elements(self) -> int:

@@ -19,6 +19,8 @@ stand for themselves and every JSON object is a tagged node with exactly one key
     {"$a": i}              array i of "arrays"       {"$dt": "<f8"}   a numeric numpy dtype
     {"$f": "nan"|"inf"|"-inf"}  a non-finite float
     {"$r": [id, "Type"]}   a handle on an object that stays in the worker (``Ref``)
+    {"$m": [path, dtype, shape, view]}   a read-only data file (``DataFile``), grader to worker
+                           only: the worker opens it as a memory map (``data_files.py``)
 
 Nothing is ever unpickled: arrays are rebuilt with ``np.frombuffer`` from a dtype that must be a
 plain bool/int/uint/float type, after their element count and byte size were checked against the
@@ -89,6 +91,37 @@ class Method:
 
     ref: Ref
     name: str
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A handle on an ``.npy`` file the worker opens read-only as a memory map, so a large
+    dataset never crosses the pipe. ``shape`` and ``dtype`` are the file's array (checked when it
+    is opened); ``view`` is the shape the worker's code sees (same element count), or None.
+    Only folders the worker was given (``Limits.data_dirs``) may be opened."""
+
+    path: str
+    dtype: str
+    shape: tuple
+    view: tuple | None = None
+
+    @property
+    def ndim(self) -> int:
+        return len(self.view if self.view is not None else self.shape)
+
+    def reshape(self, *shape) -> "DataFile":
+        """The same file seen with another shape (one ``-1`` allowed), like ``ndarray.reshape``."""
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], tuple) else shape
+        size = math.prod(self.shape)
+        if shape.count(-1) == 1:
+            known = math.prod(s for s in shape if s != -1)
+            shape = tuple(size // known if s == -1 else s for s in shape)
+        if math.prod(shape) != size:
+            raise ValueError(f"cannot view {self.shape} as {shape}")
+        return DataFile(self.path, self.dtype, self.shape, tuple(int(s) for s in shape))
+
+    def __len__(self) -> int:
+        return int((self.view if self.view is not None else self.shape)[0])
 
 
 class Encoded:
@@ -187,6 +220,9 @@ class Encoder:
             return {"$d": {k: self.value(v, (path, k), depth + 1) for k, v in x.items()}}
         if t is Encoded:
             return x.tree
+        if t is DataFile:
+            return {"$m": [str(x.path), str(x.dtype), [int(n) for n in x.shape],
+                           None if x.view is None else [int(n) for n in x.view]]}
         if isinstance(x, np.dtype) or (isinstance(x, type) and issubclass(x, np.generic)):
             # A numeric dtype (``dtype=np.float64`` keywords): sent by name, decoded as np.dtype.
             dt = np.dtype(x)
@@ -371,9 +407,10 @@ def _plain_dtype(dtext: str, subject: str) -> np.dtype:
 
 
 class _Decoder:
-    def __init__(self, arrays: list[np.ndarray], make_ref, who: str):
+    def __init__(self, arrays: list[np.ndarray], make_ref, who: str, open_file=None):
         self.arrays = arrays
         self.make_ref = make_ref
+        self.open_file = open_file
         self.who = who
         self.nodes = 0
 
@@ -406,17 +443,31 @@ class _Decoder:
             if self.make_ref is None:
                 raise ProtocolError("bad header: an unexpected object handle")
             return self.make_ref(val[0], val[1])
+        if tag == "$m" and _file_node(val):
+            if self.open_file is None:
+                raise ProtocolError("bad header: an unexpected data file")
+            return self.open_file(DataFile(val[0], val[1], tuple(val[2]),
+                                           None if val[3] is None else tuple(val[3])))
         raise ProtocolError(f"bad header: a malformed {tag[:8]!r} node")
+
+
+def _file_node(val: Any) -> bool:
+    shapes = (val[2], val[3]) if type(val) is list and len(val) == 4 else ()
+    return (len(shapes) == 2 and type(val[0]) is str and type(val[1]) is str
+            and all(s is None or (type(s) is list and len(s) <= MAX_NDIM
+                                  and all(type(n) is int and n >= 0 for n in s))
+                    for s in shapes) and shapes[0] is not None)
 
 
 def decode(payload: bytearray, header_len: int, *, max_bytes: int = DEFAULT_MAX_BYTES,
            max_elements: int | None = None, make_ref: Callable[[int, str], Any] | None = None,
-           who: str = "returned") -> Any:
+           who: str = "returned", open_file: Callable[[DataFile], Any] | None = None) -> Any:
     """The message in ``payload`` (header + blob, without the prefix), validated strictly.
 
     Arrays are checked from the header (dtype, element count, bytes) before any is built, and are
     built with ``np.frombuffer`` (writable views of ``payload`` when it is a ``bytearray``).
-    ``make_ref(id, type)`` builds the value of an object handle. ``who`` starts error messages.
+    ``make_ref(id, type)`` builds the value of an object handle, ``open_file(DataFile)`` that of
+    a data file (None: refused, as on the grader's side). ``who`` starts error messages.
     """
     if max_elements is None:
         max_elements = max(1, max_bytes // 8)
@@ -434,7 +485,7 @@ def decode(payload: bytearray, header_len: int, *, max_bytes: int = DEFAULT_MAX_
     for dt, shape, offset, count in table:
         a = np.frombuffer(blob, dtype=dt, count=count, offset=offset) if count else np.empty(0, dt)
         arrays.append(a.reshape(shape))
-    return _Decoder(arrays, make_ref, who).tree(doc["body"], 0)
+    return _Decoder(arrays, make_ref, who, open_file).tree(doc["body"], 0)
 
 
 # -- framing over pipes ------------------------------------------------------------------------

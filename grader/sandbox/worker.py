@@ -50,7 +50,8 @@ def _load(*names: str) -> list:
 
 # Standard library only, so loaded before the namespaces are entered; ``protocol`` needs numpy,
 # which is loaded after (unshare(CLONE_NEWUSER) needs a single-threaded process).
-confinement, failures, imports = _load("confinement", "failures", "imports")
+confinement, data_files, failures, imports = _load("confinement", "data_files", "failures",
+                                                   "imports")
 Fail = failures.Fail
 
 
@@ -82,6 +83,7 @@ class Server:
             [layout.get("package_dir")] + list(layout.get("sys_path", [])),
             cfg["limits"].get("address_space"))
         self.importer = imports.Importer(layout, self.describer, self._note)
+        self.open_file = data_files.Opener(cfg.get("data_dirs", []), proto.ProtocolError)
         self.refs: dict[int, object] = {}
         self.ref_of_obj: dict[int, int] = {}
         self.next_ref = 1
@@ -114,7 +116,8 @@ class Server:
             self.request_id = None
             try:
                 msg = proto.decode(payload, header_len, max_bytes=self.max_bytes,
-                                   make_ref=self._deref, who="sent")
+                                   make_ref=self._deref, who="sent",
+                                   open_file=self.open_file)
                 rid = msg.get("id") if isinstance(msg, dict) else None
                 self.request_id = rid if type(rid) is int else None
                 op = msg.get("op") if isinstance(msg, dict) else None

@@ -183,10 +183,11 @@ def check_cs_accuracy(ctx: CheckContext) -> Outcome:
     C = int(max(np.max(data["y_train"]), np.max(data["y_val"]))) + 1
     seed_worker(ctx, int(s.get("seed", 0)))
     net = ctx.new(NET, D, H, C)
-    ctx.call(net.method("train"), X, data["y_train"], X_val, data["y_val"],
+    sent = tr.worker_data(ctx, name, data, flatten=True)
+    ctx.call(net.method("train"), sent["X_train"], sent["y_train"], sent["X_val"], sent["y_val"],
              learning_rate=float(s["learning_rate"]), learning_rate_decay=float(s["learning_rate_decay"]),
              reg=float(s["reg"]), num_iters=int(s["num_iters"]), batch_size=int(s["batch_size"]),
-             verbose=False)
+             verbose=False, **tr.train_timeout(ctx, s))
     params, problem = fetch_params(ctx, net, {"W1": (D, H), "b1": (H,), "W2": (H, C), "b2": (C,)})
     label = (f"TwoLayerNet({D}, {H}, {C}).train(learning_rate={s['learning_rate']:g}, reg={s['reg']:g}, "
              f"num_iters={s['num_iters']}, batch_size={s['batch_size']}) on {name}")

@@ -19,15 +19,18 @@ from ...trusted import reference_module
 # UCLA HW4's final model: batchnorm + dropout, adam
 # ---------------------------------------------------------------------------------------------
 #: digits: the reference reaches 0.924-0.956 validation accuracy (seeds 0-9, 0.2 s a run); target
-#: 0.90. cifar10: the first 4000 examples (the sandbox's message cap) with the S3 student's net
-#: ([500] * 4, keep 0.8, adam 1e-3); not calibrated here (no CIFAR-10 on this machine).
+#: 0.90. cifar10 (the full split): the course's final model ([500] * 4, batchnorm, keep 0.8, weight
+#: scale 0.05, adam 1e-3, decay 0.95, batch 100) for 10 of its 50 epochs (50 epochs, 57 minutes:
+#: 0.620; the same student's 10-epoch run with keep 0.75: 0.572); the course's ramp starts at 0.32
+#: and the course asks for "over 55 %", the grader's full-credit mark (its formula's 60 % is for
+#: the 50-epoch run, docs/courses.md §4.4, §4.7, §4.8). Not calibrated here (no CIFAR-10 here).
 BN_DROPOUT_DEFAULTS = {
     "digits": {"hidden_dims": [100, 100], "dropout_keep_ratio": 0.8, "weight_scale": 5e-2,
                "learning_rate": 2e-3, "lr_decay": 0.95, "num_epochs": 5, "batch_size": 100,
                "target": 0.90, "floor": 0.50},
     "cifar10": {"hidden_dims": [500, 500, 500, 500], "dropout_keep_ratio": 0.8, "weight_scale": 5e-2,
                 "learning_rate": 1e-3, "lr_decay": 0.95, "num_epochs": 10, "batch_size": 100,
-                "target": 0.40, "floor": 0.25},
+                "target": 0.55, "floor": 0.32, "train_timeout": 3000},
 }
 
 
@@ -45,11 +48,11 @@ def check_bn_dropout_accuracy(ctx: CheckContext) -> Outcome:
     seed_worker(ctx, int(s.get("seed", 0)))
     model = ctx.new(fc.FC_NET, hidden, input_dim=input_dim, num_classes=C, dropout_keep_ratio=keep,
                     normalization="batchnorm", weight_scale=float(s["weight_scale"]), dtype=np.float64)
-    solver = ctx.new(tr.SOLVER, model, data, update_rule="adam",
+    solver = ctx.new(tr.SOLVER, model, tr.worker_data(ctx, name, data), update_rule="adam",
                      optim_config={"learning_rate": float(s["learning_rate"])},
                      lr_decay=float(s["lr_decay"]), num_epochs=int(s["num_epochs"]),
                      batch_size=int(s["batch_size"]), print_every=10 ** 6, verbose=False)
-    ctx.call(solver.method("train"))
+    ctx.call(solver.method("train"), **tr.train_timeout(ctx, s))
     shapes = fc.fc_shapes(hidden, input_dim, C, True)
     params, problem = fetch_params(ctx, model, shapes)
     label = (f"FullyConnectedNet({hidden}, batchnorm, keep {keep:g}) + your Solver (adam, learning_rate "
