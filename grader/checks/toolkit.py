@@ -16,15 +16,16 @@ A check for a new layer reads like this (``layers/affine_relu.py``)::
 
 ``backward_problems`` compares a backward with the reference, ``gradient_problems`` with a
 numeric gradient of the student's own forward, ``loss_problems`` a ``(loss, dx)`` pair;
-``register`` adds a family of checks that differ only in their arguments; a helper that already
-knows the outcome raises ``base.CheckFailed``. Model-level helpers live in ``models``.
+``register`` adds a family of checks that differ only in their arguments; ``changed_inputs``
+names the caller's arrays a call modified in place (``input_unchanged`` checks); a helper that
+already knows the outcome raises ``base.CheckFailed``. Model-level helpers live in ``models``.
 
 Everything here runs in the trusted grader on plain data the worker sent back (see ``compare``);
 calls into the student's code go through ``ctx``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -281,3 +282,36 @@ def state_problem(rule: str, key: str, config: dict, expected, tol: float, where
     if problem and before is not None and distance(config[key], before) <= tol < distance(expected, before):
         problem += f" (it is unchanged: {not_stored})"
     return problem
+
+
+# --------------------------------------------------------------------------------------------
+# side effects: arrays of the caller that a call modified in place
+# --------------------------------------------------------------------------------------------
+
+
+def argument_name(path: str, names: Sequence[str]) -> str:
+    """A worker's changed-array path as the student reads it: ``"1.0"`` with ``names`` (dout,
+    cache) is ``cache[0]``, ``"bn_param.running_mean"`` is ``bn_param['running_mean']``."""
+    head, *rest = path.split(".")
+    name = names[int(head)] if head.isdigit() and int(head) < len(names) else head
+    return name + "".join(f"[{part}]" if part.isdigit() else f"[{part!r}]" for part in rest)
+
+
+def changed_inputs(ctx: CheckContext, target, args: tuple, names: Sequence[str], *,
+                   allowed: Collection[str] = (), keep=None, **kwargs) -> tuple[Any, list[str]]:
+    """Call ``target(*args, **kwargs)`` and return ``(result, changed)``: the names (as
+    ``argument_name``) of the argument arrays the call modified in place, compared bit for bit
+    in the worker, arrays inside tuples, lists and dicts (a held cache) included. Arguments
+    named in ``allowed`` may change (what the course documents, e.g. ``bn_param``)."""
+    options = {"keep": keep} if keep is not None else {}
+    result, paths = ctx.call(target, *args, watch_args=True, **options, **kwargs)
+    names = list(names) + [k for k in kwargs if k not in names]
+    changed = [argument_name(p, names) for p in paths]
+    return result, [c for c in changed if c.split("[")[0] not in allowed]
+
+
+def modified_problem(function: str, changed: Sequence[str]) -> str | None:
+    """``"relu_forward modifies its input x in place"``, or ``None`` when nothing changed."""
+    if not changed:
+        return None
+    return f"{function} modifies {' and '.join(f'its input {c}' for c in changed)} in place"
