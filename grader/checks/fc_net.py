@@ -14,8 +14,8 @@ from .base import CheckContext, Outcome, check, fixture
 from .toolkit import labelled, loss_problem, verdict
 from .compare import as_array, compare_array, describe, join_problems, rel_error
 from .diagnosis import Diagnoses, mistake_key, stored
-from .models import (fetch_params, grads_problems, loss_and_grads, numeric_problems,
-                     seed_worker, set_params)
+from .models import (fetch_params, grads_problems, loss_and_grads, loss_input_unchanged,
+                     numeric_problems, seed_worker, set_params)
 
 TWO_LAYER = "classifiers.fc_net.TwoLayerNet"
 FC_NET = "classifiers.fc_net.FullyConnectedNet"
@@ -150,6 +150,14 @@ def check_two_layer_net_init(ctx: CheckContext) -> Outcome:
                   "multiply randn by weight_scale itself")
     return verdict(problems, "shapes, weight stds and zero biases are right", d=d, sep="; ",
                    hint=TL_INIT_HINT)
+
+
+@check("two_layer_net.input_unchanged", kind="value")
+def check_two_layer_net_input_unchanged(ctx: CheckContext) -> Outcome:
+    """TwoLayerNet.loss leaves the caller's X and y unchanged (the course's gradient cells reuse X, docs/courses.md §2.12)."""
+    rng = ctx.rng
+    model = ctx.new(TWO_LAYER, input_dim=24, hidden_dim=10, num_classes=4, reg=0.3)
+    return loss_input_unchanged(ctx, model, rng.randn(5, 2, 3, 4), rng.randint(4, size=5), "TwoLayerNet")
 
 
 @check("two_layer_net.scores", kind="value", fixture="two_layer_net", tolerance=1e-6)
@@ -475,6 +483,15 @@ def _init_is_the_difference(ctx: CheckContext, model, f, reg: float, loss) -> bo
     with np.errstate(all="ignore"):
         expected = float(ref_model.loss(f["nb_X"], f["nb_y"])[0])
     return bool(np.isfinite(expected) and abs(float(arr.reshape(())) - expected) <= 1e-8 * max(1, abs(expected)))
+
+
+@check("fc_net.input_unchanged", kind="value")
+def check_fc_net_input_unchanged(ctx: CheckContext) -> Outcome:
+    """FullyConnectedNet.loss leaves the caller's X and y unchanged (the course's gradient cells reuse X, docs/courses.md §2.12)."""
+    rng = ctx.rng
+    model = ctx.new(FC_NET, [6, 5], input_dim=24, num_classes=4, reg=0.3, dtype=np.float64)
+    return loss_input_unchanged(ctx, model, rng.randn(5, 2, 3, 4), rng.randint(4, size=5),
+                                "FullyConnectedNet")
 
 
 @check("fc_net.gradients", kind="gradient", fixture="fc_net", tolerance=1e-7)

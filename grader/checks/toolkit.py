@@ -315,3 +315,21 @@ def modified_problem(function: str, changed: Sequence[str]) -> str | None:
     if not changed:
         return None
     return f"{function} modifies {' and '.join(f'its input {c}' for c in changed)} in place"
+
+
+#: Why a forward pass or a loss must leave its inputs alone (docs/courses.md §2.12).
+REUSED_INPUTS = ("the course's gradient cells perturb ONE array in place and call the function "
+                 "again and again (docs/courses.md §2.3, §2.12), so their printed error is wrong")
+UNCHANGED_HINT = ("never write into an argument: compute into a new array (np.maximum(0, x), "
+                  "x - mean), or start from a copy (x = x.copy()) before in-place operations")
+
+
+def unchanged_verdict(function: str, changed: Sequence[str], result_problem: str | None = None, *,
+                      why: str = REUSED_INPUTS, hint: str = UNCHANGED_HINT) -> Outcome:
+    """The outcome of an ``input_unchanged`` check: failed when the function returned nothing
+    usable yet (``result_problem``: a starter's ``None`` has no side effects to judge) or
+    modified an argument in place (``changed``, from ``changed_inputs``), with ``why``."""
+    if result_problem:
+        return Outcome.fail(f"{result_problem}: nothing to check yet")
+    problem = modified_problem(function, changed)
+    return verdict([problem], f"{function} leaves its inputs unchanged", suffix=f" ({why})", hint=hint)

@@ -87,6 +87,25 @@ MUTANTS = [
 ]
 
 EQUIVALENTS = [
+    Mutant("softmax_vectorized_scores_shifted_in_place",
+           "softmax_loss_vectorized shifts its own scores array in place (`scores = X.dot(W); "
+           "scores -= scores.max(axis=1, keepdims=True)`): scores is local, no argument changes",
+           (Patch("classifiers/softmax.py",
+                  "    shifted = scores - np.max(scores, axis=1, keepdims=True)\n",
+                  "    scores -= np.max(scores, axis=1, keepdims=True)\n    shifted = scores\n"),)),
+    Mutant("svm_vectorized_margins_in_place",
+           "svm_loss_vectorized builds the margins in its own scores array (`scores -= correct - 1; "
+           "scores[scores < 0] = 0`)",
+           (Patch("classifiers/linear_svm.py",
+                  "    margins = np.maximum(0.0, scores - correct + 1.0)\n",
+                  "    scores -= correct - 1.0\n    scores[scores < 0] = 0.0\n    margins = scores\n"),)),
+    Mutant("knn_no_loops_accumulates_in_place",
+           "compute_distances_no_loops accumulates the squared distances in place in a new array "
+           "(`d = -2 * X.dot(X_train.T); d += test_sq; d += train_sq`)",
+           (Patch("classifiers/k_nearest_neighbor.py",
+                  "        sq_dists = test_sq + train_sq - 2.0 * X.dot(self.X_train.T)\n",
+                  "        sq_dists = -2.0 * X.dot(self.X_train.T)\n        sq_dists += test_sq\n"
+                  "        sq_dists += train_sq\n"),)),
     Mutant("affine_backward_flattens_cached_x",
            "affine_backward flattens the cached x in place (`x.shape = (N, -1)`) and reshapes dx "
            "with the shape it saved: right gradients, and no course cell reads the cache again "

@@ -27,13 +27,10 @@ from __future__ import annotations
 
 from ..base import CheckContext, Outcome
 from ..compare import as_array, unpack
-from ..toolkit import changed_inputs, forward, modified_problem, on, register, verdict
+from ..toolkit import (REUSED_INPUTS, UNCHANGED_HINT, changed_inputs, forward, modified_problem, on,
+                       register, unchanged_verdict, verdict)
 
-FORWARD_HINT = ("never write into an argument: compute into a new array (out = np.maximum(0, x), "
-                "x - mean), or start from a copy (x = x.copy()) before in-place operations")
 BACKWARD_HINT = "information only: a backward pass may reuse dout and its cache (no course cell reads them again)"
-WHY_FORWARD = ("the course's gradient cells perturb ONE array in place and call the function again "
-               "and again (docs/courses.md §2.3), so their printed error is wrong")
 
 
 def _fresh(rng) -> dict:
@@ -93,7 +90,7 @@ def forward_input_unchanged(ctx: CheckContext, function: str) -> Outcome:
 
     found = [on(label, case(names, build, allowed)) for label, names, build, allowed in FORWARDS[function]]
     return verdict(found, f"{function} leaves its inputs unchanged", sep="; ",
-                   suffix=f" ({WHY_FORWARD})" if any(found) else "", hint=FORWARD_HINT)
+                   suffix=f" ({REUSED_INPUTS})", hint=UNCHANGED_HINT)
 
 
 def backward_input_unchanged(ctx: CheckContext, function: str) -> Outcome:
@@ -106,25 +103,17 @@ def backward_input_unchanged(ctx: CheckContext, function: str) -> Outcome:
     # relu and dropout return dx itself, the others (dx, dw, db) or (dx, dgamma, dbeta)
     first = result[0] if isinstance(result, (tuple, list)) and len(result) == 3 else result
     _, problem = as_array("dx", first, args[0].shape)
-    if problem:
-        return Outcome.fail(f"{problem}: nothing to check yet")
-    problem = modified_problem(function, changed)
-    return verdict([problem], f"{function} leaves dout and its cache unchanged",
-                   suffix=" (information: no course cell reads them again)", hint=BACKWARD_HINT)
+    return unchanged_verdict(function, changed, problem, why="information: no course cell reads them again",
+                             hint=BACKWARD_HINT)
 
 
 def loss_input_unchanged(ctx: CheckContext, function: str) -> Outcome:
     v = _fresh(ctx.rng)
     result, changed = changed_inputs(ctx, f"layers.{function}", (v["x"], v["y"]), ("x", "y"))
     values, problem = unpack(function, result, 2)
-    if problem:
-        return Outcome.fail(problem + "; return (loss, dx)")
-    _, problem = as_array("dx", values[1], v["x"].shape)
-    if problem:
-        return Outcome.fail(f"{problem}: nothing to check yet")
-    problem = modified_problem(function, changed)
-    return verdict([problem], f"{function} leaves x and y unchanged",
-                   suffix=f" ({WHY_FORWARD})" if problem else "", hint=FORWARD_HINT)
+    if not problem:
+        _, problem = as_array("dx", values[1], v["x"].shape)
+    return unchanged_verdict(function, changed, problem)
 
 
 for _name in FORWARDS:
