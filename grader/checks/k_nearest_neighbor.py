@@ -19,7 +19,7 @@ import numpy as np
 from .base import CheckContext, CheckFailed, CheckInputError, Outcome, check, fixture
 from .compare import as_array
 from .diagnosis import Diagnoses, mistake_key, stored
-from .toolkit import changed_inputs, register, unchanged_verdict, verdict
+from .toolkit import changed_inputs, no_work_problem, register, unchanged_verdict, verdict
 
 KNN = "classifiers.k_nearest_neighbor.KNearestNeighbor"
 DISTANCE_HINTS = {
@@ -150,7 +150,8 @@ def _distance_input_unchanged(ctx: CheckContext, name: str) -> Outcome:
     X_train, X = rng.randn(8, 5), rng.randn(4, 5)
     knn = _knn(ctx, X_train, np.arange(8))
     dists, changed = changed_inputs(ctx, knn.method(name), (X,), ("X",))
-    _, problem = as_array("dists", dists, (4, 8))
+    dists, problem = as_array("dists", dists, (4, 8))
+    problem = problem or no_work_problem("dists", dists)
     return unchanged_verdict(name, changed, problem,
                              why="the course's notebook computes the distances of the SAME X_test "
                                  "three ways and compares them (docs/courses.md §2.12)")
@@ -166,10 +167,11 @@ for _name in ("compute_distances_two_loops", "compute_distances_one_loop", "comp
 def check_predict_labels_input_unchanged(ctx: CheckContext) -> Outcome:
     """predict_labels leaves the caller's dists unchanged: the notebook votes on the same dists for k = 1 and k = 5 (docs/courses.md §2.12)."""
     rng = ctx.rng
-    knn = _knn(ctx, np.zeros((6, 1)), rng.randint(3, size=6))
+    knn = _knn(ctx, np.zeros((6, 1)), np.array([1, 2, 1, 2, 2, 1]))   # no label 0
     dists = rng.rand(4, 6)
     labels, changed = changed_inputs(ctx, knn.method("predict_labels"), (dists,), ("dists",), k=3)
-    _, problem = _labels("y_pred", labels, np.zeros(4))
+    labels, problem = _labels("y_pred", labels, np.zeros(4))
+    problem = problem or no_work_problem("y_pred", labels)
     return unchanged_verdict("predict_labels", changed, problem,
                              why="the notebook votes on the same dists for k = 1 and k = 5 "
                                  "(docs/courses.md §2.12): sort a copy, or use np.argsort")

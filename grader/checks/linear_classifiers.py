@@ -28,7 +28,7 @@ from .base import CheckContext, CheckInputError, Outcome, check, fixture
 from .compare import as_array, unpack
 from .diagnosis import Diagnoses, mistake_key, stored
 from .numeric import coordinates, numeric_gradient
-from .toolkit import changed_inputs, loss_problem, register, unchanged_verdict, verdict
+from .toolkit import changed_inputs, loss_problem, no_work_problem, register, unchanged_verdict, verdict
 from ..sandbox import NotImplementedByStudent, StudentException
 
 SVM_NAIVE = "classifiers.linear_svm.svm_loss_naive"
@@ -293,7 +293,8 @@ def _input_unchanged_check(ctx: CheckContext, name: str) -> Outcome:
     result, changed = changed_inputs(ctx, LOSS_TARGETS[name], (W, X, y, 0.3), ("W", "X", "y", "reg"))
     values, problem = unpack(name, result, 2)
     if not problem:
-        _, problem = as_array("dW", values[1], W.shape)
+        dW, problem = as_array("dW", values[1], W.shape)
+        problem = problem or no_work_problem("dW", dW)
     return unchanged_verdict(name, changed, problem)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from .base import CheckContext, CheckInputError, Outcome
 from .compare import as_array, compare_array, describe, unpack
 from .numeric import coordinates
-from .toolkit import changed_inputs, unchanged_verdict
+from .toolkit import changed_inputs, no_work_problem, unchanged_verdict
 
 
 def set_params(ctx: CheckContext, model, params: Mapping[str, np.ndarray]) -> None:
@@ -133,6 +133,9 @@ def loss_input_unchanged(ctx: CheckContext, model, X, y, name: str, **kwargs) ->
     values, problem = unpack(f"{name}.loss", result, 2)
     if not problem:
         loss, problem = as_array("loss", values[0])
+        problem = problem or no_work_problem("loss", loss)
         if not problem and not isinstance(values[1], dict):
             problem = f"grads should be a dict, got {describe(values[1])}"
+        if not problem and not values[1]:
+            problem = "grads is empty (the starter's placeholder)"
     return unchanged_verdict(f"{name}.loss", changed, problem)

@@ -324,6 +324,14 @@ UNCHANGED_HINT = ("never write into an argument: compute into a new array (np.ma
                   "x - mean), or start from a copy (x = x.copy()) before in-place operations")
 
 
+def no_work_problem(name: str, value: np.ndarray | None) -> str | None:
+    """``"<name> is all zeros"`` when a starter's placeholder (``np.zeros``) came back: a function
+    that has not computed anything yet has no side effects to judge."""
+    if value is not None and not np.any(value):
+        return f"{name} is all zeros (the starter's placeholder)"
+    return None
+
+
 def unchanged_verdict(function: str, changed: Sequence[str], result_problem: str | None = None, *,
                       why: str = REUSED_INPUTS, hint: str = UNCHANGED_HINT) -> Outcome:
     """The outcome of an ``input_unchanged`` check: failed when the function returned nothing
