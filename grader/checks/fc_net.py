@@ -154,7 +154,7 @@ def check_two_layer_net_init(ctx: CheckContext) -> Outcome:
 
 @check("two_layer_net.input_unchanged", kind="value")
 def check_two_layer_net_input_unchanged(ctx: CheckContext) -> Outcome:
-    """TwoLayerNet.loss leaves the caller's X and y unchanged (the course's gradient cells reuse X, docs/courses.md §2.12)."""
+    """TwoLayerNet.loss leaves the caller's X and y unchanged (the course's gradient cells reuse X, docs/courses.md §2.11)."""
     rng = ctx.rng
     model = ctx.new(TWO_LAYER, input_dim=24, hidden_dim=10, num_classes=4, reg=0.3)
     return loss_input_unchanged(ctx, model, rng.randn(5, 2, 3, 4), rng.randint(4, size=5), "TwoLayerNet")
@@ -487,7 +487,7 @@ def _init_is_the_difference(ctx: CheckContext, model, f, reg: float, loss) -> bo
 
 @check("fc_net.input_unchanged", kind="value")
 def check_fc_net_input_unchanged(ctx: CheckContext) -> Outcome:
-    """FullyConnectedNet.loss leaves the caller's X and y unchanged (the course's gradient cells reuse X, docs/courses.md §2.12)."""
+    """FullyConnectedNet.loss leaves the caller's X and y unchanged (the course's gradient cells reuse X, docs/courses.md §2.11)."""
     rng = ctx.rng
     model = ctx.new(FC_NET, [6, 5], input_dim=24, num_classes=4, reg=0.3, dtype=np.float64)
     return loss_input_unchanged(ctx, model, rng.randn(5, 2, 3, 4), rng.randint(4, size=5),

@@ -154,18 +154,18 @@ def _distance_input_unchanged(ctx: CheckContext, name: str) -> Outcome:
     problem = problem or no_work_problem("dists", dists)
     return unchanged_verdict(name, changed, problem,
                              why="the course's notebook computes the distances of the SAME X_test "
-                                 "three ways and compares them (docs/courses.md §2.12)")
+                                 "three ways and compares them (docs/courses.md §2.11)")
 
 
 for _name in ("compute_distances_two_loops", "compute_distances_one_loop", "compute_distances_no_loops"):
     register(f"{_name}.input_unchanged",
-             f"{_name} leaves the caller's X unchanged (the notebook reuses X_test, docs/courses.md §2.12).",
+             f"{_name} leaves the caller's X unchanged (the notebook reuses X_test, docs/courses.md §2.11).",
              _distance_input_unchanged, _name, kind="value")
 
 
 @check("predict_labels.input_unchanged", kind="value")
 def check_predict_labels_input_unchanged(ctx: CheckContext) -> Outcome:
-    """predict_labels leaves the caller's dists unchanged: the notebook votes on the same dists for k = 1 and k = 5 (docs/courses.md §2.12)."""
+    """predict_labels leaves the caller's dists unchanged: the notebook votes on the same dists for k = 1 and k = 5 (docs/courses.md §2.11)."""
     rng = ctx.rng
     knn = _knn(ctx, np.zeros((6, 1)), np.array([1, 2, 1, 2, 2, 1]))   # no label 0
     dists = rng.rand(4, 6)
@@ -174,7 +174,7 @@ def check_predict_labels_input_unchanged(ctx: CheckContext) -> Outcome:
     problem = problem or no_work_problem("y_pred", labels)
     return unchanged_verdict("predict_labels", changed, problem,
                              why="the notebook votes on the same dists for k = 1 and k = 5 "
-                                 "(docs/courses.md §2.12): sort a copy, or use np.argsort")
+                                 "(docs/courses.md §2.11): sort a copy, or use np.argsort")
 
 
 @check("compute_distances_no_loops.duplicate_points", kind="value", fixture="knn_distances",

@@ -283,7 +283,7 @@ for _name in LOSS_TARGETS:
 
 
 # --------------------------------------------------------------------------------------------
-# side effects: W, X and y unchanged (docs/courses.md §2.12)
+# side effects: W, X and y unchanged (docs/courses.md §2.11)
 # --------------------------------------------------------------------------------------------
 
 
@@ -301,7 +301,7 @@ def _input_unchanged_check(ctx: CheckContext, name: str) -> Outcome:
 for _name in LOSS_TARGETS:
     register(f"{_name}.input_unchanged",
              f"{_name} leaves the caller's W, X and y unchanged: the course's grad_check_sparse "
-             "perturbs W in place and reuses X_dev (docs/courses.md §2.12).",
+             "perturbs W in place and reuses X_dev (docs/courses.md §2.11).",
              _input_unchanged_check, _name, kind="value")
 
 

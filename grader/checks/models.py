@@ -128,7 +128,7 @@ def seed_worker(ctx: CheckContext, seed: int) -> None:
 def loss_input_unchanged(ctx: CheckContext, model, X, y, name: str, **kwargs) -> Outcome:
     """The outcome of a model's ``<model>.input_unchanged`` check: ``model.loss(X, y, **kwargs)``
     must return ``(loss, grads)`` and leave the caller's X and y as they were (the course's
-    gradient cells call ``loss`` again and again on the same X, docs/courses.md §2.12)."""
+    gradient cells call ``loss`` again and again on the same X, docs/courses.md §2.11)."""
     result, changed = changed_inputs(ctx, model.method("loss"), (X, y), ("X", "y"), **kwargs)
     values, problem = unpack(f"{name}.loss", result, 2)
     if not problem:

@@ -202,7 +202,7 @@ def check_neural_net_loss(ctx: CheckContext) -> Outcome:
 
 @check("neural_net.input_unchanged", kind="value")
 def check_neural_net_input_unchanged(ctx: CheckContext) -> Outcome:
-    """TwoLayerNet.loss(X, y, reg) leaves the caller's X and y unchanged (the notebook's gradient check reuses X, docs/courses.md §2.12)."""
+    """TwoLayerNet.loss(X, y, reg) leaves the caller's X and y unchanged (the notebook's gradient check reuses X, docs/courses.md §2.11)."""
     rng = ctx.rng
     net = ctx.new(NET, 7, 6, 4)
     return loss_input_unchanged(ctx, net, rng.randn(9, 7), rng.randint(4, size=9), "TwoLayerNet", reg=0.3)

@@ -317,9 +317,9 @@ def modified_problem(function: str, changed: Sequence[str]) -> str | None:
     return f"{function} modifies {' and '.join(f'its input {c}' for c in changed)} in place"
 
 
-#: Why a forward pass or a loss must leave its inputs alone (docs/courses.md §2.12).
+#: Why a forward pass or a loss must leave its inputs alone (docs/courses.md §2.11).
 REUSED_INPUTS = ("the course's gradient cells perturb ONE array in place and call the function "
-                 "again and again (docs/courses.md §2.3, §2.12), so their printed error is wrong")
+                 "again and again (docs/courses.md §2.3, §2.11), so their printed error is wrong")
 UNCHANGED_HINT = ("never write into an argument: compute into a new array (np.maximum(0, x), "
                   "x - mean), or start from a copy (x = x.copy()) before in-place operations")
 

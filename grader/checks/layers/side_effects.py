@@ -6,7 +6,7 @@ Every other check hands the student fresh copies, so a function that writes into
 cache's arrays too) and compares them after the call; only the names of the changed ones come
 back (``toolkit.changed_inputs``).
 
-What the course requires (docs/courses.md §2.12):
+What the course requires (docs/courses.md §2.11):
 
 * A **forward pass or a loss** must not modify its inputs. The course's gradient cells call it
   again and again on ONE array that ``eval_numerical_gradient(_array)`` perturbs in place
@@ -119,15 +119,15 @@ def loss_input_unchanged(ctx: CheckContext, function: str) -> Outcome:
 for _name in FORWARDS:
     register(f"{_name}.input_unchanged",
              f"{_name} leaves the caller's arrays unchanged (the course's gradient cells reuse "
-             f"them, docs/courses.md §2.12); {FORWARDS[_name][0][0]} and the other cases.",
+             f"them, docs/courses.md §2.11); {FORWARDS[_name][0][0]} and the other cases.",
              forward_input_unchanged, _name, kind="value")
 for _name in LOSSES:
     register(f"{_name}.input_unchanged",
              f"{_name} leaves the caller's scores x and labels y unchanged (the course's numeric "
-             "gradient perturbs x in place, docs/courses.md §2.12).",
+             "gradient perturbs x in place, docs/courses.md §2.11).",
              loss_input_unchanged, _name, kind="value")
 for _name in BACKWARDS:
     register(f"{_name}.input_unchanged",
              f"extra (information, 0 points): {_name} leaves dout and the cache unchanged; no "
-             "course cell reads them again, so the course would not deduct (docs/courses.md §2.12).",
+             "course cell reads them again, so the course would not deduct (docs/courses.md §2.11).",
              backward_input_unchanged, _name, kind="value")

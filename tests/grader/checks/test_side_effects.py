@@ -1,4 +1,4 @@
-"""The ``*.input_unchanged`` checks (docs/courses.md §2.12): every one passes on the reference and
+"""The ``*.input_unchanged`` checks (docs/courses.md §2.11): every one passes on the reference and
 fails on the untouched template; each kind fails when the student writes into an argument, and
 passes when the in-place work is done on a local array. The corpus's in-place bugs and
 equivalents (tests/mutants/in_place.py) are graded end to end by tests/mutants/test_mutants.py."""
