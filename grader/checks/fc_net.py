@@ -643,6 +643,55 @@ def check_fc_net_initialization(ctx: CheckContext) -> Outcome:
                         "weight_scale * randn; 'zero': np.zeros; biases always zero")
 
 
+#: fc_net.init: FullyConnectedNet([60, 50], input_dim=40, num_classes=30, weight_scale=0.05):
+#: weight matrices of 1500-3000 entries, whose sample std is within 2 % of weight_scale (1/sqrt(2n)).
+FC_INIT = dict(hidden_dims=[60, 50], input_dim=40, num_classes=30, weight_scale=0.05)
+FC_INIT_HINT = ("W{i} = weight_scale * np.random.randn(fan_in, fan_out), b{i} = np.zeros(fan_out); with "
+                "normalization, gamma{i} = np.ones and beta{i} = np.zeros for every layer but the last")
+
+
+def init_problems(params: dict, weight_scale: float) -> list[str]:
+    """What differs from the course's initial values (docs/courses.md §2.5.3, §3.17): each W a
+    zero-mean Gaussian of std ``weight_scale`` (tested statistically, as the course's own test:
+    std within 10 %, mean within 4 standard errors), biases and betas zeros, gammas ones."""
+    found = []
+    for name in sorted(params):
+        value = params[name]
+        if name.startswith("W"):
+            std, mean = float(value.std()), float(value.mean())
+            if abs(std - weight_scale) >= weight_scale / 10:
+                found.append(f"{name}.std() is {std:.3g}, expected weight_scale = {weight_scale:g} (within 10%)")
+            if abs(mean) > 4 * weight_scale / np.sqrt(value.size):
+                found.append(f"{name} has mean {mean:.3g}: expected zero-mean Gaussian weights")
+        elif name.startswith("gamma") and np.any(value != 1):
+            found.append(f"{name} is not all ones")
+        elif (name.startswith("b") or name.startswith("beta")) and np.any(value != 0):
+            found.append(f"{name} is not all zeros")
+    return found
+
+
+@check("fc_net.init", kind="value")
+def check_fc_net_init(ctx: CheckContext) -> Outcome:
+    """FullyConnectedNet's initial parameters follow the course's rule (docs/courses.md §2.5.3, §3.17): each W zero-mean with std weight_scale (statistically: the draw order and seed are free), biases zero; with batchnorm gamma ones and beta zeros, none for the last layer.
+
+    ``params: {normalization: false}`` for a rubric whose FullyConnectedNet has no batchnorm."""
+    cases = [({}, False)]
+    if ctx.params.get("normalization", True):
+        cases.append(({"normalization": "batchnorm"}, True))
+    problems = []
+    for kwargs, norm in cases:
+        model = ctx.new(FC_NET, **FC_INIT, **kwargs)
+        shapes = fc_shapes(FC_INIT["hidden_dims"], FC_INIT["input_dim"], FC_INIT["num_classes"], norm)
+        params, problem = fetch_params(ctx, model, shapes)
+        label = "FullyConnectedNet([60, 50], input_dim=40, num_classes=30, weight_scale=0.05" + \
+            (", normalization='batchnorm')" if norm else ")")
+        found = [problem] if problem else init_problems(params, FC_INIT["weight_scale"])
+        if found:
+            problems.append(f"{label}: {join_problems(found)}")
+    return verdict(problems, "weights have std weight_scale and mean 0, biases zero (gamma ones, beta zeros)",
+                   sep="; ", hint=FC_INIT_HINT)
+
+
 @check("fc_net.dtype", kind="value")
 def check_fc_net_dtype(ctx: CheckContext) -> Outcome:
     """Every parameter has the net's dtype (float32 by default, float64 when asked), gamma/beta included."""

@@ -9,7 +9,7 @@ from tests.support import Patch, all_fixtures
 FC_CHECKS = [
     "two_layer_net.init", "two_layer_net.scores", "two_layer_net.losses", "two_layer_net.gradients",
     "fc_net.initial_loss", "fc_net.gradients", "fc_net.dropout", "fc_net.batchnorm",
-    "fc_net.layernorm", "fc_net.initialization", "fc_net.dtype",
+    "fc_net.layernorm", "fc_net.initialization", "fc_net.dtype", "fc_net.init",
 ]
 
 
@@ -94,3 +94,19 @@ def test_he_with_fan_out_fails_on_the_first_layer(runner_for):
     assert result.status == "failed"
     assert "W1.std() is 0.2" in result.message and "initialization='he'" in result.message
     assert "Diagnosis: the weight stds match sqrt(2 / fan_out)" in result.message
+
+
+def test_fc_init_tests_the_rule_statistically_not_the_draw(runner_for):
+    """docs/courses.md §2.5.3: N(0, weight_scale^2) weights, zero biases, unit gammas. A draw
+    rescaled to exactly std weight_scale meets the rule; one without weight_scale does not;
+    without batchnorm in the rubric (params) the gammas are not asked for."""
+    exact = runner_for(Patch("classifiers/fc_net.py", "W = weight_scale * np.random.randn(fan_in, fan_out)",
+                             "_w = np.random.randn(fan_in, fan_out)\n"
+                             "                W = weight_scale * (_w - _w.mean()) / _w.std()"))
+    assert exact.run("fc_net.init").status == "passed"
+    gammas = runner_for(Patch("classifiers/fc_net.py", 'self.params["gamma%d" % i] = np.ones(fan_out)',
+                              'self.params["gamma%d" % i] = np.zeros(fan_out)'))
+    result = gammas.run("fc_net.init")
+    assert result.status == "failed" and "gamma1 is not all ones" in result.message
+    assert "normalization='batchnorm'" in result.message
+    assert gammas.run("fc_net.init", params={"normalization": False}).status == "passed"
