@@ -692,6 +692,45 @@ def check_fc_net_init(ctx: CheckContext) -> Outcome:
                    sep="; ", hint=FC_INIT_HINT)
 
 
+def _regularised(grads_reg: dict, grads_free: dict, params: dict, reg: float) -> dict[str, bool]:
+    """Which parameters the loss regularises, read from the student's own gradients at reg and
+    at 0 (same parameters): the L2 term adds c * reg * p to p's gradient (c = 1 with the 0.5)."""
+    found = {}
+    for name, value in params.items():
+        delta, _ = as_array(name, grads_reg.get(name), value.shape)
+        free, _ = as_array(name, grads_free.get(name), value.shape)
+        if delta is not None and free is not None:
+            found[name] = float(np.abs(delta - free).max()) > 1e-3 * reg * float(np.abs(value).max())
+    return found
+
+
+@check("fc_net.regularised_params", kind="value")
+def check_fc_net_regularised_params(ctx: CheckContext) -> Outcome:
+    """extra (information, 0 points): in a batchnorm FullyConnectedNet the L2 term covers every W and no b, gamma or beta (docs/courses.md §2.5.3); regularising gamma and beta is allowed by the course, and the weights and biases already cost points in fc_net.gradients.
+
+    Read from the student's own gradients at reg 0.7 and at reg 0, with the same parameters."""
+    params = _fresh_fc_params(np.random.RandomState(61), True)
+    grads = {}
+    for reg in (0.7, 0.0):
+        model = ctx.new(FC_NET, **FC_DIMS, reg=reg, dtype=np.float64, normalization="batchnorm")
+        set_params(ctx, model, params)
+        _, grads[reg] = loss_and_grads(ctx, model, np.random.RandomState(62).randn(6, 15),
+                                       np.arange(6) % 10)
+    regularised = _regularised(grads[0.7], grads[0.0], params, 0.7)
+    missing = sorted(set(params) - set(regularised))
+    if missing:
+        return Outcome.fail(f"grads lacks {missing}: nothing to check yet")
+    problems = [f"{name} is not regularised" for name in sorted(regularised)
+                if name.startswith("W") and not regularised[name]]
+    problems += [f"{name} is regularised too" for name in sorted(regularised)
+                 if not name.startswith("W") and regularised[name]]
+    return verdict(problems, "the L2 term covers the weights only", sep="; ",
+                   prefix="FullyConnectedNet(..., normalization='batchnorm', reg=0.7): ",
+                   suffix=" (information: the course's rule is 0.5 * reg * sum of W**2 over the "
+                          "weights; it allows the batchnorm scale and shift to be regularised)",
+                   hint="sum np.sum(W * W) over the keys 'W1' ... 'WL' only")
+
+
 @check("fc_net.dtype", kind="value")
 def check_fc_net_dtype(ctx: CheckContext) -> Outcome:
     """Every parameter has the net's dtype (float32 by default, float64 when asked), gamma/beta included."""

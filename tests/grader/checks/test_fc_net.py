@@ -110,3 +110,17 @@ def test_fc_init_tests_the_rule_statistically_not_the_draw(runner_for):
     assert result.status == "failed" and "gamma1 is not all ones" in result.message
     assert "normalization='batchnorm'" in result.message
     assert gammas.run("fc_net.init", params={"normalization": False}).status == "passed"
+
+
+def test_regularising_every_parameter_is_reported_as_information(runner_for):
+    """docs/courses.md §2.5.3: the L2 term covers the weights; gammas and betas regularised too
+    is allowed (the check is extra), and the message names them."""
+    runner = runner_for(Patch("classifiers/fc_net.py", '''            for i in range(1, L + 1):
+                W = self.params["W%d" % i]
+                loss += 0.5 * self.reg * np.vdot(W, W)
+                grads["W%d" % i] += self.reg * W''', '''            for k, W in self.params.items():
+                loss += 0.5 * self.reg * np.vdot(W, W)
+                grads[k] += self.reg * W'''))
+    result = runner.run("fc_net.regularised_params")
+    assert result.status == "failed" and "gamma1 is regularised too" in result.message
+    assert "b1 is regularised too" in result.message and "information" in result.message
