@@ -106,14 +106,6 @@ EQUIVALENTS = [
                   "        sq_dists = test_sq + train_sq - 2.0 * X.dot(self.X_train.T)\n",
                   "        sq_dists = -2.0 * X.dot(self.X_train.T)\n        sq_dists += test_sq\n"
                   "        sq_dists += train_sq\n"),)),
-    Mutant("affine_backward_flattens_cached_x",
-           "affine_backward flattens the cached x in place (`x.shape = (N, -1)`) and reshapes dx "
-           "with the shape it saved: right gradients, and no course cell reads the cache again "
-           "(affine_backward.input_unchanged reports it as information only)",
-           (Patch(L, "    x, w, b = cache\n    dx = (dout @ w.T).reshape(x.shape)\n"
-                     "    dw = x.reshape(x.shape[0], -1).T @ dout\n",
-                  "    x, w, b = cache\n    shape = x.shape\n    x.shape = (shape[0], -1)\n"
-                  "    dx = (dout @ w.T).reshape(shape)\n    dw = x.T @ dout\n"),)),
     Mutant("softmax_loss_shifts_a_copy_in_place",
            "softmax_loss copies the scores, then shifts the copy in place (`s = x.copy(); s -= "
            "s.max(...)`): in-place work on a local array is fine",

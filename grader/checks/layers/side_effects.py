@@ -119,7 +119,7 @@ def loss_input_unchanged(ctx: CheckContext, function: str) -> Outcome:
 for _name in FORWARDS:
     register(f"{_name}.input_unchanged",
              f"{_name} leaves the caller's arrays unchanged (the course's gradient cells reuse "
-             f"them, docs/courses.md §2.11); {FORWARDS[_name][0][0]} and the other cases.",
+             f"them, docs/courses.md §2.11): {', '.join(case[0] for case in FORWARDS[_name])}.",
              forward_input_unchanged, _name, kind="value")
 for _name in LOSSES:
     register(f"{_name}.input_unchanged",
