@@ -264,7 +264,8 @@ class Server:
     def op_call(self, msg):
         fn, desc = self._target(msg.get("target"))
         args, kwargs = msg.get("args", ()), msg.get("kwargs", {})
-        watched = self.watch.snapshot(args, kwargs) if msg.get("watch_args") else None
+        watched = (self._guarded(desc, self.watch.snapshot, args, kwargs)
+                   if msg.get("watch_args") else None)
         result = self._shape(self._guarded(desc, fn, *args, **kwargs), msg, desc)
         if watched is not None:   # only the paths of the changed arrays go back
             return self._reply((result, self._guarded(desc, self.watch.changed, watched)), desc)
