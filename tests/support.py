@@ -79,12 +79,13 @@ class CheckRunner:
         self.worker.__enter__()
 
     def run(self, check_id: str, *, points: float = 1.0, tolerance=None, params=None,
-            partial_credit=None, timeout: float = 30.0):
+            partial_credit=None, timeout: float = 30.0, selection=None):
         assert check_id in REGISTRY, f"no check named {check_id!r}"
         rc = RubricCheck(id=check_id, points=points, tolerance=tolerance, visibility="visible",
                          timeout=timeout, partial_credit=partial_credit or {"rule": "all_or_nothing"},
                          params=params or {})
-        return run_check("test", rc, self.worker, all_fixtures(), self.datasets, self.root)
+        return run_check("test", rc, self.worker, all_fixtures(), self.datasets, self.root,
+                         selection=selection)
 
     def close(self):
         self.worker.__exit__(None, None, None)

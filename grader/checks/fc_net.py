@@ -15,8 +15,8 @@ from .base import CheckContext, Outcome, check, fixture
 from .toolkit import labelled, loss_problem, no_work, verdict
 from .compare import as_array, compare_array, describe, join_problems, rel_error
 from .diagnosis import Diagnoses, mistake_key, stored
-from .models import (fetch_params, grads_problems, loss_and_grads, numeric_problems,
-                     seed_worker, set_params)
+from .models import (fetch_params, grads_problems, loss_and_grads, loss_input_unchanged,
+                     numeric_problems, seed_worker, set_params)
 from ..trusted import ReferenceUnavailable, reference_module
 
 TWO_LAYER = "classifiers.fc_net.TwoLayerNet"
@@ -123,7 +123,11 @@ TL_INIT_HINT = ("W1 = weight_scale * np.random.randn(input_dim, hidden_dim), W2 
 
 @check("two_layer_net.init", kind="value")
 def check_two_layer_net_init(ctx: CheckContext) -> Outcome:
-    """TwoLayerNet's parameters have the right shapes, weight std = weight_scale and zero biases (docs/courses.md §3.7)."""
+    """TwoLayerNet's parameters have the right shapes, weight std = weight_scale and zero biases (docs/courses.md §3.7).
+
+    The rule is statistical, as the course's own assert (std within 10 %, mean within 4 standard
+    errors): no seed or draw order is fixed, so a draw rescaled to exactly std weight_scale passes
+    and one that lost weight_scale does not (docs/courses.md §2.5.3)."""
     problems, d = [], Diagnoses()
     root_std = {"W1": [], "W2": []}  # per case: is the std sqrt(weight_scale) (and not weight_scale)?
     for D, H, C, std in ((TL_D, TL_H, TL_C, TL_STD), (60, 80, 9, 0.05)):
@@ -152,6 +156,14 @@ def check_two_layer_net_init(ctx: CheckContext) -> Outcome:
                   "multiply randn by weight_scale itself")
     return verdict(problems, "shapes, weight stds and zero biases are right", d=d, sep="; ",
                    hint=TL_INIT_HINT)
+
+
+@check("two_layer_net.input_unchanged", kind="value")
+def check_two_layer_net_input_unchanged(ctx: CheckContext) -> Outcome:
+    """TwoLayerNet.loss leaves the caller's X and y unchanged (the course's gradient cells reuse X, docs/courses.md §2.11)."""
+    rng = ctx.rng
+    model = ctx.new(TWO_LAYER, input_dim=24, hidden_dim=10, num_classes=4, reg=0.3)
+    return loss_input_unchanged(ctx, model, rng.randn(5, 2, 3, 4), rng.randint(4, size=5), "TwoLayerNet")
 
 
 @check("two_layer_net.scores", kind="value", fixture="two_layer_net", tolerance=1e-6)
@@ -512,6 +524,15 @@ def _init_is_the_difference(ctx: CheckContext, model, f, reg: float, loss) -> bo
     return bool(np.isfinite(expected) and abs(float(arr.reshape(())) - expected) <= 1e-8 * max(1, abs(expected)))
 
 
+@check("fc_net.input_unchanged", kind="value")
+def check_fc_net_input_unchanged(ctx: CheckContext) -> Outcome:
+    """FullyConnectedNet.loss leaves the caller's X and y unchanged (the course's gradient cells reuse X, docs/courses.md §2.11)."""
+    rng = ctx.rng
+    model = ctx.new(FC_NET, [6, 5], input_dim=24, num_classes=4, reg=0.3, dtype=np.float64)
+    return loss_input_unchanged(ctx, model, rng.randn(5, 2, 3, 4), rng.randint(4, size=5),
+                                "FullyConnectedNet")
+
+
 @check("fc_net.gradients", kind="gradient", fixture="fc_net", tolerance=1e-7)
 def check_fc_net_gradients(ctx: CheckContext) -> Outcome:
     """Loss and grads of a 3-layer net match the reference at fixed parameters, reg 0 and 3.14 (docs/courses.md §3.9)."""
@@ -668,6 +689,94 @@ def check_fc_net_initialization(ctx: CheckContext) -> Outcome:
                            "fan_in = the layer's INPUT width, no weight_scale; 'random': "
                            "weight_scale * randn; 'zero': np.zeros; biases always zero")
     return curves.with_series(outcome, curves.panel("weight_std", lines))
+
+
+#: fc_net.init: FullyConnectedNet([60, 50], input_dim=40, num_classes=30, weight_scale=0.05):
+#: weight matrices of 1500-3000 entries, whose sample std is within 2 % of weight_scale (1/sqrt(2n)).
+FC_INIT = dict(hidden_dims=[60, 50], input_dim=40, num_classes=30, weight_scale=0.05)
+FC_INIT_HINT = ("W{i} = weight_scale * np.random.randn(fan_in, fan_out), b{i} = np.zeros(fan_out); with "
+                "normalization, gamma{i} = np.ones and beta{i} = np.zeros for every layer but the last")
+
+
+def init_problems(params: dict, weight_scale: float) -> list[str]:
+    """What differs from the course's initial values (docs/courses.md §2.5.3, §3.17): each W a
+    zero-mean Gaussian of std ``weight_scale`` (tested statistically, as the course's own test:
+    std within 10 %, mean within 4 standard errors), biases and betas zeros, gammas ones."""
+    found = []
+    for name in sorted(params):
+        value = params[name]
+        if name.startswith("W"):
+            std, mean = float(value.std()), float(value.mean())
+            if abs(std - weight_scale) >= weight_scale / 10:
+                found.append(f"{name}.std() is {std:.3g}, expected weight_scale = {weight_scale:g} (within 10%)")
+            if abs(mean) > 4 * weight_scale / np.sqrt(value.size):
+                found.append(f"{name} has mean {mean:.3g}: expected zero-mean Gaussian weights")
+        elif name.startswith("gamma") and np.any(value != 1):
+            found.append(f"{name} is not all ones")
+        elif (name.startswith("b") or name.startswith("beta")) and np.any(value != 0):
+            found.append(f"{name} is not all zeros")
+    return found
+
+
+@check("fc_net.init", kind="value")
+def check_fc_net_init(ctx: CheckContext) -> Outcome:
+    """FullyConnectedNet's initial parameters follow the course's rule (docs/courses.md §2.5.3, §3.17): each W zero-mean with std weight_scale (statistically: the draw order and seed are free), biases zero; with batchnorm gamma ones and beta zeros, none for the last layer.
+
+    ``params: {normalization: false}`` for a rubric whose FullyConnectedNet has no batchnorm."""
+    cases = [({}, False)]
+    if ctx.params.get("normalization", True):
+        cases.append(({"normalization": "batchnorm"}, True))
+    problems = []
+    for kwargs, norm in cases:
+        model = ctx.new(FC_NET, **FC_INIT, **kwargs)
+        shapes = fc_shapes(FC_INIT["hidden_dims"], FC_INIT["input_dim"], FC_INIT["num_classes"], norm)
+        params, problem = fetch_params(ctx, model, shapes)
+        label = "FullyConnectedNet([60, 50], input_dim=40, num_classes=30, weight_scale=0.05" + \
+            (", normalization='batchnorm')" if norm else ")")
+        found = [problem] if problem else init_problems(params, FC_INIT["weight_scale"])
+        if found:
+            problems.append(f"{label}: {join_problems(found)}")
+    return verdict(problems, "weights have std weight_scale and mean 0, biases zero (gamma ones, beta zeros)",
+                   sep="; ", hint=FC_INIT_HINT)
+
+
+def _regularised(grads_reg: dict, grads_free: dict, params: dict, reg: float) -> dict[str, bool]:
+    """Which parameters the loss regularises, read from the student's own gradients at reg and
+    at 0 (same parameters): the L2 term adds c * reg * p to p's gradient (c = 1 with the 0.5)."""
+    found = {}
+    for name, value in params.items():
+        delta, _ = as_array(name, grads_reg.get(name), value.shape)
+        free, _ = as_array(name, grads_free.get(name), value.shape)
+        if delta is not None and free is not None:
+            found[name] = float(np.abs(delta - free).max()) > 1e-3 * reg * float(np.abs(value).max())
+    return found
+
+
+@check("fc_net.regularised_params", kind="value")
+def check_fc_net_regularised_params(ctx: CheckContext) -> Outcome:
+    """extra (information, 0 points): in a batchnorm FullyConnectedNet the L2 term covers every W and no b, gamma or beta (docs/courses.md §2.5.3); regularising gamma and beta is allowed by the course, and the weights and biases already cost points in fc_net.gradients.
+
+    Read from the student's own gradients at reg 0.7 and at reg 0, with the same parameters."""
+    params = _fresh_fc_params(np.random.RandomState(61), True)
+    grads = {}
+    for reg in (0.7, 0.0):
+        model = ctx.new(FC_NET, **FC_DIMS, reg=reg, dtype=np.float64, normalization="batchnorm")
+        set_params(ctx, model, params)
+        _, grads[reg] = loss_and_grads(ctx, model, np.random.RandomState(62).randn(6, 15),
+                                       np.arange(6) % 10)
+    regularised = _regularised(grads[0.7], grads[0.0], params, 0.7)
+    missing = sorted(set(params) - set(regularised))
+    if missing:
+        return Outcome.fail(f"grads lacks {missing}: nothing to check yet")
+    problems = [f"{name} is not regularised" for name in sorted(regularised)
+                if name.startswith("W") and not regularised[name]]
+    problems += [f"{name} is regularised too" for name in sorted(regularised)
+                 if not name.startswith("W") and regularised[name]]
+    return verdict(problems, "the L2 term covers the weights only", sep="; ",
+                   prefix="FullyConnectedNet(..., normalization='batchnorm', reg=0.7): ",
+                   suffix=" (information: the course's rule is 0.5 * reg * sum of W**2 over the "
+                          "weights; it allows the batchnorm scale and shift to be regularised)",
+                   hint="sum np.sum(W * W) over the keys 'W1' ... 'WL' only")
 
 
 @check("fc_net.dtype", kind="value")

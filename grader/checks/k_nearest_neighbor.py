@@ -19,7 +19,7 @@ import numpy as np
 from .base import CheckContext, CheckFailed, CheckInputError, Outcome, check, fixture
 from .compare import as_array
 from .diagnosis import Diagnoses, mistake_key, stored
-from .toolkit import register, verdict
+from .toolkit import changed_inputs, no_work_problem, register, unchanged_verdict, verdict
 
 KNN = "classifiers.k_nearest_neighbor.KNearestNeighbor"
 DISTANCE_HINTS = {
@@ -145,6 +145,38 @@ def _distance_check(ctx: CheckContext, name: str) -> Outcome:
 for _name in ("compute_distances_two_loops", "compute_distances_one_loop", "compute_distances_no_loops"):
     register(f"{_name}.values", f"{_name} returns the (num_test, num_train) L2 distances of fresh data.",
              _distance_check, _name, kind="value", fixture="knn_distances", tolerance=1e-7)
+
+
+def _distance_input_unchanged(ctx: CheckContext, name: str) -> Outcome:
+    rng = ctx.rng
+    X_train, X = rng.randn(8, 5), rng.randn(4, 5)
+    knn = _knn(ctx, X_train, np.arange(8))
+    dists, changed = changed_inputs(ctx, knn.method(name), (X,), ("X",))
+    dists, problem = as_array("dists", dists, (4, 8))
+    problem = problem or no_work_problem("dists", dists)
+    return unchanged_verdict(name, changed, problem,
+                             why="the course's notebook computes the distances of the SAME X_test "
+                                 "three ways and compares them (docs/courses.md §2.11)")
+
+
+for _name in ("compute_distances_two_loops", "compute_distances_one_loop", "compute_distances_no_loops"):
+    register(f"{_name}.input_unchanged",
+             f"{_name} leaves the caller's X unchanged (the notebook reuses X_test, docs/courses.md §2.11).",
+             _distance_input_unchanged, _name, kind="value")
+
+
+@check("predict_labels.input_unchanged", kind="value")
+def check_predict_labels_input_unchanged(ctx: CheckContext) -> Outcome:
+    """predict_labels leaves the caller's dists unchanged: the notebook votes on the same dists for k = 1 and k = 5 (docs/courses.md §2.11)."""
+    rng = ctx.rng
+    knn = _knn(ctx, np.zeros((6, 1)), np.array([1, 2, 1, 2, 2, 1]))   # no label 0
+    dists = rng.rand(4, 6)
+    labels, changed = changed_inputs(ctx, knn.method("predict_labels"), (dists,), ("dists",), k=3)
+    labels, problem = _labels("y_pred", labels, np.zeros(4))
+    problem = problem or no_work_problem("y_pred", labels)
+    return unchanged_verdict("predict_labels", changed, problem,
+                             why="the notebook votes on the same dists for k = 1 and k = 5 "
+                                 "(docs/courses.md §2.11): sort a copy, or use np.argsort")
 
 
 @check("compute_distances_no_loops.duplicate_points", kind="value", fixture="knn_distances",

@@ -33,7 +33,8 @@ from .base import CheckContext, CheckInputError, Outcome, check, fixture
 from .compare import as_array, unpack
 from .diagnosis import Diagnoses, mistake_key, stored
 from .numeric import coordinates, numeric_gradient
-from .toolkit import all_zero, loss_problem, no_work, register, verdict
+from .toolkit import (all_zero, changed_inputs, loss_problem, no_work, no_work_problem, register,
+                      unchanged_verdict, verdict)
 from ..sandbox import NotImplementedByStudent, StudentException
 
 SVM_NAIVE = "classifiers.linear_svm.svm_loss_naive"
@@ -284,6 +285,29 @@ for _name in LOSS_TARGETS:
     register(f"{_name}.numeric_gradient",
              f"{_name}'s dW agrees with a numeric gradient of its own loss (reg 0 and 50).",
              _numeric_check, _name, kind="gradient", fixture="linear_losses", tolerance=1e-6)
+
+
+# --------------------------------------------------------------------------------------------
+# side effects: W, X and y unchanged (docs/courses.md §2.11)
+# --------------------------------------------------------------------------------------------
+
+
+def _input_unchanged_check(ctx: CheckContext, name: str) -> Outcome:
+    rng = ctx.rng
+    W, X, y = 0.01 * rng.randn(6, 4), rng.randn(9, 6) + 1.0, rng.randint(4, size=9)
+    result, changed = changed_inputs(ctx, LOSS_TARGETS[name], (W, X, y, 0.3), ("W", "X", "y", "reg"))
+    values, problem = unpack(name, result, 2)
+    if not problem:
+        dW, problem = as_array("dW", values[1], W.shape)
+        problem = problem or no_work_problem("dW", dW)
+    return unchanged_verdict(name, changed, problem)
+
+
+for _name in LOSS_TARGETS:
+    register(f"{_name}.input_unchanged",
+             f"{_name} leaves the caller's W, X and y unchanged: the course's grad_check_sparse "
+             "perturbs W in place and reuses X_dev (docs/courses.md §2.11).",
+             _input_unchanged_check, _name, kind="value")
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,9 +11,10 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .base import CheckContext, CheckInputError
+from .base import CheckContext, CheckInputError, Outcome
 from .compare import as_array, compare_array, describe, unpack
 from .numeric import coordinates
+from .toolkit import changed_inputs, no_work_problem, unchanged_verdict
 
 
 def set_params(ctx: CheckContext, model, params: Mapping[str, np.ndarray]) -> None:
@@ -122,3 +123,19 @@ def fetch_params(ctx: CheckContext, model, expected_shapes: Mapping[str, tuple])
 def seed_worker(ctx: CheckContext, seed: int) -> None:
     """``np.random.seed(seed)`` in the worker, as a notebook cell does before building a model."""
     ctx.call("numpy.random.seed", int(seed))
+
+
+def loss_input_unchanged(ctx: CheckContext, model, X, y, name: str, **kwargs) -> Outcome:
+    """The outcome of a model's ``<model>.input_unchanged`` check: ``model.loss(X, y, **kwargs)``
+    must return ``(loss, grads)`` and leave the caller's X and y as they were (the course's
+    gradient cells call ``loss`` again and again on the same X, docs/courses.md §2.11)."""
+    result, changed = changed_inputs(ctx, model.method("loss"), (X, y), ("X", "y"), **kwargs)
+    values, problem = unpack(f"{name}.loss", result, 2)
+    if not problem:
+        loss, problem = as_array("loss", values[0])
+        problem = problem or no_work_problem("loss", loss)
+        if not problem and not isinstance(values[1], dict):
+            problem = f"grads should be a dict, got {describe(values[1])}"
+        if not problem and not values[1]:
+            problem = "grads is empty (the starter's placeholder)"
+    return unchanged_verdict(f"{name}.loss", changed, problem)

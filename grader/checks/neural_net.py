@@ -16,8 +16,8 @@ from .toolkit import loss_problem, on, verdict
 from .compare import as_array, compare_array, describe, join_problems
 from .diagnosis import Diagnoses, mistake_key, stored
 from .fc_net import l2_loss_candidates
-from .models import (fetch_params, grads_problems, loss_and_grads, numeric_problems,
-                     seed_worker, set_params)
+from .models import (fetch_params, grads_problems, loss_and_grads, loss_input_unchanged,
+                     numeric_problems, seed_worker, set_params)
 
 NET = "classifiers.neural_net.TwoLayerNet"
 TOY = {"input_size": 4, "hidden_size": 10, "output_size": 3, "std": 1e-1}
@@ -189,6 +189,14 @@ def check_neural_net_loss(ctx: CheckContext) -> Outcome:
             d.check(loss, l2_loss_candidates(expected, _params(f, prefix), reg, biases=True),
                     expected=expected)
     return verdict(problems, "losses match", d=d, sep="; ", hint=HINT)
+
+
+@check("neural_net.input_unchanged", kind="value")
+def check_neural_net_input_unchanged(ctx: CheckContext) -> Outcome:
+    """TwoLayerNet.loss(X, y, reg) leaves the caller's X and y unchanged (the notebook's gradient check reuses X, docs/courses.md §2.11)."""
+    rng = ctx.rng
+    net = ctx.new(NET, 7, 6, 4)
+    return loss_input_unchanged(ctx, net, rng.randn(9, 7), rng.randint(4, size=9), "TwoLayerNet", reg=0.3)
 
 
 def gradient_message(ctx: CheckContext, f, label: str, prefix: str, reg: float, net, params: dict,

@@ -56,6 +56,9 @@ DEFAULTS = {
     "rmsprop": {"learning_rate": 1e-2, "decay_rate": 0.99, "epsilon": 1e-8},
     "adam": {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8},
 }
+#: Where a missing Adam ``t`` may start: 0 (the course's rule), or 1 in the years whose starter
+#: provides ``config.setdefault('t', 1)`` (CS231n 2016-2017; docs/courses.md §A5.1).
+ADAM_T_STARTS = (0, 1)
 PARTIAL = {"sgd_momentum": {"learning_rate": 3e-2}, "rmsprop": {"decay_rate": 0.5},
            "adam": {"beta2": 0.9}}
 
@@ -236,6 +239,17 @@ def optim_fixture(ref):
                 traj.setdefault(key, []).append(np.copy(config[key]))
         for key, values in traj.items():
             out[f"{rule}.fresh_{key}"] = np.stack([np.asarray(v) for v in values])
+        for start in ADAM_T_STARTS[1:] if rule == "adam" else ():
+            # A provided config.setdefault('t', start) (docs/courses.md §A5.1): the same steps
+            # from t = start, which the reference reproduces when the caller passes it.
+            config, cur, traj = dict(FRESH_CONFIGS[rule], t=start), fw.copy(), {"next_w": []}
+            for step in range(FRESH_STEPS):
+                cur, config = fn(cur.copy(), dws[step].copy(), config)
+                traj["next_w"].append(cur.copy())
+                for key in STATE[rule]:
+                    traj.setdefault(key, []).append(np.copy(config[key]))
+            for key, values in traj.items():
+                out[f"{rule}.fresh{_t_suffix(start)}_{key}"] = np.stack([np.asarray(v) for v in values])
         for mistake in _mistakes(rule, FRESH_CONFIGS[rule]):
             config, cur, traj = dict(FRESH_CONFIGS[rule]), fw.copy(), {"next_w": []}
             for step in range(FRESH_STEPS):
@@ -256,10 +270,16 @@ def optim_fixture(ref):
             for mistake in _mistakes(rule, config):
                 _store_step(out, f"{rule}.def_{case}", rule, mistake,
                             *_step_with(rule, mistake, w_d, dw_d, config))
+            start_config = None if config is None else dict(config)
             next_w, config = fn(w_d.copy(), dw_d.copy(), config)
             out[f"{rule}.def_{case}_next_w"] = next_w
             for key in STATE[rule]:
                 out[f"{rule}.def_{case}_{key}"] = np.asarray(config[key])
+            for start in ADAM_T_STARTS[1:] if rule == "adam" else ():
+                next_w, config = fn(w_d.copy(), dw_d.copy(), dict(start_config or {}, t=start))
+                out[f"{rule}.def_{case}{_t_suffix(start)}_next_w"] = next_w
+                for key in STATE[rule]:
+                    out[f"{rule}.def_{case}{_t_suffix(start)}_{key}"] = np.asarray(config[key])
 
         # Least-squares descent: the reference's final loss (for the message).
         A, b = _descent_problem()
@@ -284,6 +304,20 @@ def optim_fixture(ref):
 # --------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------
+
+
+def _t_suffix(start: int) -> str:
+    """The fixture-key suffix of Adam steps whose missing t starts at ``start`` (none for 0)."""
+    return f"_t{start}" if start else ""
+
+
+def t_starts(ctx: CheckContext, rule: str) -> tuple[int, ...]:
+    """The values a missing ``config['t']`` may start from in this course year: 0, and 1 where
+    the year's starter provides ``config.setdefault('t', 1)`` (``adam_t_start`` convention,
+    CS231n 2016-2017, docs/courses.md §A5.1)."""
+    if rule != "adam" or ctx.selection is None:
+        return (0,)
+    return tuple(ctx.selection.convention("adam_t_start", (0,)))
 
 
 def _start_state(rule: str, key: str, config: dict | None, w):
@@ -339,6 +373,15 @@ def _notebook_check(ctx: CheckContext, rule: str) -> Outcome:
 
 
 def _fresh_check(ctx: CheckContext, rule: str) -> Outcome:
+    return _first_passing([_fresh_outcome(ctx, rule, start) for start in t_starts(ctx, rule)])
+
+
+def _first_passing(outcomes: list[Outcome]) -> Outcome:
+    """The first passing outcome, else the first (the course's main convention's) failure."""
+    return next((o for o in outcomes if o.passed), outcomes[0])
+
+
+def _fresh_outcome(ctx: CheckContext, rule: str, start: int = 0) -> Outcome:
     f = ctx.fixture()
     dws = f[f"{rule}.fresh_dws"]
     cur = f[f"{rule}.fresh_w"]
@@ -350,7 +393,7 @@ def _fresh_check(ctx: CheckContext, rule: str) -> Outcome:
         next_w, returned, _, problem = call_rule(ctx, rule, cur, dws[step], config)
         if problem:
             return Outcome.fail(f"{label}: {problem}", hint=HINTS[rule])
-        expected = _expected(f, rule, "fresh", step)
+        expected = _expected(f, rule, f"fresh{_t_suffix(start)}", step)
         problems = _step_problems(ctx, rule, next_w, returned, expected, config, cur)
         problems += [f"the returned config's '{key}' is {returned.get(key)!r}, expected {value!r} "
                      "(keep the caller's hyper-parameters)"
@@ -365,10 +408,15 @@ def _fresh_check(ctx: CheckContext, rule: str) -> Outcome:
                                      "create the state when it is missing, and store the new state "
                                      "in config. " + HINTS[rule])
         cur, config = as_array("next_w", next_w)[0], returned
-    return Outcome.ok(f"{FRESH_STEPS} consecutive steps with {settings} match the reference")
+    return Outcome.ok(f"{FRESH_STEPS} consecutive steps with {settings} match the reference"
+                      + (f" (t starting at {start}, as this year's starter provides)" if start else ""))
 
 
 def _defaults_check(ctx: CheckContext, rule: str) -> Outcome:
+    return _first_passing([_defaults_outcome(ctx, rule, start) for start in t_starts(ctx, rule)])
+
+
+def _defaults_outcome(ctx: CheckContext, rule: str, start: int = 0) -> Outcome:
     f = ctx.fixture()
     w, dw = f[f"{rule}.def_w"], f[f"{rule}.def_dw"]
     problems, d = [], Diagnoses()
@@ -378,7 +426,7 @@ def _defaults_check(ctx: CheckContext, rule: str) -> Outcome:
         next_w, returned, _, problem = call_rule(ctx, rule, w, dw, config)
         if problem:
             return Outcome.fail(f"{label}: {problem}", hint="start with: if config is None: config = {}")
-        expected = _expected(f, rule, f"def_{case}")
+        expected = _expected(f, rule, f"def_{case}{_t_suffix(start)}")
         found = [compare_array("next_w", next_w, expected[0], ctx.tolerance)]
         for name, value in {**DEFAULTS[rule], **(config or {})}.items():
             got = returned.get(name)
@@ -391,7 +439,8 @@ def _defaults_check(ctx: CheckContext, rule: str) -> Outcome:
             _diagnose_step(d, rule, next_w, returned,
                            _candidates(f, f"{rule}.def_{case}", rule, _mistakes(rule, config)), expected)
     defaults = ", ".join(f"{k}={v:g}" for k, v in DEFAULTS[rule].items())
-    return verdict(problems, "config=None and a partial config use the documented defaults", d=d,
+    ok = "config=None and a partial config use the documented defaults"
+    return verdict(problems, ok + (f" (t starting at {start}, as this year's starter provides)" if start else ""), d=d,
                    hint=f"fill missing keys with config.setdefault ({defaults}) and start "
                         "the state at zeros" + (" and t at 0" if rule == "adam" else ""))
 
@@ -404,11 +453,13 @@ RULE_CHECKS = {
     "fresh_steps": (_fresh_check, {
         "sgd_momentum": "sgd_momentum matches the reference over 5 steps with momentum 0.5 on a 3-D w, state fed back.",
         "rmsprop": "rmsprop matches the reference over 5 steps with decay_rate 0.9 on a 1-D w, state fed back.",
-        "adam": "adam matches the reference over 5 steps from t=0 with other betas and epsilon, state fed back."}),
+        "adam": "adam matches the reference over 5 steps from t=0 with other betas and epsilon, state fed back "
+                "(from t=1 too where the year's starter provides config.setdefault('t', 1), docs/courses.md §A5.1)."}),
     "defaults": (_defaults_check, {
         "sgd_momentum": "sgd_momentum with config=None or a partial config uses learning_rate 1e-2, momentum 0.9.",
         "rmsprop": "rmsprop with config=None or a partial config uses learning_rate 1e-2, decay 0.99, eps 1e-8.",
-        "adam": "adam with config=None or a partial config uses lr 1e-3, betas 0.9/0.999, eps 1e-8, t from 0."}),
+        "adam": "adam with config=None or a partial config uses lr 1e-3, betas 0.9/0.999, eps 1e-8, t from 0 "
+                "(or 1 where the year's starter provides config.setdefault('t', 1), docs/courses.md §A5.1)."}),
 }
 for _aspect, (_run, _docs) in RULE_CHECKS.items():
     for _rule, _doc in _docs.items():

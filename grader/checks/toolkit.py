@@ -16,8 +16,9 @@ A check for a new layer reads like this (``layers/affine_relu.py``)::
 
 ``backward_problems`` compares a backward with the reference, ``gradient_problems`` with a
 numeric gradient of the student's own forward, ``loss_problems`` a ``(loss, dx)`` pair;
-``register`` adds a family of checks that differ only in their arguments; a helper that already
-knows the outcome raises ``base.CheckFailed``. Model-level helpers live in ``models``.
+``register`` adds a family of checks that differ only in their arguments; ``changed_inputs``
+names the caller's arrays a call modified in place (``input_unchanged`` checks); a helper that
+already knows the outcome raises ``base.CheckFailed``. Model-level helpers live in ``models``.
 
 A self-consistency check (a gradient against the numeric gradient of the student's own loss, a
 vectorised version against the student's naive one, a training loop against the student's own
@@ -31,7 +32,7 @@ calls into the student's code go through ``ctx``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -307,3 +308,62 @@ def state_problem(rule: str, key: str, config: dict, expected, tol: float, where
     if problem and before is not None and distance(config[key], before) <= tol < distance(expected, before):
         problem += f" (it is unchanged: {not_stored})"
     return problem
+
+
+# --------------------------------------------------------------------------------------------
+# side effects: arrays of the caller that a call modified in place
+# --------------------------------------------------------------------------------------------
+
+
+def argument_name(path: str, names: Sequence[str]) -> str:
+    """A worker's changed-array path as the student reads it: ``"1.0"`` with ``names`` (dout,
+    cache) is ``cache[0]``, ``"bn_param.running_mean"`` is ``bn_param['running_mean']``."""
+    head, *rest = path.split(".")
+    name = names[int(head)] if head.isdigit() and int(head) < len(names) else head
+    return name + "".join(f"[{part}]" if part.isdigit() else f"[{part!r}]" for part in rest)
+
+
+def changed_inputs(ctx: CheckContext, target, args: tuple, names: Sequence[str], *,
+                   allowed: Collection[str] = (), keep=None, **kwargs) -> tuple[Any, list[str]]:
+    """Call ``target(*args, **kwargs)`` and return ``(result, changed)``: the names (as
+    ``argument_name``) of the argument arrays the call modified in place, compared bit for bit
+    in the worker, arrays inside tuples, lists and dicts (a held cache) included. Arguments
+    named in ``allowed`` may change (what the course documents, e.g. ``bn_param``)."""
+    options = {"keep": keep} if keep is not None else {}
+    result, paths = ctx.call(target, *args, watch_args=True, **options, **kwargs)
+    names = list(names) + [k for k in kwargs if k not in names]
+    changed = [argument_name(p, names) for p in paths]
+    return result, [c for c in changed if c.split("[")[0] not in allowed]
+
+
+def modified_problem(function: str, changed: Sequence[str]) -> str | None:
+    """``"relu_forward modifies its input x in place"``, or ``None`` when nothing changed."""
+    if not changed:
+        return None
+    return f"{function} modifies {' and '.join(f'its input {c}' for c in changed)} in place"
+
+
+#: Why a forward pass or a loss must leave its inputs alone (docs/courses.md §2.11).
+REUSED_INPUTS = ("the course's gradient cells perturb ONE array in place and call the function "
+                 "again and again (docs/courses.md §2.3, §2.11), so their printed error is wrong")
+UNCHANGED_HINT = ("never write into an argument: compute into a new array (np.maximum(0, x), "
+                  "x - mean), or start from a copy (x = x.copy()) before in-place operations")
+
+
+def no_work_problem(name: str, value: np.ndarray | None) -> str | None:
+    """``"<name> is all zeros"`` when a starter's placeholder (``np.zeros``) came back: a function
+    that has not computed anything yet has no side effects to judge."""
+    if value is not None and not np.any(value):
+        return f"{name} is all zeros (the starter's placeholder)"
+    return None
+
+
+def unchanged_verdict(function: str, changed: Sequence[str], result_problem: str | None = None, *,
+                      why: str = REUSED_INPUTS, hint: str = UNCHANGED_HINT) -> Outcome:
+    """The outcome of an ``input_unchanged`` check: failed when the function returned nothing
+    usable yet (``result_problem``: a starter's ``None`` has no side effects to judge) or
+    modified an argument in place (``changed``, from ``changed_inputs``), with ``why``."""
+    if result_problem:
+        return Outcome.fail(f"{result_problem}: nothing to check yet")
+    problem = modified_problem(function, changed)
+    return verdict([problem], f"{function} leaves its inputs unchanged", suffix=f" ({why})", hint=hint)

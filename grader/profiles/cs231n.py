@@ -44,8 +44,10 @@ VARIANTS = (
             FC_NET: (BATCHNORM_FLAG, rename_kwarg("dropout_keep_ratio", "dropout", one_minus=True)),
             "layers.dropout_forward": (dict_argument(1, "dropout_param", one_minus=("p",)),),
         },
-        # winter 2016 was a Python 2.7 course: its files are translated before grading (python2)
-        conventions={"neural_net_reg": "either", "linear_reg": "either", "python2": True},
+        # winter 2016 was a Python 2.7 course: its files are translated before grading (python2);
+        # one of the two Adam starters of these years provides config.setdefault('t', 1)
+        conventions={"neural_net_reg": "either", "linear_reg": "either", "python2": True,
+                     "adam_t_start": [0, 1]},
     ),
     Variant(
         "2018-2020",

@@ -304,7 +304,8 @@ class Worker:
                  temporary folder, removed by ``close()``). Files the student writes land there,
                  never in ``root``. When privileges are dropped it is handed to uid 65534.
 
-    Reserved keyword names of ``call``: ``keep``, ``return_args``, ``select``, ``timeout``.
+    Reserved keyword names of ``call``: ``keep``, ``return_args``, ``watch_args``, ``select``,
+    ``timeout``.
     """
 
     def __init__(self, root: str | os.PathLike, layout: Layout | None = None,
@@ -653,23 +654,35 @@ class Worker:
                         f"not {type(target).__name__}")
 
     # -- the API ---------------------------------------------------------------------------------
-    def call(self, target, *args, keep=None, return_args: bool = False, select: int | None = None,
-             timeout: float | None = None, **kwargs):
+    def call(self, target, *args, keep=None, return_args: bool = False, watch_args: bool = False,
+             select: int | None = None, timeout: float | None = None, **kwargs):
         """Call ``target(*args, **kwargs)`` in the worker and return its (plain data) result.
 
         keep:        positions of a tuple result to leave in the worker as ``Ref``s (e.g. ``[1]``
                      for a layer cache), or ``True`` / ``[-1]`` for the whole result.
         return_args: also return the arguments as they are after the call:
                      ``(result, ArgsAfter)`` (to observe in-place updates of dicts and arrays).
+        watch_args:  also return which argument arrays the call changed in place, compared in
+                     the worker (nested in tuples, lists and dicts, held caches too):
+                     ``(result, paths)``, e.g. ``("0", "1.2")`` (see ``sandbox/watch.py``).
         select:      return only this position of a tuple result.
         timeout:     wall-clock seconds (default ``limits.call_timeout``).
         """
         wire, desc, modules = self._target(target)
         message = {"op": "call", "target": wire, "args": tuple(args), "kwargs": kwargs}
         message.update(self._options(keep, select))
+        if return_args and watch_args:
+            raise TypeError("call: return_args and watch_args cannot be combined")
         if return_args:
             message["return_args"] = True
+        if watch_args:
+            message["watch_args"] = True
         result = self._request(message, timeout=timeout, desc=desc, modules=modules)
+        if watch_args:
+            if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], list)
+                    and all(isinstance(p, str) for p in result[1])):
+                raise BadOutput(f"{desc}: malformed reply to watch_args")
+            return result[0], tuple(result[1])
         if not return_args:
             return result
         if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict)

@@ -7,7 +7,8 @@ Started by ``grader.sandbox.client.Worker`` as a stand-alone script::
 This file is the entry point and the request loop (``Server``); its siblings do one job each:
 ``confinement.py`` (namespaces, files, limits, privileges), ``imports.py`` (what student code may
 import, resolving targets), ``adapters.py`` (course call adapters), ``failures.py`` (describing
-student failures) and ``protocol.py`` (the wire format).
+student failures), ``watch.py`` (which argument arrays a call changed) and ``protocol.py`` (the
+wire format).
 
 It imports nothing from ``grader``: ``_load`` imports the siblings from this file's folder under
 the private package name ``PACKAGE`` (never on ``sys.path``), then removes them from
@@ -74,8 +75,9 @@ class Server:
     re-running it).
     """
 
-    def __init__(self, proto, cfg: dict, layout: dict, fd_in: int, fd_out: int):
+    def __init__(self, proto, cfg: dict, layout: dict, fd_in: int, fd_out: int, watch=None):
         self.proto = proto
+        self.watch = watch   # the ``watch`` module, for ``watch_args``
         self.layout = layout
         self.fd_in, self.fd_out = fd_in, fd_out
         self.max_bytes = int(cfg["limits"]["message_bytes"])
@@ -265,7 +267,11 @@ class Server:
     def op_call(self, msg):
         fn, desc = self._target(msg.get("target"))
         args, kwargs = msg.get("args", ()), msg.get("kwargs", {})
+        watched = (self._guarded(desc, self.watch.snapshot, args, kwargs)
+                   if msg.get("watch_args") else None)
         result = self._shape(self._guarded(desc, fn, *args, **kwargs), msg, desc)
+        if watched is not None:   # only the paths of the changed arrays go back
+            return self._reply((result, self._guarded(desc, self.watch.changed, watched)), desc)
         if msg.get("return_args"):
             return self._reply((result, {"args": args, "kwargs": kwargs}), desc)
         return self._reply(result, desc)
@@ -369,7 +375,7 @@ def main(argv: list[str]) -> None:
     pid_ns, mount_ns = confinement.enter_namespaces(cfg, libc, caps)
 
     # The rest of the worker (and numpy) are loaded now, before the grader's folders may be hidden.
-    proto, = _load("protocol")
+    proto, watch = _load("protocol", "watch")
     import numpy  # noqa: F401  (loaded once, as every submission needs it)
     import numpy.random  # noqa: F401  (a trusted call target: checks seed the worker's RNG)
 
@@ -396,7 +402,7 @@ def main(argv: list[str]) -> None:
         sys.path.insert(0, d)
     confinement.cap(caps, "blocked_imports", True, ", ".join(blocked))
 
-    server = Server(proto, cfg, layout, fd_in, fd_out)
+    server = Server(proto, cfg, layout, fd_in, fd_out, watch)
     os.register_at_fork(after_in_child=server.forked)
     proto.write_frame(fd_out, server._frame({"hello": True, "capabilities": caps}))
     if cfg.get("profile"):   # benchmarks only (client.PROFILE_ENV): cProfile of the serving loop

@@ -7,8 +7,9 @@ course's printed error is about 1 (docs/courses.md §3.4, §3.6, §3.15). Those 
 A backward pass writing into ``dout`` or into its own cache, or an optimizer updating ``w`` or
 its state arrays in place, is invisible to every course cell (the numeric gradient is computed
 before backward runs; nothing reads those arrays again): those are equivalents, at most
-information. A grader that hands every call fresh copies sees none of the forward bugs, hence
-the ``pending`` markers.
+information. Every call hands the student fresh copies, so the forward bugs are seen only by the
+``<function>.input_unchanged`` checks, which compare the worker's arrays after the call (those
+of the backward passes exist as information, never in the canonical rubric's points).
 """
 from __future__ import annotations
 
@@ -18,9 +19,6 @@ L = "layers.py"
 F = "optim.py"
 NETS = ("fc_net.*", "two_layer_net.*", "solver.*", "training.*", "optim.loss_decreases")
 
-_INPUT_CHECK = ("needs: a check that {fn} leaves its input {arg} unchanged, or {fn}'s gradient "
-                "checked the course's way (one array perturbed through repeated forward calls)")
-
 MUTANTS = [
     Mutant("relu_forward_zeroes_input_in_place",
            "relu_forward zeroes the negatives of the caller's array (`x[x < 0] = 0; out = x`): "
@@ -29,8 +27,7 @@ MUTANTS = [
            (Patch(L, "    out = np.maximum(0, x)\n    cache = x\n",
                   "    x[x < 0] = 0\n    out = x\n    cache = x\n"),),
            caught_by=("relu_forward.input_unchanged",), collateral=NETS,
-           diagnosis=("modifies its input x",),
-           pending=_INPUT_CHECK.format(fn="relu_forward", arg="x")),
+           diagnosis=("modifies its input x",)),
     Mutant("softmax_loss_shifts_scores_in_place",
            "softmax_loss subtracts the row max from the caller's scores (`x -= x.max(...)`): right "
            "loss and dx, but the course's softmax_loss cell gets dx error 1.0 and a shifted loss "
@@ -38,16 +35,14 @@ MUTANTS = [
            (Patch(L, "    shifted = x - x.max(axis=1, keepdims=True)\n    log_probs = shifted - np.log(",
                   "    x -= x.max(axis=1, keepdims=True)\n    shifted = x\n    log_probs = shifted - np.log("),),
            caught_by=("softmax_loss.input_unchanged",), collateral=NETS,
-           diagnosis=("modifies its input x",),
-           pending=_INPUT_CHECK.format(fn="softmax_loss", arg="x")),
+           diagnosis=("modifies its input x",)),
     Mutant("svm_loss_margins_in_caller_scores",
            "svm_loss turns the caller's scores into margins in place (`x -= correct - 1`), so the "
            "course's numeric gradient of svm_loss is taken on a moving array",
            (Patch(L, "    margins = np.maximum(0, x - correct_scores[:, np.newaxis] + 1.0)\n",
                   "    x -= correct_scores[:, np.newaxis] - 1.0\n    margins = np.maximum(0, x)\n"),),
            caught_by=("svm_loss.input_unchanged",), collateral=NETS,
-           diagnosis=("modifies its input x",),
-           pending=_INPUT_CHECK.format(fn="svm_loss", arg="x")),
+           diagnosis=("modifies its input x",)),
     Mutant("batchnorm_forward_normalises_x_in_place",
            "train-mode batchnorm centres and scales the caller's x in place (`x -= mean; x /= std`) "
            "and caches it: values right, the course's batchnorm_backward numeric gradient wrong",
@@ -57,16 +52,14 @@ MUTANTS = [
                   "        x /= std\n        x_hat = x\n"),),
            caught_by=("batchnorm_forward.input_unchanged",),
            collateral=("affine_batchnorm_relu_*",) + NETS,
-           diagnosis=("modifies its input x",),
-           pending=_INPUT_CHECK.format(fn="batchnorm_forward", arg="x")),
+           diagnosis=("modifies its input x",)),
     Mutant("layernorm_forward_centres_x_in_place",
            "layernorm subtracts each row's mean from the caller's x in place before normalising",
            (Patch(L, "    std = np.sqrt(var + eps)\n    x_hat = (x - mean) / std\n",
                   "    std = np.sqrt(var + eps)\n    x -= mean\n    x_hat = x / std\n"),),
            caught_by=("layernorm_forward.input_unchanged",),
            collateral=("affine_layernorm_relu_*",) + NETS,
-           diagnosis=("modifies its input x",),
-           pending=_INPUT_CHECK.format(fn="layernorm_forward", arg="x")),
+           diagnosis=("modifies its input x",)),
     Mutant("dropout_forward_masks_x_in_place",
            "train-mode dropout multiplies the caller's x by the mask in place (`x *= mask; out = "
            "x`): the course's dropout cell reuses x for every p, so its means drift, and its "
@@ -74,11 +67,62 @@ MUTANTS = [
            (Patch(L, "        mask = (np.random.rand(*x.shape) < p) / p\n        out = x * mask\n",
                   "        mask = (np.random.rand(*x.shape) < p) / p\n        x *= mask\n        out = x\n"),),
            caught_by=("dropout_forward.input_unchanged",), collateral=NETS,
-           diagnosis=("modifies its input x",),
-           pending=_INPUT_CHECK.format(fn="dropout_forward", arg="x")),
+           diagnosis=("modifies its input x",)),
+    Mutant("affine_forward_flattens_x_in_place",
+           "affine_forward flattens the caller's x by assigning its shape (`x.shape = (N, -1)`) and "
+           "caches a reshaped view: the right out and gradients, but the caller's array is now 2-D "
+           "and the course's numeric gradient of affine_forward indexes it with the old shape",
+           (Patch(L, "    out = x.reshape(x.shape[0], -1) @ w + b\n    cache = (x, w, b)\n",
+                  "    shape = x.shape\n    x.shape = (shape[0], -1)\n    out = x @ w + b\n"
+                  "    cache = (x.reshape(shape), w, b)\n"),),
+           caught_by=("affine_forward.input_unchanged",), collateral=NETS,
+           diagnosis=("modifies its input x",)),
+    Mutant("relu_forward_maximum_into_x",
+           "relu_forward computes np.maximum(x, 0, out=x) after caching a copy: the output array "
+           "is the caller's x",
+           (Patch(L, "    out = np.maximum(0, x)\n    cache = x\n",
+                  "    cache = x.copy()\n    out = np.maximum(x, 0, out=x)\n"),),
+           caught_by=("relu_forward.input_unchanged",), collateral=NETS,
+           diagnosis=("modifies its input x",)),
 ]
 
 EQUIVALENTS = [
+    Mutant("softmax_vectorized_scores_shifted_in_place",
+           "softmax_loss_vectorized shifts its own scores array in place (`scores = X.dot(W); "
+           "scores -= scores.max(axis=1, keepdims=True)`): scores is local, no argument changes",
+           (Patch("classifiers/softmax.py",
+                  "    shifted = scores - np.max(scores, axis=1, keepdims=True)\n",
+                  "    scores -= np.max(scores, axis=1, keepdims=True)\n    shifted = scores\n"),)),
+    Mutant("svm_vectorized_margins_in_place",
+           "svm_loss_vectorized builds the margins in its own scores array (`scores -= correct - 1; "
+           "scores[scores < 0] = 0`)",
+           (Patch("classifiers/linear_svm.py",
+                  "    margins = np.maximum(0.0, scores - correct + 1.0)\n",
+                  "    scores -= correct - 1.0\n    scores[scores < 0] = 0.0\n    margins = scores\n"),)),
+    Mutant("knn_no_loops_accumulates_in_place",
+           "compute_distances_no_loops accumulates the squared distances in place in a new array "
+           "(`d = -2 * X.dot(X_train.T); d += test_sq; d += train_sq`)",
+           (Patch("classifiers/k_nearest_neighbor.py",
+                  "        sq_dists = test_sq + train_sq - 2.0 * X.dot(self.X_train.T)\n",
+                  "        sq_dists = -2.0 * X.dot(self.X_train.T)\n        sq_dists += test_sq\n"
+                  "        sq_dists += train_sq\n"),)),
+    Mutant("softmax_loss_shifts_a_copy_in_place",
+           "softmax_loss copies the scores, then shifts the copy in place (`s = x.copy(); s -= "
+           "s.max(...)`): in-place work on a local array is fine",
+           (Patch(L, "    shifted = x - x.max(axis=1, keepdims=True)\n    log_probs = shifted - np.log(",
+                  "    shifted = x.copy()\n    shifted -= shifted.max(axis=1, keepdims=True)\n"
+                  "    log_probs = shifted - np.log("),)),
+    Mutant("batchnorm_forward_scales_a_centred_copy",
+           "train-mode batchnorm centres into a new array, then scales a copy in place (`x_hat = "
+           "x_centered.copy(); x_hat /= std`): no argument is written",
+           (Patch(L, "        x_hat = x_centered / std\n",
+                  "        x_hat = x_centered.copy()\n        x_hat /= std\n"),)),
+    Mutant("svm_loss_margins_in_a_copy",
+           "svm_loss computes margins in a copy of the scores, in place (`m = x.copy(); m -= "
+           "correct - 1; m[m < 0] = 0`)",
+           (Patch(L, "    margins = np.maximum(0, x - correct_scores[:, np.newaxis] + 1.0)\n",
+                  "    margins = x.copy()\n    margins -= correct_scores[:, np.newaxis] - 1.0\n"
+                  "    margins[margins < 0] = 0\n"),)),
     Mutant("relu_backward_writes_into_dout",
            "relu_backward zeroes the upstream gradient in place and returns it (`dx = dout; dx[x "
            "<= 0] = 0`): the course computes its numeric gradient first and no course network "

@@ -52,7 +52,7 @@ MUTANTS = [
     Mutant("fc_random_biases", "biases drawn at random between the weights (docs/courses.md §7.15)",
            (Patch(FC, 'self.params["b%d" % i] = np.zeros(fan_out)',
                   'self.params["b%d" % i] = weight_scale * np.random.randn(fan_out)'),),
-           caught_by=("fc_net.initial_loss", "fc_net.initialization"), collateral=DOWNSTREAM,
+           caught_by=("fc_net.initial_loss", "fc_net.initialization", "fc_net.init"), collateral=DOWNSTREAM,
            diagnosis=("b1 is not all zeros",)),
     Mutant("fc_he_fan_out", "He std with fan-out instead of fan-in (docs/courses.md §7.16)",
            (Patch(FC, "W = np.sqrt(2.0 / fan_in) * np.random.randn(fan_in, fan_out)",

@@ -10,7 +10,7 @@ from tests.support import CheckRunner, Patch, all_fixtures, make_submission
 FC_CHECKS = [
     "two_layer_net.init", "two_layer_net.scores", "two_layer_net.losses", "two_layer_net.gradients",
     "fc_net.initial_loss", "fc_net.gradients", "fc_net.dropout", "fc_net.batchnorm",
-    "fc_net.layernorm", "fc_net.initialization", "fc_net.dtype",
+    "fc_net.layernorm", "fc_net.initialization", "fc_net.dtype", "fc_net.init",
 ]
 
 
@@ -138,3 +138,33 @@ def test_initialization_records_measured_and_expected_stds(reference_runner):
         measured, formula = series[f"weight_std.measured, {scheme}"], series[f"weight_std.{expected}"]
         assert len(measured) == len(formula) == 11
         assert measured == pytest.approx(formula, rel=0.1)
+
+
+def test_fc_init_tests_the_rule_statistically_not_the_draw(runner_for):
+    """docs/courses.md §2.5.3: N(0, weight_scale^2) weights, zero biases, unit gammas. A draw
+    rescaled to exactly std weight_scale meets the rule; one without weight_scale does not;
+    without batchnorm in the rubric (params) the gammas are not asked for."""
+    exact = runner_for(Patch("classifiers/fc_net.py", "W = weight_scale * np.random.randn(fan_in, fan_out)",
+                             "_w = np.random.randn(fan_in, fan_out)\n"
+                             "                W = weight_scale * (_w - _w.mean()) / _w.std()"))
+    assert exact.run("fc_net.init").status == "passed"
+    gammas = runner_for(Patch("classifiers/fc_net.py", 'self.params["gamma%d" % i] = np.ones(fan_out)',
+                              'self.params["gamma%d" % i] = np.zeros(fan_out)'))
+    result = gammas.run("fc_net.init")
+    assert result.status == "failed" and "gamma1 is not all ones" in result.message
+    assert "normalization='batchnorm'" in result.message
+    assert gammas.run("fc_net.init", params={"normalization": False}).status == "passed"
+
+
+def test_regularising_every_parameter_is_reported_as_information(runner_for):
+    """docs/courses.md §2.5.3: the L2 term covers the weights; gammas and betas regularised too
+    is allowed (the check is extra), and the message names them."""
+    runner = runner_for(Patch("classifiers/fc_net.py", '''            for i in range(1, L + 1):
+                W = self.params["W%d" % i]
+                loss += 0.5 * self.reg * np.vdot(W, W)
+                grads["W%d" % i] += self.reg * W''', '''            for k, W in self.params.items():
+                loss += 0.5 * self.reg * np.vdot(W, W)
+                grads[k] += self.reg * W'''))
+    result = runner.run("fc_net.regularised_params")
+    assert result.status == "failed" and "gamma1 is regularised too" in result.message
+    assert "b1 is regularised too" in result.message and "information" in result.message

@@ -19,7 +19,9 @@ def test_the_catalogue_lists_the_knn_checks():
         "compute_distances_two_loops.values", "compute_distances_one_loop.values",
         "compute_distances_no_loops.values", "compute_distances_no_loops.duplicate_points",
         "predict_labels.majority_vote", "predict_labels.ties_to_smaller_label",
-        "knn_predict.num_loops", "knn_predict.digits_accuracy"}
+        "knn_predict.num_loops", "knn_predict.digits_accuracy",
+        "compute_distances_two_loops.input_unchanged", "compute_distances_one_loop.input_unchanged",
+        "compute_distances_no_loops.input_unchanged", "predict_labels.input_unchanged"}
 
 
 @pytest.mark.parametrize("check_id", KNN_CHECKS)

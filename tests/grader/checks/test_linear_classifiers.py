@@ -28,9 +28,9 @@ def _mutant(name):
 
 
 def test_the_catalogue_lists_the_linear_checks():
-    assert len(LINEAR_CHECKS) == 21
+    assert len(LINEAR_CHECKS) == 25
     for loss in ("svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive", "softmax_loss_vectorized"):
-        assert f"{loss}.values" in LINEAR_CHECKS and f"{loss}.numeric_gradient" in LINEAR_CHECKS
+        assert {f"{loss}.values", f"{loss}.numeric_gradient", f"{loss}.input_unchanged"} <= set(LINEAR_CHECKS)
 
 
 @pytest.mark.parametrize("check_id", LINEAR_CHECKS)

@@ -117,3 +117,30 @@ def test_the_descent_of_a_rule_that_breaks_stops_where_it_broke(runner_for):
                               'config["m"], config["v"], config["t"] = m, v, t + 1'))
     result = runner.run("optim.loss_decreases", partial_credit={"rule": "fraction"})
     assert result.series["descent.adam (stopped at step 1)"] == [pytest.approx(result.series["descent.rmsprop"][0])]
+
+
+def _cs231n(variant: str):
+    """The Selection of CS231n assignment 2 in year variant ``variant`` (only its conventions are read)."""
+    from grader.profiles.cs231n import A2, COURSE
+    from grader.profiles.base import Selection
+    year = next(v for v in COURSE.variants if v.name == variant)
+    return Selection(profile=A2, variant=year, root=None, layout=None, rubrics=("cs231n_a2_fc",))
+
+
+def test_adam_accepts_the_provided_t_default_of_1_only_in_2016_2017(runner_for):
+    """docs/courses.md §A5.1: one 2016-2017 Adam starter provides config.setdefault('t', 1), so a
+    correct body's first step from an empty config uses t = 2; other years start t at 0."""
+    runner = runner_for(Patch("optim.py", 'config.setdefault("t", 0)', 'config.setdefault("t", 1)'))
+    for check_id in ("adam.fresh_steps", "adam.defaults"):
+        old = runner.run(check_id, selection=_cs231n("2016-2017"))
+        assert old.status == "passed" and "t starting at 1" in old.message, old.message
+        assert runner.run(check_id, selection=_cs231n("2021-2024")).status == "failed"
+        assert runner.run(check_id).status == "failed"                      # canonical
+    assert runner.run("adam.notebook").status == "passed"                   # t = 5 given
+
+
+def test_adam_starting_t_at_0_still_passes_in_2016_2017(reference_runner):
+    """The other 2016-2017 Adam starter defaults t to 0: both are accepted in those years."""
+    for check_id in ("adam.fresh_steps", "adam.defaults"):
+        result = reference_runner.run(check_id, selection=_cs231n("2016-2017"))
+        assert result.status == "passed" and "t starting" not in result.message

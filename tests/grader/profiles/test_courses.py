@@ -114,9 +114,10 @@ def test_w1_transposed_in_uclas_net_loses_the_neural_net_checks_of_the_layout(tm
                         lambda root: (root / "nndl" / "neural_net.py").write_text(
                             trees.neural_net_cs231n((root / "nndl" / "neural_net.py").read_text())
                             .replace("import matplotlib.pyplot as plt\n", "")))
-    # every check of the layout loses; the toy run still trains with the student's own layout
-    section = {r.name for r in report.results if r.section == "neural_net"} - {"neural_net.train_toy"}
-    assert lost(report) == section
+    # every check of the layout loses; the toy run still trains with the student's own layout, and
+    # W1's shape does not touch X (the side-effect check)
+    section = {r.name for r in report.results if r.section == "neural_net"}
+    assert lost(report) == section - {"neural_net.train_toy", "neural_net.input_unchanged"}
     scores = next(r for r in report.results if r.name == "neural_net.scores")
     assert "W1 has shape (hidden_size, input_size)" in scores.message
 
@@ -178,7 +179,7 @@ def test_a_numpy_name_removed_before_the_course_year_costs_only_its_checks(tmp_p
 
     report = grade_tree(tmp_path, "cs231n", "a1", "2025-2026", edit)
     assert lost(report) == {"predict_labels.majority_vote", "predict_labels.ties_to_smaller_label",
-                            "knn_predict.num_loops", "knn_predict.digits_accuracy"}
+                            "knn_predict.num_loops", "knn_predict.digits_accuracy", "predict_labels.input_unchanged"}
     assert "np.int was removed in numpy 1.24 (use int or np.int64); the code using it fails" in "\n".join(report.notes)
 
 

@@ -53,6 +53,12 @@ def add_one_in_place(x):
     x += 1
 
 
+def clobber_cache(dout, cache):
+    cache[1][0] = 99.0
+    dout *= 2
+    return dout
+
+
 def divide(a, b):
     return a / b
 
@@ -235,6 +241,25 @@ def test_return_args_shows_in_place_updates_of_dicts_and_arrays(worker):
     _, after = worker.call("layers.batchnorm_forward", x, np.ones(3), np.zeros(3),
                            bn_param={"momentum": 0.5}, return_args=True)
     np.testing.assert_allclose(after["bn_param"]["running_mean"], 0.5 * x.mean(axis=0))
+
+
+def test_watch_args_names_the_arrays_a_call_changed_in_place(worker):
+    """Only the paths come back; a held cache is looked into; a dict entry replaced by a new
+    array (bn_param's running mean) is not an in-place change."""
+    rng = np.random.RandomState(3)
+    x = rng.randn(4, 3)
+    assert worker.call("layers.add_one_in_place", np.zeros(2), watch_args=True) == (None, ("0",))
+    (out, cache), changed = worker.call("layers.batchnorm_forward", x, np.ones(3), np.zeros(3),
+                                        {"running_mean": np.ones(3)}, keep=[1], watch_args=True)
+    assert changed == () and isinstance(cache, Ref)
+    dout = rng.randn(4, 3)
+    dx, changed = worker.call("layers.clobber_cache", dout, cache, watch_args=True)
+    assert changed == ("0", "1.1")
+    np.testing.assert_array_equal(dx, 2 * dout)
+    assert worker.call("layers.affine_forward", x, np.eye(3), b=np.ones(3), select=0,
+                       watch_args=True)[1] == ()
+    with pytest.raises(TypeError, match="cannot be combined"):
+        worker.call("layers.add_one_in_place", np.zeros(2), watch_args=True, return_args=True)
 
 
 def test_map_runs_many_calls_in_one_round_trip(worker):
