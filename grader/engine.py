@@ -2,9 +2,12 @@
 
 ``grade(submission, options)`` copies the submission into a scratch folder, selects its course
 profile and plans the run (``grader.plan``, with the notebook step of
-``grader.notebook.grading``), starts one sandboxed worker and runs the planned checks in a
+``grader.notebook.grading``), starts a small pool of sandboxed workers (``GradeOptions.workers``,
+default ``grader.sandbox.pool.default_size()``) and runs the planned checks over it in a
 ``grader.session.Session``, then builds the ``Report``. Renderers (``grader.report``) take it from
-there.
+there. The report does not depend on the pool: every check runs on its own fresh objects, the
+checks are placed on the workers by their expected cost (``grader.costs``) alone, never by
+timing, and their results come back in plan order.
 
 The engine never lets one problem cost more than the checks it touches: an unreadable
 submission, a module that does not import, a crashing or hanging call, or a bug in a check each
@@ -23,6 +26,7 @@ from . import fixtures as fixture_store
 from . import profiles as course_profiles
 from .datasets import Datasets
 from .notebook import grading as notebook_grading
+from .checks.base import REGISTRY
 from .plan import (
     Plan,
     PlannedCheck,
@@ -33,7 +37,9 @@ from .plan import (
 )
 from .result import CheckResult, Report
 from .rubric import Rubric, load_rubric
-from .sandbox import Limits, SandboxError, Worker
+from .costs import cost
+from .sandbox import Limits, SandboxError, WorkerPool
+from .sandbox.pool import default_size
 from .session import HangGuard, ProgressCallback, Session, not_run
 
 
@@ -48,6 +54,8 @@ class GradeOptions:
     call_timeout: float | None = None  # overrides every rubric timeout when set (``--call-timeout``)
     profile: str | None = None         # force a course profile: ``NAME`` or ``NAME:VARIANT``
     execute_notebooks: bool = False    # re-run notebooks in the sandbox (``--execute``)
+    workers: int | None = None         # sandboxed workers for this submission (``--workers``);
+                                       # None: ``grader.sandbox.pool.default_size()``
 
 
 def grade(submission: str | Path, options: GradeOptions | None = None) -> Report:
@@ -147,24 +155,32 @@ def _run(plan: Plan, options: GradeOptions, scratch: Path) -> _Run:
         return run
     work = scratch / "work"
     work.mkdir()
-    worker = Worker(plan.root, plan.selection.layout, _hiding_fixtures(options.limits, plan.rubric),
-                    scratch_dir=work)
+    pool = WorkerPool(plan.root, plan.selection.layout, _hiding_fixtures(options.limits, plan.rubric),
+                      size=options.workers or default_size(), scratch_dir=work)
     try:
-        with worker:
-            session = Session(worker=HangGuard(worker), fixtures=plan.fixtures, datasets=datasets,
+        with pool:
+            guards = [HangGuard(w) for w in pool.workers]   # one per worker: what a lane learns
+            session = Session(worker=guards[0], fixtures=plan.fixtures, datasets=datasets,
                               selection=plan.selection, root=plan.root,
                               call_timeout=options.call_timeout)
-            results = session.run(plan.checks, options.progress)
+            costs = [cost(p.check.id, REGISTRY[p.check.id].kind) for p in plan.checks]
+            results = session.run(plan.checks, options.progress, lanes=(pool, guards, costs))
             run.results = results + _notebook_results(plan, session, results, options, scratch,
                                                       run.notes)
-            run.sandbox = dict(worker.capabilities or {})
-            run.sandbox["restarts"] = worker.restarts
+            run.sandbox = dict(pool.capabilities or {})
+            run.sandbox["restarts"] = pool.restarts
     except SandboxError as exc:  # the sandbox itself could not start: nothing was graded
         run.error = f"the sandbox could not run this submission: {exc}"
         run.results = not_run(plan.checks, run.error, status="error")
-    # The worker has exited: only now read what it printed (for the report, never for scores).
-    run.stdout, run.stderr = worker.stdout_text, worker.stderr_text
+    # The workers have exited: only now read what they printed (for the report, never for
+    # scores), worker by worker.
+    run.stdout = _joined(w.stdout_text for w in pool.workers)
+    run.stderr = _joined(w.stderr_text for w in pool.workers)
     return run
+
+
+def _joined(texts) -> str:
+    return "\n".join(t for t in texts if t)
 
 
 def _notebook_results(plan: Plan, session: Session, package_results: list[CheckResult],
