@@ -2,7 +2,7 @@
 
     grade PATH [--profile NAME[:VARIANT]] [--rubric NAME] [--data CIFAR_DIR] [--json F]
                [--gradescope F] [--junit F] [--markdown F] [--html F] [--fail-under SCORE]
-               [--audience student|instructor] [--execute]
+               [--audience student|instructor] [--execute] [--workers N]
                                           (the file options are those of grader.report's formats)
     grade fixtures regenerate [RUBRIC...] [--all]  rebuild stale fixture builders
     grade fixtures check [RUBRIC]         report each fixture builder's staleness
@@ -136,9 +136,12 @@ def _output_path(ctx, param, value):
 @click.option("--execute", "execute", is_flag=True,
               help="Re-run the submission's notebooks in the sandbox (nbclient) instead of "
                    "trusting their saved outputs (needs the [notebooks] extra).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Sandboxed workers that share this submission's checks [default: "
+                   "$GRADER_WORKERS, else 2 on two cores or more]; the report is the same.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the total.")
-def run(submission, rubric, profile, data, fail_under, audience, call_timeout, execute, quiet,
-        **outputs):
+def run(submission, rubric, profile, data, fail_under, audience, call_timeout, execute, workers,
+        quiet, **outputs):
     """Grade SUBMISSION (a folder, a .zip, a git checkout or an .ipynb notebook) and print its
     report."""
     from .engine import GradeOptions, grade
@@ -160,7 +163,8 @@ def run(submission, rubric, profile, data, fail_under, audience, call_timeout, e
         with _progress(console, quiet) as progress:
             report = grade(submission, GradeOptions(rubric=rubric, data=data, limits=limits,
                                                     progress=progress, call_timeout=call_timeout,
-                                                    profile=profile, execute_notebooks=execute))
+                                                    profile=profile, execute_notebooks=execute,
+                                                    workers=workers))
     except RubricError as exc:
         raise click.UsageError(f"invalid rubric: {exc}") from None
     except ProfileError as exc:
