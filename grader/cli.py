@@ -29,8 +29,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
 from .report import file_formats
@@ -146,11 +144,12 @@ def run(submission, rubric, profile, data, fail_under, audience, call_timeout, e
     report."""
     from .engine import GradeOptions, grade
     from .profiles import ProfileError
-    from .report import terminal
     from .rubric import RubricError
     from .sandbox import Limits
 
-    console = Console(stderr=False)
+    console = None if quiet else _console()   # -q prints one line: no rich
+    say = click.echo if console is None else (lambda text: console.print(text, markup=False,
+                                                                          highlight=False))
     limits = Limits()
     if not submission.exists():
         raise click.BadParameter(f"{submission} does not exist", param_hint="SUBMISSION")
@@ -160,7 +159,7 @@ def run(submission, rubric, profile, data, fail_under, audience, call_timeout, e
             raise click.UsageError(f"--execute needs {' and '.join(missing)}: "
                                    "pip install 'numpy-dl-autograder[notebooks]'")
     try:
-        with _progress(console, quiet) as progress:
+        with _progress(console) as progress:
             report = grade(submission, GradeOptions(rubric=rubric, data=data, limits=limits,
                                                     progress=progress, call_timeout=call_timeout,
                                                     profile=profile, execute_notebooks=execute,
@@ -172,11 +171,12 @@ def run(submission, rubric, profile, data, fail_under, audience, call_timeout, e
 
     shown = report.for_audience(audience)
     if report.error is not None:
-        console.print(f"error: {report.error} ({report.submission})",
-                      markup=False, highlight=False)
+        say(f"error: {report.error} ({report.submission})")
     elif quiet:
-        console.print(f"{shown.score:g} / {shown.max_score:g}")
+        click.echo(f"{shown.score:g} / {shown.max_score:g}")
     else:
+        from .report import terminal
+
         terminal.print_report(shown, console)
     for renderer in file_formats():
         path = outputs[_output_name(renderer)]
@@ -186,7 +186,7 @@ def run(submission, rubric, profile, data, fail_under, audience, call_timeout, e
     if report.error is not None:
         sys.exit(EXIT_UNGRADABLE)
     if fail_under is not None and report.score < fail_under:
-        console.print(f"score {report.score:g} is below --fail-under {fail_under:g}")
+        say(f"score {report.score:g} is below --fail-under {fail_under:g}")
         sys.exit(1)
 
 
@@ -199,17 +199,26 @@ def _write(path: Path, text: str) -> None:
         fh.write(text)
 
 
+def _console(stderr: bool | None = False):
+    """A rich Console (imported here: a ``-q`` run never loads rich)."""
+    from rich.console import Console
+
+    return Console() if stderr is None else Console(stderr=stderr)
+
+
 class _progress:
     """A rich progress bar on the terminal while checks run (silent when not a TTY)."""
 
-    def __init__(self, console: Console, quiet: bool):
-        self.enabled = console.is_terminal and not quiet
+    def __init__(self, console):
+        self.enabled = console is not None and console.is_terminal
         self.bar = None
         self.task = None
 
     def __enter__(self):
         if not self.enabled:
             return None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         self.bar = Progress(TextColumn("[bold]grading[/]"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.description}"), TimeElapsedColumn(), transient=True)
         self.bar.__enter__()
@@ -257,7 +266,7 @@ def grade_class_command(submissions, outdir, rubric, profile, data, call_timeout
 
     if (canvas_csv is None) != (canvas_column is None):
         raise click.UsageError("--canvas-csv and --canvas-column go together")
-    console = Console()
+    console = _console(stderr=None)
     options = ClassOptions(rubric=rubric, profile=profile, data=data, call_timeout=call_timeout,
                            execute=execute, jobs=jobs or default_jobs(), dask=dask_address,
                            force=force, only=tuple(only))

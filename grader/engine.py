@@ -20,6 +20,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 from . import __version__
 from . import fixtures as fixture_store
@@ -81,15 +82,34 @@ def grade(submission: str | Path, options: GradeOptions | None = None) -> Report
 
     with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
         scratch = Path(scratch)
+        launched: list[WorkerPool] = []
+
+        def launch(selection) -> None:
+            """Right after intake: the workers import numpy and confine themselves while the
+            rubric, its fixtures and the notebooks are planned."""
+            (scratch / "work").mkdir()
+            pool = WorkerPool(selection.root, selection.layout,
+                              _hiding_fixtures(options.limits, explicit),
+                              size=options.workers or default_size(), scratch_dir=scratch / "work")
+            launched.append(pool)
+            try:
+                pool.start(wait=False)
+            except (SandboxError, OSError):
+                pass   # starting again in ``_run`` reports why, as a sandbox error
+
         try:
-            plan = make_plan(Path(submission), scratch, explicit, forced)
-        except course_profiles.UnsupportedAssignment as exc:   # no rubric covers it: nothing graded
-            return Report(submission=str(submission), rubric="none",
-                          rubric_title="no rubric covers this assignment", profile="unsupported",
-                          results=[], started_at=started_at,
-                          duration_s=round(time.perf_counter() - t0, 3), notes=[str(exc)],
-                          grader_version=__version__, error=str(exc))
-        run = _run(plan, options, scratch)
+            try:
+                plan = make_plan(Path(submission), scratch, explicit, forced, on_intake=launch)
+            except course_profiles.UnsupportedAssignment as exc:   # no rubric covers it
+                return Report(submission=str(submission), rubric="none",
+                              rubric_title="no rubric covers this assignment", profile="unsupported",
+                              results=[], started_at=started_at,
+                              duration_s=round(time.perf_counter() - t0, 3), notes=[str(exc)],
+                              grader_version=__version__, error=str(exc))
+            run = _run(plan, options, scratch, launched[0] if plan.root is not None else None)
+        finally:
+            for pool in launched:
+                pool.close()   # closing a closed pool does nothing
 
     return Report(
         submission=str(submission),
@@ -110,14 +130,18 @@ def grade(submission: str | Path, options: GradeOptions | None = None) -> Report
 
 
 def make_plan(submission: Path, scratch: Path, explicit: Rubric | None = None,
-              forced: str | None = None) -> Plan:
+              forced: str | None = None, on_intake: Callable | None = None) -> Plan:
     """Intake, profile, rubric and notebooks: everything decided before student code runs.
 
     Notebooks are graded after the package, by their own rubrics; a submission without a package
     is graded on the functions its notebooks define, when a notebook rubric allows it.
+    ``on_intake(selection)`` is called as soon as the submission's package is known (the engine
+    starts its workers there).
     """
     notes: list[str] = []
     selection, problem = intake(submission, scratch, notes, forced)
+    if problem is None and on_intake is not None:
+        on_intake(selection)
     rubric, fixtures = choose_rubric(selection, explicit, notes)
     notebooks = notebook_grading.find(scratch / "submission", notes)
     if problem is not None and notebooks:
@@ -141,11 +165,11 @@ class _Run:
     error: str | None = None   # nothing could be graded (Report.error)
 
 
-def _run(plan: Plan, options: GradeOptions, scratch: Path) -> _Run:
-    """Run the plan: the package checks in one sandboxed worker, then the notebook checks."""
+def _run(plan: Plan, options: GradeOptions, scratch: Path, pool: WorkerPool | None) -> _Run:
+    """Run the plan: the package checks on the (launched) pool, then the notebook checks."""
     datasets = Datasets(options.data)
     run = _Run()
-    if plan.problem is not None:
+    if pool is None:
         session = Session(datasets=datasets, selection=plan.selection,
                           call_timeout=options.call_timeout)
         results = not_run(plan.checks, plan.problem)
@@ -153,10 +177,6 @@ def _run(plan: Plan, options: GradeOptions, scratch: Path) -> _Run:
         run.results = results + notebook_results
         run.error = plan.problem if not notebook_results else None
         return run
-    work = scratch / "work"
-    work.mkdir()
-    pool = WorkerPool(plan.root, plan.selection.layout, _hiding_fixtures(options.limits, plan.rubric),
-                      size=options.workers or default_size(), scratch_dir=work)
     try:
         with pool:
             guards = [HangGuard(w) for w in pool.workers]   # one per worker: what a lane learns
@@ -199,12 +219,15 @@ def _notebook_results(plan: Plan, session: Session, package_results: list[CheckR
     return session.run(plan.notebook_checks)
 
 
-def _hiding_fixtures(limits: Limits, rubric: Rubric) -> Limits:
+def _hiding_fixtures(limits: Limits, rubric: Rubric | None) -> Limits:
     """``limits`` that also hide the rubric's fixture folder from student code (a rubric given
-    by path keeps its expected values outside the grader's packages, which are hidden anyway)."""
-    if rubric.path is None:
+    by path keeps its expected values outside the grader's packages, which are hidden anyway).
+    ``rubric`` None: the rubric will come from the course profile, whose fixtures are the
+    packaged store."""
+    if rubric is not None and rubric.path is None:
         return limits
-    folder = str(fixture_store.fixture_dir(rubric))
+    folder = str(fixture_store.fixture_dir(rubric) if rubric is not None
+                 else fixture_store.packaged_store())
     return replace(limits, hidden_paths=tuple(limits.hidden_paths) + (folder,))
 
 
