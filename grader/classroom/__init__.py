@@ -202,4 +202,4 @@ def grade_class(path: Path, outdir: Path, options: ClassOptions, *,
 
 
 __all__ = ["ClassBusy", "ClassInputError", "ClassOptions", "ClassRun", "Submission", "grade_class",
-           "read_class"]
+           "read_class", "workers_per_job"]
