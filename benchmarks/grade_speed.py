@@ -1,21 +1,25 @@
-"""How long grading the reference takes, by check kind, and what the sandbox costs.
+"""How long grading takes, by check kind, and what the sandbox costs; measured vs goal.
 
-    python benchmarks/grade_speed.py [--repeat N] [--pool N] [--profile DIR]
+    python benchmarks/grade_speed.py [--repeat N] [--workers N] [--profile DIR] [--write-costs]
 
 Prints, each a median over the runs:
 
-* serial: the wall and CPU time (this process and every worker, ``getrusage``) of
-  ``grade reference`` with the canonical rubric, split by check kind, and the overhead ratio
-  per kind: the time of the checks with the sandboxed worker divided by the time of the same
-  checks making the same calls in one plain process (``DirectWorker`` below: the student code
-  imported into the benchmark's own process, a thing the grader itself never does);
-* pool: the same run (intake, workers, every check, close) with the checks placed over a
-  ``WorkerPool`` of ``--pool`` workers (default 2) by ``engine.run_check``; its results must
-  equal the serial run's.
+* ``grade reference`` (canonical rubric) as the engine runs it, on a pool of ``--workers``
+  sandboxed workers (default ``grader.sandbox.pool.default_size()``): wall time and the CPU time
+  of every process (this one and every worker, ``getrusage``); its results must equal those of
+  the one-worker run;
+* the one-worker run, split by check kind, and the overhead ratio per kind: the time of the
+  checks in the sandboxed worker divided by the time of the same checks making the same calls in
+  one plain process (``DirectWorker`` below: the student code imported into the benchmark's own
+  process, a thing the grader itself never does);
+* a course tree each of CS231n a1, CS182 hw02 and UCLA HW3 (built by the course-profile tests'
+  tree builder) graded by the engine: wall time each.
 
-Goals (2 cores): wall <= 1.5 s, CPU of all processes <= 2.4 s, overhead <= 1.3x per kind.
-``--profile DIR`` also writes cProfile stats of one serial run: ``grader.prof`` and one
-``worker-<pid>.prof`` per worker (``grader.sandbox.client.PROFILE_ENV``), and prints their top.
+Goals (2 cores): wall <= 1.5 s, CPU of all processes <= 2.4 s, overhead <= 1.3x per kind, each
+course tree <= 1.5 s. ``--profile DIR`` also writes cProfile stats of one run: ``grader.prof`` and
+one ``worker-<pid>.prof`` per worker (``grader.sandbox.client.PROFILE_ENV``), and prints their
+top. ``--write-costs`` rewrites ``grader/costs.py``'s table of per-check seconds (what the pool
+places checks by) from the one-worker runs.
 """
 from __future__ import annotations
 
@@ -31,7 +35,6 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,20 +47,19 @@ from grader import fixtures as fixture_store  # noqa: E402
 from grader.checks import load_catalogue  # noqa: E402
 from grader.checks.base import REGISTRY  # noqa: E402
 from grader.datasets import Datasets  # noqa: E402
-from grader import profiles as course_profiles  # noqa: E402
-from grader.engine import GradeOptions, grade, run_check  # noqa: E402
+from grader.engine import GradeOptions, grade  # noqa: E402
 from grader.plan import rubric_checks  # noqa: E402
-from grader.session import HangGuard  # noqa: E402
-from grader.rubric import load_rubric, merge_rubrics, select_variant  # noqa: E402
-from grader.sandbox import Limits, NotImplementedByStudent, StudentException, WorkerPool  # noqa: E402
+from grader.rubric import load_rubric  # noqa: E402
+from grader.sandbox import NotImplementedByStudent, StudentException  # noqa: E402
 from grader.sandbox.client import PROFILE_ENV, ArgsAfter  # noqa: E402
-from grader.submission import prepare_submission  # noqa: E402
-
-GOAL_WALL, GOAL_CPU, GOAL_RATIO = 1.5, 2.4, 1.3
-#: Relative expected durations by check kind, to place checks on the pool's workers.
-KIND_COST = {"training": 8.0, "gradient": 2.0}
+from grader.sandbox.pool import default_size  # noqa: E402
 from grader.sandbox.protocol import Method, Ref  # noqa: E402
 from grader.session import Session  # noqa: E402
+
+GOAL_WALL, GOAL_CPU, GOAL_RATIO, GOAL_TREE = 1.5, 2.4, 1.3, 1.5
+#: The course trees timed: (course, assignment, variant), as the course-profile tests build them.
+TREES = [("cs231n", "a1", "2021-2024"), ("cs182", "hw02", "fa26"), ("ucla", "hw3", "2020-2021")]
+COSTS_FILE = REPO / "grader" / "costs.py"
 
 
 class DirectWorker:
@@ -142,6 +144,19 @@ class DirectWorker:
             obj = obj[part] if isinstance(obj, dict) else (obj[int(part)] if isinstance(obj, list) else getattr(obj, part))
         return self._ref(obj) if keep else copy.deepcopy(obj)
 
+    def sweep(self, ref, path, values, target, *args, restore=None, select=None, timeout=None,
+              **kwargs):
+        """As ``Worker.sweep``: set each value at ``path``, call ``target``; ``restore`` last."""
+        out = []
+        try:
+            for value in values:
+                self.setattr(ref, path, value)
+                out.append(self.call(target, *args, select=select, **kwargs))
+        finally:
+            if restore is not None:
+                self.setattr(ref, path, restore)
+        return out
+
     def setattr(self, ref, path, value, *, timeout=None):
         *head, last = path.split(".")
         obj = self.objects[ref.id]
@@ -178,30 +193,48 @@ def outcome(results) -> list[tuple]:
     return [(r.name, r.section, r.status, r.points, r.message) for r in results]
 
 
-def grade_with_pool(size: int, expected, datasets) -> tuple[list, float]:
-    """``grade reference`` with the checks run over a WorkerPool: (results, wall seconds).
-    The same steps as the engine: intake, profile, rubric variant, fixtures hidden."""
-    t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="grade-pool-") as scratch:
-        scratch = Path(scratch)
-        submission = prepare_submission(REPO / "reference", scratch / "submission")
-        selection = course_profiles.select(submission.root, scratch, name="reference")
-        canonical = load_rubric("canonical")
-        rubric = merge_rubrics([select_variant(canonical, selection.variant.name)])
-        limits = replace(Limits(), hidden_paths=(str(fixture_store.fixture_dir(canonical)),))
-        (scratch / "work").mkdir()
-        pool = WorkerPool(selection.root, selection.layout, limits, size=size,
-                          scratch_dir=scratch / "work")
-        pool.start(wait=False)
-        guards = {id(w): HangGuard(w) for w in pool.workers}
-        entries = [(section.name, rc) for section in rubric.sections for rc in section.checks]
-        jobs = [lambda w, name=name, rc=rc: run_check(name, rc, guards[id(w)], expected, datasets,
-                                                       selection.root, None, selection)
-                for name, rc in entries]
-        costs = [KIND_COST.get(REGISTRY[rc.id].kind, 1.0) for _, rc in entries]
-        with pool:
-            results = pool.run(jobs, costs)
-    return results, time.perf_counter() - t0
+def grade_timed(submission, options: GradeOptions):
+    """(report, wall seconds, CPU seconds of every process) of one ``grade``."""
+    c0, t0 = cpu_seconds(), time.perf_counter()
+    report = grade(submission, options)
+    return report, time.perf_counter() - t0, cpu_seconds() - c0
+
+
+def time_trees(repeat: int) -> dict[str, float]:
+    """Median wall seconds of ``grade`` on each course tree of ``TREES``."""
+    from tests.grader.profiles import trees
+
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="grade-trees-") as tmp:
+        for course, assignment, variant in TREES:
+            repo = Path(tmp) / f"{course}-{assignment}"
+            trees.build(repo, course, assignment, variant)
+            walls, report = [], None
+            for _ in range(repeat):
+                report, wall, _ = grade_timed(repo, GradeOptions())
+                walls.append(wall)
+            label = f"{course} {assignment} {variant}"
+            if report.score != report.max_score:
+                label += f" (score {report.score:g}/{report.max_score:g}!)"
+            out[label] = statistics.median(walls)
+    return out
+
+
+def write_costs(runs: list) -> None:
+    """Rewrite ``grader/costs.py``'s MEASURED table: each check's median seconds."""
+    durations = defaultdict(list)
+    for report in runs:
+        for r in report.results:
+            durations[r.name].append(r.duration_s)
+    rows = "".join(f"    {name!r}: {round(statistics.median(d), 3)!r},\n"
+                   for name, d in sorted(durations.items()))
+    text = COSTS_FILE.read_text()
+    head, rest = text.split("# BEGIN MEASURED", 1)
+    _, tail = rest.split("# END MEASURED", 1)
+    COSTS_FILE.write_text(f"{head}# BEGIN MEASURED (written by benchmarks/grade_speed.py "
+                          f"--write-costs)\nMEASURED: dict[str, float] = {{\n{rows}}}\n"
+                          f"# END MEASURED{tail}")
+    print(f"wrote {len(durations)} check costs to {COSTS_FILE.relative_to(REPO)}")
 
 
 def print_top(path: Path, n: int = 12) -> None:
@@ -217,42 +250,56 @@ def line(what: str, measured: float, goal: float, unit: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--pool", type=int, default=2, help="workers of the pool run (0: none)")
+    parser.add_argument("--workers", type=int, default=default_size(),
+                        help="workers of the pool run (default: the engine's)")
     parser.add_argument("--profile", type=Path, default=None, help="folder for cProfile stats")
+    parser.add_argument("--write-costs", action="store_true",
+                        help="rewrite grader/costs.py from the one-worker runs")
+    parser.add_argument("--no-trees", action="store_true", help="skip the course trees")
     args = parser.parse_args()
     load_catalogue()
     rubric = load_rubric("canonical")
     expected = fixture_store.load(rubric)
     datasets = Datasets()
     datasets.get()  # load the digits once, outside the timings
+    pooled = GradeOptions(rubric="canonical", workers=args.workers)
+    serial = GradeOptions(rubric="canonical", workers=1)
 
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
         os.environ[PROFILE_ENV] = str(args.profile.resolve())
         profiler = cProfile.Profile()
-        profiler.runcall(grade, REPO / "reference", GradeOptions(rubric="canonical"))
+        profiler.runcall(grade, REPO / "reference", pooled)
         profiler.dump_stats(str(args.profile / "grader.prof"))
         del os.environ[PROFILE_ENV]
         for path in sorted(args.profile.glob("*.prof")):
             print_top(path)
 
-    walls, cpus, kinds, directs = [], [], [], []
+    walls, cpus, swalls, scpus, kinds, directs, serial_runs = [], [], [], [], [], [], []
+    same = True
     for _ in range(args.repeat):
-        c0, t0 = cpu_seconds(), time.perf_counter()
-        report = grade(REPO / "reference", GradeOptions(rubric="canonical"))
-        walls.append(time.perf_counter() - t0)
-        cpus.append(cpu_seconds() - c0)
+        report, wall, cpu = grade_timed(REPO / "reference", pooled)
+        walls.append(wall)
+        cpus.append(cpu)
+        one, swall, scpu = grade_timed(REPO / "reference", serial)
+        swalls.append(swall)
+        scpus.append(scpu)
+        serial_runs.append(one)
+        same = same and outcome(report.results) == outcome(one.results)
         by_kind = defaultdict(float)
-        for r in report.results:
+        for r in one.results:
             by_kind[r.kind] += r.duration_s
         kinds.append(by_kind)
         directs.append(time_direct(rubric, expected, datasets))
 
     wall, cpu = statistics.median(walls), statistics.median(cpus)
+    swall, scpu = statistics.median(swalls), statistics.median(scpus)
     print(f"grade reference (canonical rubric, {len(report.results)} checks, "
-          f"score {report.score:g}/{report.max_score:g}), median of {args.repeat} runs")
-    print(f"serial: wall {wall:.2f} s, CPU {cpu:.2f} s")
-    print(f"{'kind':<10} {'sandboxed s':>12} {'in-process s':>13} {'ratio':>7}")
+          f"score {report.score:g}/{report.max_score:g}), median of {args.repeat} runs, "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    print(f"pool of {args.workers}: wall {wall:.2f} s, CPU {cpu:.2f} s; one worker: wall "
+          f"{swall:.2f} s, CPU {scpu:.2f} s; results {'identical' if same else 'DIFFERENT'}")
+    print(f"{'kind':<10} {'sandboxed s':>12} {'in-process s':>13} {'ratio':>7}   (one worker)")
     total_s = total_d = 0.0
     ratios = {}
     for kind in sorted({k for d in kinds for k in d}):
@@ -262,33 +309,22 @@ def main() -> None:
         ratios[kind] = s / d if d else float("nan")
         print(f"{kind:<10} {s:>12.3f} {d:>13.3f} {ratios[kind]:>7.2f}")
     print(f"{'checks':<10} {total_s:>12.3f} {total_d:>13.3f} {total_s / total_d:>7.2f}")
-    print(f"outside checks (intake, worker start/stop, report): {wall - total_s:.2f} s")
-
-    pool_wall = pool_cpu = None
-    if args.pool > 0:
-        pwalls, pcpus = [], []
-        for _ in range(args.repeat):
-            c0 = cpu_seconds()
-            results, pw = grade_with_pool(args.pool, expected, datasets)
-            pwalls.append(pw)
-            pcpus.append(cpu_seconds() - c0)
-            same = outcome(results) == outcome(report.results[:len(results)]) and \
-                len(results) == len(report.results)
-            if not same:
-                diff = [(a, b) for a, b in zip(outcome(results), outcome(report.results)) if a != b]
-                print(f"pool run DIFFERS from the serial run: {diff[:3]}")
-        pool_wall, pool_cpu = statistics.median(pwalls), statistics.median(pcpus)
-        print(f"pool of {args.pool}: wall {pool_wall:.2f} s, CPU {pool_cpu:.2f} s, results "
-              f"{'identical to' if same else 'DIFFERENT from'} the serial run")
+    print(f"outside checks (intake, worker start/stop, report): {swall - total_s:.2f} s")
+    trees = {} if args.no_trees else time_trees(args.repeat)
+    for label, t in trees.items():
+        print(f"course tree {label}: wall {t:.2f} s")
 
     print("measured vs goal (2 cores):")
-    print(line("wall, serial", wall, GOAL_WALL, "s"))
-    print(line("CPU of all processes, serial", cpu, GOAL_CPU, "s"))
-    if pool_wall is not None:
-        print(line(f"wall, pool of {args.pool}", pool_wall, GOAL_WALL, "s"))
-        print(line(f"CPU of all processes, pool of {args.pool}", pool_cpu, GOAL_CPU, "s"))
+    print(line(f"wall, pool of {args.workers}", wall, GOAL_WALL, "s"))
+    print(line(f"CPU of all processes, pool of {args.workers}", cpu, GOAL_CPU, "s"))
     for kind, ratio in ratios.items():
         print(line(f"overhead ratio, {kind}", ratio, GOAL_RATIO, "x"))
+    for label, t in trees.items():
+        print(line(f"course tree, {label.split(' (')[0]}", t, GOAL_TREE, "s"))
+    if not same:
+        print("the pool run's results DIFFER from the one-worker run's")
+    if args.write_costs:
+        write_costs(serial_runs)
 
 
 if __name__ == "__main__":

@@ -38,17 +38,20 @@ sys.path.insert(0, str(REPO))
 
 from grader.engine import GradeOptions, grade
 from grader.rubric import load_rubric
+from grader.sandbox.pool import available_cores
 from tests.mutants.test_mutants import _load
 from tests.support import make_submission
 
 RUBRIC = "canonical"
 
 
-def grade_one(item: tuple[str, str, tuple]) -> dict:
-    """Grade one corpus entry; returns what the summary needs (picklable, small)."""
-    kind, name, patches = item
+def grade_one(item: tuple[str, str, tuple, int]) -> dict:
+    """Grade one corpus entry (on ``workers`` sandboxed workers); returns what the summary needs
+    (picklable, small)."""
+    kind, name, patches, workers = item
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
-        report = grade(make_submission(Path(tmp), patches), GradeOptions(rubric=RUBRIC))
+        report = grade(make_submission(Path(tmp), patches), GradeOptions(rubric=RUBRIC,
+                                                                         workers=workers))
     lost = {r.name: r.message for r in report.results
             if r.points < r.max_points and r.status != "skipped"}
     errors = [r.name for r in report.results if r.status == "error"]
@@ -85,8 +88,9 @@ def main(argv=None) -> int:
     mutants = [m for m in _load("MUTANTS") if args.only in m.name]
     equivalents = [m for m in _load("EQUIVALENTS") if args.only in m.name]
     rubric_ids = {rc.id for _, rc in load_rubric(RUBRIC).iter_checks()}
-    items = [("mutant", m.name, m.patches) for m in mutants] + \
-            [("equivalent", m.name, m.patches) for m in equivalents]
+    workers = max(1, available_cores() // max(1, args.jobs))   # jobs x workers <= cores
+    items = [("mutant", m.name, m.patches, workers) for m in mutants] + \
+            [("equivalent", m.name, m.patches, workers) for m in equivalents]
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         graded = {r["name"]: r for r in pool.map(grade_one, items)}

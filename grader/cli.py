@@ -2,7 +2,7 @@
 
     grade PATH [--profile NAME[:VARIANT]] [--rubric NAME] [--data CIFAR_DIR] [--json F]
                [--gradescope F] [--junit F] [--markdown F] [--html F] [--fail-under SCORE]
-               [--audience student|instructor] [--execute]
+               [--audience student|instructor] [--execute] [--workers N]
                                           (the file options are those of grader.report's formats)
     grade fixtures regenerate [RUBRIC...] [--all]  rebuild stale fixture builders
     grade fixtures check [RUBRIC]         report each fixture builder's staleness
@@ -30,8 +30,6 @@ import threading
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
 from .report import file_formats
@@ -141,19 +139,23 @@ def _output_path(ctx, param, value):
 @click.option("--execute", "execute", is_flag=True,
               help="Re-run the submission's notebooks in the sandbox (nbclient) instead of "
                    "trusting their saved outputs (needs the [notebooks] extra).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Sandboxed workers that share this submission's checks [default: "
+                   "$GRADER_WORKERS, else 2 on two cores or more]; the report is the same.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the total.")
-def run(submission, rubric, profile, pack, data, fail_under, audience, call_timeout, execute, quiet,
-        **outputs):
+def run(submission, rubric, profile, pack, data, fail_under, audience, call_timeout, execute, workers,
+        quiet, **outputs):
     """Grade SUBMISSION (a folder, a .zip, a git checkout or an .ipynb notebook) and print its
     report."""
     from .engine import GradeOptions, grade
     from .packs import PackError
     from .profiles import ProfileError
-    from .report import terminal
     from .rubric import RubricError
     from .sandbox import Limits
 
-    console = Console(stderr=False)
+    console = None if quiet else _console()   # -q prints one line: no rich
+    say = click.echo if console is None else (lambda text: console.print(text, markup=False,
+                                                                          highlight=False))
     limits = Limits()
     if not submission.exists():
         raise click.BadParameter(f"{submission} does not exist", param_hint="SUBMISSION")
@@ -170,11 +172,11 @@ def run(submission, rubric, profile, pack, data, fail_under, audience, call_time
 
         threading.Thread(target=warm_up, name="plots-warm-up", daemon=True).start()
     try:
-        with _progress(console, quiet) as progress:
+        with _progress(console) as progress:
             report = grade(submission, GradeOptions(rubric=rubric, data=data, limits=limits,
                                                     progress=progress, call_timeout=call_timeout,
                                                     profile=profile, execute_notebooks=execute,
-                                                    pack=pack))
+                                                    pack=pack, workers=workers))
     except PackError as exc:
         raise click.UsageError(f"invalid pack: {exc}") from None
     except RubricError as exc:
@@ -184,11 +186,12 @@ def run(submission, rubric, profile, pack, data, fail_under, audience, call_time
 
     shown = report.for_audience(audience)
     if report.error is not None:
-        console.print(f"error: {report.error} ({report.submission})",
-                      markup=False, highlight=False)
+        say(f"error: {report.error} ({report.submission})")
     elif quiet:
-        console.print(f"{shown.score:g} / {shown.max_score:g}")
+        click.echo(f"{shown.score:g} / {shown.max_score:g}")
     else:
+        from .report import terminal
+
         terminal.print_report(shown, console)
     for renderer in file_formats():
         path = outputs[_output_name(renderer)]
@@ -198,7 +201,7 @@ def run(submission, rubric, profile, pack, data, fail_under, audience, call_time
     if report.error is not None:
         sys.exit(EXIT_UNGRADABLE)
     if fail_under is not None and report.score < fail_under:
-        console.print(f"score {report.score:g} is below --fail-under {fail_under:g}")
+        say(f"score {report.score:g} is below --fail-under {fail_under:g}")
         sys.exit(1)
 
 
@@ -230,17 +233,26 @@ def _write(path: Path, text: str) -> None:
         fh.write(text)
 
 
+def _console(stderr: bool | None = False):
+    """A rich Console (imported here: a ``-q`` run never loads rich)."""
+    from rich.console import Console
+
+    return Console() if stderr is None else Console(stderr=stderr)
+
+
 class _progress:
     """A rich progress bar on the terminal while checks run (silent when not a TTY)."""
 
-    def __init__(self, console: Console, quiet: bool):
-        self.enabled = console.is_terminal and not quiet
+    def __init__(self, console):
+        self.enabled = console is not None and console.is_terminal
         self.bar = None
         self.task = None
 
     def __enter__(self):
         if not self.enabled:
             return None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         self.bar = Progress(TextColumn("[bold]grading[/]"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.description}"), TimeElapsedColumn(), transient=True)
         self.bar.__enter__()
@@ -291,7 +303,7 @@ def grade_class_command(submissions, outdir, rubric, profile, pack, data, call_t
 
     if (canvas_csv is None) != (canvas_column is None):
         raise click.UsageError("--canvas-csv and --canvas-column go together")
-    console = Console()
+    console = _console(stderr=None)
     options = ClassOptions(rubric=rubric, profile=profile, pack=pack, data=data, call_timeout=call_timeout,
                            execute=execute, jobs=jobs or default_jobs(), dask=dask_address,
                            force=force, only=tuple(only))

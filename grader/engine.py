@@ -2,9 +2,12 @@
 
 ``grade(submission, options)`` copies the submission into a scratch folder, selects its course
 profile and plans the run (``grader.plan``, with the notebook step of
-``grader.notebook.grading``), starts one sandboxed worker and runs the planned checks in a
+``grader.notebook.grading``), starts a small pool of sandboxed workers (``GradeOptions.workers``,
+default ``grader.sandbox.pool.default_size()``) and runs the planned checks over it in a
 ``grader.session.Session``, then builds the ``Report``. Renderers (``grader.report``) take it from
-there.
+there. The report does not depend on the pool: every check runs on its own fresh objects, the
+checks are placed on the workers by their expected cost (``grader.costs``) alone, never by
+timing, and their results come back in plan order.
 
 The engine never lets one problem cost more than the checks it touches: an unreadable
 submission, a module that does not import, a crashing or hanging call, or a bug in a check each
@@ -17,6 +20,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 from . import __version__
 from . import fixtures as fixture_store
@@ -24,6 +28,7 @@ from . import hints as hint_levels
 from . import profiles as course_profiles
 from .datasets import Datasets
 from .notebook import grading as notebook_grading
+from .checks.base import REGISTRY
 from .packs.load import activated, open_pack
 from .plan import (
     Plan,
@@ -35,7 +40,9 @@ from .plan import (
 )
 from .result import CheckResult, Report
 from .rubric import Rubric, load_rubric
-from .sandbox import Limits, SandboxError, Worker
+from .costs import cost
+from .sandbox import Limits, SandboxError, WorkerPool
+from .sandbox.pool import default_size
 from .session import HangGuard, ProgressCallback, Session, not_run
 
 
@@ -51,6 +58,8 @@ class GradeOptions:
     profile: str | None = None         # force a course profile: ``NAME`` or ``NAME:VARIANT``
     execute_notebooks: bool = False    # re-run notebooks in the sandbox (``--execute``)
     pack: str | Path | None = None     # a course pack (grader.packs): its rubric, fixtures, reference
+    workers: int | None = None         # sandboxed workers for this submission (``--workers``);
+                                       # None: ``grader.sandbox.pool.default_size()``
 
 
 def grade(submission: str | Path, options: GradeOptions | None = None) -> Report:
@@ -87,15 +96,35 @@ def _grade(submission: str | Path, options: GradeOptions, explicit: Rubric | Non
 
     with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
         scratch = Path(scratch)
+        launched: list[WorkerPool] = []
+        datasets = Datasets(options.data)
+
+        def launch(selection) -> None:
+            """Right after intake: the workers import numpy and confine themselves while the
+            rubric, its fixtures and the notebooks are planned."""
+            (scratch / "work").mkdir()
+            pool = WorkerPool(selection.root, selection.layout,
+                              datasets.sandbox_limits(_hiding_fixtures(options.limits, explicit)),
+                              size=options.workers or default_size(), scratch_dir=scratch / "work")
+            launched.append(pool)
+            try:
+                pool.start(wait=False)
+            except (SandboxError, OSError):
+                pass   # starting again in ``_run`` reports why, as a sandbox error
+
         try:
-            plan = make_plan(Path(submission), scratch, explicit, forced)
-        except course_profiles.UnsupportedAssignment as exc:   # no rubric covers it: nothing graded
-            return Report(submission=str(submission), rubric="none",
-                          rubric_title="no rubric covers this assignment", profile="unsupported",
-                          results=[], started_at=started_at,
-                          duration_s=round(time.perf_counter() - t0, 3), notes=[str(exc)],
-                          grader_version=__version__, error=str(exc))
-        run = _run(plan, options, scratch)
+            try:
+                plan = make_plan(Path(submission), scratch, explicit, forced, on_intake=launch)
+            except course_profiles.UnsupportedAssignment as exc:   # no rubric covers it
+                return Report(submission=str(submission), rubric="none",
+                              rubric_title="no rubric covers this assignment", profile="unsupported",
+                              results=[], started_at=started_at,
+                              duration_s=round(time.perf_counter() - t0, 3), notes=[str(exc)],
+                              grader_version=__version__, error=str(exc))
+            run = _run(plan, options, scratch, launched[0] if plan.root is not None else None, datasets)
+        finally:
+            for pool in launched:
+                pool.close()   # closing a closed pool does nothing
 
     return Report(
         submission=str(submission),
@@ -116,14 +145,18 @@ def _grade(submission: str | Path, options: GradeOptions, explicit: Rubric | Non
 
 
 def make_plan(submission: Path, scratch: Path, explicit: Rubric | None = None,
-              forced: str | None = None) -> Plan:
+              forced: str | None = None, on_intake: Callable | None = None) -> Plan:
     """Intake, profile, rubric and notebooks: everything decided before student code runs.
 
     Notebooks are graded after the package, by their own rubrics; a submission without a package
     is graded on the functions its notebooks define, when a notebook rubric allows it.
+    ``on_intake(selection)`` is called as soon as the submission's package is known (the engine
+    starts its workers there).
     """
     notes: list[str] = []
     selection, problem = intake(submission, scratch, notes, forced)
+    if problem is None and on_intake is not None:
+        on_intake(selection)
     rubric, fixtures = choose_rubric(selection, explicit, notes)
     notebooks = notebook_grading.find(scratch / "submission", notes)
     if problem is not None and notebooks:
@@ -147,11 +180,11 @@ class _Run:
     error: str | None = None   # nothing could be graded (Report.error)
 
 
-def _run(plan: Plan, options: GradeOptions, scratch: Path) -> _Run:
-    """Run the plan: the package checks in one sandboxed worker, then the notebook checks."""
-    datasets = Datasets(options.data)
+def _run(plan: Plan, options: GradeOptions, scratch: Path, pool: WorkerPool | None,
+         datasets: Datasets) -> _Run:
+    """Run the plan: the package checks on the (launched) pool, then the notebook checks."""
     run = _Run()
-    if plan.problem is not None:
+    if pool is None:
         session = Session(datasets=datasets, selection=plan.selection,
                           call_timeout=options.call_timeout)
         results = not_run(plan.checks, plan.problem)
@@ -159,26 +192,30 @@ def _run(plan: Plan, options: GradeOptions, scratch: Path) -> _Run:
         run.results = results + notebook_results
         run.error = plan.problem if not notebook_results else None
         return run
-    work = scratch / "work"
-    work.mkdir()
-    limits = datasets.sandbox_limits(_hiding_fixtures(options.limits, plan.rubric))
-    worker = Worker(plan.root, plan.selection.layout, limits, scratch_dir=work)
     try:
-        with worker:
-            session = Session(worker=HangGuard(worker), fixtures=plan.fixtures, datasets=datasets,
+        with pool:
+            guards = [HangGuard(w) for w in pool.workers]   # one per worker: what a lane learns
+            session = Session(worker=guards[0], fixtures=plan.fixtures, datasets=datasets,
                               selection=plan.selection, root=plan.root,
                               call_timeout=options.call_timeout, hints=hint_levels.load(plan.rubric))
-            results = session.run(plan.checks, options.progress)
+            costs = [cost(p.check.id, REGISTRY[p.check.id].kind) for p in plan.checks]
+            results = session.run(plan.checks, options.progress, lanes=(pool, guards, costs))
             run.results = results + _notebook_results(plan, session, results, options, scratch,
                                                       run.notes)
-            run.sandbox = dict(worker.capabilities or {})
-            run.sandbox["restarts"] = worker.restarts
+            run.sandbox = dict(pool.capabilities or {})
+            run.sandbox["restarts"] = pool.restarts
     except SandboxError as exc:  # the sandbox itself could not start: nothing was graded
         run.error = f"the sandbox could not run this submission: {exc}"
         run.results = not_run(plan.checks, run.error, status="error")
-    # The worker has exited: only now read what it printed (for the report, never for scores).
-    run.stdout, run.stderr = worker.stdout_text, worker.stderr_text
+    # The workers have exited: only now read what they printed (for the report, never for
+    # scores), worker by worker.
+    run.stdout = _joined(w.stdout_text for w in pool.workers)
+    run.stderr = _joined(w.stderr_text for w in pool.workers)
     return run
+
+
+def _joined(texts) -> str:
+    return "\n".join(t for t in texts if t)
 
 
 def _notebook_results(plan: Plan, session: Session, package_results: list[CheckResult],
@@ -197,12 +234,15 @@ def _notebook_results(plan: Plan, session: Session, package_results: list[CheckR
     return session.run(plan.notebook_checks)
 
 
-def _hiding_fixtures(limits: Limits, rubric: Rubric) -> Limits:
+def _hiding_fixtures(limits: Limits, rubric: Rubric | None) -> Limits:
     """``limits`` that also hide the rubric's fixture folder from student code (a rubric given
-    by path keeps its expected values outside the grader's packages, which are hidden anyway)."""
-    if rubric.path is None:
+    by path keeps its expected values outside the grader's packages, which are hidden anyway).
+    ``rubric`` None: the rubric will come from the course profile, whose fixtures are the
+    packaged store."""
+    if rubric is not None and rubric.path is None:
         return limits
-    folder = str(fixture_store.fixture_dir(rubric))
+    folder = str(fixture_store.fixture_dir(rubric) if rubric is not None
+                 else fixture_store.packaged_store())
     return replace(limits, hidden_paths=tuple(limits.hidden_paths) + (folder,))
 
 

@@ -22,7 +22,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import threading
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -318,14 +320,51 @@ def unused(rubrics) -> list[Path]:
     return found
 
 
-def load(rubric) -> dict[str, dict[str, np.ndarray]]:
+class StoredArrays(Mapping):
+    """One builder's stored arrays ``{key: array}``, read from its ``.npz`` when a check first
+    asks for them, each array once (a correct submission never reads the arrays of the known
+    mistakes, about half of them). Safe to share between the threads of a worker pool."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+        self._file = None
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def _npz(self):
+        if self._file is None:   # the bytes in memory: no file stays open
+            self._file = np.load(io.BytesIO(self.path.read_bytes()), allow_pickle=False)
+        return self._file
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        with self._lock:
+            if key not in self._arrays:
+                if key not in self._npz().files:
+                    raise KeyError(key)
+                self._arrays[key] = self._npz()[key]
+            return self._arrays[key]
+
+    def __iter__(self):
+        with self._lock:
+            return iter(list(self._npz().files))
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._npz().files)
+
+    def __contains__(self, key) -> bool:
+        with self._lock:
+            return key in self._arrays or key in self._npz().files
+
+
+def load(rubric) -> dict[str, Mapping[str, np.ndarray]]:
     """The rubric's fixtures as ``{builder: {key: array}}`` (a builder not in the store is left
-    out: its checks then report missing expected values)."""
+    out: its checks then report missing expected values). Each builder's arrays are read when
+    first used (``StoredArrays``)."""
     store = fixture_dir(rubric)
     expected = {}
     for name in builders_for(rubric):
         path = store / f"{name}.npz"
         if path.is_file():
-            with np.load(path, allow_pickle=False) as data:
-                expected[name] = {key: data[key] for key in data.files}
+            expected[name] = StoredArrays(path)
     return expected

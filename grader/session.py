@@ -7,6 +7,7 @@ report. Scores come from ``grader.scoring``; a check never raises out of ``run_c
 """
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -100,16 +101,41 @@ class Session:
     call_timeout: float | None = None
     hints: Mapping[str, str] = field(default_factory=dict)
 
-    def run(self, checks: list[PlannedCheck], progress: ProgressCallback | None = None
-            ) -> list[CheckResult]:
-        """Every planned check's result, in the order of ``checks``."""
-        results: list[CheckResult] = []
-        for planned in checks:
-            if progress is not None:
-                progress(planned.check.id, len(results), len(checks))
-            results.append(self.run_check(planned))
+    def run(self, checks: list[PlannedCheck], progress: ProgressCallback | None = None,
+            lanes: tuple | None = None) -> list[CheckResult]:
+        """Every planned check's result, in the order of ``checks``.
+
+        ``lanes``: ``(pool, guards, costs)`` to run the checks over the workers of a
+        ``grader.sandbox.WorkerPool`` (``guards[i]`` wraps ``pool.workers[i]``; ``costs`` are
+        the checks' expected seconds, which alone decide where each one runs); without it, one
+        after another on the session's worker."""
+        total = len(checks)
+        if lanes is None or lanes[0].size == 1:
+            guard = self.worker if lanes is None else lanes[1][0]
+            results: list[CheckResult] = []
+            for planned in checks:
+                if progress is not None:
+                    progress(planned.check.id, len(results), total)
+                results.append(self.run_check(planned, worker=guard))
+        else:
+            pool, guards, costs = lanes
+            guard_of = {id(w): g for w, g in zip(pool.workers, guards)}
+            lock, done = threading.Lock(), [0]
+
+            def job(planned: PlannedCheck):
+                def run_one(worker) -> CheckResult:
+                    if progress is not None:
+                        with lock:
+                            progress(planned.check.id, done[0], total)
+                    result = self.run_check(planned, worker=guard_of[id(worker)])
+                    with lock:
+                        done[0] += 1
+                    return result
+                return run_one
+
+            results = pool.run([job(planned) for planned in checks], costs)
         if progress is not None:
-            progress("", len(checks), len(checks))
+            progress("", total, total)
         return results
 
     def context(self, planned: PlannedCheck, worker: Any = None) -> CheckContext:

@@ -43,14 +43,16 @@ import zipfile
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-import jsonschema
 import numpy as np
 
 from . import curves
 from .base import CheckContext, Outcome, check
 from .compare import describe, rel_error
+
+if TYPE_CHECKING:
+    import jsonschema
 
 LOGS_DIR = "submission_logs"
 MAX_FILE_BYTES = 50 * 2**20        # one .npz (the intake's per-file cap)
@@ -235,6 +237,8 @@ def _reject_constant(name: str):
 def schema_validator(name: str) -> jsonschema.Draft202012Validator:
     """The validator of ``grader/schemas/<name>.schema.json`` (Draft 2020-12)."""
     text = resources.files("grader").joinpath(f"schemas/{name}.schema.json").read_text("utf-8")
+    import jsonschema   # only when an artefact check reads a JSON file (~0.1 s)
+
     return jsonschema.Draft202012Validator(json.loads(text))
 
 

@@ -22,6 +22,7 @@ from ..report import RENDERERS
 from ..result import Report
 from ..rubric import load_rubric
 from ..sandbox import Limits
+from ..sandbox.pool import available_cores, default_size
 from . import gradebook
 from .inputs import ClassInput, ClassInputError, Submission, read_class
 from .runner import ClassOptions, Finished, Job, record_for, run_local
@@ -82,7 +83,19 @@ def grade_options(options: ClassOptions, hidden: tuple[str, ...]) -> GradeOption
     limits = replace(limits, hidden_paths=tuple(limits.hidden_paths) + hidden)
     return GradeOptions(rubric=options.rubric, data=options.data, limits=limits,
                         call_timeout=options.call_timeout, profile=options.profile,
-                        execute_notebooks=options.execute, pack=options.pack)
+                        execute_notebooks=options.execute, pack=options.pack,
+                        workers=workers_per_job(options))
+
+
+def workers_per_job(options: ClassOptions) -> int:
+    """Sandboxed workers per submission: ``options.workers`` when given, else as many as leave
+    ``jobs x workers`` within the cores (a pool of ``jobs`` submissions at once already keeps
+    the cores busy); 1 on a dask cluster, whose workers each run their own tasks."""
+    if options.workers is not None:
+        return max(1, options.workers)
+    if options.dask:
+        return 1
+    return max(1, min(default_size(), available_cores() // max(1, options.jobs)))
 
 
 def write_student_reports(folder: Path, report: Report) -> None:
@@ -211,4 +224,4 @@ def grade_class(path: Path, outdir: Path, options: ClassOptions, *,
 
 
 __all__ = ["ClassBusy", "ClassInputError", "ClassOptions", "ClassRun", "Submission", "grade_class",
-           "read_class"]
+           "read_class", "workers_per_job"]

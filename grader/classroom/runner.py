@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..engine import GradeOptions, grade
 from ..result import Report
+from ..sandbox.pool import available_cores
 from .inputs import Submission
 
 TIMEOUT_MARKERS = (" did not finish within ", " was not called again: ")
@@ -123,10 +123,7 @@ def run_local(jobs: Iterable[Job], options: GradeOptions, workers: int,
 
 def default_jobs() -> int:
     """One job per core this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+    return available_cores()
 
 
 @dataclass
@@ -144,3 +141,4 @@ class ClassOptions:
     force: bool = False
     only: tuple[str, ...] = ()
     limits: object = None     # grader.sandbox.Limits; None: the defaults
+    workers: int | None = None  # sandboxed workers per submission; None: ``workers_per_job``

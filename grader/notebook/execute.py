@@ -32,8 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-import nbformat
-
 from ..layout import Layout
 from ..sandbox import Limits, SandboxError, StudentError, Worker
 from .read import Notebook, NotebookError, parse_notebook
@@ -151,6 +149,8 @@ def neutralise(source: str) -> tuple[str, list[str]]:
 def prepare(text: str) -> tuple[str, list[str]]:
     """The notebook JSON to run: outputs cleared, set-up lines neutralised. Raises
     ``NotebookError`` when it cannot be read."""
+    import nbformat   # only under --execute
+
     try:
         nb = nbformat.reads(text, as_version=4, capture_validation_error={})
     except Exception as exc:

@@ -21,8 +21,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-from nbformat.reader import NotJSONError
 
 MAX_BYTES = 50 * 2**20          # the intake's per-file cap
 MAX_CELL_CHARS = 200_000        # output text kept per cell (head and tail)
@@ -185,6 +183,9 @@ def _cell(index: int, raw: dict) -> Cell:
 
 def parse_notebook(text: str, name: str = "notebook.ipynb") -> Notebook:
     """Parse notebook JSON ``text``; raise ``NotebookError`` when it is not a usable notebook."""
+    import nbformat   # only when there is a notebook (~0.3 s with jsonschema)
+    from nbformat.reader import NotJSONError
+
     captured: dict = {}
     try:
         nb = nbformat.reads(text, as_version=4, capture_validation_error=captured)

@@ -24,18 +24,37 @@ output options from this registry, so a new format is one module and one ``regis
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Callable
 
 from ..result import Report
-from .gradescope import render_gradescope
-from .html import render_html
-from .json_report import render_json
-from .junit import render_junit
-from .markdown import render_markdown
-from .terminal import print_report, render_terminal
 
 Render = Callable[[Report], str]
+
+
+class _Deferred:
+    """A render function imported from its module when it is first called: a run that writes
+    no JUnit file never imports junitparser, one without a terminal report never imports rich."""
+
+    def __init__(self, module: str, name: str):
+        self.module, self.name = module, name
+        self.__name__ = name
+
+    def __call__(self, *args, **kwargs):
+        return getattr(importlib.import_module(f"{__name__}.{self.module}"), self.name)(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<render function {self.module}.{self.name}>"
+
+
+render_terminal = _Deferred("terminal", "render_terminal")
+print_report = _Deferred("terminal", "print_report")
+render_json = _Deferred("json_report", "render_json")
+render_gradescope = _Deferred("gradescope", "render_gradescope")
+render_junit = _Deferred("junit", "render_junit")
+render_markdown = _Deferred("markdown", "render_markdown")
+render_html = _Deferred("html", "render_html")
 
 
 @dataclass(frozen=True)

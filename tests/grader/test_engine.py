@@ -5,6 +5,7 @@ every kind of broken submission still yields a complete report that costs only w
 """
 from __future__ import annotations
 
+import json
 import zipfile
 
 import pytest
@@ -12,11 +13,13 @@ import pytest
 from grader import fixtures as fixture_store
 from grader.engine import GradeOptions, grade, make_plan
 from grader.plan import PlannedCheck
+from grader.report.json_report import render_json
 from grader.rubric import RubricCheck, load_rubric
 from grader.sandbox import CallTimeout, StudentException
 from grader.session import HangGuard, Session, not_run
-from tests.support import REFERENCE, TEMPLATE, Patch, make_submission
+from tests.support import REFERENCE, REPO, TEMPLATE, Patch, make_submission
 
+BUGGY = REPO / "examples" / "buggy_submission"
 RUBRIC = load_rubric("canonical")
 ALL_IDS = [rc.id for section in RUBRIC.sections for rc in section.checks]
 
@@ -69,7 +72,7 @@ def test_a_syntax_error_costs_only_the_checks_of_that_module(tmp_path):
 def test_a_hanging_function_costs_only_its_checks(tmp_path):
     root = make_submission(tmp_path, [Patch("layers.py", "    out = np.maximum(0, x)\n",
                                             "    while True:\n        pass\n")])
-    report = grade(root, GradeOptions(call_timeout=2))
+    report = grade(root, GradeOptions(call_timeout=2, workers=1))
     failed = lost(report)
     assert "relu_forward.values" in failed
     assert "affine_forward.values" not in failed
@@ -78,6 +81,47 @@ def test_a_hanging_function_costs_only_its_checks(tmp_path):
     # Later checks that need relu_forward fail at once instead of waiting again.
     later = next(r for r in report.results if r.name == "relu_backward.exact_zeros")
     assert "was not called again" in later.message
+
+
+def without_timings(report) -> dict:
+    """The JSON report without what depends on timing (durations, start time), on the pool's
+    size (the shared process limit's description) or on the run (what the workers printed,
+    which names their scratch folders; Python prints a warning once per worker)."""
+    data = json.loads(render_json(report))
+    for key in ("started_at", "duration_s", "worker_stdout", "worker_stderr"):
+        data.pop(key)
+    for result in data["results"]:
+        result.pop("duration_s")
+    data["sandbox"].pop("nproc", None)
+    return data
+
+
+@pytest.mark.parametrize("submission", ["reference", "buggy"])
+def test_the_report_is_the_same_on_one_worker_or_two(submission, tmp_path, reference_report):
+    """Checks are independent and placed by cost, results come back in plan order: the pool
+    changes nothing in the report. (The buggy example also times out and fails checks.)"""
+    root = REFERENCE if submission == "reference" else BUGGY
+    two = reference_report if submission == "reference" else grade(root, GradeOptions(workers=2))
+    one = grade(root, GradeOptions(workers=1))
+    assert without_timings(one) == without_timings(two)
+
+
+def test_a_hanging_function_costs_each_worker_one_timeout(tmp_path):
+    """On a pool, each worker learns once that relu_forward hangs (what a worker learns does not
+    depend on timing, so the report does not either); the scores are those of one worker."""
+    root = make_submission(tmp_path, [Patch("layers.py", "    out = np.maximum(0, x)\n",
+                                            "    while True:\n        pass\n")])
+    one = grade(root, GradeOptions(call_timeout=1, workers=1))
+    two = grade(root, GradeOptions(call_timeout=1, workers=2))
+    assert [(r.name, r.points) for r in two.results] == [(r.name, r.points) for r in one.results]
+    def timed_out(report):
+        return {r.name for r in report.results if "did not finish within 1 s" in r.message
+                and "was not called again" not in r.message}
+
+    # A function that hangs times out at most once on each worker (a composite layer calling
+    # it is another function, with its own first timeout).
+    assert timed_out(one) <= timed_out(two) and len(timed_out(two)) <= 2 * len(timed_out(one))
+    assert two.duration_s < 30
 
 
 @pytest.mark.parametrize("content", [b"", b"PK\x03\x04 truncated", b"not a zip at all"])

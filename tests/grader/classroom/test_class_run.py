@@ -256,3 +256,19 @@ def test_a_pool_process_that_dies_costs_only_a_retry(rubric, tmp_path):
     assert sink.killed and run.retried
     assert {r["status"] for r in run.records.values()} == {"graded"}
     assert set(_gradebook(tmp_path / "out")) == {"ann", "ben", "cat", "dan"}
+
+
+def test_jobs_times_workers_stay_within_the_cores(monkeypatch):
+    """Each submission of a class gets as many sandboxed workers as leave jobs x workers within
+    the cores (one with the default --jobs), one on a dask cluster, or the number asked for."""
+    from grader.classroom import workers_per_job
+    from grader.sandbox import pool
+
+    monkeypatch.delenv(pool.SIZE_ENV, raising=False)
+    monkeypatch.setattr("grader.classroom.available_cores", lambda: 2)
+    monkeypatch.setattr("grader.sandbox.pool.available_cores", lambda: 2)
+    assert workers_per_job(ClassOptions(jobs=2)) == 1
+    assert workers_per_job(ClassOptions(jobs=1)) == 2
+    assert workers_per_job(ClassOptions(jobs=4)) == 1
+    assert workers_per_job(ClassOptions(jobs=1, dask="tcp://scheduler:8786")) == 1
+    assert workers_per_job(ClassOptions(jobs=2, workers=3)) == 3

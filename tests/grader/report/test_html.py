@@ -46,7 +46,8 @@ def _article(page: str, check: str) -> str:
 
 
 def test_html_is_a_registered_renderer():
-    assert RENDERERS["html"] is render_html
+    report = sample_report()
+    assert RENDERERS["html"](report) == render_html(report)
 
 
 def test_page_is_self_contained_and_locked_down(page):
