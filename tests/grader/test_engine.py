@@ -150,7 +150,7 @@ def test_os_exit_inside_a_function_costs_only_its_checks(tmp_path, reference_rep
                                             "def svm_loss(x, y):\n    import os; os._exit(0)\n")])
     report = grade(root)
     failed = lost(report)
-    assert failed == {"svm_loss.values", "svm_loss.numeric_gradient"}
+    assert failed == {"svm_loss.values", "svm_loss.numeric_gradient", "svm_loss.input_unchanged"}
     assert report.sandbox["restarts"] >= 1
     assert report.score == reference_report.score - sum(
         r.max_points for r in report.results if r.name in failed)
