@@ -405,7 +405,7 @@ def checks(rubric):
         total = sum(r["points"] for r in rows if r["role"] != "extra")
         extra = sum(r["role"] == "extra" for r in rows)
         click.echo(f"{len(rows)} checks, {total:g} points"
-                   + (f" ({extra} extra checks, bonus only)" if extra else ""))
+                   + (f" ({extra} extra, bonus only)" if extra else ""))
     else:
         click.echo(f"{len(rows)} registered checks")
 

@@ -30,7 +30,7 @@ PROFILE = {("cs231n", "a1"): "cs231n_a1", ("cs231n", "a2"): "cs231n_a2", ("cs182
 #: makes an empty params dict "the right dtype".
 _LINEAR = ("softmax_loss_naive.numeric_gradient, softmax_loss_vectorized.numeric_gradient, "
            "softmax_loss_vectorized.matches_naive (zero loss and zero dW agree with themselves), "
-           "linear_classifier_train.sgd_step, .history_and_shape, .batch_larger_than_n (the "
+           "linear_classifier_train.sgd_step, .history_and_shape (the "
            "provided loop trains the zero stub)")
 _A1 = "needs: " + _LINEAR + ", svm_loss_vectorized.numeric_gradient to give 0 to a stub"
 _A1_2025 = "needs: " + _LINEAR + " to give 0 to a stub"
