@@ -20,7 +20,7 @@ report is given. Visibilities (docs/deployment.md says why):
 
 Gradescope knows only ``passed`` and ``failed``: partial, error and skipped checks are
 ``failed``, keep their points, start their output with their status and keep it in
-``extra_data.status``. An extra or optional check says so on the first line of its output, in
+``extra_data.status``. An extra or optional check says so on the last line of its output, in
 its tags and in ``extra_data.role``; an extra check's ``max_score`` is 0 (its points, if the
 rubric gives any, are bonus). A report whose submission could not be graded (``Report.error``) has a
 score of 0, that one reason as its output, and no tests.
@@ -67,7 +67,7 @@ def _test(r, number: str) -> dict[str, Any]:
         extra["measured"] = r.measured
     if r.label:
         extra["role"] = r.role
-        output = f"({ROLE_TEXT[r.role]})\n{output}" if output else f"({ROLE_TEXT[r.role]})"
+        output = f"{output}\n({ROLE_TEXT[r.role]})" if output else f"({ROLE_TEXT[r.role]})"
     return {
         "name": r.name,
         "number": number,
