@@ -98,7 +98,10 @@ def _listing(items: list[str]) -> str:
 
 @check("notebook.valid", kind="notebook")
 def check_valid(ctx: CheckContext) -> Outcome:
-    """The file is a Jupyter notebook that nbformat reads and validates (not corrupt or truncated)."""
+    """The file is a Jupyter notebook that nbformat reads and validates (not corrupt or truncated).
+
+    Requirement: the notebook is part of what the courses collect (docs/courses.md §A2.2, §5.2).
+    """
     nut = _nut(ctx)
     if nut.problem:
         return Outcome.fail(nut.problem, hint="open the notebook in Jupyter, save it again and hand "
@@ -137,7 +140,10 @@ def _execution_problems(nut: NotebookUnderTest, cells) -> list[str]:
 @check("notebook.cells_ran", kind="notebook")
 def check_cells_ran(ctx: CheckContext) -> Outcome:
     """Every code cell was executed and none raised (from the stored outputs, or from the grader's
-    own run under --execute); credit is the fraction of cells that ran cleanly."""
+    own run under --execute); credit is the fraction of cells that ran cleanly.
+
+    Requirement: the courses ask for executed notebooks (docs/courses.md §A1.5, §7.30).
+    """
     nut = _nut(ctx)
     bad = _unreadable(nut)
     if bad:
@@ -171,7 +177,10 @@ def check_cells_ran(ctx: CheckContext) -> Outcome:
 @check("notebook.execution_order", kind="notebook")
 def check_execution_order(ctx: CheckContext) -> Outcome:
     """The saved outputs come from running the cells top to bottom: execution counts never go
-    down (outputs from out-of-order runs may not be what the code now computes)."""
+    down (outputs from out-of-order runs may not be what the code now computes).
+
+    Requirement: outputs of a top-to-bottom run (docs/courses.md §7.30).
+    """
     nut = _nut(ctx)
     if nut.problem:
         return _unreadable(nut)
@@ -348,7 +357,10 @@ def _stale(claim: Claim, nut: NotebookUnderTest, figure: Figure, tol: float) -> 
 @check("notebook.claims", kind="notebook")
 def check_claims(ctx: CheckContext) -> Outcome:
     """The figures the notebook prints meet the course's thresholds and are reproduced by the
-    grader (package checks, recomputation, or its own --execute run)."""
+    grader (package checks, recomputation, or its own --execute run).
+
+    Requirement: the thresholds the notebook states, by year (docs/courses.md §4, §A5.4).
+    """
     nut = _nut(ctx)
     bad = _unreadable(nut)
     if bad:
@@ -400,7 +412,10 @@ def check_claims(ctx: CheckContext) -> Outcome:
 @check("notebook.test_cells_unedited", kind="notebook")
 def check_test_cells_unedited(ctx: CheckContext) -> Outcome:
     """The course's test cells (rubric template_cells) are in the notebook and unchanged
-    (comments and spacing aside)."""
+    (comments and spacing aside).
+
+    Requirement: the course's own test cells (docs/courses.md §A1.5).
+    """
     nut = _nut(ctx)
     if nut.problem:
         return _unreadable(nut)
@@ -427,7 +442,10 @@ def check_test_cells_unedited(ctx: CheckContext) -> Outcome:
 @check("notebook.inline_questions", kind="notebook")
 def check_inline_questions(ctx: CheckContext) -> Outcome:
     """True/false and multiple-choice inline questions with a key in the rubric are answered
-    correctly (free-text questions are listed for manual grading instead)."""
+    correctly (free-text questions are listed for manual grading instead).
+
+    Requirement: the inline questions of the notebook (docs/courses.md §6, §A5.3).
+    """
     nut = _nut(ctx)
     if nut.problem:
         return _unreadable(nut)

@@ -91,7 +91,10 @@ def check_affine_backward_values(ctx: CheckContext) -> Outcome:
 
 @check("affine_backward.numeric_gradient", kind="gradient", fixture="affine", tolerance=1e-7)
 def check_affine_backward_numeric(ctx: CheckContext) -> Outcome:
-    """affine_backward agrees with a numeric gradient of the student's own affine_forward."""
+    """affine_backward agrees with a numeric gradient of the student's own affine_forward.
+
+    Requirement: the notebook's gradient check of affine_backward (docs/courses.md §2.3, §3.2).
+    """
     f, d = ctx.fixture(), Diagnoses()
     found = gradient_problems(ctx, "layers.affine_forward", inputs(f, "bw", "x", "w", "b"),
                               "layers.affine_backward", f["bw_dout"], {"dx": 0, "dw": 1, "db": 2},
