@@ -358,9 +358,7 @@ EQUIVALENTS = [
            "no-loop distances computed with np.matrix operands, so the table is an np.matrix: the "
            "course compares it with the Frobenius norm and accepts it (real pattern)",
            (Patch(KNN, "sq_dists = test_sq + train_sq - 2.0 * X.dot(self.X_train.T)",
-                  "sq_dists = np.matrix(test_sq) + train_sq - 2.0 * np.matrix(X) * np.matrix(self.X_train).T"),),
-           pending="needs: the worker to pass an np.matrix result on as a plain ndarray "
-                   "(np.asarray) instead of refusing the subclass"),
+                  "sq_dists = np.matrix(test_sq) + train_sq - 2.0 * np.matrix(X) * np.matrix(self.X_train).T"),)),
     Mutant("svm_naive_counts_violations",
            "naive SVM counts the violated margins and subtracts count * X[i] once per example "
            "(the lecture notes' form)",
