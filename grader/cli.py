@@ -370,7 +370,8 @@ def check_rows(rubric_name: str | None = None) -> list[dict]:
             spec = REGISTRY[rc.id]
             tolerance = rc.tolerance if rc.tolerance is not None else spec.tolerance
             rows.append({"id": rc.id, "section": section.name, "kind": spec.kind,
-                         "points": rc.points, "role": rc.role, "visibility": rc.visibility,
+                         "points": rc.points, "role": rc.role, "role_variants": list(rc.role_variants),
+                         "visibility": rc.visibility,
                          "tolerance": tolerance, "timeout": rc.timeout, "doc": _first_line(spec)})
         return rows
     users: dict[str, list[str]] = {}
@@ -393,7 +394,8 @@ def checks(rubric):
     width = max((len(r["id"]) for r in rows), default=0)
     for r in rows:
         if rubric:
-            role = "" if r["role"] == "required" else f" ({r['role']})"
+            role = "" if r["role"] == "required" else f" ({r['role']}" + (
+                f" in {', '.join(r['role_variants'])})" if r["role_variants"] else ")")
             click.echo(f"{r['id']:<{width}}  {r['section']}  {r['kind']}  {r['points']:g} pts{role}  "
                        f"{r['visibility']}  tol {_number(r['tolerance'])}  "
                        f"timeout {_number(r['timeout'])}s  {r['doc']}")
