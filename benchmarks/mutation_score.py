@@ -7,11 +7,14 @@ Grades every mutant and every equivalent implementation of the corpus in ``tests
 canonical rubric, in a pool of ``--jobs`` processes, and prints:
 
 * kill rate: mutants that lose points on any check;
-* localisation rate: mutants that lose points on every check of the rubric they declare in
-  ``caught_by``, and on nothing outside ``caught_by`` and their ``collateral`` patterns (the rule
-  ``tests/mutants/test_mutants.py`` enforces);
+* flagged only: mutants that lose no points but fail an extra check (``extra: true`` in the
+  rubric: robustness beyond the course's specification, reported, 0 points);
+* localisation rate: mutants that lose points on (or, for an extra check, fail) every check of
+  the rubric they declare in ``caught_by``, and nothing outside ``caught_by`` and their
+  ``collateral`` patterns (the rule ``tests/mutants/test_mutants.py`` enforces);
 * survivors: mutants that keep full marks (each a bug the rubric cannot see);
-* equivalents kept at full marks (each lost point is a false alarm against correct code);
+* equivalents kept at full marks (each lost point is a false alarm against correct code; an
+  equivalent that fails only extra checks keeps full marks);
 * diagnosis: the share, among all mutants, whose failure messages contain every word of their
   ``diagnosis`` (the message names the bug, not only the symptom); 0 when none declares words;
 * pending entries (``Mutant.pending``: the check they need does not exist yet) separately: they
@@ -52,10 +55,13 @@ def grade_one(item: tuple[str, str, tuple, int]) -> dict:
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
         report = grade(make_submission(Path(tmp), patches), GradeOptions(rubric=RUBRIC,
                                                                          workers=workers))
+    # An extra check (rubric ``extra: true``) never deducts: its failures are only flagged.
     lost = {r.name: r.message for r in report.results
-            if r.points < r.max_points and r.status != "skipped"}
+            if r.in_max and r.points < r.max_points and r.status != "skipped"}
+    flagged = {r.name: r.message for r in report.results
+               if not r.in_max and r.status in ("failed", "partial", "error")}
     errors = [r.name for r in report.results if r.status == "error"]
-    return {"kind": kind, "name": name, "lost": lost, "errors": errors,
+    return {"kind": kind, "name": name, "lost": lost, "flagged": flagged, "errors": errors,
             "score": report.score, "max_score": report.max_score}
 
 
@@ -101,30 +107,35 @@ def main(argv=None) -> int:
     mutants = [m for m in mutants if not m.pending]
     equivalents = [m for m in equivalents if not m.pending]
 
-    killed, local, named, survivors, unlocalised, errors = 0, 0, 0, [], [], []
+    killed, local, named, survivors, unlocalised, errors, flagged_only = 0, 0, 0, [], [], [], []
     for m in mutants:
         r = graded[m.name]
-        lost = set(r["lost"])
+        lost, seen = set(r["lost"]), {**r["lost"], **r["flagged"]}
         errors += [(m.name, e) for e in r["errors"]]
         if lost:
             killed += 1
+        elif seen:
+            flagged_only.append(m)
         else:
             survivors.append(m)
-        ok, missed, stray = localised(m, lost, rubric_ids)
+        ok, missed, stray = localised(m, set(seen), rubric_ids)
         local += ok
-        if lost and not ok:
+        if seen and not ok:
             unlocalised.append((m, missed, stray))
-        named += diagnosed(m, r["lost"])
+        named += diagnosed(m, seen)
     declaring = sum(bool(m.diagnosis) for m in mutants)
     false_alarms = [(m, graded[m.name]["lost"]) for m in equivalents if graded[m.name]["lost"]]
     pending_done = [m for m in pending_mutants
-                    if localised(m, set(graded[m.name]["lost"]), rubric_ids)[0]]
+                    if localised(m, set(graded[m.name]["lost"]) | set(graded[m.name]["flagged"]),
+                                 rubric_ids)[0]]
     pending_fixed = [m for m in pending_equivalents if not graded[m.name]["lost"]]
 
     print(f"mutation score, {RUBRIC} rubric: {len(mutants)} mutants, {len(equivalents)} "
           f"equivalents (+ {len(pending_mutants)} and {len(pending_equivalents)} pending), "
           f"graded in {elapsed:.0f} s with {args.jobs} processes")
     print(f"  kill rate          {pct(killed, len(mutants))}")
+    print(f"  flagged only       {pct(len(flagged_only), len(mutants))} "
+          "(fail an extra check, lose no points)")
     print(f"  localisation rate  {pct(local, len(mutants))}")
     print(f"  diagnosis          {pct(named, len(mutants))} "
           f"({declaring} mutants declare diagnosis words)")
@@ -134,6 +145,9 @@ def main(argv=None) -> int:
     print(f"survivors ({len(survivors)}):")
     for m in survivors:
         print(f"  {m.name}: {m.description}")
+    print(f"flagged by extra checks only ({len(flagged_only)}):")
+    for m in flagged_only:
+        print(f"  {m.name}: {sorted(graded[m.name]['flagged'])}")
     print(f"killed but not localised ({len(unlocalised)}):")
     for m, missed, stray in unlocalised:
         print(f"  {m.name}: survived {missed or '-'}; also lost {stray or '-'}")
@@ -156,6 +170,7 @@ def main(argv=None) -> int:
             "mutants": len(mutants), "equivalents": len(equivalents), "killed": killed,
             "localised": local, "diagnosed": named, "declaring_diagnosis": declaring,
             "survivors": [m.name for m in survivors],
+            "flagged_only": [m.name for m in flagged_only],
             "unlocalised": [m.name for m, _, _ in unlocalised],
             "false_alarms": [m.name for m, _ in false_alarms],
             "pending_mutants": len(pending_mutants), "pending_mutants_caught": [m.name for m in pending_done],

@@ -4,7 +4,8 @@ Run ``python examples/build_buggy_submission.py`` after changing ``reference/``;
 when the committed folder differs from a fresh build. The bugs are ones the course material
 shows students making (digest §7), chosen so that the fixed notebook inputs miss two of them:
 
-1. ``relu_backward`` masks with ``>=``: right on the notebook's random input, wrong at exact zeros.
+1. ``relu_backward`` builds its mask from ``x`` reshaped to 2-D: right on the notebook's 10x10
+   input, a broadcasting error on inputs "of any shape" (digest §7.1, UCLA HW4).
 2. ``affine_backward`` returns ``dx`` flattened instead of in ``x``'s shape.
 3. ``adam`` increments ``t`` after using it in the bias correction.
 4. ``TwoLayerNet.loss`` forgets the 0.5 in the L2 penalty.
@@ -22,7 +23,7 @@ NOT_SUBMITTED = ("__pycache__", "__main__.py", "course_conventions.py")
 
 #: (file, find, replace): each ``find`` occurs exactly once in the reference.
 BUGS = [
-    ("layers.py", "dx = dout * (x > 0)", "dx = dout * (x >= 0)"),
+    ("layers.py", "dx = dout * (x > 0)", "dx = dout * (x.reshape(x.shape[0], -1) > 0)"),
     ("layers.py", "dx = (dout @ w.T).reshape(x.shape)", "dx = dout @ w.T"),
     ("optim.py", 't = config["t"] + 1\n    m = beta1', 't = config["t"]\n    m = beta1'),
     ("optim.py", 'config["m"], config["v"], config["t"] = m, v, t', 'config["m"], config["v"], config["t"] = m, v, t + 1'),

@@ -425,7 +425,8 @@ def check_rows(rubric_name: str | None = None) -> list[dict]:
             spec = REGISTRY[rc.id]
             tolerance = rc.tolerance if rc.tolerance is not None else spec.tolerance
             rows.append({"id": rc.id, "section": section.name, "kind": spec.kind,
-                         "points": rc.points, "visibility": rc.visibility,
+                         "points": rc.points, "role": rc.role, "role_variants": list(rc.role_variants),
+                         "visibility": rc.visibility,
                          "tolerance": tolerance, "timeout": rc.timeout, "doc": _first_line(spec)})
         return rows
     users: dict[str, list[str]] = {}
@@ -448,7 +449,9 @@ def checks(rubric):
     width = max((len(r["id"]) for r in rows), default=0)
     for r in rows:
         if rubric:
-            click.echo(f"{r['id']:<{width}}  {r['section']}  {r['kind']}  {r['points']:g} pts  "
+            role = "" if r["role"] == "required" else f" ({r['role']}" + (
+                f" in {', '.join(r['role_variants'])})" if r["role_variants"] else ")")
+            click.echo(f"{r['id']:<{width}}  {r['section']}  {r['kind']}  {r['points']:g} pts{role}  "
                        f"{r['visibility']}  tol {_number(r['tolerance'])}  "
                        f"timeout {_number(r['timeout'])}s  {r['doc']}")
         else:
@@ -456,8 +459,10 @@ def checks(rubric):
             click.echo(f"{r['id']:<{width}}  {r['kind']}  tol {_number(r['tolerance'])}  "
                        f"timeout {_number(r['timeout'])}s  [{used}]  {r['doc']}")
     if rubric:
-        total = sum(r["points"] for r in rows)
-        click.echo(f"{len(rows)} checks, {total:g} points")
+        total = sum(r["points"] for r in rows if r["role"] != "extra")
+        extra = sum(r["role"] == "extra" for r in rows)
+        click.echo(f"{len(rows)} checks, {total:g} points"
+                   + (f" ({extra} extra, bonus only)" if extra else ""))
     else:
         click.echo(f"{len(rows)} registered checks")
 

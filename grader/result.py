@@ -23,6 +23,14 @@ VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 AUDIENCES = ("student", "instructor")
 MANUAL_KINDS = ("question", "figure")
 MANUAL_HEADING = "To review by a TA"   # how every report format titles Report.manual
+#: A check's role in its rubric (docs/rubrics.md, "Extra and optional checks"): ``extra`` checks
+#: test robustness beyond the course's specification and their points are bonus, outside
+#: ``Report.max_score``; ``optional`` checks are an optional part of the assignment, worth the
+#: points the rubric gives them (0 unless it says otherwise).
+ROLES = ("required", "extra", "optional")
+#: How renderers describe a role in one phrase.
+ROLE_TEXT = {"required": "required", "extra": "extra: beyond the course's specification, bonus points only",
+             "optional": "optional part of the assignment"}
 
 MAX_MESSAGE_CHARS = 2000     # one check message (or hint)
 MAX_NOTE_CHARS = 2000        # one intake/sandbox note
@@ -131,6 +139,9 @@ class CheckResult:
     (drawn dashed). ``"<panel>.index"`` gives the positions in the full history of the points of
     the panel's lines of the same length, when a long history was thinned. A name without a dot is a panel of its own. Panels and their axes:
     ``grader.report.plots``; recording helpers: ``grader.checks.curves``.
+
+    ``role`` is the rubric's role of the check (``ROLES``): an ``extra`` check's ``max_points``
+    are bonus (0 unless the rubric gives ``extra_points``) and not part of ``Report.max_score``.
     """
 
     name: str
@@ -145,6 +156,7 @@ class CheckResult:
     measured: float | None = None
     hint: str | None = None
     series: dict[str, list[float | None]] | None = None
+    role: str = "required"
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -154,6 +166,8 @@ class CheckResult:
         if self.visibility not in VISIBILITIES:
             raise ValueError(f"CheckResult {self.name!r}: unknown visibility {self.visibility!r}; "
                              f"one of {VISIBILITIES}")
+        if self.role not in ROLES:
+            raise ValueError(f"CheckResult {self.name!r}: unknown role {self.role!r}; one of {ROLES}")
         max_points = float(self.max_points)
         points = round(float(self.points), 4)
         if not (math.isfinite(max_points) and max_points >= 0):
@@ -178,7 +192,7 @@ class CheckResult:
     @property
     def informational(self) -> bool:
         """A 0-point check: reported for information, never scored (docs/rubrics.md)."""
-        return self.max_points == 0 and self.status != "error"
+        return self.max_points == 0 and self.status != "error" and self.role == "required"
 
     @property
     def shown_status(self) -> str:
@@ -187,6 +201,16 @@ class CheckResult:
         if not self.informational:
             return self.status
         return "information" if self.status == "passed" else f"information ({self.status})"
+
+    @property
+    def in_max(self) -> bool:
+        """Whether ``max_points`` count in the report's maximum (not for an extra check)."""
+        return self.role != "extra"
+
+    @property
+    def label(self) -> str:
+        """``"extra"`` / ``"optional"`` for a check with that role, else ``""`` (for renderers)."""
+        return "" if self.role == "required" else self.role
 
     @property
     def full_message(self) -> str:
@@ -308,8 +332,9 @@ class Report:
 
     @property
     def max_score(self) -> float:
-        """Points available over all checks (rounded to 4 decimals)."""
-        return round(sum(r.max_points for r in self.results), 4)
+        """Points available over all checks but the extra ones, whose points are bonus (rounded
+        to 4 decimals); ``score`` includes any bonus earned, so it can exceed this."""
+        return round(sum(r.max_points for r in self.results if r.in_max), 4)
 
     def by_section(self) -> dict[str, list[CheckResult]]:
         """Results grouped by section, sections in the order they first appear."""
@@ -319,8 +344,10 @@ class Report:
         return groups
 
     def section_scores(self) -> dict[str, tuple[float, float]]:
-        """``{section: (points earned, points available)}``, in section order."""
-        return {name: (round(sum(r.points for r in rs), 4), round(sum(r.max_points for r in rs), 4))
+        """``{section: (points earned, points available)}``, in section order (available as in
+        ``max_score``: without the extra checks' bonus)."""
+        return {name: (round(sum(r.points for r in rs), 4),
+                       round(sum(r.max_points for r in rs if r.in_max), 4))
                 for name, rs in self.by_section().items()}
 
     def counts(self) -> dict[str, int]:

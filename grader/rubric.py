@@ -25,6 +25,10 @@ Rubrics compose (docs/rubrics.md): ``include: [sections/layers.yaml]`` makes a s
 sections available, ``- use: NAME`` takes one whole (as a section) or puts its checks into a
 section (as a check item), ``extends: canonical`` starts from another rubric, and
 ``overrides: {check.id: {points: 1}}`` changes or drops (``{drop: true}``) single checks.
+A check marked ``extra: true`` (robustness beyond the course's specification) or
+``optional: true`` (an optional part of the assignment) is run and reported but worth only its
+``extra_points`` (bonus, outside the maximum) or ``optional_points`` (default 0 for both);
+``extra: [fa23-fa25]`` limits the role to those year variants (docs/rubrics.md).
 
 The format is ``grader/schemas/rubric.schema.json`` (JSON Schema 2020-12), checked file by file.
 After the schema, the loader rejects what a schema cannot say: duplicate check ids, duplicate
@@ -59,6 +63,7 @@ import jsonschema
 import yaml
 
 from . import yaml_source
+from .result import ROLES  # noqa: F401  (the roles a rubric check can have)
 from .yaml_source import line_of, plain
 
 RUBRIC_PACKAGE = "rubrics"
@@ -84,7 +89,10 @@ class RubricError(Exception):
 class RubricCheck:
     """One rubric entry, with the rubric's defaults filled in.
 
-    ``points`` >= 0 (0: information, reported and never scored); ``tolerance`` is ``None`` when the check's own default applies;
+    ``points`` is what the check's result is worth: the entry's ``points`` for a required
+    check (0: information, reported and never scored), ``extra_points`` / ``optional_points``
+    (default 0) for an extra / optional one (``role``). An extra check's points are bonus, outside
+    the maximum (``in_max``). ``tolerance`` is ``None`` when the check's own default applies;
     ``timeout`` is in seconds of wall clock per call into student code; ``partial_credit`` is a
     rule mapping for ``grader.scoring.score``; ``params`` is passed to the check as is.
     """
@@ -99,6 +107,18 @@ class RubricCheck:
     variants: tuple[str, ...] = ()   # empty: every year variant
     #: How much a failed check's hint says (``grader.hints``): full, direction or none.
     hints: str = "direction"
+    role: str = "required"           # one of ROLES (docs/rubrics.md, "Extra and optional checks")
+    role_variants: tuple[str, ...] = ()   # the role only in these variants; empty: in every one
+    required_points: float | None = None  # the entry's ``points``: its worth as a required check
+
+    @property
+    def in_max(self) -> bool:
+        """Whether the check's points are part of the rubric's maximum (extra points are bonus)."""
+        return self.role != "extra"
+
+    def as_required(self) -> RubricCheck:
+        """The check in a year variant where its role does not apply: required, its ``points``."""
+        return replace(self, role="required", role_variants=(), points=self.required_points or 0.0)
 
 
 @dataclass(frozen=True)
@@ -110,7 +130,8 @@ class Section:
 
     @property
     def max_points(self) -> float:
-        return round(sum(c.points for c in self.checks), 4)
+        """The points of its checks that count in the maximum (not the extra checks' bonus)."""
+        return round(sum(c.points for c in self.checks if c.in_max), 4)
 
 
 @dataclass(frozen=True)
@@ -440,6 +461,7 @@ def _compose(file: _File, stack: tuple = ()) -> _Composed:
                          sections)
     _refuse_duplicates(file, composed)
     _apply_overrides(file, composed)
+    _role_problems(file, composed)
     return composed
 
 
@@ -486,6 +508,38 @@ def _apply_overrides(file: _File, composed: _Composed) -> None:
     composed.sections = [s for s in composed.sections if s.checks]
 
 
+def _role_problems(file: _File, composed: _Composed) -> None:
+    """What a schema cannot see once ``use:`` and ``overrides`` are applied: a check is extra or
+    optional, not both; ``extra_points`` / ``optional_points`` go with their flag; a check that is
+    required in some variant has ``points``."""
+    problems = _Problems(file.source)
+    for section in composed.sections:
+        for check in section.checks:
+            c, where = check.settings, check.via or check.where
+            text = None
+            if c.get("extra") and c.get("optional"):
+                text = "a check is extra or optional, not both"
+            elif "extra_points" in c and not c.get("extra"):
+                text = "extra_points needs extra: true (bonus points of an extra check)"
+            elif "optional_points" in c and not c.get("optional"):
+                text = "optional_points needs optional: true"
+            elif "points" not in c and not (c.get("extra") is True or c.get("optional") is True):
+                text = "points: a required check needs points (or extra: true / optional: true)"
+            if text:
+                problems.add(where.source, where.line, f"{format_path(where.path)}: check {c['id']!r}: {text}")
+    problems.raise_if_any()
+
+
+def _role(c: dict) -> tuple[str, tuple[str, ...], float]:
+    """``(role, the variants it applies in, the points it is worth in that role)``."""
+    for role in ("extra", "optional"):
+        flag = c.get(role)
+        if flag:
+            variants = tuple(flag) if isinstance(flag, list) else ()
+            return role, variants, float(c.get(f"{role}_points", 0.0))
+    return "required", (), float(c["points"])
+
+
 def _unknown_checks(file: _File, composed: _Composed, known_checks: Collection[str]) -> None:
     problems = _Problems(file.source)
     for section in composed.sections:
@@ -519,9 +573,10 @@ def _build(doc: _Composed, path: Path | None) -> Rubric:
         checks = []
         for entry in s.checks:
             c = entry.settings
+            role, role_variants, points = _role(c)
             checks.append(RubricCheck(
                 id=c["id"],
-                points=float(c["points"]),
+                points=points,
                 tolerance=float(c["tolerance"]) if "tolerance" in c else None,
                 visibility=c.get("visibility", defaults["visibility"]),
                 timeout=float(c.get("timeout", defaults["timeout"])),
@@ -529,6 +584,9 @@ def _build(doc: _Composed, path: Path | None) -> Rubric:
                 params=dict(c.get("params") or {}),
                 variants=tuple(c.get("variants", ())),
                 hints=_hint_level(c, defaults),
+                role=role,
+                role_variants=role_variants,
+                required_points=float(c["points"]) if "points" in c else None,
             ))
         sections.append(Section(name=s.name, title=s.title or s.name, checks=checks,
                                 variants=tuple(s.variants)))
@@ -597,7 +655,9 @@ def load_rubric(path_or_name: str | Path, *, known_checks: Collection[str] | Non
 def select_variant(rubric: Rubric, variant: str | None) -> Rubric:
     """The rubric without the sections and checks whose ``variants`` exclude ``variant``.
 
-    ``variant=None`` keeps everything; a section left without checks is dropped.
+    ``variant=None`` keeps everything; a section left without checks is dropped. A check whose
+    role (extra, optional) is limited to some variants is required in the others; with
+    ``variant=None`` the role is kept (no year known: the check deducts nothing).
     """
     if variant is None:
         return rubric
@@ -605,7 +665,8 @@ def select_variant(rubric: Rubric, variant: str | None) -> Rubric:
     for section in rubric.sections:
         if section.variants and variant not in section.variants:
             continue
-        checks = [c for c in section.checks if not c.variants or variant in c.variants]
+        checks = [c if not c.role_variants or variant in c.role_variants else c.as_required()
+                  for c in section.checks if not c.variants or variant in c.variants]
         if checks:
             sections.append(replace(section, checks=checks))
     return replace(rubric, sections=sections)

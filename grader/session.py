@@ -205,7 +205,8 @@ def score(planned: PlannedCheck, outcome: Outcome, *, kind: str, duration: float
                        points=scoring.award(rc.partial_credit, outcome, max_points),
                        max_points=max_points, status=status, message=message,
                        visibility=rc.visibility, duration_s=round(duration, 4),
-                       measured=outcome.measured, hint=hint, series=outcome.series)
+                       measured=outcome.measured, hint=hint, series=outcome.series,
+                       role=rc.role)
 
 
 def _student_error_message(exc: StudentError) -> str:

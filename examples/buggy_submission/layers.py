@@ -91,7 +91,7 @@ def relu_backward(dout, cache):
     """
     # BEGIN SOLUTION
     x = cache
-    dx = dout * (x >= 0)
+    dx = dout * (x.reshape(x.shape[0], -1) > 0)
     return dx
     # END SOLUTION
 

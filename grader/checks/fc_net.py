@@ -577,7 +577,10 @@ def _train_message(ctx: CheckContext, f, name: str, d: Diagnoses) -> str | None:
 
 @check("fc_net.batchnorm", kind="gradient", fixture="fc_net", tolerance=1e-7)
 def check_fc_net_batchnorm(ctx: CheckContext) -> Outcome:
-    """With batchnorm, loss/grads (gamma, beta too) match the reference; test mode uses the running averages."""
+    """With batchnorm, loss/grads (gamma, beta too) match the reference; test mode uses the running averages.
+
+    Requirement: FullyConnectedNet with batch normalization (docs/courses.md §2.5.3).
+    """
     f, d = ctx.fixture(), Diagnoses()
     messages = [_train_message(ctx, f, "bn", d),
                 labelled("in test mode after one training call",
@@ -598,7 +601,11 @@ def check_fc_net_batchnorm(ctx: CheckContext) -> Outcome:
 
 @check("fc_net.layernorm", kind="gradient", fixture="fc_net", tolerance=1e-7)
 def check_fc_net_layernorm(ctx: CheckContext) -> Outcome:
-    """With layernorm, loss/grads (gamma, beta too) match the reference; test mode normalises per example."""
+    """With layernorm, loss/grads (gamma, beta too) match the reference; test mode normalises per example.
+
+    Requirement: FullyConnectedNet with layer normalization, CS231n 2018+ (docs/courses.md
+    §2.5.3, §A1.2).
+    """
     f, d = ctx.fixture(), Diagnoses()
     messages = [_train_message(ctx, f, "ln", d),
                 labelled("in test mode", _test_scores_problem(ctx, f, "ln", d, after_train_step=False))]
@@ -781,7 +788,10 @@ def check_fc_net_regularised_params(ctx: CheckContext) -> Outcome:
 
 @check("fc_net.dtype", kind="value")
 def check_fc_net_dtype(ctx: CheckContext) -> Outcome:
-    """Every parameter has the net's dtype (float32 by default, float64 when asked), gamma/beta included."""
+    """Every parameter has the net's dtype (float32 by default, float64 when asked), gamma/beta included.
+
+    Requirement: FullyConnectedNet casts its parameters to dtype (docs/courses.md §2.5.3).
+    """
     problems = []
     for kwargs, expected in (({}, "float32"), ({"dtype": np.float64}, "float64"),
                              ({"normalization": "batchnorm"}, "float32")):

@@ -143,7 +143,8 @@ def _distance_check(ctx: CheckContext, name: str) -> Outcome:
 
 
 for _name in ("compute_distances_two_loops", "compute_distances_one_loop", "compute_distances_no_loops"):
-    register(f"{_name}.values", f"{_name} returns the (num_test, num_train) L2 distances of fresh data.",
+    register(f"{_name}.values", f"{_name} returns the (num_test, num_train) L2 distances of fresh data "
+             "(docs/courses.md §2.7, §3.18).",
              _distance_check, _name, kind="value", fixture="knn_distances", tolerance=1e-7)
 
 
@@ -182,7 +183,11 @@ def check_predict_labels_input_unchanged(ctx: CheckContext) -> Outcome:
 @check("compute_distances_no_loops.duplicate_points", kind="value", fixture="knn_distances",
        tolerance=1e-6)
 def check_no_loops_duplicates(ctx: CheckContext) -> Outcome:
-    """compute_distances_no_loops gives finite, non-negative, ~0 distances for duplicated points."""
+    """compute_distances_no_loops gives finite, non-negative, ~0 distances for duplicated points.
+
+    Extra: the expansion the course hints at has no clip and no course test has duplicate points
+    (docs/courses.md §2.7, §3.18); rubrics mark this check ``extra: true``.
+    """
     f = ctx.fixture()
     expected = f["d_dists"]
     knn = _knn(ctx, f["d_Xtr"], np.zeros(len(f["d_Xtr"]), dtype=np.int64))
@@ -314,7 +319,10 @@ def _vote_problems(ctx: CheckContext, f, y_train, cases, d: Diagnoses) -> list[s
 
 @check("predict_labels.majority_vote", kind="value", fixture="knn_labels")
 def check_majority_vote(ctx: CheckContext) -> Outcome:
-    """predict_labels returns the majority label of the k nearest for k = 1, 3, 5 (no vote ties)."""
+    """predict_labels returns the majority label of the k nearest for k = 1, 3, 5 (no vote ties).
+
+    Requirement: predict_labels' majority vote (docs/courses.md §2.7).
+    """
     f, d = ctx.fixture(), Diagnoses()
     problems = _vote_problems(ctx, f, f["m_y_train"], [(k, "m_dists", f"m_pred_k{k}") for k in (1, 3, 5)], d)
     return verdict(problems, "majority vote is right for k = 1, 3 and 5", d=d, sep="; ",
@@ -325,7 +333,10 @@ def check_majority_vote(ctx: CheckContext) -> Outcome:
 
 @check("predict_labels.ties_to_smaller_label", kind="value", fixture="knn_labels")
 def check_ties(ctx: CheckContext) -> Outcome:
-    """predict_labels breaks a tie in the vote in favour of the smaller label (k = 2 and 4)."""
+    """predict_labels breaks a tie in the vote in favour of the smaller label (k = 2 and 4).
+
+    Requirement: ties go to the smaller label, as the starter code says (docs/courses.md §2.7).
+    """
     f, d = ctx.fixture(), Diagnoses()
     problems = _vote_problems(ctx, f, f["t_y_train"], [(k, f"t_dists_k{k}", f"t_pred_k{k}") for k in (2, 4)], d)
     return verdict(problems, "vote ties go to the smaller label", d=d, sep="; ",
@@ -359,7 +370,10 @@ def knn_predict_fixture(ref):
 
 @check("knn_predict.num_loops", kind="value", fixture="knn_predict")
 def check_predict_num_loops(ctx: CheckContext) -> Outcome:
-    """predict(X, k, num_loops) gives the reference labels with num_loops 0, 1, 2 and k 1, 5."""
+    """predict(X, k, num_loops) gives the reference labels with num_loops 0, 1, 2 and k 1, 5.
+
+    Requirement: predict(X, k, num_loops) (docs/courses.md §2.7, §A1.2).
+    """
     f = ctx.fixture()
     knn = _knn(ctx, f["Xtr"], f["ytr"])
     cases = [(k, loops) for k in (1, 5) for loops in (0, 1, 2)]
@@ -399,7 +413,10 @@ def knn_digits_fixture(ref):
 
 @check("knn_predict.digits_accuracy", kind="training", fixture="knn_digits")
 def check_digits_accuracy(ctx: CheckContext) -> Outcome:
-    """k = 1 predictions on the digits test split equal the reference's (accuracy measured here)."""
+    """k = 1 predictions on the digits test split equal the reference's (accuracy measured here).
+
+    Requirement: predict as the course defines it (docs/courses.md §2.7).
+    """
     data = ctx.dataset("digits")
     if data is None:
         return Outcome.skip("the digits dataset is not available")

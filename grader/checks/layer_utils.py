@@ -257,16 +257,20 @@ def check_affine_relu_backward_numeric(ctx: CheckContext) -> Outcome:
 # --------------------------------------------------------------------------------------------
 
 SANDWICH_DOCS = {
-    "batchnorm": "affine_batchnorm_relu_forward matches the reference and updates the caller's bn_param.",
-    "layernorm": "affine_layernorm_relu_forward matches the reference (3-D and 2-D inputs, N != M).",
+    "batchnorm": "affine_batchnorm_relu_forward matches the reference and updates the caller's bn_param "
+                 "(the sandwich of docs/courses.md §2.2 around batchnorm_forward, §2.1).",
+    "layernorm": "affine_layernorm_relu_forward matches the reference (3-D and 2-D inputs, N != M; "
+                 "docs/courses.md §2.2).",
 }
 for _kind, _forward_doc in SANDWICH_DOCS.items():
     _name = f"affine_{_kind}_relu"
     register(f"{_name}_forward.values", _forward_doc, _forward_check, _kind,
              kind="value", fixture="sandwich", tolerance=1e-8)
     register(f"{_name}_backward.values",
-             f"{_name}_backward's dx, dw, db, dgamma, dbeta match the reference.", _backward_check, _kind,
+             f"{_name}_backward's dx, dw, db, dgamma, dbeta match the reference (docs/courses.md §2.2).",
+             _backward_check, _kind,
              kind="value", fixture="sandwich", tolerance=1e-8)
     register(f"{_name}_backward.numeric_gradient",
-             f"{_name}_backward agrees with a numeric gradient of the student's own sandwich forward.",
+             f"{_name}_backward agrees with a numeric gradient of the student's own sandwich forward "
+             "(docs/courses.md §2.2, §2.3).",
              _numeric_check, _kind, kind="gradient", fixture="sandwich", tolerance=1e-6)

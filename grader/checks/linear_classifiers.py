@@ -230,7 +230,8 @@ def _values_check(ctx: CheckContext, name: str) -> Outcome:
 
 
 for _name in LOSS_TARGETS:
-    register(f"{_name}.values", f"{_name}'s loss and dW match the reference (dev batch, reg 0, reg 50, C = 3).",
+    register(f"{_name}.values", f"{_name}'s loss and dW match the reference (dev batch, reg 0, reg 50, C = 3): the "
+             "loss, its regulariser reg * sum(W**2) and gradient 2 * reg * W (docs/courses.md §2.8, §A1.2).",
              _values_check, _name, kind="value", fixture="linear_losses", tolerance=1e-8)
 
 
@@ -283,7 +284,8 @@ def _numeric_check(ctx: CheckContext, name: str, num_coords: int = 20) -> Outcom
 
 for _name in LOSS_TARGETS:
     register(f"{_name}.numeric_gradient",
-             f"{_name}'s dW agrees with a numeric gradient of its own loss (reg 0 and 50).",
+             f"{_name}'s dW agrees with a numeric gradient of its own loss (reg 0 and 50), as the "
+             "notebook's grad_check_sparse cell asks (docs/courses.md §2.3, §2.8).",
              _numeric_check, _name, kind="gradient", fixture="linear_losses", tolerance=1e-6)
 
 
@@ -357,14 +359,20 @@ def _matches_naive_check(ctx: CheckContext, naive: str, vectorized: str) -> Outc
 
 @check("svm_loss_vectorized.matches_naive", kind="value", fixture="linear_losses", tolerance=1e-8)
 def check_svm_matches_naive(ctx: CheckContext) -> Outcome:
-    """svm_loss_vectorized gives the same loss and dW as the student's own svm_loss_naive."""
+    """svm_loss_vectorized gives the same loss and dW as the student's own svm_loss_naive.
+
+    Requirement: the notebook compares the two versions (docs/courses.md §A1.2, §7.12).
+    """
     return _matches_naive_check(ctx, "svm_loss_naive", "svm_loss_vectorized")
 
 
 @check("softmax_loss_vectorized.matches_naive", kind="value", fixture="linear_losses",
        tolerance=1e-8)
 def check_softmax_matches_naive(ctx: CheckContext) -> Outcome:
-    """softmax_loss_vectorized gives the same loss and dW as the student's own softmax_loss_naive."""
+    """softmax_loss_vectorized gives the same loss and dW as the student's own softmax_loss_naive.
+
+    Requirement: the notebook compares the two versions (docs/courses.md §3.19, §7.12).
+    """
     return _matches_naive_check(ctx, "softmax_loss_naive", "softmax_loss_vectorized")
 
 
@@ -448,7 +456,11 @@ SHIFT_HINT = ("subtract each row's maximum score before np.exp (softmax does not
 
 @check("softmax_loss_naive.large_scores", kind="value", fixture="softmax_scores", tolerance=1e-8)
 def check_softmax_naive_large(ctx: CheckContext) -> Outcome:
-    """softmax_loss_naive is finite and right when every score is shifted by +-1000 (docs/courses.md §7.6)."""
+    """softmax_loss_naive is finite and right when every score is shifted by +-1000 (docs/courses.md §7.6).
+
+    Extra: the course's scores stay far from overflow (docs/courses.md §2.8, §7.6); rubrics mark
+    this check ``extra: true``.
+    """
     return _large_scores_check(ctx, "softmax_loss_naive", "big", "big_naive",
                                "scores around +-1000", SHIFT_HINT)
 
@@ -456,7 +468,11 @@ def check_softmax_naive_large(ctx: CheckContext) -> Outcome:
 @check("softmax_loss_vectorized.large_scores", kind="value", fixture="softmax_scores",
        tolerance=1e-8)
 def check_softmax_vectorized_large(ctx: CheckContext) -> Outcome:
-    """softmax_loss_vectorized is finite and right when every score is shifted by +-1000 (docs/courses.md §7.6)."""
+    """softmax_loss_vectorized is finite and right when every score is shifted by +-1000 (docs/courses.md §7.6).
+
+    Extra: the course's scores stay far from overflow (docs/courses.md §2.8, §7.6); rubrics mark
+    this check ``extra: true``.
+    """
     return _large_scores_check(ctx, "softmax_loss_vectorized", "big", "big_vectorized",
                                "scores around +-1000", SHIFT_HINT)
 
@@ -464,7 +480,11 @@ def check_softmax_vectorized_large(ctx: CheckContext) -> Outcome:
 @check("softmax_loss_vectorized.extreme_logits", kind="value", fixture="softmax_scores",
        tolerance=1e-8)
 def check_softmax_vectorized_extreme(ctx: CheckContext) -> Outcome:
-    """softmax_loss_vectorized stays finite when the correct class's probability underflows (docs/courses.md §7.6)."""
+    """softmax_loss_vectorized stays finite when the correct class's probability underflows (docs/courses.md §7.6).
+
+    Extra: a max shift then the log of the probabilities is the course's hint (docs/courses.md
+    §2.8, §7.6); rubrics mark this check ``extra: true``.
+    """
     return _large_scores_check(
         ctx, "softmax_loss_vectorized", "ext", "ext", "logits spread over +-1000 (the correct "
         "class's probability underflows to 0)",
@@ -560,7 +580,10 @@ def _loss_gate(ctx: CheckContext) -> Outcome | None:
 
 @check("linear_classifier_predict.argmax", kind="value", fixture="linear_classifier")
 def check_predict(ctx: CheckContext) -> Outcome:
-    """LinearClassifier.predict returns argmax of X @ W for weights set by the grader."""
+    """LinearClassifier.predict returns argmax of X @ W for weights set by the grader.
+
+    Requirement: predict returns argmax labels (docs/courses.md §2.8).
+    """
     f = ctx.fixture()
     clf = ctx.new(LINEAR_SVM)
     problems, d = [], Diagnoses()
@@ -588,7 +611,10 @@ def check_predict(ctx: CheckContext) -> Outcome:
 @check("linear_classifier_train.sgd_step", kind="value", fixture="linear_classifier",
        tolerance=1e-9)
 def check_sgd_step(ctx: CheckContext) -> Outcome:
-    """One step of train moves W by -learning_rate * dW of the minibatch loss, from the current W."""
+    """One step of train moves W by -learning_rate * dW of the minibatch loss, from the current W.
+
+    Requirement: train updates W by gradient descent (docs/courses.md §2.8).
+    """
     f = ctx.fixture()
     X, y, W0 = f["step_X"], f["step_y"], f["step_W"]
     lr, reg, batch = 0.1, STEP_REG, 4
@@ -644,7 +670,10 @@ def check_sgd_step(ctx: CheckContext) -> Outcome:
 
 @check("linear_classifier_train.history_and_shape", kind="value", fixture="linear_classifier")
 def check_history_and_shape(ctx: CheckContext) -> Outcome:
-    """train returns num_iters finite losses and creates W of shape (D, max(y) + 1)."""
+    """train returns num_iters finite losses and creates W of shape (D, max(y) + 1).
+
+    Requirement: train returns the loss history and creates W lazily (docs/courses.md §2.8).
+    """
     f = ctx.fixture()
     X, y = f["hist_X"], f["hist_y"]
     num_iters, expected_shape = 13, (X.shape[1], int(y.max()) + 1)
@@ -679,7 +708,10 @@ def check_history_and_shape(ctx: CheckContext) -> Outcome:
 @check("linear_classifier_train.aligned_batches", kind="value", fixture="linear_classifier",
        tolerance=0.9)
 def check_aligned_batches(ctx: CheckContext) -> Outcome:
-    """train pairs each sampled X row with its own label (labels are readable from a feature)."""
+    """train pairs each sampled X row with its own label (labels are readable from a feature).
+
+    Requirement: train samples minibatches of (X, y) pairs (docs/courses.md §2.8).
+    """
     f = ctx.fixture()
     X, y = f["align_X"], f["align_y"]
     clf = ctx.new(SOFTMAX)
@@ -706,7 +738,11 @@ def check_aligned_batches(ctx: CheckContext) -> Outcome:
 
 @check("linear_classifier_train.batch_larger_than_n", kind="value", fixture="linear_classifier")
 def check_batch_larger_than_n(ctx: CheckContext) -> Outcome:
-    """train samples with replacement, so batch_size may exceed the number of examples."""
+    """train samples with replacement, so batch_size may exceed the number of examples.
+
+    Extra: the course allows either sampling and no course run has batch_size > N
+    (docs/courses.md §2.8, §7.22); rubrics mark this check ``extra: true``.
+    """
     f = ctx.fixture()
     X, y = f["align_X"][:6], f["align_y"][:6]
     gate = _loss_gate(ctx)
@@ -786,12 +822,18 @@ def _digits_training_check(ctx: CheckContext, target: str, key: str, label: str)
 @check("softmax_classifier.digits_accuracy", kind="training", fixture="linear_digits",
        tolerance=0.05)
 def check_softmax_digits(ctx: CheckContext) -> Outcome:
-    """Softmax trained with the course's hyper-parameters reaches the reference's validation accuracy."""
+    """Softmax trained with the course's hyper-parameters reaches the reference's validation accuracy.
+
+    Requirement: the trained classifier of the notebook (docs/courses.md §2.8, §3.19, §4.2).
+    """
     return _digits_training_check(ctx, SOFTMAX, "softmax", "Softmax")
 
 
 @check("linear_svm_classifier.digits_accuracy", kind="training", fixture="linear_digits",
        tolerance=0.05)
 def check_svm_digits(ctx: CheckContext) -> Outcome:
-    """LinearSVM trained with the course's hyper-parameters reaches the reference's validation accuracy."""
+    """LinearSVM trained with the course's hyper-parameters reaches the reference's validation accuracy.
+
+    Requirement: the trained classifier of the notebook (docs/courses.md §2.8, §4.2).
+    """
     return _digits_training_check(ctx, LINEAR_SVM, "svm", "LinearSVM")

@@ -210,7 +210,10 @@ def gradient_message(ctx: CheckContext, f, label: str, prefix: str, reg: float, 
 
 @check("neural_net.gradients", kind="gradient", fixture="neural_net", tolerance=1e-8)
 def check_neural_net_gradients(ctx: CheckContext) -> Outcome:
-    """grads match the reference and a numeric gradient of the student's loss (toy reg 0.05; fresh reg 0.3)."""
+    """grads match the reference and a numeric gradient of the student's loss (toy reg 0.05; fresh reg 0.3).
+
+    Requirement: the stand-alone net's gradient check (docs/courses.md §2.5.2, §3.8).
+    """
     f = ctx.fixture()
     messages = []
     for label, prefix, reg, shapes in LOSS_CASES:
@@ -306,7 +309,11 @@ def check_neural_net_train_toy(ctx: CheckContext) -> Outcome:
 
 @check("neural_net.train_schedule", kind="training", fixture="neural_net", tolerance=1e-8)
 def check_neural_net_train_schedule(ctx: CheckContext) -> Outcome:
-    """With 4 iterations per epoch the learning rate decays at it % iterations_per_epoch == 0 (it = 0, 4, 8)."""
+    """With 4 iterations per epoch the learning rate decays at it % iterations_per_epoch == 0 (it = 0, 4, 8).
+
+    Requirement: the stand-alone net's train() and its learning-rate decay (docs/courses.md
+    §2.5.2, §7.21).
+    """
     f = ctx.fixture()
     net = ctx.new(NET, 7, 6, 4)
     set_params(ctx, net, _params(f, "r"))
@@ -331,7 +338,10 @@ def check_neural_net_train_schedule(ctx: CheckContext) -> Outcome:
 
 @check("neural_net.predict", kind="value", fixture="neural_net")
 def check_neural_net_predict(ctx: CheckContext) -> Outcome:
-    """predict(X) returns the argmax of the scores, shape (N,), integer labels."""
+    """predict(X) returns the argmax of the scores, shape (N,), integer labels.
+
+    Requirement: predict of the stand-alone net (docs/courses.md §2.5.2).
+    """
     f = ctx.fixture()
     net = ctx.new(NET, 7, 6, 4)
     set_params(ctx, net, _params(f, "r"))

@@ -105,7 +105,10 @@ def _listing(items: list[str]) -> str:
 
 @check("notebook.valid", kind="notebook")
 def check_valid(ctx: CheckContext) -> Outcome:
-    """The file is a Jupyter notebook that nbformat reads and validates (not corrupt or truncated)."""
+    """The file is a Jupyter notebook that nbformat reads and validates (not corrupt or truncated).
+
+    Requirement: the notebook is part of what the courses collect (docs/courses.md §A2.2, §5.2).
+    """
     nut = _nut(ctx)
     if nut.problem:
         return Outcome.fail(nut.problem, hint="open the notebook in Jupyter, save it again and hand "
@@ -152,7 +155,10 @@ def _execution_problems(nut: NotebookUnderTest, cells) -> list[str]:
 def check_cells_ran(ctx: CheckContext) -> Outcome:
     """The code cells that ran did not raise (from the stored outputs, or from the grader's own
     run under --execute); credit is the fraction of them that ran cleanly. Cells left unrun are
-    reported, not counted (docs/rubrics.md, hygiene); a notebook in which nothing ran fails."""
+    reported, not counted (docs/rubrics.md, hygiene); a notebook in which nothing ran fails.
+
+    Requirement: the courses ask for executed notebooks (docs/courses.md §A1.5, §7.30).
+    """
     nut = _nut(ctx)
     bad = _unreadable(nut)
     if bad:
@@ -188,7 +194,10 @@ def _ran_outcome(total: int, failed: int, problems: list[str], where: str, unrun
 def check_execution_order(ctx: CheckContext) -> Outcome:
     """The saved outputs come from running the cells top to bottom: execution counts never go
     down (outputs from out-of-order runs may not be what the code now computes). Hygiene: the
-    course rubrics give it 0 points (docs/rubrics.md)."""
+    course rubrics give it 0 points (docs/rubrics.md).
+
+    Requirement: outputs of a top-to-bottom run (docs/courses.md §7.30).
+    """
     nut = _nut(ctx)
     if nut.problem:
         return _unreadable(nut)
@@ -370,7 +379,10 @@ def check_claims(ctx: CheckContext) -> Outcome:
     """The figures the notebook prints meet the course's thresholds and are reproduced by the
     grader (package checks, recomputation, or its own --execute run). A figure that meets its
     threshold but that the grader cannot verify (no package, no dataset) is left to a TA: its
-    share of the points is taken out of this check's maximum and listed for review."""
+    share of the points is taken out of this check's maximum and listed for review.
+
+    Requirement: the thresholds the notebook states, by year (docs/courses.md §4, §A5.4).
+    """
     nut = _nut(ctx)
     bad = _unreadable(nut)
     if bad:
@@ -440,7 +452,10 @@ def check_claims(ctx: CheckContext) -> Outcome:
 def check_test_cells_unedited(ctx: CheckContext) -> Outcome:
     """The course's test cells (rubric template_cells) are in the notebook, unchanged (compared
     as code: comments, spacing, quotes and print text aside) and were run (an unrun test cell
-    tested nothing: an untouched starter earns nothing here)."""
+    tested nothing: an untouched starter earns nothing here).
+
+    Requirement: the course's own test cells (docs/courses.md §A1.5).
+    """
     nut = _nut(ctx)
     if nut.problem:
         return _unreadable(nut)
@@ -475,7 +490,10 @@ def check_test_cells_unedited(ctx: CheckContext) -> Outcome:
 def check_inline_questions(ctx: CheckContext) -> Outcome:
     """True/false and multiple-choice inline questions with a key in the rubric are answered
     correctly (free-text questions are listed for manual grading instead). A keyed question
-    found by its words (``prompt``) that this year's notebook does not ask is not scored."""
+    found by its words (``prompt``) that this year's notebook does not ask is not scored.
+
+    Requirement: the inline questions of the notebook (docs/courses.md §6, §A5.3).
+    """
     nut = _nut(ctx)
     if nut.problem:
         return _unreadable(nut)

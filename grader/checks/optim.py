@@ -451,15 +451,21 @@ RULE_CHECKS = {
         "rmsprop": "rmsprop's next_w and stored cache match the notebook test (docs/courses.md §3.12).",
         "adam": "adam's next_w and stored m, v and t (t=5 becomes 6) match the notebook test (docs/courses.md §3.13)."}),
     "fresh_steps": (_fresh_check, {
-        "sgd_momentum": "sgd_momentum matches the reference over 5 steps with momentum 0.5 on a 3-D w, state fed back.",
-        "rmsprop": "rmsprop matches the reference over 5 steps with decay_rate 0.9 on a 1-D w, state fed back.",
+        "sgd_momentum": "sgd_momentum matches the reference over 5 steps with momentum 0.5 on a 3-D w, state fed back "
+                        "(the rule and its velocity key, docs/courses.md §2.4, §3.10).",
+        "rmsprop": "rmsprop matches the reference over 5 steps with decay_rate 0.9 on a 1-D w, state fed back "
+                   "(the rule and its cache key, docs/courses.md §2.4, §3.12).",
         "adam": "adam matches the reference over 5 steps from t=0 with other betas and epsilon, state fed back "
-                "(from t=1 too where the year's starter provides config.setdefault('t', 1), docs/courses.md §A5.1)."}),
+                "(t incremented first, docs/courses.md §2.4, §3.13, §7.18; from t=1 too where the year's "
+                "starter provides config.setdefault('t', 1), docs/courses.md §A5.1)."}),
     "defaults": (_defaults_check, {
-        "sgd_momentum": "sgd_momentum with config=None or a partial config uses learning_rate 1e-2, momentum 0.9.",
-        "rmsprop": "rmsprop with config=None or a partial config uses learning_rate 1e-2, decay 0.99, eps 1e-8.",
+        "sgd_momentum": "sgd_momentum with config=None or a partial config uses learning_rate 1e-2, momentum 0.9 "
+                        "(the documented defaults, docs/courses.md §2.4).",
+        "rmsprop": "rmsprop with config=None or a partial config uses learning_rate 1e-2, decay 0.99, eps 1e-8 "
+                   "(the documented defaults, docs/courses.md §2.4).",
         "adam": "adam with config=None or a partial config uses lr 1e-3, betas 0.9/0.999, eps 1e-8, t from 0 "
-                "(or 1 where the year's starter provides config.setdefault('t', 1), docs/courses.md §A5.1)."}),
+                "(or 1 where the year's starter provides config.setdefault('t', 1); the documented defaults, "
+                "docs/courses.md §2.4, §A5.1)."}),
 }
 for _aspect, (_run, _docs) in RULE_CHECKS.items():
     for _rule, _doc in _docs.items():
@@ -473,7 +479,11 @@ for _aspect, (_run, _docs) in RULE_CHECKS.items():
 
 @check("rmsprop.epsilon_placement", kind="value", fixture="optim", tolerance=1e-7)
 def check_rmsprop_epsilon(ctx: CheckContext) -> Outcome:
-    """rmsprop adds epsilon after the square root, visible with epsilon=1e-2 and tiny gradients."""
+    """rmsprop adds epsilon after the square root, visible with epsilon=1e-2 and tiny gradients.
+
+    Extra: both placements of epsilon reproduce the course's arrays (docs/courses.md §2.4,
+    §3.12); rubrics mark this check ``extra: true``.
+    """
     f = ctx.fixture()
     config = {"learning_rate": 1e-2, "epsilon": 1e-2}
     next_w, _, _, problem = call_rule(ctx, "rmsprop", f["rmsprop.eps_w"], f["rmsprop.eps_dw"],
@@ -498,7 +508,10 @@ def check_rmsprop_epsilon(ctx: CheckContext) -> Outcome:
 
 @check("optim.loss_decreases", kind="value", fixture="optim", tolerance=0.1)
 def check_optim_loss_decreases(ctx: CheckContext) -> Outcome:
-    """Each rule, called 50 times with its state fed back, cuts a least-squares loss below 10 % of its start."""
+    """Each rule, called 50 times with its state fed back, cuts a least-squares loss below 10 % of its start.
+
+    Requirement: the update rules of docs/courses.md §2.4, which the courses train with (§4).
+    """
     f = ctx.fixture()
     A, b = f["descent_A"], f["descent_b"]
     ratio = float(ctx.tolerance)

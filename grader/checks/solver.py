@@ -275,7 +275,10 @@ UNKNOWN_KEYWORD_HINT = ("pop every known keyword from kwargs; if any remain, rai
 
 @check("solver.history_lengths", kind="value", fixture="solver")
 def check_solver_history_lengths(ctx: CheckContext) -> Outcome:
-    """loss/train_acc/val_acc histories and epoch have the course's lengths (21 checks for overfit-50)."""
+    """loss/train_acc/val_acc histories and epoch have the course's lengths (21 checks for overfit-50).
+
+    Requirement: the Solver's histories (docs/courses.md §2.6).
+    """
     f = ctx.fixture()
     problems = []
     for run in ("overfit", "single"):
@@ -300,7 +303,10 @@ def check_solver_history_lengths(ctx: CheckContext) -> Outcome:
 
 @check("solver.lr_decay", kind="value", fixture="solver", tolerance=1e-6)
 def check_solver_lr_decay(ctx: CheckContext) -> Outcome:
-    """lr_decay multiplies every parameter's learning rate once per epoch (0.5 * 0.8**4 after 4 epochs)."""
+    """lr_decay multiplies every parameter's learning rate once per epoch (0.5 * 0.8**4 after 4 epochs).
+
+    Requirement: the Solver's per-epoch learning-rate decay (docs/courses.md §2.6, §7.21).
+    """
     f = ctx.fixture()
     solver, _ = _train(ctx, f, "decay")
     configs = ctx.getattr(solver, "optim_configs")
@@ -334,7 +340,10 @@ def check_solver_lr_decay(ctx: CheckContext) -> Outcome:
 
 @check("solver.best_params_restored", kind="value", fixture="solver", tolerance=1e-6)
 def check_solver_best_params(ctx: CheckContext) -> Outcome:
-    """After train() the model holds the parameters of the best validation epoch (recomputed here)."""
+    """After train() the model holds the parameters of the best validation epoch (recomputed here).
+
+    Requirement: the Solver keeps the best validation parameters (docs/courses.md §2.6, §7.27).
+    """
     f = ctx.fixture()
     solver, model = _train(ctx, f, "main")
     params = ctx.getattr(model, "params")
@@ -379,7 +388,11 @@ def check_solver_best_params(ctx: CheckContext) -> Outcome:
 
 @check("solver.unknown_keyword", kind="value", fixture="solver")
 def check_solver_unknown_keyword(ctx: CheckContext) -> Outcome:
-    """Solver accepts the documented keywords and raises ValueError for an unknown one."""
+    """Solver accepts the documented keywords and raises ValueError for an unknown one.
+
+    Requirement: the Solver's keywords; leftovers raise ValueError (docs/courses.md §2.6,
+    §A2.3).
+    """
     f = ctx.fixture()
     model, problem = _model(ctx, f)
     if problem:
@@ -404,7 +417,10 @@ def check_solver_unknown_keyword(ctx: CheckContext) -> Outcome:
 
 @check("solver.grad_norm_history", kind="value", fixture="solver", tolerance=1e-6)
 def check_solver_grad_norm(ctx: CheckContext) -> Outcome:
-    """log_grad_norm_history holds, per step, the mean over all parameters of each gradient's L2 norm."""
+    """log_grad_norm_history holds, per step, the mean over all parameters of each gradient's L2 norm.
+
+    Requirement: hw02's gradient-norm logging (docs/courses.md §2.6, §9.6).
+    """
     f = ctx.fixture()
     solver, _ = _train(ctx, f, "main")
     got, problem = _history(ctx, solver, "log_grad_norm_history")
@@ -430,7 +446,10 @@ def check_solver_grad_norm(ctx: CheckContext) -> Outcome:
 
 @check("solver.log_acc_iteration", kind="value", fixture="solver")
 def check_solver_log_acc_iteration(ctx: CheckContext) -> Outcome:
-    """With log_acc_iteration=True the Solver records the 0-based iteration of every accuracy check."""
+    """With log_acc_iteration=True the Solver records the 0-based iteration of every accuracy check.
+
+    Requirement: hw02's log_acc_iteration, 0-based in fa23-fa25 (docs/courses.md §A2.3).
+    """
     f = ctx.fixture()
     solver, _ = _train(ctx, f, "main")
     got = ctx.getattr(solver, "log_acc_iteration_history")
@@ -456,7 +475,10 @@ def check_solver_log_acc_iteration(ctx: CheckContext) -> Outcome:
 
 @check("solver.record_histories_npz", kind="value", fixture="solver", tolerance=1e-9)
 def check_solver_record_npz(ctx: CheckContext) -> Outcome:
-    """record_histories_as_npz writes an npz with train_losses, train_accs and val_accs of the run."""
+    """record_histories_as_npz writes an npz with train_losses, train_accs and val_accs of the run.
+
+    Requirement: record_histories_as_npz (docs/courses.md §2.6, §A2.3).
+    """
     f = ctx.fixture()
     scratch = getattr(ctx.worker, "scratch_dir", None)
     if not scratch:

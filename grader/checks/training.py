@@ -220,7 +220,10 @@ def check_overfit_five_layer(ctx: CheckContext) -> Outcome:
 
 @check("training.two_layer_accuracy", kind="training")
 def check_two_layer_accuracy(ctx: CheckContext) -> Outcome:
-    """TwoLayerNet + the student's Solver reach the course's validation accuracy (measured by the grader, docs/courses.md §4.2, §4.3, §4.5)."""
+    """TwoLayerNet + the student's Solver reach the course's validation accuracy (measured by the grader, docs/courses.md §4.2, §4.3, §4.5).
+
+    Requirement: the stated accuracy of the trained TwoLayerNet (docs/courses.md §4.2, §4.5).
+    """
     name, data, s = run_settings(ctx, TWO_LAYER_DEFAULTS)
     if data is None:
         return skip_without_data(ctx)

@@ -21,7 +21,9 @@ report is given. Visibilities (docs/deployment.md says why):
 Gradescope knows only ``passed`` and ``failed``: partial, error and skipped checks are
 ``failed``, keep their points, start their output with their status and keep it in
 ``extra_data.status``. A 0-point check (information) is ``passed`` whatever its status, its
-output starting "information, 0 points". The items a TA reviews (``Report.manual``) are
+output starting "information, 0 points". An extra or optional check says so on the last line of
+its output, in its tags and in ``extra_data.role``; an extra check's ``max_score`` is 0 (its
+points, if the rubric gives any, are bonus). The items a TA reviews (``Report.manual``) are
 listed in the top-level output. A report whose submission could not be graded (``Report.error``) has a
 score of 0, that one reason as its output, and no tests.
 """
@@ -31,7 +33,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from ..result import MANUAL_HEADING, Report, format_points, printable
+from ..result import MANUAL_HEADING, ROLE_TEXT, Report, format_points, printable
 
 GRADESCOPE_VISIBILITY = {"visible": "visible", "hidden": "visible",
                          "after_due_date": "after_due_date", "after_published": "after_published"}
@@ -69,15 +71,18 @@ def _test(r, number: str) -> dict[str, Any]:
     extra: dict[str, Any] = {"status": r.status, "kind": r.kind}
     if r.measured is not None:
         extra["measured"] = r.measured
+    if r.label:
+        extra["role"] = r.role
+        output = f"{output}\n({ROLE_TEXT[r.role]})" if output else f"({ROLE_TEXT[r.role]})"
     return {
         "name": r.name,
         "number": number,
         "score": r.points,
-        "max_score": r.max_points,
+        "max_score": r.max_points if r.in_max else 0.0,   # extra points are bonus
         "status": "passed" if r.status == "passed" or r.informational else "failed",
         "output": output,
         "output_format": "text",
-        "tags": [r.section],
+        "tags": [r.section] + ([r.role] if r.label else []),
         "visibility": GRADESCOPE_VISIBILITY[r.visibility],
         "extra_data": extra,
     }

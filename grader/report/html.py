@@ -22,7 +22,7 @@ from html import escape
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..result import MANUAL_HEADING, CheckResult, Report, format_points
+from ..result import MANUAL_HEADING, ROLE_TEXT, CheckResult, Report, format_points
 from . import notebook_html
 from .notebook_html import RenderedNotebook, cell_anchor, check_anchor, manual_anchor
 
@@ -212,6 +212,11 @@ def _cell_links(r: CheckResult, notebooks: Sequence[RenderedNotebook]) -> str:
     return f'<p class="cells">Flagged cells: {"".join(links)}</p>' if links else ""
 
 
+def _role(r: CheckResult) -> str:
+    """`` · extra check (bonus only)`` / `` · optional part`` for the meta line (docs/rubrics.md)."""
+    return f" &middot; {escape(ROLE_TEXT[r.role])}" if r.label else ""
+
+
 def _check(r: CheckResult, notebooks: Sequence[RenderedNotebook],
            drawn: dict[str, set[str]] | None = None) -> str:
     message, diagnosis, hint = split_message(r)
@@ -219,7 +224,7 @@ def _check(r: CheckResult, notebooks: Sequence[RenderedNotebook],
     parts = [f'<article class="check {css}" id="{check_anchor(r.name)}">'
              f'<h3><span class="badge {css}">{escape(r.shown_status)}</span> <code>{escape(r.name)}</code>'
              f'<span class="pts">{format_points(r.points)} / {format_points(r.max_points)}</span></h3>'
-             f'<div class="meta">{escape(r.section)} &middot; {escape(r.kind)}</div>']
+             f'<div class="meta">{escape(r.section)} &middot; {escape(r.kind)}{_role(r)}</div>']
     if message.strip():
         parts.append(f'<div class="msg">{escape(message)}</div>')
     if diagnosis:

@@ -5,7 +5,8 @@ one ``<testcase>`` per check. The document is valid against the common JUnit sch
 A testcase has ``classname`` = section and ``name`` = check id; an ``<error>`` when the check
 errored, a ``<failure>`` (``type`` = failed or partial) when it failed or earned part of its points,
 a ``<skipped>`` when it was skipped (``message`` = the first line, text = the whole message).
-Points, status, kind, visibility and the measured figure are in its ``<system-out>`` (the schema
+Points, status, kind, visibility, the role of an extra or optional check and the measured
+figure are in its ``<system-out>`` (the schema
 has no properties on a testcase); a suite's points are its ``<properties>``. A submission that
 could not be graded (``Report.error``) is one suite with one errored testcase.
 
@@ -20,7 +21,7 @@ import xml.etree.ElementTree as ET
 
 from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 
-from ..result import Report, format_points, printable
+from ..result import ROLE_TEXT, Report, format_points, printable
 
 _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 MAX_ATTRIBUTE_CHARS = 200
@@ -54,6 +55,8 @@ def _case(r) -> TestCase:
         case.result = [outcome]
     details = [f"points: {format_points(r.points)} / {format_points(r.max_points)}",
                f"status: {r.shown_status}", f"kind: {r.kind}", f"visibility: {r.visibility}"]
+    if r.label:
+        details.append(f"role: {ROLE_TEXT[r.role]}")
     if r.measured is not None:
         details.append(f"measured: {r.measured!r}")
     case.system_out = "\n".join(details)

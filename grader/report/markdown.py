@@ -1,7 +1,7 @@
 """A Markdown summary for a CI job page (e.g. GitHub's ``$GITHUB_STEP_SUMMARY``).
 
 Layout: a heading with the total, a line of counts, one table per section
-(check | points | status), then the failures in a ``<details>`` block, each message in an
+(check | points | status; an extra or optional check says so after its name), then the failures in a ``<details>`` block, each message in an
 HTML-escaped ``<pre>``, then the notes. Inline text that a student can influence (submission
 name, notes) has Markdown's punctuation backslash-escaped (``|`` cannot split a table cell,
 a backtick cannot open a code span, ``[`` cannot start a link) and control characters made
@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 
-from ..result import MANUAL_HEADING, Report, format_points, printable
+from ..result import MANUAL_HEADING, ROLE_TEXT, Report, format_points, printable
 
 STATUS_ICONS = {"passed": "✅", "failed": "❌", "partial": "🟡", "error": "⚠️", "skipped": "⏭️"}
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&!])")
@@ -56,15 +56,17 @@ def render_markdown(report: Report) -> str:
         out += [f"### {md_escape(section)} ({format_points(earned)} / {format_points(available)})", "",
                 "| check | points | status |", "|---|---:|---|"]
         for r in results:
-            out.append(f"| {md_escape(r.name)} | {format_points(r.points)} / "
+            name = md_escape(r.name) + (f" *({r.label})*" if r.label else "")
+            out.append(f"| {name} | {format_points(r.points)} / "
                        f"{format_points(r.max_points)} | {_icon(r)} {r.shown_status} |")
         out.append("")
     problems = [r for r in report.results if r.status != "passed"]
     if problems:
         out += [f"<details><summary>Checks not passed ({len(problems)})</summary>", ""]
         for r in problems:
+            role = f" ({ROLE_TEXT[r.role]})" if r.label else ""
             out.append(f"**{md_escape(r.section)} / {md_escape(r.name)}**: {r.shown_status}, "
-                       f"{format_points(r.points)} / {format_points(r.max_points)}")
+                       f"{format_points(r.points)} / {format_points(r.max_points)}{md_escape(role)}")
             out += ["", _pre(r.full_message or r.status), ""]
         out += ["</details>", ""]
     if report.manual:

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..result import MANUAL_HEADING, Report, format_points, printable
+from ..result import MANUAL_HEADING, ROLE_TEXT, Report, format_points, printable
 
 SYMBOLS = {"passed": "✓", "failed": "✗", "partial": "◐", "error": "!", "skipped": "-"}
 ASCII_SYMBOLS = {"passed": "+", "failed": "x", "partial": "~", "error": "!", "skipped": "-"}
@@ -54,6 +54,8 @@ def print_report(report: Report, console: Console | None = None) -> None:
             name = _safe(r.name)
             if r.visibility != "visible":
                 name.append(f"  ({r.visibility})", style="dim")
+            if r.label:
+                name.append(f"  ({r.label})", style="dim")
             table.add_row(name, Text(f"{format_points(r.points)} / {format_points(r.max_points)}"),
                           _status(r, symbols))
         console.print(table)
@@ -63,7 +65,8 @@ def print_report(report: Report, console: Console | None = None) -> None:
         console.print(Text("Checks not passed", style="bold"))
         for r in problems:
             head = Text.assemble(_status(r, symbols), " ", (printable(f"{r.section} / {r.name}"), "bold"),
-                                 f"  {format_points(r.points)} / {format_points(r.max_points)}")
+                                 f"  {format_points(r.points)} / {format_points(r.max_points)}",
+                                 (f"  ({ROLE_TEXT[r.role]})" if r.label else "", "dim"))
             console.print(head)
             console.print(_indent(_safe(r.full_message or r.status)))
     summary = report.summary()

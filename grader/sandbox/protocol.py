@@ -29,7 +29,13 @@ array of dtype object" or "returned 1.2e9 elements, over the 8.4e6 cap".
 
 The worker encodes student return values with the same ``Encoder``; what is not plain data
 (ndarray subclasses, objects with ``__array__``, object arrays, functions, generators, custom
-classes) raises ``NotPlainData`` there, which the worker reports instead of crashing.
+classes) raises ``NotPlainData`` there, which the worker reports instead of crashing. For those
+return values (``Encoder(results=True)``) two containers the courses do not forbid are converted
+first, in the worker, so that a right value is not refused for its type (docs/courses.md §A4): an
+``np.matrix`` becomes the plain 2-D array ``np.asarray`` gives (its shape is kept, so a (1, M)
+matrix where the docstring fixes (M,) still fails the shape comparison), and a 0-d array becomes
+the Python scalar a numpy scalar becomes. (Lists of numbers cross as lists; the checks read them
+as arrays, ``grader.checks.compare.as_array``.)
 """
 from __future__ import annotations
 
@@ -183,8 +189,9 @@ class Encoder:
     """
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES, max_elements: int | None = None,
-                 ref_of: Callable[[Any], tuple[int, str] | None] | None = None):
+                 ref_of: Callable[[Any], tuple[int, str] | None] | None = None, results: bool = False):
         self.max_bytes = max_bytes
+        self.results = results   # a student's return value: np.matrix and 0-d arrays converted
         self.max_elements = max_elements if max_elements is not None else max(1, max_bytes // 8)
         self.ref_of = ref_of
         self.arrays: list[np.ndarray] = []
@@ -209,6 +216,8 @@ class Encoder:
                 return x
             return {"$f": "nan" if x != x else ("inf" if x > 0 else "-inf")}
         if t is np.ndarray:
+            if self.results and x.ndim == 0 and x.dtype.kind in "biuf":
+                return self._scalar(x[()], path, depth)
             return self._array(x, path)
         # Exact containers first (the common case); subclasses are read below through the base
         # class's own methods. Paths are (parent, key) pairs, made text only for an error.
@@ -232,6 +241,8 @@ class Encoder:
             return {"$dt": dt.str}
         if isinstance(x, np.generic):
             return self._scalar(x, path, depth)
+        if self.results and isinstance(x, np.matrix):
+            return self._array(np.asarray(x), path)
         if isinstance(x, np.ndarray):
             raise NotPlainData(f"{_text(path)} is an ndarray subclass ({t.__name__}); "
                                "return a plain numpy array (np.asarray)")

@@ -146,7 +146,7 @@ class Server:
 
     def _reply(self, value, desc: str, label: str = "the result") -> list:
         """The frame of a successful reply; a ``bad_output`` failure if ``value`` cannot cross."""
-        enc = self.proto.Encoder(self.max_bytes, ref_of=self._ref_of)
+        enc = self.proto.Encoder(self.max_bytes, ref_of=self._ref_of, results=True)
         try:
             tree = enc.value(value, label)
             return enc.frame({"ok": True, "result": self.proto.Encoded(tree),

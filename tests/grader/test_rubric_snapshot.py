@@ -1,7 +1,8 @@
 """Every packaged rubric, fully expanded, is what ``tests/grader/data/rubric_snapshot.json`` says.
 
 The snapshot lists each rubric's checks in order with every effective setting (points,
-visibility, tolerance, timeout, params, partial-credit rule, year variants). Composing rubrics
+visibility, tolerance, timeout, params, partial-credit rule, year variants, and the role of an
+extra or optional check). Composing rubrics
 from shared section files (``extends``/``include``/``use``/``overrides``) must not change it; a
 deliberate change to a rubric regenerates the file with
 ``python -m tests.grader.test_rubric_snapshot``.
@@ -29,6 +30,13 @@ def packaged_rubrics() -> dict[str, Path]:
     return found
 
 
+def _role(check) -> dict:
+    """An extra or optional check's role (and the variants it is limited to); nothing if required."""
+    if check.role == "required":
+        return {}
+    return {"role": check.role, "role_variants": list(check.role_variants)}
+
+
 def expanded(rubric: Rubric) -> dict:
     return {
         "name": rubric.name, "title": rubric.title, "profile": rubric.profile,
@@ -38,7 +46,7 @@ def expanded(rubric: Rubric) -> dict:
             "checks": [{"id": c.id, "points": c.points, "tolerance": c.tolerance,
                         "visibility": c.visibility, "timeout": c.timeout,
                         "partial_credit": c.partial_credit, "params": c.params,
-                        "variants": list(c.variants)} for c in section.checks],
+                        "variants": list(c.variants), **_role(c)} for c in section.checks],
         } for section in rubric.sections],
     }
 

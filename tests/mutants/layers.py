@@ -42,10 +42,6 @@ _BN_SANDWICH_BACKWARD = """    da_norm = relu_backward(dout, relu_cache)
 
 MUTANTS = [
     # ---- affine / ReLU --------------------------------------------------------------------
-    Mutant("relu_backward_ge_mask", "relu_backward passes the gradient where x == 0 (`>=`, docs/courses.md §7.1)",
-           (Patch(L, "dx = dout * (x > 0)", "dx = dout * (x >= 0)"),),
-           caught_by=("relu_backward.exact_zeros",), collateral=NETS,
-           diagnosis=("x >= 0",)),
     Mutant("affine_backward_dx_not_reshaped", "affine_backward returns dx flattened to (N, D) (docs/courses.md §7.4)",
            (Patch(L, "dx = (dout @ w.T).reshape(x.shape)", "dx = dout @ w.T"),),
            caught_by=("affine_backward.values", "affine_backward.numeric_gradient",
@@ -175,16 +171,19 @@ MUTANTS = [
 ]
 
 EQUIVALENTS = [
+    Mutant("relu_backward_ge_mask",
+           "relu_backward passes the gradient where x == 0 (`>=`, docs/courses.md §7.1): a "
+           "subgradient the course never rules out (§2.1); only the extra check "
+           "relu_backward.exact_zeros reports it",
+           (Patch(L, "dx = dout * (x > 0)", "dx = dout * (x >= 0)"),)),
     Mutant("softmax_log_of_probabilities",
            "max-shifted probabilities, then np.log(probs): -inf when a probability underflows "
            "(the course's given code, §2.1/§7.6)",
            (Patch(L, "log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))",
                   "probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)\n"
-                  "    log_probs = np.log(probs)"),),
-           pending="needs: softmax_loss.log_sum_exp as an extra (0-point) check: a max shift then np.log of the probabilities is the course's own code (§2.1, §7.6)"),
+                  "    log_probs = np.log(probs)"),)),
     Mutant("softmax_without_max_shift", "softmax exponentiates the raw scores: overflow at +-1000 (§7.6)",
-           (Patch(L, "shifted = x - x.max(axis=1, keepdims=True)", "shifted = x"),),
-           pending="needs: softmax_loss.large_logits and softmax_loss.log_sum_exp as extra (0-point) checks: the course's fixtures and training stay finite without the shift (docs/courses.md §7.6)"),
+           (Patch(L, "shifted = x - x.max(axis=1, keepdims=True)", "shifted = x"),)),
     Mutant("relu_via_where", "ReLU forward and backward written with np.where",
            (Patch(L, "out = np.maximum(0, x)", "out = np.where(x > 0, x, 0.0)"),
             Patch(L, "dx = dout * (x > 0)", "dx = np.where(x > 0, dout, 0.0)"))),

@@ -94,8 +94,7 @@ MUTANTS = [
 EQUIVALENTS = [
     Mutant("rmsprop_epsilon_inside_sqrt", "sqrt(cache + eps) (CS182's formula): equal to the notebook's "
            "arrays at eps=1e-8, detectable only with a large epsilon",
-           (Patch(F, 'dw / (np.sqrt(cache) + config["epsilon"])', 'dw / np.sqrt(cache + config["epsilon"])'),),
-           pending="needs: rmsprop.epsilon_placement as an extra (0-point) check: the course's arrays (epsilon 1e-8) cannot tell the two placements apart"),
+           (Patch(F, 'dw / (np.sqrt(cache) + config["epsilon"])', 'dw / np.sqrt(cache + config["epsilon"])'),)),
     Mutant("momentum_updates_w_in_place", "w += v; next_w = w (the caller's w is modified: allowed)",
            (Patch(F, "next_w = w + v\n    config", "w += v\n    next_w = w\n    config"),)),
     Mutant("rmsprop_written_differently", "the cache built in two steps, dw*dw, np.divide",

@@ -57,7 +57,7 @@ MUTANTS = [
            "relu_backward builds its mask from x reshaped to (N, -1): right for 2-D inputs, a "
            "broadcasting error on the course's higher-dimensional ones (UCLA HW4 W21, §7.1)",
            (Patch(L, "    dx = dout * (x > 0)\n", "    dx = dout * (x.reshape(x.shape[0], -1) > 0)\n"),),
-           caught_by=("relu_backward.exact_zeros",), collateral=NETS),
+           caught_by=("relu_backward.any_shape", "relu_backward.exact_zeros"), collateral=NETS),
     Mutant("dropout_keeps_one_minus_p_scaled_by_1_over_p",
            "dropout keeps a unit when rand > p but scales by 1/p: the train mean is (1 - p)/p "
            "times the input (real pattern, three UCLA 2018 and CS231n 2016 submissions)",
@@ -267,9 +267,7 @@ EQUIVALENTS = [
            "softmax shifted by the global maximum, np.exp(x - np.max(x)): the same values on the "
            "course's inputs, less robust for rows far below the maximum (real pattern, UCLA W21)",
            (Patch(L, "shifted = x - x.max(axis=1, keepdims=True)\n    log_probs",
-                  "shifted = x - np.max(x)\n    log_probs"),),
-           pending="needs: softmax_loss.large_logits and softmax_loss.log_sum_exp as extra "
-                   "(0-point) checks: robustness beyond the course's spec"),
+                  "shifted = x - np.max(x)\n    log_probs"),)),
     Mutant("softmax_loss_one_hot",
            "softmax loss and gradient written with a one-hot label matrix (real pattern, 2016)",
            (Patch(L, _SOFTMAX_TAIL,
@@ -379,9 +377,7 @@ EQUIVALENTS = [
            "no-loop distances computed with np.matrix operands, so the table is an np.matrix: the "
            "course compares it with the Frobenius norm and accepts it (real pattern)",
            (Patch(KNN, "sq_dists = test_sq + train_sq - 2.0 * X.dot(self.X_train.T)",
-                  "sq_dists = np.matrix(test_sq) + train_sq - 2.0 * np.matrix(X) * np.matrix(self.X_train).T"),),
-           pending="needs: the worker to pass an np.matrix result on as a plain ndarray "
-                   "(np.asarray) instead of refusing the subclass"),
+                  "sq_dists = np.matrix(test_sq) + train_sq - 2.0 * np.matrix(X) * np.matrix(self.X_train).T"),)),
     Mutant("svm_naive_counts_violations",
            "naive SVM counts the violated margins and subtracts count * X[i] once per example "
            "(the lecture notes' form)",

@@ -1,8 +1,9 @@
 """Every mutant in the corpus loses points on the checks that name its bug, and only where it
 declares; every equivalent implementation keeps full marks. Graded end to end with the canonical
 rubric, as a student's submission would be. A mutant that declares ``diagnosis`` words gets a
-failure message that names its bug with them. An entry marked ``pending`` (the check it needs
-does not exist yet) runs as a strict expected failure: it must still fail today, and becomes an
+failure message that names its bug with them. An extra check (``extra: true``, 0 points) cannot
+deduct: a mutant declared caught by one must fail it, an equivalent may. An entry marked
+``pending`` (the check it needs does not exist yet) runs as a strict expected failure: it must still fail today, and becomes an
 error as soon as the check is fixed, when its marker is removed."""
 from __future__ import annotations
 
@@ -40,7 +41,14 @@ RUBRIC_IDS = {rc.id for section in load_rubric("canonical").sections for rc in s
 
 
 def _lost(report):
-    return {r.name for r in report.results if r.points < r.max_points and r.status != "skipped"}
+    """The checks that deducted points (an extra check's points are bonus: it never deducts)."""
+    return {r.name for r in report.results
+            if r.in_max and r.points < r.max_points and r.status != "skipped"}
+
+
+def _flagged(report):
+    """The extra checks that did not pass: reported to the student, worth 0 points."""
+    return {r.name for r in report.results if not r.in_max and r.status in ("failed", "partial", "error")}
 
 
 def test_the_corpus_is_large_and_uniquely_named():
@@ -62,13 +70,14 @@ def _names(message: str, words) -> bool:
 
 @pytest.mark.parametrize("mutant", _params(MUTANTS))
 def test_mutant_loses_points_where_it_says_and_names_its_bug(tmp_path, mutant):
-    """Graded once, a mutant must (1) lose points on its caught_by checks, (2) nowhere outside
-    its collateral, and (3) when it declares ``diagnosis`` words, get a caught_by message that
+    """Graded once, a mutant must (1) lose points on its caught_by checks (an extra check, worth
+    0 points, fails instead), (2) nowhere outside its collateral, and (3) when it declares
+    ``diagnosis`` words, get a caught_by message that
     contains them all: the message says what the code does, not only that a number differs."""
     caught_in_rubric = set(mutant.caught_by) & RUBRIC_IDS
     assert caught_in_rubric, f"{mutant.name}: none of {mutant.caught_by} is in the canonical rubric"
     report = grade(make_submission(tmp_path, mutant.patches))
-    lost = _lost(report)
+    lost = _lost(report) | _flagged(report)
     missed = caught_in_rubric - lost
     assert not missed, f"{mutant.name} ({mutant.description}) survived {sorted(missed)}"
     allowed = set(mutant.caught_by)
@@ -83,6 +92,8 @@ def test_mutant_loses_points_where_it_says_and_names_its_bug(tmp_path, mutant):
 
 @pytest.mark.parametrize("variant", _params(EQUIVALENTS))
 def test_equivalent_implementation_keeps_full_marks(tmp_path, variant):
+    """Full marks: no check deducts points. An extra check may fail (robustness the course does
+    not ask for); it is reported and costs nothing."""
     report = grade(make_submission(tmp_path, variant.patches))
     assert _lost(report) == set(), [(r.name, r.message) for r in report.results if r.status != "passed"]
 

@@ -42,7 +42,11 @@ def dropout_drop_fixture(ref):
 @check("dropout_forward.drop_probability", kind="value", fixture="dropout_drop", tolerance=1e-12)
 def check_dropout_drop_probability(ctx: CheckContext) -> Outcome:
     """With p = drop probability and a seed, the output is x * mask for a correct drop mask (either
-    way of drawing it), reproducible, and test mode passes x and dout through unchanged."""
+    way of drawing it), reproducible, and test mode passes x and dout through unchanged.
+
+    Requirement: dropout with p the drop probability, in the years that define it so
+    (docs/courses.md §7.8, §9.7, §A4).
+    """
     f = ctx.fixture()
     problems = []
     for prefix, keep, seed in DROP_CASES:
@@ -111,7 +115,11 @@ def fc_dropout_drop_fixture(ref):
        tolerance=1e-7)
 def check_fc_dropout_drop(ctx: CheckContext) -> Outcome:
     """FullyConnectedNet with dropout as a DROP probability (seed 123): loss and grads match the
-    reference for either correct mask form and a numeric gradient; test mode and dropout 0 drop nothing."""
+    reference for either correct mask form and a numeric gradient; test mode and dropout 0 drop nothing.
+
+    Requirement: FullyConnectedNet's dropout in the years where it is a drop probability
+    (docs/courses.md §3.16, §9.7, §A4).
+    """
     f = ctx.fixture()
     messages = []
     for name in ("drop75", "drop50"):

@@ -13,7 +13,11 @@ from ..compare import join_problems
 @check("fc_net.batchnorm_train_mode", kind="gradient", fixture="fc_net", tolerance=1e-7)
 def check_fc_batchnorm_train_mode(ctx: CheckContext) -> Outcome:
     """With batchnorm, train-mode loss and grads (gamma, beta too) match the reference and a numeric
-    gradient (test mode is not graded: the starter's ``bn_param[mode] = mode`` line is given code)."""
+    gradient (test mode is not graded: the starter's ``bn_param[mode] = mode`` line is given code).
+
+    Requirement: FullyConnectedNet with batch normalization in train mode (docs/courses.md
+    §2.5.3).
+    """
     f = ctx.fixture()
     problems = fc.train_problems(ctx, f, "bn")
     if problems:

@@ -77,7 +77,10 @@ def check_momentum_cs182_notebook(ctx: CheckContext) -> Outcome:
 
 @check("sgd_momentum_cs182.fresh_steps", kind="value", fixture="momentum_cs182", tolerance=1e-7)
 def check_momentum_cs182_fresh(ctx: CheckContext) -> Outcome:
-    """CS182 sgd_momentum over 5 steps with momentum 0.5 on a 3-D w, the returned config fed back."""
+    """CS182 sgd_momentum over 5 steps with momentum 0.5 on a 3-D w, the returned config fed back.
+
+    Requirement: CS182's momentum convention v = mu*v + dw (docs/courses.md §3.11, §9.1).
+    """
     f = ctx.fixture()
     cur, config = f["fresh_w"], dict(op.FRESH_CONFIGS["sgd_momentum"])
     for step in range(op.FRESH_STEPS):
@@ -97,7 +100,10 @@ def check_momentum_cs182_fresh(ctx: CheckContext) -> Outcome:
 
 @check("sgd_momentum_cs182.defaults", kind="value", fixture="momentum_cs182", tolerance=1e-7)
 def check_momentum_cs182_defaults(ctx: CheckContext) -> Outcome:
-    """CS182 sgd_momentum with config=None or a partial config uses learning_rate 1e-2, momentum 0.9."""
+    """CS182 sgd_momentum with config=None or a partial config uses learning_rate 1e-2, momentum 0.9.
+
+    Requirement: CS182's documented defaults (docs/courses.md §2.4, §3.11).
+    """
     f = ctx.fixture()
     problems = []
     for case, config in (("none", None), ("partial", {"learning_rate": 3e-2})):
@@ -141,7 +147,10 @@ def nesterov_fixture(ref):
 
 @check("sgd_nesterov_momentum.values", kind="value", fixture="nesterov", tolerance=1e-7)
 def check_nesterov(ctx: CheckContext) -> Outcome:
-    """sgd_nesterov_momentum matches UCLA's rule on the notebook input, over 5 fed-back steps and with config=None."""
+    """sgd_nesterov_momentum matches UCLA's rule on the notebook input, over 5 fed-back steps and with config=None.
+
+    Requirement: UCLA HW4's Nesterov momentum (docs/courses.md §A3.1).
+    """
     f = ctx.fixture()
     target = "optim.sgd_nesterov_momentum"
     cases = [("the notebook input (learning_rate 1e-3)", f["nb_w"], f["nb_dw"],

@@ -75,7 +75,10 @@ def _forms(ctx: CheckContext) -> tuple[str, ...]:
 
 @check("neural_net_cs231n.scores", kind="value", fixture="neural_net_cs231n", tolerance=1e-7)
 def check_cs_scores(ctx: CheckContext) -> Outcome:
-    """CS231n's toy model (seed 0, std 0.1, W1 (4, 10)) gives the notebook's scores (sum |diff| < 1e-7)."""
+    """CS231n's toy model (seed 0, std 0.1, W1 (4, 10)) gives the notebook's scores (sum |diff| < 1e-7).
+
+    Requirement: the notebook's toy-model scores, CS231n 2016-2020 (docs/courses.md §A1.2).
+    """
     return nn.toy_scores_check(ctx, CS_SHAPES, "toy model", hint=CS_HINT,
                                init_hint="W1 = std * np.random.randn(input_size, hidden_size) first, then "
                                          "W2 = std * np.random.randn(hidden_size, output_size); biases zero")
@@ -92,7 +95,10 @@ def _cs_loss_grads(ctx, f, prefix, reg, shapes):
 
 @check("neural_net_cs231n.loss", kind="value", fixture="neural_net_cs231n", tolerance=1e-10)
 def check_cs_loss(ctx: CheckContext) -> Outcome:
-    """loss(X, y, reg=0.05) on the toy model is 1.30378789133 (reg * sum(W**2)), and right on a fresh input."""
+    """loss(X, y, reg=0.05) on the toy model is 1.30378789133 (reg * sum(W**2)), and right on a fresh input.
+
+    Requirement: CS231n 2016-2020's stand-alone net loss (docs/courses.md §A1.2).
+    """
     f = ctx.fixture()
     forms = _forms(ctx)
     problems = []
@@ -111,7 +117,10 @@ def check_cs_loss(ctx: CheckContext) -> Outcome:
 
 @check("neural_net_cs231n.gradients", kind="gradient", fixture="neural_net_cs231n", tolerance=1e-8)
 def check_cs_gradients(ctx: CheckContext) -> Outcome:
-    """grads match the reference (same regularisation as the loss) and a numeric gradient of the student's loss."""
+    """grads match the reference (same regularisation as the loss) and a numeric gradient of the student's loss.
+
+    Requirement: CS231n 2016-2020's stand-alone net gradient check (docs/courses.md §A1.2).
+    """
     f = ctx.fixture()
     messages = []
     for label, prefix, reg, shapes in nn.LOSS_CASES:
@@ -130,7 +139,10 @@ def check_cs_gradients(ctx: CheckContext) -> Outcome:
 def check_cs_train_toy(ctx: CheckContext) -> Outcome:
     """train() on the toy data from seed 0 trains the net (docs/courses.md §3.8): step for step the
     notebook's run (final loss 0.017149607938732093 with W1 (D, H)), or, with minibatches in
-    another order (the course fixes none), a finite history ending at the level every order reaches."""
+    another order (the course fixes none), a finite history ending at the level every order reaches.
+
+    Requirement: the notebook's toy training run, CS231n 2016-2020 (docs/courses.md §A1.2).
+    """
     f = ctx.fixture()
     net = nn.toy_net(ctx)
     stats = ctx.call(net.method("train"), f["toy_X"], f["toy_y"], f["toy_X"], f["toy_y"],
@@ -157,7 +169,10 @@ def check_cs_train_toy(ctx: CheckContext) -> Outcome:
 
 @check("neural_net_cs231n.predict", kind="value", fixture="neural_net_cs231n")
 def check_cs_predict(ctx: CheckContext) -> Outcome:
-    """predict(X) returns the argmax of the scores, shape (N,)."""
+    """predict(X) returns the argmax of the scores, shape (N,).
+
+    Requirement: CS231n 2016-2020's stand-alone net predict (docs/courses.md §A1.2).
+    """
     f = ctx.fixture()
     net = ctx.new(NET, 7, 6, 4)
     set_params(ctx, net, {k: f[f"r_{k}"] for k in ("W1", "b1", "W2", "b2")})
@@ -173,7 +188,11 @@ def check_cs_predict(ctx: CheckContext) -> Outcome:
 @check("neural_net_cs231n.accuracy", kind="training")
 def check_cs_accuracy(ctx: CheckContext) -> Outcome:
     """CS231n's TwoLayerNet trained by its own train() reaches the target validation accuracy
-    (measured by the grader with W1 (D, H)); settings and ramp as training.neural_net_accuracy."""
+    (measured by the grader with W1 (D, H)); settings and ramp as training.neural_net_accuracy.
+
+    Requirement: CS231n 2016-2020's stand-alone net trained in the notebook (docs/courses.md
+    §A1.2, §4.2).
+    """
     name, data, s = tr.run_settings(ctx, tr.UCLA_DEFAULTS)
     if data is None:
         return tr.skip_without_data(ctx)

@@ -37,7 +37,10 @@ BN_DROPOUT_DEFAULTS = {
 @check("training.bn_dropout_accuracy", kind="training")
 def check_bn_dropout_accuracy(ctx: CheckContext) -> Outcome:
     """A FullyConnectedNet with batchnorm and dropout, trained with adam by the student's Solver, reaches
-    the target validation accuracy (measured by the grader in test mode with the net's running averages)."""
+    the target validation accuracy (measured by the grader in test mode with the net's running averages).
+
+    Requirement: UCLA HW4's trained network with batchnorm and dropout (docs/courses.md §4.4).
+    """
     name, data, s = tr.run_settings(ctx, BN_DROPOUT_DEFAULTS)
     if data is None:
         return tr.skip_without_data(ctx)

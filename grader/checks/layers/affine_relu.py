@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import CheckContext, Outcome, check, fixture
-from ..compare import compare_array, join_problems
+from ..compare import as_array, compare_array, join_problems
 from ..diagnosis import Diagnoses, mistake_key, scaled, stored
 from ..toolkit import (backward, backward_problems, forward, gradient_problems, inputs,
                        mean_not_sum, over_cases, verdict)
@@ -91,7 +91,10 @@ def check_affine_backward_values(ctx: CheckContext) -> Outcome:
 
 @check("affine_backward.numeric_gradient", kind="gradient", fixture="affine", tolerance=1e-7)
 def check_affine_backward_numeric(ctx: CheckContext) -> Outcome:
-    """affine_backward agrees with a numeric gradient of the student's own affine_forward."""
+    """affine_backward agrees with a numeric gradient of the student's own affine_forward.
+
+    Requirement: the notebook's gradient check of affine_backward (docs/courses.md §2.3, §3.2).
+    """
     f, d = ctx.fixture(), Diagnoses()
     found = gradient_problems(ctx, "layers.affine_forward", inputs(f, "bw", "x", "w", "b"),
                               "layers.affine_backward", f["bw_dout"], {"dx": 0, "dw": 1, "db": 2},
@@ -144,9 +147,32 @@ def check_relu_forward_values(ctx: CheckContext) -> Outcome:
                    hint="out has x's shape: negative entries become 0, the others pass unchanged")
 
 
+@check("relu_backward.any_shape", kind="value", fixture="relu", tolerance=1e-12)
+def check_relu_backward_any_shape(ctx: CheckContext) -> Outcome:
+    """relu_backward's dx is right for a 3-D input, compared where the input is not exactly 0.
+
+    Requirement: the ReLU layers take inputs "of any shape" (docs/courses.md §2.1); a mask reshaped to
+    2-D fails here (§7.1). The gradient at exactly 0 is left to the extra check
+    ``relu_backward.exact_zeros``: the course never fixes the subgradient there.
+    """
+    f = ctx.fixture()
+    grads, _ = backward(ctx, "layers.relu_forward", (f["z_x"],), "layers.relu_backward", f["z_dout"], ("dx",))
+    dx, problem = as_array("dx", grads["dx"], f["z_x"].shape)
+    if problem is None:
+        away = f["z_x"] != 0
+        problem = compare_array("dx", dx[away], f["z_dx"][away], ctx.tolerance)
+    return verdict([problem and f"on a 3-D input (compared where x != 0): {problem}"],
+                   "dx is right for a 3-D input",
+                   hint="dx = dout * (x > 0): the mask from the forward INPUT, same shape as x")
+
+
 @check("relu_backward.exact_zeros", kind="value", fixture="relu", tolerance=1e-12)
 def check_relu_backward_exact_zeros(ctx: CheckContext) -> Outcome:
-    """relu_backward passes no gradient where the input is exactly 0, for a 3-D input (docs/courses.md §7.1)."""
+    """relu_backward passes no gradient where the input is exactly 0, for a 3-D input.
+
+    Extra: the course never fixes the subgradient at exactly 0 and its tests have no exact zero
+    (docs/courses.md §3.4, §7.1); rubrics mark this check ``extra: true``.
+    """
     f, d = ctx.fixture(), Diagnoses()
     grads, _ = backward(ctx, "layers.relu_forward", (f["z_x"],), "layers.relu_backward", f["z_dout"], ("dx",))
     problem = d.compare("dx", grads["dx"], f["z_dx"], ctx.tolerance, stored(f, "z_dx", RELU_MISTAKES))

@@ -133,7 +133,10 @@ def check_dropout_forward_train_statistics(ctx: CheckContext) -> Outcome:
 
 @check("dropout_forward.test_mode", kind="value", fixture="dropout", tolerance=0.0)
 def check_dropout_forward_test_mode(ctx: CheckContext) -> Outcome:
-    """In test mode dropout returns its input unchanged (no mask, no scaling), for several p and shapes."""
+    """In test mode dropout returns its input unchanged (no mask, no scaling), for several p and shapes.
+
+    Requirement: test-mode dropout returns its input (docs/courses.md §2.1).
+    """
     f = ctx.fixture()
     cases = [(f"{label}, p={p}", f[f"{prefix}_x"], f[f"{prefix}_test_out"], p)
              for label, prefix in (("10x10 input", "nb"), ("3-D input", "r"))
@@ -155,7 +158,11 @@ def check_dropout_forward_test_mode(ctx: CheckContext) -> Outcome:
 
 @check("dropout_forward.seeded_mask", kind="value", fixture="dropout", tolerance=1e-12)
 def check_dropout_forward_seeded_mask(ctx: CheckContext) -> Outcome:
-    """With dropout_param['seed'] the output is reproducible and equals the course's mask draw."""
+    """With dropout_param['seed'] the output is reproducible and equals the course's mask draw.
+
+    Requirement: dropout_param['seed'] seeds the mask draw, in the years whose p keeps
+    (docs/courses.md §2.1, §A4).
+    """
     f = ctx.fixture()
     problems, d = [], Diagnoses()
     for prefix, p, seed in DROPOUT_SEEDED:

@@ -190,14 +190,21 @@ def bn_args(f, prefix: str) -> tuple:
 
 @check("batchnorm_forward.train_values", kind="value", fixture="batchnorm", tolerance=1e-8)
 def check_batchnorm_forward_train_values(ctx: CheckContext) -> Outcome:
-    """batchnorm_forward in train mode matches the reference (notebook input, and fresh N, D, eps)."""
+    """batchnorm_forward in train mode matches the reference (notebook input, and fresh N, D, eps).
+
+    Requirement: batchnorm_forward's train mode, biased variance over the batch (docs/courses.md
+    §2.1, §7.10).
+    """
     return norm_forward_check(ctx, "layers.batchnorm_forward", BN_TRAIN_CASES, bn_args, BN_MISTAKES,
                               "train-mode output matches", BN_HINT + "; read eps from bn_param (default 1e-5)")
 
 
 @check("batchnorm_forward.running_averages", kind="value", fixture="batchnorm", tolerance=1e-8)
 def check_batchnorm_forward_running_averages(ctx: CheckContext) -> Outcome:
-    """Train mode stores running_mean/var = momentum * old + (1 - momentum) * batch stats in bn_param."""
+    """Train mode stores running_mean/var = momentum * old + (1 - momentum) * batch stats in bn_param.
+
+    Requirement: batchnorm_forward's documented running averages (docs/courses.md §2.1).
+    """
     f = ctx.fixture()
     messages, d = [], Diagnoses()
     for label, prefix in BN_TRAIN_CASES:
@@ -225,7 +232,10 @@ def check_batchnorm_forward_running_averages(ctx: CheckContext) -> Outcome:
 
 @check("batchnorm_forward.test_mode", kind="value", fixture="batchnorm", tolerance=1e-8)
 def check_batchnorm_forward_test_mode(ctx: CheckContext) -> Outcome:
-    """In test mode batchnorm normalises with the running averages and leaves them unchanged."""
+    """In test mode batchnorm normalises with the running averages and leaves them unchanged.
+
+    Requirement: test mode normalises with the running statistics (docs/courses.md §2.1, §7.9).
+    """
     f = ctx.fixture()
     out, _, after = forward(ctx, "layers.batchnorm_forward", f["t_x"], f["t_gamma"], f["t_beta"],
                             _bn_param(f, "t", "test"), return_args=True)
@@ -247,7 +257,10 @@ def check_batchnorm_forward_test_mode(ctx: CheckContext) -> Outcome:
 
 @check("batchnorm_forward.per_feature_stats", kind="value", fixture="batchnorm", tolerance=1e-6)
 def check_batchnorm_forward_per_feature_stats(ctx: CheckContext) -> Outcome:
-    """Train-mode outputs have per-feature means beta and stds gamma (the notebook's 200x3 test)."""
+    """Train-mode outputs have per-feature means beta and stds gamma (the notebook's 200x3 test).
+
+    Requirement: the batch normalization notebook's own test (docs/courses.md §2.1).
+    """
     f = ctx.fixture()
     out, _ = forward(ctx, "layers.batchnorm_forward", f["st_a"], f["st_gamma"], f["st_beta"],
                       {"mode": "train"})
@@ -287,10 +300,10 @@ def bn_backward_numeric(ctx: CheckContext, target: str) -> Outcome:
 # batchnorm_backward and its simplified batchnorm_backward_alt are graded alike.
 for _name in ("batchnorm_backward", "batchnorm_backward_alt"):
     register(f"{_name}.values", f"{_name}'s dx, dgamma, dbeta match the reference (notebook input and "
-             "N=10, D=3).", bn_backward_values, f"layers.{_name}", kind="value", fixture="batchnorm",
+             "N=10, D=3); shapes and formulas of docs/courses.md §2.1.", bn_backward_values, f"layers.{_name}", kind="value", fixture="batchnorm",
              tolerance=1e-8)
     register(f"{_name}.numeric_gradient", f"{_name} agrees with a numeric gradient of the student's own "
-             "batchnorm_forward.", bn_backward_numeric, f"layers.{_name}", kind="gradient",
+             "batchnorm_forward, the notebook's gradient check (docs/courses.md §2.1, §2.3).", bn_backward_numeric, f"layers.{_name}", kind="gradient",
              fixture="batchnorm", tolerance=1e-6)
 
 
@@ -372,14 +385,20 @@ LN_BACKWARD_CASES = [(LN_CASES[prefix], prefix) for prefix in ("bw", "r")]
 
 @check("layernorm_forward.values", kind="value", fixture="layernorm", tolerance=1e-8)
 def check_layernorm_forward_values(ctx: CheckContext) -> Outcome:
-    """layernorm_forward normalises each example over its features and matches the reference (N != D)."""
+    """layernorm_forward normalises each example over its features and matches the reference (N != D).
+
+    Requirement: layernorm_forward, CS231n 2018+ (docs/courses.md §A1.2).
+    """
     return norm_forward_check(ctx, "layers.layernorm_forward", [(label, prefix) for prefix, label in LN_CASES.items()],
                               ln_args, LN_MISTAKES, "out matches the reference", LN_HINT)
 
 
 @check("layernorm_backward.values", kind="value", fixture="layernorm", tolerance=1e-8)
 def check_layernorm_backward_values(ctx: CheckContext) -> Outcome:
-    """layernorm_backward's dx, dgamma, dbeta match the reference (notebook input and N=6, D=9)."""
+    """layernorm_backward's dx, dgamma, dbeta match the reference (notebook input and N=6, D=9).
+
+    Requirement: layernorm_backward, CS231n 2018+ (docs/courses.md §A1.2).
+    """
     return norm_backward_check(ctx, "layers.layernorm_forward", "layers.layernorm_backward", LN_BACKWARD_CASES,
                                ln_args, LN_DX_MISTAKES, "dgamma and dbeta sum over the batch (axis=0); dx "
                                "takes means over the features of each example (axis=1)")
@@ -387,6 +406,10 @@ def check_layernorm_backward_values(ctx: CheckContext) -> Outcome:
 
 @check("layernorm_backward.numeric_gradient", kind="gradient", fixture="layernorm", tolerance=1e-6)
 def check_layernorm_backward_numeric(ctx: CheckContext) -> Outcome:
-    """layernorm_backward agrees with a numeric gradient of the student's own layernorm_forward."""
+    """layernorm_backward agrees with a numeric gradient of the student's own layernorm_forward.
+
+    Requirement: the layer normalization gradient check, CS231n 2018+ (docs/courses.md §2.3,
+    §A1.2).
+    """
     return norm_numeric_check(ctx, "layers.layernorm_forward", "layers.layernorm_backward", LN_BACKWARD_CASES,
                               ln_args, LN_DX_MISTAKES, LN_HINT)

@@ -5,7 +5,8 @@ from tests.support import Patch
 
 AFFINE_RELU_CHECKS = [
     "affine_forward.values", "affine_backward.values", "affine_backward.numeric_gradient",
-    "relu_forward.values", "relu_backward.exact_zeros", "relu_backward.numeric_gradient",
+    "relu_forward.values", "relu_backward.any_shape", "relu_backward.exact_zeros",
+    "relu_backward.numeric_gradient",
 ]
 
 
@@ -16,9 +17,20 @@ def test_reference_passes(reference_runner, check_id):
 
 
 def test_relu_backward_with_ge_mask_is_caught_only_by_the_exact_zero_check(runner_for):
-    """Digest docs/courses.md §7.1: `>=` is invisible to the notebook's random input, visible at exact zeros."""
+    """Digest docs/courses.md §7.1: `>=` is invisible to the notebook's random input, visible at exact
+    zeros. The course never fixes the subgradient at 0 (§2.1): the required any_shape check passes
+    it, and only the extra exact_zeros check reports it."""
     runner = runner_for(Patch("layers.py", "dx = dout * (x > 0)", "dx = dout * (x >= 0)"))
     assert runner.run("relu_backward.exact_zeros").status == "failed"
+    assert runner.run("relu_backward.numeric_gradient").status == "passed"
+    assert runner.run("relu_backward.any_shape").status == "passed"
+
+
+def test_relu_backward_with_a_2d_mask_fails_the_any_shape_check(runner_for):
+    """Digest docs/courses.md §7.1: a mask from x reshaped to (N, -1) breaks on 3-D inputs."""
+    runner = runner_for(Patch("layers.py", "dx = dout * (x > 0)", "dx = dout * (x.reshape(x.shape[0], -1) > 0)"))
+    result = runner.run("relu_backward.any_shape")
+    assert result.status == "failed" and "relu_backward" in result.message
     assert runner.run("relu_backward.numeric_gradient").status == "passed"
 
 

@@ -29,7 +29,7 @@ from tests.mutants.optim import MUTANTS as OPTIM_MUTANTS
 from tests.support import REFERENCE, REPO, TEMPLATE, apply_patches
 
 BUGGY = REPO / "examples" / "buggy_submission"
-MUTANT_A = LAYER_MUTANTS[0]          # relu_backward_ge_mask
+MUTANT_A = next(m for m in LAYER_MUTANTS if m.name == "affine_backward_dx_not_reshaped")
 MUTANT_B = next(m for m in OPTIM_MUTANTS if m.diagnosis)
 NOTEBOOK = "experiments.ipynb"       # no course rubric matches it: graded by generic.yaml
 

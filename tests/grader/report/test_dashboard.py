@@ -48,7 +48,7 @@ def test_pass_rates_are_sorted_and_counted(students):
     data = collect(students)
     rates = data.pass_rates()
     assert [r[1] for r in rates] == sorted(r[1] for r in rates)
-    name, rate, passed, graded = next(r for r in rates if r[0] == "relu_backward.exact_zeros")
+    name, rate, passed, graded = next(r for r in rates if r[0] == "affine_backward.values")
     statuses = [res["status"] for rep in reports.values() for res in rep["results"]
                 if res["name"] == name and res["status"] != "skipped"]
     assert (passed, graded) == (statuses.count("passed"), len(statuses))
@@ -61,10 +61,10 @@ def test_diagnosed_mistakes_are_counted_per_check(students, page):
     for rep in reports.values():
         for res in rep["results"]:
             m = DIAGNOSIS.search(res["message"]) if res["status"] != "passed" else None
-            if m and res["name"] == "relu_backward.exact_zeros":
+            if m and res["name"] == "affine_backward.values":
                 expected[m.group(1).strip()] = expected.get(m.group(1).strip(), 0) + 1
-    assert expected, "the class holds the relu mutant and the buggy example"
-    got = dict(collect(students).mistakes("relu_backward.exact_zeros"))
+    assert expected, "the class holds the affine mutant and the buggy example"
+    got = dict(collect(students).mistakes("affine_backward.values"))
     assert got == expected
     (diagnosis, count), = expected.items()
     assert f"{diagnosis.replace('>', '&gt;')}: <b>{count}</b> students" in page

@@ -70,10 +70,10 @@ def test_total_sections_and_profile_at_the_top(buggy, page):
 
 def test_failed_checks_first_with_message_diagnosis_and_hint(page):
     attention = page[page.index('id="attention"'):page.index('id="passed"')]
-    relu = _article(attention, "relu_backward.exact_zeros")
-    assert '<span class="badge failed">failed</span>' in relu
-    assert "Diagnosis:</strong> dx matches a ReLU mask with &gt;= (x &gt;= 0)" in relu
-    assert "Hint:</strong> dx = dout * (x &gt; 0)" in relu
+    affine = _article(attention, "affine_backward.values")
+    assert '<span class="badge failed">failed</span>' in affine
+    assert "Diagnosis:</strong> the values of dx are right but flattened" in affine
+    assert "Hint:</strong> dx = (dout @ w.T).reshape(x.shape)" in affine
     # passed checks are collapsed after the failures
     passed = page[page.index('id="passed"'):page.index('id="notebooks"')]
     assert passed.startswith('id="passed"><h2>') and "<details><summary>layers:" in passed

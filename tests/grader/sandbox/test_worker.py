@@ -86,6 +86,10 @@ def returns(kind):
         "function": len,
         "generator": (i for i in range(3)),
         "matrix": np.asarray([[1.0]]).view(np.matrix),
+        "matrix_in_a_tuple": (np.matrix([[1.0, 2.0]]), {"db": np.matrix([3.0, 4.0])}),
+        "zero_d": np.array(1e-15),
+        "zero_d_int": np.array(7),
+        "masked": np.ma.masked_array([1.0, 2.0]),
         "objects": np.array([1, "a"], dtype=object),
         "huge_view": np.broadcast_to(np.float64(1.0), (10**9,)),
         "numpy_scalar": np.float64(2.5),
@@ -326,10 +330,23 @@ def test_plain_returns_none_and_numpy_scalars(worker):
     assert value == 2.5 and type(value) is float
 
 
+def test_a_matrix_or_a_0d_array_comes_back_as_plain_data(worker):
+    """Containers no course forbids are converted in the worker (docs/courses.md §A4): an
+    np.matrix as the plain array np.asarray gives, its shape kept; a 0-d array as a number."""
+    matrix = worker.call("layers.returns", "matrix")
+    assert type(matrix) is np.ndarray and matrix.shape == (1, 1) and matrix[0, 0] == 1.0
+    row, grads = worker.call("layers.returns", "matrix_in_a_tuple")
+    assert type(row) is np.ndarray and row.tolist() == [[1.0, 2.0]]
+    assert type(grads["db"]) is np.ndarray and grads["db"].shape == (1, 2)   # not made (2,)
+    value = worker.call("layers.returns", "zero_d")
+    assert value == 1e-15 and type(value) is float
+    assert worker.call("layers.returns", "zero_d_int") == 7
+
+
 @pytest.mark.parametrize("kind, words", [
     ("function", "builtin_function_or_method, not plain data"),
     ("generator", "a generator, not plain data"),
-    ("matrix", "ndarray subclass (matrix)"),
+    ("masked", "ndarray subclass (MaskedArray)"),
     ("objects", "dtype object"),
     ("huge_view", "1e9 elements, over the 8.4e6 cap"),
 ])
