@@ -121,6 +121,8 @@ def _grade(submission: str | Path, options: GradeOptions, explicit: Rubric | Non
                               results=[], started_at=started_at,
                               duration_s=round(time.perf_counter() - t0, 3), notes=[str(exc)],
                               grader_version=__version__, error=str(exc))
+            if plan.root is not None and not launched:   # a package found only in the notebooks
+                launch(plan.selection)
             run = _run(plan, options, scratch, launched[0] if plan.root is not None else None, datasets)
         finally:
             for pool in launched:

@@ -59,6 +59,14 @@ def rubric_document(rubric: Rubric) -> dict:
                 entry["params"] = c.params
             if c.variants:
                 entry["variants"] = list(c.variants)
+            if c.role != "required":   # extra / optional (docs/rubrics.md): the flag, its points
+                entry[c.role] = list(c.role_variants) if c.role_variants else True
+                if c.points:
+                    entry[f"{c.role}_points"] = c.points
+                if c.required_points is not None:
+                    entry["points"] = c.required_points
+                else:
+                    del entry["points"]
             checks.append(entry)
         item = {"name": section.name, "title": section.title, "checks": checks}
         if section.variants:

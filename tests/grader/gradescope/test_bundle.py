@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 BUGGY = REPO / "examples" / "buggy_submission"
 LATE = {"created_at": "2026-03-02T01:29:00-08:00",
         "assignment": {"due_date": "2026-03-01T23:59:00-08:00", "late_due_date": None,
-                       "total_points": 173.0},
+                       "total_points": 165.0},
         "users": [{"name": "Ada", "email": "ada@example.edu", "id": 7}]}
 
 
@@ -100,27 +100,27 @@ def test_the_bundle_holds_what_gradescope_needs(bundle):
 
 def test_reference_gets_full_marks(image, tmp_path):
     results, stdout, elapsed = run_autograder(image, tmp_path, REFERENCE)
-    assert results["score"] == 173 and results["extra_data"]["max_score"] == 173
+    assert results["score"] == 165 and results["extra_data"]["max_score"] == 165
     assert all(t["status"] == "passed" for t in results["tests"])
-    assert "Total: 173 / 173" in stdout
+    assert "Total: 165 / 165" in stdout
     print(f"\nrun_autograder on the reference: {elapsed:.1f} s")
 
 
 def test_template_gets_zero_with_a_message_per_check(image, tmp_path):
     results, _, _ = run_autograder(image, tmp_path, TEMPLATE)
-    assert results["score"] == 0 and len(results["tests"]) == 123
+    assert results["score"] == 0 and len(results["tests"]) == 124
     visible_failed = [t for t in results["tests"] if not t["output"].startswith("hidden check:")]
     assert all(t["output"] for t in visible_failed)
 
 
 def test_buggy_submission_late_withholds_hidden_messages_but_not_the_total(image, tmp_path):
     results, stdout, _ = run_autograder(image, tmp_path, BUGGY, LATE)
-    assert results["score"] == pytest.approx(152.3333, abs=1e-3)
+    assert results["score"] == pytest.approx(144.3333, abs=1e-3)
     assert "submitted 1 h 30 min after the due date" in results["output"]
     assert "hidden" not in {t["visibility"] for t in results["tests"]}
     hidden = [t for t in results["tests"] if t["output"].startswith("hidden check:")]
     assert hidden and all("measured" not in t["extra_data"] for t in hidden)
-    assert "Total: 152.3333 / 173" in stdout             # the instructors' view
+    assert "Total: 144.3333 / 165" in stdout             # the instructors' view
 
 
 def test_an_ungradable_upload_is_one_message(image, tmp_path):

@@ -12,7 +12,7 @@ from tests.support import REFERENCE
 
 ON_TIME = {"created_at": "2026-03-01T20:00:00.000000-08:00",
            "assignment": {"due_date": "2026-03-01T23:59:00.000000-08:00", "late_due_date": None,
-                          "total_points": 173.0},
+                          "total_points": 165.0},
            "users": [{"name": "Ada", "email": "ada@example.edu", "id": 7}]}
 
 
@@ -39,10 +39,10 @@ def run_in(root, monkeypatch) -> dict:
 
 def test_the_reference_gets_full_marks_and_instructors_see_hidden_messages(tmp_path, monkeypatch, capsys):
     data = run_in(gradescope_root(tmp_path, REFERENCE, ON_TIME), monkeypatch)
-    assert data["score"] == 173 and len(data["tests"]) == 123
+    assert data["score"] == 165 and len(data["tests"]) == 124
     assert "after the due date" not in data["output"]
     printed = capsys.readouterr().out
-    assert "Total: 173 / 173" in printed and "hidden check:" not in printed
+    assert "Total: 165 / 165" in printed and "hidden check:" not in printed
 
 
 def test_an_empty_upload_is_one_message(tmp_path, monkeypatch):

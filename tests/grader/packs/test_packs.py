@@ -187,3 +187,15 @@ def test_a_class_is_graded_with_a_pack_and_a_rebuilt_pack_regrades_it(tmp_path):
     assert grade_class(klass, tmp_path / "out", options).graded_now == 0
     build_pack([str(rubric)], pack, public=True)   # another pack at the same path
     assert grade_class(klass, tmp_path / "out", options).graded_now == 2
+
+
+def test_a_pack_keeps_the_roles_of_extra_and_optional_checks(tmp_path):
+    """The pack's expanded rubric says which checks are extra or optional, as the source does."""
+    for name in ("canonical", "cs182_hw02"):
+        source = load_rubric(name)
+        out = tmp_path / name
+        build_pack([name], out)
+        packed = load_rubric(out / "rubrics" / f"{name}.yaml")
+        roles = {c.id: (c.role, c.role_variants, c.points, c.required_points) for _, c in source.iter_checks()}
+        assert {c.id: (c.role, c.role_variants, c.points, c.required_points) for _, c in packed.iter_checks()} == roles
+        assert packed.max_points == source.max_points
