@@ -40,6 +40,6 @@ def test_the_command_prints_one_line_per_check():
     line = next(x for x in listed.output.splitlines() if x.startswith("sgd_momentum_cs182.notebook "))
     assert "[cs182_hw02]" in line and "timeout 20s" in line
     mine = runner.invoke(main, ["checks", "cs182_hw0"])
-    assert mine.exit_code == 0 and mine.output.splitlines()[-1] == "21 checks, 33 points (1 extra, bonus only)"
+    assert mine.exit_code == 0 and mine.output.splitlines()[-1] == "23 checks, 33 points (3 extra, bonus only)"
     assert "training.two_layer_accuracy" in mine.output and "4 pts" in mine.output
     assert runner.invoke(main, ["checks", "no_such_rubric"]).exit_code == 2

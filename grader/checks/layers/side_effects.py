@@ -128,6 +128,6 @@ for _name in LOSSES:
              loss_input_unchanged, _name, kind="value")
 for _name in BACKWARDS:
     register(f"{_name}.input_unchanged",
-             f"extra (information, 0 points): {_name} leaves dout and the cache unchanged; no "
-             "course cell reads them again, so the course would not deduct (docs/courses.md §2.11).",
+             f"Extra: {_name} leaves dout and the cache unchanged; no course cell reads them "
+             "again, so the course would not deduct (docs/courses.md §2.11).",
              backward_input_unchanged, _name, kind="value")

@@ -108,7 +108,7 @@ def test_reference_gets_full_marks(image, tmp_path):
 
 def test_template_gets_zero_with_a_message_per_check(image, tmp_path):
     results, _, _ = run_autograder(image, tmp_path, TEMPLATE)
-    assert results["score"] == 0 and len(results["tests"]) == 124
+    assert results["score"] == 0 and len(results["tests"]) == 130
     visible_failed = [t for t in results["tests"] if not t["output"].startswith("hidden check:")]
     assert all(t["output"] for t in visible_failed)
 
