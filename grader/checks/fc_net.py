@@ -15,7 +15,7 @@ from .base import CheckContext, Outcome, check, fixture
 from .toolkit import labelled, loss_problem, no_work, verdict
 from .compare import as_array, compare_array, describe, join_problems, rel_error
 from .diagnosis import Diagnoses, mistake_key, stored
-from .models import (fetch_params, grads_problems, loss_and_grads, loss_input_unchanged,
+from .models import (fc_shapes, fetch_params, grads_problems, loss_and_grads, loss_input_unchanged,
                      numeric_problems, seed_worker, set_params)
 from ..trusted import ReferenceUnavailable, reference_module
 
@@ -246,16 +246,6 @@ def _fc_param_names(n_layers: int, norm: bool) -> list[str]:
     if norm:
         names += [f"{p}{i}" for i in range(1, n_layers) for p in ("gamma", "beta")]
     return names
-
-
-def fc_shapes(hidden_dims, input_dim, num_classes, norm: bool) -> dict[str, tuple]:
-    dims = [input_dim] + list(hidden_dims) + [num_classes]
-    shapes = {}
-    for i in range(1, len(dims)):
-        shapes[f"W{i}"], shapes[f"b{i}"] = (dims[i - 1], dims[i]), (dims[i],)
-        if norm and i < len(dims) - 1:
-            shapes[f"gamma{i}"] = shapes[f"beta{i}"] = (dims[i],)
-    return shapes
 
 
 def _fresh_fc_params(rng, norm: bool) -> dict[str, np.ndarray]:

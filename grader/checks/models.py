@@ -139,3 +139,17 @@ def loss_input_unchanged(ctx: CheckContext, model, X, y, name: str, **kwargs) ->
         if not problem and not values[1]:
             problem = "grads is empty (the starter's placeholder)"
     return unchanged_verdict(f"{name}.loss", changed, problem)
+
+
+def fc_shapes(hidden_dims, input_dim: int, num_classes: int, norm: bool = False) -> dict[str, tuple]:
+    """The parameter shapes of a FullyConnectedNet as its docstring states them (docs/courses.md
+    §2.5.3): ``W{i}`` (fan_in, fan_out) layer by layer, ``b{i}`` (fan_out,), and with ``norm``
+    ``gamma{i}``/``beta{i}`` (fan_out,) for every hidden layer."""
+    sizes = (input_dim, *hidden_dims, num_classes)
+    shapes = {}
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        shapes[f"W{i}"], shapes[f"b{i}"] = (fan_in, fan_out), (fan_out,)
+        if norm and i < len(sizes) - 1:
+            shapes[f"gamma{i}"] = shapes[f"beta{i}"] = (fan_out,)
+    return shapes
+

@@ -30,7 +30,7 @@ import numpy as np
 
 from . import curves
 from .base import CheckContext, Outcome, check
-from .models import fetch_params, seed_worker
+from .models import fc_shapes, fetch_params, seed_worker
 from ..trusted import reference_module
 
 FC_NET = "classifiers.fc_net.FullyConnectedNet"
@@ -165,14 +165,6 @@ def _fc_accuracy(params: dict, hidden_dims, X: np.ndarray, y: np.ndarray) -> flo
     return float(np.mean(np.argmax(scores, axis=1) == y))
 
 
-def _fc_shapes(hidden_dims, input_dim: int, num_classes: int) -> dict:
-    dims = [input_dim] + list(hidden_dims) + [num_classes]
-    shapes = {}
-    for i in range(1, len(dims)):
-        shapes[f"W{i}"], shapes[f"b{i}"] = (dims[i - 1], dims[i]), (dims[i],)
-    return shapes
-
-
 def _overfit(ctx: CheckContext, hidden_dims: list[int], which: str) -> Outcome:
     name, data, settings = run_settings(ctx, OVERFIT_DEFAULTS[which])
     if data is None:
@@ -190,7 +182,7 @@ def _overfit(ctx: CheckContext, hidden_dims: list[int], which: str) -> Outcome:
     solver = ctx.new(SOLVER, model, small, num_epochs=20, batch_size=25, update_rule="sgd",
                      optim_config={"learning_rate": lr}, print_every=1000, verbose=False)
     ctx.call(solver.method("train"))
-    params, problem = fetch_params(ctx, model, _fc_shapes(hidden_dims, input_dim, num_classes))
+    params, problem = fetch_params(ctx, model, fc_shapes(hidden_dims, input_dim, num_classes))
     label = (f"FullyConnectedNet({hidden_dims}, weight_scale={ws:g}) trained by your Solver "
              f"(sgd, learning_rate {lr:g}, 20 epochs, batch 25) on the first 50 {name} examples")
     if problem:

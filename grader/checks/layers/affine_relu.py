@@ -163,7 +163,8 @@ def check_relu_backward_any_shape(ctx: CheckContext) -> Outcome:
         problem = compare_array("dx", dx[away], f["z_dx"][away], ctx.tolerance)
     return verdict([problem and f"on a 3-D input (compared where x != 0): {problem}"],
                    "dx is right for a 3-D input",
-                   hint="dx = dout * (x > 0): the mask from the forward INPUT, same shape as x")
+                   hint="the mask comes from the forward INPUT and has the shape of x (any number of "
+                        "dimensions), not a 2-D reshape")
 
 
 @check("relu_backward.exact_zeros", kind="value", fixture="relu", tolerance=1e-12)

@@ -35,10 +35,6 @@ KNOWN = {
     "grader/profiles/helpers/solver.py": "the course Solver the grader supplies to submissions that "
         "lack a usable one (a course helper, kept equal to the reference's); its grad-norm "
         "recording is a canonical-only exercise; it belongs in course packs",
-    "grader/checks/fc_net.py": "fc_shapes lists the parameter shapes the grader fetches from the "
-        "student's net (dims = [input_dim] + hidden_dims + [num_classes]): bookkeeping, not a "
-        "graded formula, but the same line as FullyConnectedNet.__init__",
-    "grader/checks/training.py": "the same parameter-shape bookkeeping as grader/checks/fc_net.py",
 }
 
 
