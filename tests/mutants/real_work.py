@@ -149,7 +149,7 @@ MUTANTS = [
                   '_w = np.random.randn(input_dim, hidden_dim)\n        '
                   'self.params["W1"] = (_w - _w.mean()) / _w.std()'),),
            caught_by=("two_layer_net.init",), collateral=NETS,
-           diagnosis=("W1.std() is",)),
+           diagnosis=("w1.std() is",)),
     Mutant("fc_init_standardised",
            "FullyConnectedNet standardises each weight draw to mean 0 and std 1, without "
            "weight_scale",
