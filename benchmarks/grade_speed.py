@@ -48,6 +48,7 @@ from grader.checks import load_catalogue  # noqa: E402
 from grader.checks.base import REGISTRY  # noqa: E402
 from grader.datasets import Datasets  # noqa: E402
 from grader.engine import GradeOptions, grade  # noqa: E402
+from grader.sandbox import watch  # noqa: E402
 from grader.plan import rubric_checks  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
 from grader.sandbox import NotImplementedByStudent, StudentException  # noqa: E402
@@ -114,10 +115,14 @@ class DirectWorker:
             return result
         return copy.deepcopy(result)
 
-    def call(self, target, *args, keep=None, return_args=False, select=None, timeout=None, **kwargs):
+    def call(self, target, *args, keep=None, return_args=False, watch_args=False, select=None, timeout=None,
+             **kwargs):
         args, kwargs = self._in(args), self._in(kwargs)
         keep = [keep] if isinstance(keep, int) and not isinstance(keep, bool) else keep
+        watched = watch.snapshot(args, kwargs) if watch_args else None
         result = self._out(self._invoke(target, args, kwargs), keep, select)
+        if watched is not None:   # as the worker does (grader/sandbox/watch.py)
+            return result, tuple(watch.changed(watched))
         if return_args:
             return result, ArgsAfter(copy.deepcopy(args), copy.deepcopy(kwargs))
         return result
