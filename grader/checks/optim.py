@@ -229,36 +229,17 @@ def optim_fixture(ref):
         # Several steps, fresh hyper-parameters, the returned config fed back.
         fw, dws = fresh_inputs(rule)
         out[f"{rule}.fresh_w"], out[f"{rule}.fresh_dws"] = fw, dws
-        config = dict(FRESH_CONFIGS[rule])
-        cur = fw.copy()
-        traj = {"next_w": []}
-        for step in range(FRESH_STEPS):
-            cur, config = fn(cur.copy(), dws[step].copy(), config)
-            traj["next_w"].append(cur.copy())
-            for key in STATE[rule]:
-                traj.setdefault(key, []).append(np.copy(config[key]))
-        for key, values in traj.items():
-            out[f"{rule}.fresh_{key}"] = np.stack([np.asarray(v) for v in values])
+        for key, stacked in _trajectory(fn, rule, fw, dws, dict(FRESH_CONFIGS[rule])).items():
+            out[f"{rule}.fresh_{key}"] = stacked
         for start in ADAM_T_STARTS[1:] if rule == "adam" else ():
             # A provided config.setdefault('t', start) (docs/courses.md §A5.1): the same steps
             # from t = start, which the reference reproduces when the caller passes it.
-            config, cur, traj = dict(FRESH_CONFIGS[rule], t=start), fw.copy(), {"next_w": []}
-            for step in range(FRESH_STEPS):
-                cur, config = fn(cur.copy(), dws[step].copy(), config)
-                traj["next_w"].append(cur.copy())
-                for key in STATE[rule]:
-                    traj.setdefault(key, []).append(np.copy(config[key]))
-            for key, values in traj.items():
-                out[f"{rule}.fresh{_t_suffix(start)}_{key}"] = np.stack([np.asarray(v) for v in values])
+            for key, stacked in _trajectory(fn, rule, fw, dws, dict(FRESH_CONFIGS[rule], t=start)).items():
+                out[f"{rule}.fresh{_t_suffix(start)}_{key}"] = stacked
         for mistake in _mistakes(rule, FRESH_CONFIGS[rule]):
-            config, cur, traj = dict(FRESH_CONFIGS[rule]), fw.copy(), {"next_w": []}
-            for step in range(FRESH_STEPS):
-                cur, config = _step_with(rule, mistake, cur, dws[step], config)
-                traj["next_w"].append(cur.copy())
-                for key in STATE[rule]:
-                    traj.setdefault(key, []).append(np.copy(config[key]))
-            for key, values in traj.items():
-                out[mistake_key(f"{rule}.fresh_{key}", mistake)] = np.stack([np.asarray(v) for v in values])
+            step = (lambda w, dw, config, mistake=mistake: _step_with(rule, mistake, w, dw, config))
+            for key, stacked in _trajectory(step, rule, fw, dws, dict(FRESH_CONFIGS[rule])).items():
+                out[mistake_key(f"{rule}.fresh_{key}", mistake)] = stacked
 
         # Defaults: config=None, then a partial config.
         # w and dw bounded away from 0, so that both epsilon placements (docs/courses.md §2.4) agree at eps=1e-8.
@@ -304,6 +285,19 @@ def optim_fixture(ref):
 # --------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------
+
+
+def _trajectory(step, rule: str, w, dws, config) -> dict[str, np.ndarray]:
+    """``FRESH_STEPS`` updates ``w, config = step(w, dw, config)`` with the returned config fed
+    back: next_w and each state key of ``rule`` stacked over the steps."""
+    traj: dict[str, list] = {"next_w": []}
+    cur = w.copy()
+    for i in range(FRESH_STEPS):
+        cur, config = step(cur.copy(), dws[i].copy(), config)
+        traj["next_w"].append(cur.copy())
+        for key in STATE[rule]:
+            traj.setdefault(key, []).append(np.copy(config[key]))
+    return {key: np.stack([np.asarray(v) for v in values]) for key, values in traj.items()}
 
 
 def _t_suffix(start: int) -> str:
