@@ -70,6 +70,8 @@ class DirectWorker:
     def __init__(self, package: str = "reference"):
         self.package = package
         self.objects: dict[int, object] = {}
+        # the current folder of student code, as the worker's (files a check reads are written here)
+        self.scratch_dir = tempfile.mkdtemp(prefix="direct-worker-")
 
     def _resolve(self, target):
         if isinstance(target, Method):
@@ -130,11 +132,50 @@ class DirectWorker:
     def map(self, target, arglists, *, kwargs=None, keep=None, select=None, timeout=None):
         return [self.call(target, *a, keep=keep, select=select, **(kwargs or {})) for a in arglists]
 
+    @staticmethod
+    def _perturbations(x, coords, h):
+        import numpy as np
+        out = []
+        for index in coords:
+            for sign in (1.0, -1.0):
+                shifted = np.array(x, dtype=np.float64)
+                shifted.flat[index] += sign * h
+                out.append(shifted)
+        return out
+
+    def perturb(self, target, args, wrt, coords, h, *, kwargs=None, select=None, timeout=None):
+        """As ``Worker.perturb``: the perturbed arguments built here, the others copied per call."""
+        calls = [tuple(x if i == wrt else a for i, a in enumerate(args))
+                 for x in self._perturbations(args[wrt], coords, h)]
+        return self.map(target, calls, kwargs=kwargs, select=select)
+
+    def descend(self, target, w, config, A, b, steps, timeout=None):
+        """As ``Worker.descend``: the same loop, with the rule called here."""
+        import numpy as np
+        ws, config, error = [], dict(config), None
+        for _ in range(steps):
+            dw = A.T @ (A @ w - b) / len(b)
+            fed = {k: (v.copy() if type(v) is np.ndarray else v) for k, v in config.items()}
+            try:
+                out = self._invoke(target, (w.copy(), dw, fed), {})
+            except StudentException as exc:
+                error = exc
+                break
+            if not (type(out) in (tuple, list) and len(out) == 2 and type(out[1]) is dict
+                    and type(out[0]) is np.ndarray and out[0].shape == w.shape
+                    and np.all(np.isfinite(out[0]))):
+                break
+            w, config = np.array(out[0], dtype=np.float64), out[1]
+            ws.append(w)
+        return copy.deepcopy(ws), copy.deepcopy(config), error
+
     def new(self, target, *args, timeout=None, **kwargs):
         return self._ref(self._invoke(target, self._in(args), self._in(kwargs)))
 
     def _invoke(self, target, args, kwargs):
         """Call the target; student errors are raised as the sandbox would raise them."""
+        here = os.getcwd()
+        os.chdir(self.scratch_dir)
         try:
             return self._resolve(target)(*args, **kwargs)
         except NotImplementedError as exc:
@@ -142,6 +183,8 @@ class DirectWorker:
         except Exception as exc:
             raise StudentException(f"{target} raised {type(exc).__name__}: {exc}", None,
                                    type(exc).__name__) from None
+        finally:
+            os.chdir(here)
 
     def getattr(self, ref, path, *, keep=False, timeout=None):
         obj = self.objects[ref.id]
@@ -150,9 +193,11 @@ class DirectWorker:
         return self._ref(obj) if keep else copy.deepcopy(obj)
 
     def sweep(self, ref, path, values, target, *args, restore=None, select=None, timeout=None,
-              **kwargs):
+              perturb=None, **kwargs):
         """As ``Worker.sweep``: set each value at ``path``, call ``target``; ``restore`` last."""
         out = []
+        if perturb is not None:
+            values = self._perturbations(*perturb)
         try:
             for value in values:
                 self.setattr(ref, path, value)
@@ -174,17 +219,27 @@ class DirectWorker:
             setattr(obj, last, value)
 
 
-def time_direct(rubric, expected, datasets) -> dict[str, float]:
-    session = Session(worker=DirectWorker(), fixtures=expected, datasets=datasets,
-                      root=REPO / "reference")
+def time_direct(rubric) -> dict[str, float]:
+    """Seconds per check kind (see ``time_direct_checks``)."""
     by_kind: dict[str, float] = defaultdict(float)
+    for name, seconds in time_direct_checks(rubric).items():
+        by_kind[REGISTRY[name].kind] += seconds
+    return by_kind
+
+
+def time_direct_checks(rubric) -> dict[str, float]:
+    """Seconds per check kind of the rubric's checks on a ``DirectWorker``. The fixtures and the
+    datasets are loaded afresh, as each ``grade`` does, so both sides pay the same reads."""
+    session = Session(worker=DirectWorker(), fixtures=fixture_store.load(rubric), datasets=Datasets(),
+                      root=REPO / "reference")
+    seconds: dict[str, float] = {}
     for planned in rubric_checks(rubric):
         t0 = time.perf_counter()
         result = session.run_check(planned)
-        by_kind[REGISTRY[planned.check.id].kind] += time.perf_counter() - t0
-        if result.status not in ("passed", "skipped"):
+        seconds[planned.check.id] = time.perf_counter() - t0
+        if result.status != "passed":
             print(f"  (direct) {planned.check.id}: {result.status}: {result.message[:120]}")
-    return by_kind
+    return seconds
 
 
 def cpu_seconds() -> float:
@@ -264,9 +319,6 @@ def main() -> None:
     args = parser.parse_args()
     load_catalogue()
     rubric = load_rubric("canonical")
-    expected = fixture_store.load(rubric)
-    datasets = Datasets()
-    datasets.get()  # load the digits once, outside the timings
     pooled = GradeOptions(rubric="canonical", workers=args.workers)
     serial = GradeOptions(rubric="canonical", workers=1)
 
@@ -281,6 +333,7 @@ def main() -> None:
             print_top(path)
 
     walls, cpus, swalls, scpus, kinds, directs, serial_runs = [], [], [], [], [], [], []
+    gaps: dict[str, list[float]] = defaultdict(list)
     same = True
     for _ in range(args.repeat):
         report, wall, cpu = grade_timed(REPO / "reference", pooled)
@@ -295,7 +348,10 @@ def main() -> None:
         for r in one.results:
             by_kind[r.kind] += r.duration_s
         kinds.append(by_kind)
-        directs.append(time_direct(rubric, expected, datasets))
+        direct = time_direct_checks(rubric)
+        directs.append(direct)
+        for r in one.results:
+            gaps[r.name].append(r.duration_s - direct[r.name])
 
     wall, cpu = statistics.median(walls), statistics.median(cpus)
     swall, scpu = statistics.median(swalls), statistics.median(scpus)
@@ -309,12 +365,16 @@ def main() -> None:
     ratios = {}
     for kind in sorted({k for d in kinds for k in d}):
         s = statistics.median(d.get(kind, 0.0) for d in kinds)
-        d = statistics.median(x.get(kind, 0.0) for x in directs)
+        d = statistics.median(sum(t for name, t in x.items() if REGISTRY[name].kind == kind)
+                              for x in directs)
         total_s, total_d = total_s + s, total_d + d
         ratios[kind] = s / d if d else float("nan")
         print(f"{kind:<10} {s:>12.3f} {d:>13.3f} {ratios[kind]:>7.2f}")
     print(f"{'checks':<10} {total_s:>12.3f} {total_d:>13.3f} {total_s / total_d:>7.2f}")
     print(f"outside checks (intake, worker start/stop, report): {swall - total_s:.2f} s")
+    worst = sorted(((statistics.median(g), name) for name, g in gaps.items()), reverse=True)[:8]
+    print("the checks the sandbox slows most (median sandboxed - in-process seconds): "
+          + ", ".join(f"{name} {gap * 1e3:.1f} ms" for gap, name in worst))
     trees = {} if args.no_trees else time_trees(args.repeat)
     for label, t in trees.items():
         print(f"course tree {label}: wall {t:.2f} s")

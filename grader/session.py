@@ -73,6 +73,12 @@ class HangGuard:
     def sweep(self, ref, path, values, target, *args, **kwargs):
         return self._guarded(target, "sweep", ref, path, values, target, *args, **kwargs)
 
+    def perturb(self, target, *args, **kwargs):
+        return self._guarded(target, "perturb", target, *args, **kwargs)
+
+    def descend(self, target, *args, **kwargs):
+        return self._guarded(target, "descend", target, *args, **kwargs)
+
     def __getattr__(self, name):  # getattr/setattr/scratch_dir/... pass straight through
         return getattr(self.worker, name)
 

@@ -201,6 +201,14 @@ class CheckContext:
         kwargs.setdefault("timeout", self.timeout)
         return self.worker.sweep(ref, path, values, target, *args, **kwargs)
 
+    def perturb(self, target, args, wrt, coords, h, **kwargs):
+        kwargs.setdefault("timeout", self.timeout)
+        return self.worker.perturb(target, args, wrt, coords, h, **kwargs)
+
+    def descend(self, target, w, config, A, b, steps, **kwargs):
+        kwargs.setdefault("timeout", self.timeout)
+        return self.worker.descend(target, w, config, A, b, steps, **kwargs)
+
     def getattr(self, ref, name, **kwargs):
         kwargs.setdefault("timeout", self.timeout)
         return self.worker.getattr(ref, name, **kwargs)

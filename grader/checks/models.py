@@ -58,15 +58,10 @@ def numeric_param_gradient(ctx: CheckContext, model, params: Mapping[str, np.nda
     one derivative per coordinate.
     """
     base = np.asarray(params[name], dtype=np.float64)
-    values = []
-    for index in coords:
-        for sign in (+1.0, -1.0):
-            shifted = base.copy()
-            shifted.flat[index] += sign * h
-            values.append(shifted)
-    # One round trip per parameter: set each shifted array, call the loss; ``base`` is restored.
-    losses = ctx.sweep(model, f"params.{name}", values, model.method(method), X, y,
-                       restore=base, select=0, **(kwargs or {}))
+    # One round trip per parameter: set each of base +- h e_i (built in the worker), call the
+    # loss; ``base`` is restored.
+    losses = ctx.sweep(model, f"params.{name}", None, model.method(method), X, y,
+                       restore=base, select=0, perturb=(base, coords, h), **(kwargs or {}))
     scalars = []
     for loss in losses:
         arr, problem = as_array("loss", loss)

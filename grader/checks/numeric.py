@@ -1,7 +1,8 @@
 """Numeric gradients of the student's own functions, computed in the grader.
 
-The grader builds every perturbed input itself, sends them to the worker in ONE round trip
-(``map``), and does the finite-difference arithmetic here. For large parameters only a sample of
+The worker builds the perturbed inputs from the sent input (``Worker.perturb``: one round trip,
+the input sent once) and returns the student's outputs on them; the finite-difference arithmetic
+is done here, in the grader. For large parameters only a sample of
 coordinates is perturbed (``max_coords``); the analytic gradient is compared on those.
 """
 from __future__ import annotations
@@ -34,15 +35,9 @@ def numeric_gradient(ctx: CheckContext, target: Any, args: Sequence[Any], wrt: i
     x = np.asarray(args[wrt], dtype=np.float64)
     if coords is None:
         coords = np.arange(x.size)
-    calls = []
-    for index in coords:
-        for sign in (+1.0, -1.0):
-            shifted = x.copy()
-            shifted.flat[index] += sign * h
-            call_args = list(args)
-            call_args[wrt] = shifted
-            calls.append(tuple(call_args))
-    outputs = ctx.map(target, calls, select=select, kwargs=kwargs)
+    call_args = tuple(args[:wrt]) + (x,) + tuple(args[wrt + 1:])
+    # x + h e_i, x - h e_i for each i in coords, built in the worker: one round trip
+    outputs = ctx.perturb(target, call_args, wrt, coords, h, select=select, kwargs=kwargs)
     grad = np.empty(len(coords))
     for k in range(len(coords)):
         plus, problem = as_array("forward output", outputs[2 * k])

@@ -516,7 +516,15 @@ def check_optim_loss_decreases(ctx: CheckContext) -> Outcome:
         settings = ", ".join(f"{k}={v:g}" for k, v in DESCENT_CONFIGS[rule].items())
         problem, losses[rule] = None, [start]
         try:
-            for step in range(DESCENT_STEPS):
+            # the whole descent in one round trip; from a step it cannot feed back, call by call
+            ws, fed, error = ctx.descend(f"optim.{rule}", w, config, A, b, DESCENT_STEPS)
+            for w in ws:
+                losses[rule].append(_ls_loss(A, b, w))
+            if ws:
+                w, config = ws[-1], fed
+            if error is not None:
+                raise error
+            for step in range(len(ws), DESCENT_STEPS):
                 next_w, returned, _, problem = call_rule(ctx, rule, w, _ls_grad(A, b, w), config)
                 if problem:
                     problem = f"step {step + 1}: {problem}"

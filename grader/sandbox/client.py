@@ -35,6 +35,8 @@ import weakref
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..layout import Layout
 from . import protocol
 from .confinement import package_folders
@@ -639,15 +641,19 @@ class Worker:
             raise BadOutput(f"{desc}: the worker sent a malformed reply")
         if reply["ok"]:
             return reply.get("result")
-        err = reply.get("error")
+        raise self._error(reply.get("error"), desc)
+
+    @staticmethod
+    def _error(err: Any, desc: str) -> Exception:
+        """The exception for a failure's wire form ``{"kind", "message", "traceback", "type"}``."""
         err = err if isinstance(err, dict) else {}
         text = lambda v, cap: v[:cap] if isinstance(v, str) else None
         message = " ".join((text(err.get("message"), 600) or f"{desc} failed").split())
         kind = err.get("kind")
         if kind == "bad_request":
-            raise SandboxError(f"the sandbox refused a request for {desc}: {message}")
+            return SandboxError(f"the sandbox refused a request for {desc}: {message}")
         cls = _ERRORS.get(kind, StudentException)
-        raise cls(message, text(err.get("traceback"), 20_000), text(err.get("type"), 100))
+        return cls(message, text(err.get("traceback"), 20_000), text(err.get("type"), 100))
 
     # -- targets ---------------------------------------------------------------------------------
     def _target(self, target) -> tuple[dict, str, list[str]]:
@@ -730,6 +736,30 @@ class Worker:
             raise BadOutput(f"{desc}: malformed reply to map")
         return result
 
+    def perturb(self, target, args: tuple, wrt: int, coords, h: float, *,
+                kwargs: dict | None = None, select: int | None = None,
+                timeout: float | None = None) -> list:
+        """``target(*args, **kwargs)`` with ``args[wrt]`` (a float64 array) replaced by
+        ``x + h e_i`` then ``x - h e_i`` for each flat index ``i`` of ``coords``: the results in
+        that order, in one round trip, the perturbed arrays built in the worker and the other
+        arguments copied afresh for each call (what ``map`` over the same argument lists gives;
+        a numeric gradient). Stops at the first failure ("call 3 of 10: ...")."""
+        wire, desc, modules = self._target(target)
+        x = np.asarray(args[wrt], dtype=np.float64)
+        spec = {"x": x, "coords": np.asarray(coords, dtype=np.int64).reshape(-1), "h": float(h)}
+        message = {"op": "perturb", "target": wire, "args": tuple(args[:wrt]) + (None,) + tuple(args[wrt + 1:]),
+                   "wrt": int(wrt), "perturb": spec, "kwargs": dict(kwargs or {})}
+        message.update(self._options(None, select))
+        result = self._request(message, timeout=timeout, desc=desc, modules=modules)
+        n = 2 * spec["coords"].size
+        if isinstance(result, dict) and isinstance(result.get("stacked"), np.ndarray):
+            stacked = result["stacked"]
+            if stacked.ndim >= 1 and len(stacked) == n:
+                return list(stacked)
+        elif isinstance(result, dict) and isinstance(result.get("list"), list) and len(result["list"]) == n:
+            return result["list"]
+        raise BadOutput(f"{desc}: malformed reply to perturb")
+
     def new(self, target, *args, timeout: float | None = None, **kwargs) -> Ref:
         """Construct ``target(*args, **kwargs)`` in the worker; returns a ``Ref`` to it."""
         wire, desc, modules = self._target(target)
@@ -753,17 +783,25 @@ class Worker:
         self._request(message, timeout=timeout, desc=f"{ref.type}.{path}")
 
     def sweep(self, ref: Ref, path: str, values, target, *args, restore=_UNSET,
-              select: int | None = None, timeout: float | None = None, **kwargs) -> list:
+              select: int | None = None, timeout: float | None = None, perturb=None,
+              **kwargs) -> list:
         """For each of ``values``: ``setattr(ref, path, value)``, then ``call(target, *args,
         **kwargs)``; the results as a list, in one round trip (a model's numeric gradient: one
         perturbed parameter array per value, ``select=0`` for the loss). ``restore`` is set at
         ``path`` at the end, also after a failure, whose message names the call ("call 3 of
-        10: ..."). ``timeout`` covers the whole sweep."""
+        10: ..."). ``timeout`` covers the whole sweep. With ``perturb=(x, coords, h)`` and
+        ``values=None`` the values are the perturbations of ``x`` that ``perturb`` calls with,
+        built in the worker."""
         self._check_ref(ref)
         wire, desc, modules = self._target(target)
         message = {"op": "sweep", "obj": ref, "type": ref.type, "path": str(path),
-                   "values": list(values), "target": wire, "args": tuple(args),
-                   "kwargs": kwargs}
+                   "values": None if values is None else list(values), "target": wire,
+                   "args": tuple(args), "kwargs": kwargs}
+        if perturb is not None:
+            x, coords, h = perturb
+            message["perturb"] = {"x": np.asarray(x, dtype=np.float64),
+                                  "coords": np.asarray(coords, dtype=np.int64).reshape(-1),
+                                  "h": float(h)}
         if restore is not _UNSET:
             message["restore"] = restore
         message.update(self._options(None, select))
@@ -771,6 +809,29 @@ class Worker:
         if not isinstance(result, list):
             raise BadOutput(f"{desc}: malformed reply to sweep")
         return result
+
+    def descend(self, target, w, config: dict, A, b, steps: int, *,
+                timeout: float | None = None) -> tuple[list, dict, StudentError | None]:
+        """Gradient descent on ``0.5 * mean((A w - b)**2)`` with ``target`` as the update rule
+        (``next_w, config = target(w, dw, config)``, the returned values fed back), ``steps``
+        calls in one round trip. Returns ``(ws, config, error)``: ``w`` after each step that could
+        be fed back, the config the next step would get, and the failure that stopped it (or
+        None). Fewer than ``steps`` values and no error: the last result could not be fed back
+        (not a pair, ``next_w`` not a finite array of ``w``'s shape, ``config`` not a dict); the
+        caller goes on with ``call`` to say why. ``timeout`` covers the whole descent."""
+        wire, desc, modules = self._target(target)
+        message = {"op": "descend", "target": wire, "w": w, "config": dict(config), "A": A, "b": b,
+                   "steps": int(steps)}
+        result = self._request(message, timeout=timeout, desc=desc, modules=modules)
+        if not (isinstance(result, dict) and isinstance(result.get("ws"), list)
+                and isinstance(result.get("config"), dict) and len(result["ws"]) <= steps):
+            raise BadOutput(f"{desc}: malformed reply to descend")
+        error = result.get("error")
+        if error is not None:
+            error = self._error(error, desc)
+            if not isinstance(error, StudentError):
+                raise error
+        return result["ws"], result["config"], error
 
     def release(self, *refs: Ref) -> None:
         """Let the worker forget objects (stale handles are ignored)."""

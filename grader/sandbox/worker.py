@@ -291,6 +291,65 @@ class Server:
                 raise
         return self._reply(results, desc)
 
+    def _perturbations(self, spec) -> list:
+        """The centred perturbations ``x + h e_i`` then ``x - h e_i`` of ``spec["x"]`` (a float64
+        array) for each flat index ``i`` of ``spec["coords"]``, each a new array: what a numeric
+        gradient calls the student's function on (the grader does the differences)."""
+        np = self.proto.np
+        x, coords, h = (spec.get(k) for k in ("x", "coords", "h")) if isinstance(spec, dict) else (None,) * 3
+        if not (type(x) is np.ndarray and x.dtype == np.float64 and type(h) is float
+                and type(coords) is np.ndarray and coords.dtype.kind == "i" and coords.ndim == 1
+                and (coords.size == 0 or 0 <= int(coords.min()) <= int(coords.max()) < x.size)):
+            raise Fail("bad_request", "a perturbation needs x (float64), h (float) and flat "
+                       "indices of x")
+        out = []
+        for index in coords.tolist():
+            for sign in (1.0, -1.0):
+                shifted = x.copy()
+                shifted.flat[index] += sign * h
+                out.append(shifted)
+        return out
+
+    def _fresh(self, value):
+        """A copy of the arrays in a sent argument (plain tuples, lists and dicts rebuilt), as a
+        separately sent argument would be; anything else (numbers, held objects, read-only data
+        files) is passed as it is."""
+        t = type(value)
+        if t is self.proto.np.ndarray:
+            return value.copy()
+        if t is tuple or t is list:
+            return t(self._fresh(v) for v in value)
+        if t is dict:
+            return {k: self._fresh(v) for k, v in value.items()}
+        return value
+
+    def op_perturb(self, msg):
+        """``target(*args, **kwargs)`` with ``args[wrt]`` replaced by each perturbation of
+        ``msg["perturb"]`` (see ``_perturbations``), the other arguments copied afresh for each
+        call (as separately sent arguments would be): one round trip for a numeric gradient.
+        Results that are all plain arrays of one shape and dtype come back stacked into one
+        array (``{"stacked": array}``), otherwise as a list (``{"list": [...]}``)."""
+        np = self.proto.np
+        fn, desc = self._target(msg.get("target"))
+        args, kwargs, wrt = msg.get("args"), msg.get("kwargs", {}), msg.get("wrt")
+        if not (isinstance(args, tuple) and type(wrt) is int and 0 <= wrt < len(args)):
+            raise Fail("bad_request", "perturb needs the arguments and the position to perturb")
+        shifted = self._perturbations(msg.get("perturb"))
+        results = []
+        for i, value in enumerate(shifted):
+            call_args = [value if k == wrt else self._fresh(a) for k, a in enumerate(args)]
+            try:
+                results.append(self._shape(self._guarded(desc, fn, *call_args, **kwargs), msg, desc))
+            except Fail as f:
+                f.wire["message"] = f"call {i + 1} of {len(shifted)}: {f.wire['message']}"
+                raise
+        first = results[0] if results else None
+        if (type(first) is np.ndarray and first.ndim >= 1 and first.dtype.kind in "biuf"
+                and all(type(r) is np.ndarray and r.shape == first.shape and r.dtype == first.dtype
+                        for r in results)):
+            return self._reply({"stacked": np.stack(results)}, desc)
+        return self._reply({"list": results}, desc)
+
     def op_new(self, msg):
         cls, desc = self._target(msg.get("target"))
         obj = self._guarded(desc, cls, *msg.get("args", ()), **msg.get("kwargs", {}))
@@ -319,13 +378,16 @@ class Server:
         return self._reply(None, desc)
 
     def op_sweep(self, msg):
-        """For each of ``values``: set ``path`` of ``obj`` to it, then call the target (one
-        round trip for a numeric gradient over a model's parameters); ``restore`` is set at
-        the end, after a failure too."""
+        """For each of ``values`` (or of the perturbations of ``perturb``, see
+        ``_perturbations``): set ``path`` of ``obj`` to it, then call the target (one round trip
+        for a numeric gradient over a model's parameters); ``restore`` is set at the end, after a
+        failure too."""
         path = str(msg.get("path"))
         set_desc = f"{msg.get('type') or 'object'}.{path}"
         fn, desc = self._target(msg.get("target"))
         values, args, kwargs = msg.get("values"), msg.get("args", ()), msg.get("kwargs", {})
+        if "perturb" in msg:   # the values are the perturbations of one array
+            values = self._perturbations(msg["perturb"])
         if not isinstance(values, list):
             raise Fail("bad_request", "sweep needs a list of values")
         results = []
@@ -342,6 +404,54 @@ class Server:
             if "restore" in msg:
                 self._guarded(set_desc, self._assign, msg.get("obj"), path, msg["restore"])
         return self._reply(results, desc)
+
+    def op_descend(self, msg):
+        """Gradient descent with the target as the update rule, in one round trip: ``steps``
+        calls ``next_w, config = target(w, dw, config)`` on the least-squares loss
+        ``0.5 * mean((A w - b)**2)`` (``dw = A.T (A w - b) / len(b)``), each call given copies
+        and the returned ``next_w`` and ``config`` fed back. It stops early at a result it cannot
+        feed back (not a pair, ``next_w`` not a finite float array of ``w``'s shape, ``config``
+        not a dict; the client goes on call by call to say why) or at a failure.
+
+        Reply: ``{"ws": [w after each step], "config": the config the next step gets, "error":
+        None or the failure's wire form}``."""
+        np = self.proto.np
+        fn, desc = self._target(msg.get("target"))
+        A, b, w, config = msg.get("A"), msg.get("b"), msg.get("w"), msg.get("config")
+        steps = msg.get("steps")
+        if not (isinstance(A, np.ndarray) and isinstance(b, np.ndarray) and isinstance(w, np.ndarray)
+                and isinstance(config, dict) and type(steps) is int
+                and A.ndim == 2 and b.shape == (A.shape[0],) and w.shape == (A.shape[1],)):
+            raise Fail("bad_request", "descend needs A (n, d), b (n,), w (d,), a config dict "
+                       "and a number of steps")
+        ws, error = [], None
+        for _ in range(steps):
+            dw = A.T @ (A @ w - b) / len(b)
+            fed = {k: (v.copy() if type(v) is np.ndarray else v) for k, v in config.items()}
+            try:
+                out = self._guarded(desc, fn, w.copy(), dw, fed)
+                next_w, config_out = self._guarded(desc, self._feedable, out, w.shape)
+            except Fail as f:
+                error = f.wire
+                break
+            if next_w is None:
+                break
+            w, config = next_w, config_out
+            ws.append(w)
+        return self._reply({"ws": ws, "config": config, "error": error}, desc)
+
+    def _feedable(self, out, shape):
+        """``(next_w as a new float64 array, config)`` when ``out`` can be fed back, else
+        ``(None, None)``."""
+        np = self.proto.np
+        if not (type(out) in (tuple, list) and len(out) == 2 and type(out[1]) is dict
+                and type(out[0]) is np.ndarray and out[0].dtype.kind in "biuf"
+                and out[0].shape == shape):
+            return None, None
+        next_w = np.array(out[0], dtype=np.float64)
+        if not np.all(np.isfinite(next_w)):
+            return None, None
+        return next_w, out[1]
 
     def op_release(self, msg):
         for ref_id in msg.get("ids", []):

@@ -17,7 +17,7 @@ import pytest
 
 from grader.layout import Layout
 from grader.sandbox import (ArgsAfter, BadOutput, ImportFailed, Limits, NotImplementedByStudent,
-                            Ref, StudentException, Worker)
+                            Ref, SandboxError, StudentException, Worker)
 
 LAYERS = '''
 import numpy as np
@@ -134,6 +134,22 @@ def sgd(w, dw, config=None):
     config.setdefault("learning_rate", 1e-2)
     w -= config["learning_rate"] * dw
     return w, config
+
+
+def sgd_fails_at_step_3(w, dw, config):
+    config["calls"] = config.get("calls", 0) + 1
+    if config["calls"] == 3:
+        raise ValueError("third call")
+    return w - 0.1 * dw, config
+
+
+def sgd_returns_a_list(w, dw, config):
+    return list(w - 0.1 * dw), config
+
+
+def counts_calls(x, state):
+    state["calls"] = state.get("calls", 0) + 1   # in place, as batchnorm updates bn_param
+    return x * state["calls"]
 '''
 
 FC_NET = '''
@@ -315,6 +331,101 @@ def test_sweep_stops_at_the_first_failure_names_the_call_and_still_restores(work
     with pytest.raises(StudentException, match=r"call 2 of 3: TwoLayerNet.loss raised"):
         worker.sweep(net, "params.W1", [base, np.ones((5, 5)), base], net.method("loss"),
                      np.ones((2, 3)), select=0, restore=base)
+    np.testing.assert_array_equal(worker.getattr(net, "params.W1"), base)
+
+
+def _least_squares():
+    rng = np.random.RandomState(0)
+    A = rng.randn(8, 3)
+    return A, A @ np.array([1.0, -2.0, 0.5])
+
+
+def test_descend_runs_a_whole_descent_in_one_round_trip_on_copies(worker):
+    """The in-place sgd of the package, fed back 5 times: the w after each step, as a loop here gives."""
+    A, b = _least_squares()
+    ws, config, error = worker.descend("optim.sgd", np.zeros(3), {"learning_rate": 0.1}, A, b, 5)
+    w, expected = np.zeros(3), []
+    for _ in range(5):
+        w = w - 0.1 * A.T @ (A @ w - b) / len(b)
+        expected.append(w)
+    assert error is None and config == {"learning_rate": 0.1}
+    np.testing.assert_allclose(ws, expected, rtol=1e-12)
+    assert len({id(x) for x in ws}) == 5     # each step's w is its own array (sgd updates in place)
+
+
+def test_descend_stops_at_a_failure_with_the_steps_before_it(worker):
+    A, b = _least_squares()
+    ws, config, error = worker.descend("optim.sgd_fails_at_step_3", np.zeros(3), {}, A, b, 10)
+    assert len(ws) == 2 and config == {"calls": 2}
+    assert isinstance(error, StudentException) and "third call" in error.message
+
+
+def test_descend_stops_without_error_at_a_result_it_cannot_feed_back(worker):
+    """A list is an answer as_array accepts; the caller goes on call by call from there."""
+    A, b = _least_squares()
+    ws, config, error = worker.descend("optim.sgd_returns_a_list", np.zeros(3), {}, A, b, 10)
+    assert ws == [] and config == {} and error is None
+
+
+def test_descend_refuses_a_malformed_request(worker):
+    A, b = _least_squares()
+    with pytest.raises(SandboxError, match="descend needs"):
+        worker.descend("optim.sgd", np.zeros(4), {}, A, b, 3)
+
+
+def test_perturb_gives_what_map_over_the_perturbed_arguments_gives(worker):
+    """A numeric gradient's calls: x + h e_i then x - h e_i per coordinate, built in the worker."""
+    rng = np.random.RandomState(1)
+    x, w, b = rng.randn(2, 3), rng.randn(3, 4), rng.randn(4)
+    coords, h = np.array([0, 4, 5]), 1e-5
+    calls = []
+    for i in coords:
+        for sign in (1.0, -1.0):
+            shifted = x.copy()
+            shifted.flat[i] += sign * h
+            calls.append((shifted, w, b))
+    expected = worker.map("layers.affine_forward", calls, select=0)
+    got = worker.perturb("layers.affine_forward", (x, w, b), 0, coords, h, select=0)
+    assert len(got) == 6
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)
+
+
+def test_perturb_copies_the_other_arguments_for_each_call(worker):
+    """A function that updates an argument in place (as batchnorm updates bn_param) sees the
+    sent value in every call, as with arguments sent call by call."""
+    got = worker.perturb("optim.counts_calls", (np.zeros(2), {}), 0, [0, 1], 0.5)
+    np.testing.assert_array_equal(got, [[0.5, 0], [-0.5, 0], [0, 0.5], [0, -0.5]])
+
+
+def test_perturb_returns_results_that_are_not_arrays_as_a_list(worker):
+    got = worker.perturb("layers.divide", (np.array(6.0), 2.0), 0, [0], 0.5)
+    assert got == [pytest.approx(3.25), pytest.approx(2.75)]
+
+
+def test_perturb_names_the_call_that_failed(worker):
+    with pytest.raises(StudentException, match=r"call 1 of 2: layers.helper_that_fails"):
+        worker.perturb("layers.helper_that_fails", (np.ones(2),), 0, [1], 1e-5)
+
+
+def test_perturb_refuses_coordinates_outside_the_array(worker):
+    with pytest.raises(SandboxError, match="flat indices"):
+        worker.perturb("layers.relu_forward", (np.ones(3),), 0, [3], 1e-5)
+
+
+def test_a_sweep_over_perturbations_equals_the_sweep_over_the_same_values(worker):
+    net = worker.new("classifiers.fc_net.TwoLayerNet", 3, 2, reg=0.3)
+    X, base = np.arange(6.0).reshape(2, 3), np.full((3, 2), 0.5)
+    values = []
+    for i in (0, 5):
+        for sign in (1.0, -1.0):
+            shifted = base.copy()
+            shifted.flat[i] += sign * 1e-4
+            values.append(shifted)
+    expected = worker.sweep(net, "params.W1", values, net.method("loss"), X, select=0, restore=base)
+    got = worker.sweep(net, "params.W1", None, net.method("loss"), X, select=0, restore=base,
+                       perturb=(base, [0, 5], 1e-4))
+    assert got == expected
     np.testing.assert_array_equal(worker.getattr(net, "params.W1"), base)
 
 
