@@ -242,6 +242,49 @@ def time_direct_checks(rubric) -> dict[str, float]:
     return seconds
 
 
+class RequestCounter:
+    """Counts the sandbox requests each check makes (``Worker._request`` wrapped while active;
+    the one-worker run only, where checks run one after another in this thread)."""
+
+    def __init__(self):
+        self.by_check: dict[str, int] = defaultdict(int)
+        self.current = None
+
+    def __enter__(self):
+        from grader.sandbox.client import Worker
+        counter, request, run_check = self, Worker._request, Session.run_check
+
+        def counted(worker, *args, **kwargs):
+            counter.by_check[counter.current] += 1
+            return request(worker, *args, **kwargs)
+
+        def tracked(session, planned, *args, **kwargs):
+            counter.current = planned.check.id
+            return run_check(session, planned, *args, **kwargs)
+
+        self._saved = request, run_check
+        Worker._request, Session.run_check = counted, tracked
+        return self
+
+    def __exit__(self, *exc):
+        from grader.sandbox.client import Worker
+        Worker._request, Session.run_check = self._saved
+
+
+def empty_round_trip(n: int = 2000) -> float:
+    """Median seconds of a request that runs no student code (``ping``) on a started worker."""
+    from grader.sandbox.client import Worker
+    with Worker(REPO / "reference") as worker:
+        worker.ping()
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            for _ in range(n // 5):
+                worker.ping()
+            times.append((time.perf_counter() - t0) / (n // 5))
+    return statistics.median(times)
+
+
 def cpu_seconds() -> float:
     """CPU time of this process and of every child it has reaped (the workers, with theirs)."""
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -339,7 +382,8 @@ def main() -> None:
         report, wall, cpu = grade_timed(REPO / "reference", pooled)
         walls.append(wall)
         cpus.append(cpu)
-        one, swall, scpu = grade_timed(REPO / "reference", serial)
+        with RequestCounter() as counter:
+            one, swall, scpu = grade_timed(REPO / "reference", serial)
         swalls.append(swall)
         scpus.append(scpu)
         serial_runs.append(one)
@@ -360,16 +404,21 @@ def main() -> None:
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     print(f"pool of {args.workers}: wall {wall:.2f} s, CPU {cpu:.2f} s; one worker: wall "
           f"{swall:.2f} s, CPU {scpu:.2f} s; results {'identical' if same else 'DIFFERENT'}")
-    print(f"{'kind':<10} {'sandboxed s':>12} {'in-process s':>13} {'ratio':>7}   (one worker)")
+    ping = empty_round_trip()
+    print(f"{'kind':<10} {'sandboxed s':>12} {'in-process s':>13} {'ratio':>7} {'requests':>9} "
+          f"{'floor':>6}   (one worker; floor: in-process + requests x {ping * 1e6:.0f} us, the "
+          "round trip of an empty request)")
     total_s = total_d = 0.0
     ratios = {}
     for kind in sorted({k for d in kinds for k in d}):
         s = statistics.median(d.get(kind, 0.0) for d in kinds)
         d = statistics.median(sum(t for name, t in x.items() if REGISTRY[name].kind == kind)
                               for x in directs)
+        requests = sum(n for name, n in counter.by_check.items() if REGISTRY[name].kind == kind)
         total_s, total_d = total_s + s, total_d + d
         ratios[kind] = s / d if d else float("nan")
-        print(f"{kind:<10} {s:>12.3f} {d:>13.3f} {ratios[kind]:>7.2f}")
+        floor = (d + requests * ping) / d if d else float("nan")
+        print(f"{kind:<10} {s:>12.3f} {d:>13.3f} {ratios[kind]:>7.2f} {requests:>9d} {floor:>6.2f}")
     print(f"{'checks':<10} {total_s:>12.3f} {total_d:>13.3f} {total_s / total_d:>7.2f}")
     print(f"outside checks (intake, worker start/stop, report): {swall - total_s:.2f} s")
     worst = sorted(((statistics.median(g), name) for name, g in gaps.items()), reverse=True)[:8]
