@@ -20,7 +20,7 @@ from grader import fixtures as fixture_store
 from grader.checks import load_catalogue
 from grader.checks.base import REGISTRY
 from grader.packs.build import fixture_reads
-from grader.rubric import load_rubric
+from grader.rubric import list_rubrics, load_rubric
 from grader.template import BEGIN, END
 
 TRIVIAL = [re.compile(p) for p in (
@@ -120,6 +120,16 @@ def test_the_engine_wheel_names_no_hidden_check(engine_wheel):
     for name, data in members(engine_wheel).items():
         for cid in hidden_ids():
             assert cid.encode() not in data, f"{name} names the hidden check {cid}"
+
+
+def test_every_check_a_packaged_rubric_hides_is_instructor_side():
+    """Not only canonical's: a check any packaged rubric hides lives in ``hidden_checks/``."""
+    load_catalogue()
+    hidden = {rc.id for name in list_rubrics() for _, rc in load_rubric(name).iter_checks()
+              if rc.visibility != "visible"}
+    assert set(hidden_ids()) <= hidden
+    assert {cid: REGISTRY[cid].func.__module__ for cid in hidden
+            if not REGISTRY[cid].func.__module__.startswith("hidden_checks.")} == {}
 
 
 def test_the_instructor_pack_carries_the_hidden_checks(instructor_pack):
