@@ -282,7 +282,8 @@ def supply_helpers(profiles: list[Profile], variant: Variant, root: Path,
         if source is None:
             unavailable.append(f"{rel} ({reason}) was not replaced: the grader's copy of the course's "
                                f"{helper.source} is course content and comes with the course pack "
-                               "(grade --pack PACK); the checks that need it fail")
+                               "(grade --pack PACK; rebuild a pack without code/course_helpers/); the "
+                               "checks that need it fail")
             continue
         text = source.read_text(encoding="utf-8")
         for old, new in helper.substitute.items():
