@@ -8,7 +8,8 @@ normalised away, so renaming variables or reformatting does not hide a copy).
 "The code they wrote" is the submission's Python files (and the code cells of its notebooks)
 with the starter code subtracted: every k-gram that also occurs in the starter folder
 (``student_template/`` by default, or the course's own with ``--template``) and in the course
-helper files the grader supplies (``grader/profiles/helpers/``) is boilerplate and is removed
+helper files the grader supplies (``grader/profiles/helpers/``, and ``course_helpers/`` where the
+course content is at hand: ``grader.profiles.supply.helper_folders``) is boilerplate and is removed
 from the fingerprints, so two students who only kept the starter code are not similar.
 
 ``compare(submissions)`` returns a ``SimilarityReport``: every pair with its two similarities
@@ -27,7 +28,6 @@ from typing import Mapping, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_TEMPLATE = REPO / "student_template"
-HELPERS = Path(__file__).resolve().parent / "profiles" / "helpers"
 NOISE_TOKENS = 25          # k: shared runs shorter than this are never counted (copydetect default)
 GUARANTEE_TOKENS = 30      # shared runs at least this long are always found (window = 30 - 25 + 1)
 THRESHOLD = 0.5            # pairs listed when either student shares at least this much
@@ -175,9 +175,15 @@ def _fingerprint(text: str, *, win_size: int, boilerplate=None, name: str = "cod
 
 
 def compare(submissions: Mapping[str, Path], template: Path | None = DEFAULT_TEMPLATE,
-            threshold: float = THRESHOLD, extra_starter: Sequence[Path] = (HELPERS,)) -> SimilarityReport:
-    """Every pair of ``submissions`` (``{student id: folder}``), most similar first."""
+            threshold: float = THRESHOLD, extra_starter: Sequence[Path] | None = None) -> SimilarityReport:
+    """Every pair of ``submissions`` (``{student id: folder}``), most similar first;
+    ``extra_starter``: more starter folders (default: the grader's helper files)."""
     from copydetect import compare_files
+
+    from .profiles.supply import helper_folders
+
+    if extra_starter is None:
+        extra_starter = helper_folders()
 
     notes = []
     starter: dict[str, str] = {}

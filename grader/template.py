@@ -223,12 +223,14 @@ def find_stubs(source: str, module_name: str) -> list[Stub]:
     return stubs
 
 
-def render_module(source: str, module_name: str) -> str:
+def render_module(source: str, module_name: str, statement: str | None = None) -> str:
     """Return the template version of one reference module.
 
     Every marker region (both marker lines included) is replaced by
     ``raise NotImplementedError("<qualname>: not implemented yet")`` at the marker's
-    indentation; all other lines are kept unchanged. Newlines are normalised to ``'\\n'``.
+    indentation, or by ``statement`` when given (a course helper in a student pack
+    keeps working without its exercise: ``pass``); all other lines are kept unchanged.
+    Newlines are normalised to ``'\\n'``.
     ``module_name`` labels errors (``<module_name>:<line>: ...``). Raises ``MarkerError`` for
     malformed markers and when the result would not be valid Python.
     """
@@ -239,7 +241,8 @@ def render_module(source: str, module_name: str) -> str:
     next_line = 1
     for stub in stubs:
         out.extend(lines[next_line - 1:stub.begin - 1])
-        out.append(f'{stub.indent}raise NotImplementedError("{stub.message}")')
+        out.append(f'{stub.indent}raise NotImplementedError("{stub.message}")' if statement is None
+                   else stub.indent + statement)
         next_line = stub.end + 1
     out.extend(lines[next_line - 1:])
     result = "\n".join(out)

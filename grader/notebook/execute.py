@@ -66,7 +66,7 @@ DATASET_LINKS = ("cs231n/datasets/cifar-10-batches-py", "deeplearning/datasets/c
 SETUP_CODE = '''
 import sys as _gsys
 class _GraderBlocker:
-    _names = ("grader", "reference", "rubrics", "known_mistakes")
+    _names = ("grader", "reference", "rubrics", "known_mistakes", "hidden_checks", "course_helpers")
     def find_spec(self, name, path=None, target=None):
         if name.partition(".")[0] in self._names:
             raise ImportError("the grader's own packages are not importable from a submission")

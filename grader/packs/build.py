@@ -6,11 +6,14 @@ what a student may see: only the checks marked ``visible``; fixtures only for th
 array that only hidden checks read, and the known-mistake outputs stored beside it, is left out;
 which arrays a check reads is recorded by running the rubric's checks on the reference); hints at
 the level the rubric gives each check (full texts only for ``full``); and, instead of the
-reference, the starter stubs with the course's data files. docs/deployment.md explains the choice.
+reference, the starter stubs with the course's data files. Both carry the course helpers
+(``course_helpers/``: a student pack's with their course exercises left out); only an instructor
+pack carries the instructor-side checks (``hidden_checks/``). docs/deployment.md explains the choice.
 """
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import json
 import shutil
@@ -28,7 +31,9 @@ from .. import fixtures as fixture_store
 from .. import hints as hint_levels
 from ..plan import PlannedCheck, intake, validate_rubric_checks
 from ..rubric import Rubric, load_rubric
-from ..template import render_tree
+from ..checks import INSTRUCTOR_CHECKS
+from ..profiles.supply import COURSE_HELPERS
+from ..template import render_module, render_tree
 from .load import FORMAT, MANIFEST, PackError
 
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)
@@ -197,7 +202,41 @@ def _fixture_files(rubrics: list[Rubric], fixtures: dict, drop: set) -> dict[str
     return files
 
 
+#: The statement that stands for a course exercise in a student pack's course helpers.
+LEFT_OUT = "pass  # a course exercise, left out of student packs (docs/deployment.md)"
+
+
+def package_files(name: str) -> dict[str, bytes]:
+    """``{relative path: bytes}`` of the importable package ``name``'s ``.py`` files (none when
+    it is not importable here)."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        spec = None
+    files = {}
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        for path in sorted(Path(folder).rglob("*.py")):
+            rel = path.relative_to(folder)
+            if "__pycache__" not in rel.parts:
+                files[rel.as_posix()] = path.read_bytes()
+    return files
+
+
 def _code_files(public: bool) -> dict[str, bytes]:
+    """``code/``: the reference (or its stubs), the course helpers and, in an instructor pack, the
+    instructor-side checks."""
+    files = {}
+    for rel, data in package_files(COURSE_HELPERS).items():
+        if public:
+            data = render_module(data.decode("utf-8"), f"{COURSE_HELPERS}/{rel}", LEFT_OUT).encode("utf-8")
+        files[f"code/{COURSE_HELPERS}/{rel}"] = data
+    if not public:
+        files.update({f"code/{INSTRUCTOR_CHECKS}/{rel}": data
+                      for rel, data in package_files(INSTRUCTOR_CHECKS).items()})
+    return files | _reference_files(public)
+
+
+def _reference_files(public: bool) -> dict[str, bytes]:
     source = fixture_store.reference_dir()
     if public:
         tree = render_tree(source)

@@ -9,9 +9,13 @@ Layout of a pack (a folder, or a ``.zip`` of that folder's contents)::
     rubrics/fixtures/         the fixture store of those rubrics (``<builder>.npz``, manifest.json)
     code/reference/           instructor pack: the reference solution; student pack: the starter
                               stubs and the course's data files (``STUBS = True``)
+    code/course_helpers/      the course helper files the grader supplies (the Solver); in a
+                              student pack without their course exercises
+    code/hidden_checks/       instructor pack only: the checks the rubrics hide
 
 ``activate(pack)`` puts ``code/`` first on the grader's import path, so ``import reference`` (the
-embedded datasets, and the measurements of ``grader.trusted``) resolves to the pack's copy.
+embedded datasets, and the measurements of ``grader.trusted``) resolves to the pack's copy, and
+``course_helpers`` and ``hidden_checks`` (``grader.checks.load_catalogue``) to the pack's.
 """
 from __future__ import annotations
 

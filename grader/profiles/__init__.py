@@ -70,8 +70,8 @@ def select(submission: Path, scratch: Path, *, forced: str | None = None,
     if root is None:
         root = supply.assignment_root(found.package_dir, package, scratch)
     helpers = found.helper_package
-    supplied = supply.supply_helpers([profile] + [PROFILES[name] for name in found.also], variant,
-                                     root, helpers)
+    supplied, unavailable = supply.supply_helpers([profile] + [PROFILES[name] for name in found.also],
+                                                  variant, root, helpers)
     packages = [package] + ([helpers] if helpers and helpers != package else [])
     skip = {s.split(" (", 1)[0] for s in supplied}
     translated = []
@@ -86,7 +86,7 @@ def select(submission: Path, scratch: Path, *, forced: str | None = None,
                     adapters={target: [dict(op) for op in ops]
                               for target, ops in variant.adapters.items()},
                     bare_packages=packages, numpy_aliases=aliases)
-    notes = [python2.note(translated)] if translated else []
+    notes = unavailable + ([python2.note(translated)] if translated else [])
     return Selection(profile, variant, root, layout, found.rubrics, reasons=found.reasons,
                      supplied=supplied, problems=notes + compat_notes + supply.problems(root, packages, skip, aliases))
 

@@ -125,7 +125,9 @@ class Helper:
 
     path:       relative to the assignment root, with ``{package}``/``{helpers}`` placeholders
                 (``"{package}/solver.py"``).
-    source:     the file in ``grader/profiles/helpers/``.
+    source:     the grader's copy: a file in ``grader/profiles/helpers/``, or in the course
+                content's ``course_helpers/`` for a helper that holds a course exercise (the
+                Solver; ``supply.helper_source``).
     substitute: text replacements applied to the copy (the Solver's optim module).
     variants:   only for these year variants (empty: all).
     always:     supply it when missing even if no file imports it (the Solver: the training

@@ -9,7 +9,9 @@ starts; nothing here runs student code.
 * ``assignment_root``: a submission that IS a course package (``grade assignment1/cs231n``) is
   moved one level down, into a folder of its own, so that ``import cs231n.layers`` works.
 * ``supply_helpers``: a course helper (``Helper``, e.g. ``cs231n/solver.py``) is replaced by the
-  grader's Python 3 copy (``helpers/``) when it is missing, does not compile under Python 3
+  grader's Python 3 copy (``helpers/``, or for a helper that holds a course exercise, the Solver,
+  the course content's ``course_helpers/``: see ``helper_source``) when it is missing, does not
+  compile under Python 3
   (2016's print statements), imports the PyPI package ``future``/``past`` (2018+ CS231n), or
   imports at module level a package the grading environment does not have (a framework such
   as ``torch`` the course's requirements list): it would fail to import for reasons that are not
@@ -42,6 +44,8 @@ from . import scan
 from .base import Profile, Variant
 
 HELPERS_DIR = Path(__file__).with_name("helpers")
+#: The course content's helper package (the source checkout, or a course pack's ``code/``).
+COURSE_HELPERS = "course_helpers"
 COMPAT_DIR = ".grader_compat"
 MAX_PROBLEMS = 20
 #: Packages a course helper may import that are the course's own (present in the submission).
@@ -173,6 +177,32 @@ def notebook_package(notebooks: list[Path], package: str, module_map: Mapping[st
     return root, [line]
 
 
+def course_helpers_dir() -> Path | None:
+    """The folder of ``course_helpers`` where it is importable (the source checkout, or an
+    activated course pack, docs/deployment.md); None with the engine alone."""
+    try:
+        spec = importlib.util.find_spec(COURSE_HELPERS)
+    except (ImportError, ValueError):
+        return None
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    return Path(locations[0]) if locations else None
+
+
+def helper_folders() -> list[Path]:
+    """Every folder holding the grader's copies of course helper files, engine's first."""
+    course = course_helpers_dir()
+    return [HELPERS_DIR] + ([course] if course is not None else [])
+
+
+def helper_source(name: str) -> Path | None:
+    """The grader's copy of the helper file ``name`` (``Helper.source``): the engine's own
+    (``helpers/``), else the course content's (``course_helpers/``); None when neither has it."""
+    for folder in helper_folders():
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
 def expand(template: str, package: str, helpers: str | None) -> str:
     return template.format(package=package, helpers=helpers or package)
 
@@ -215,18 +245,22 @@ def imported_modules(root: Path, packages: list[str]) -> set[str]:
     return names
 
 
-def supply_helpers(profiles: list[Profile], variant: Variant, root: Path, helpers: str | None) -> list[str]:
-    """Write the grader's copies of the profiles' helper files where needed; one line each.
+def supply_helpers(profiles: list[Profile], variant: Variant, root: Path,
+                   helpers: str | None) -> tuple[list[str], list[str]]:
+    """Write the grader's copies of the profiles' helper files where needed: ``(supplied, not
+    supplied)``, one line each (``rel (why)``, and the same with why no copy was available).
 
     ``profiles``: the detected profile and those of other assignments in the same package (one
     course). A helper that is there but unusable is always replaced; a missing one is supplied
     when it is ``always`` needed (the Solver) or when a file of the submission imports it. A file
-    any of the profiles counts as the student's is never touched."""
+    any of the profiles counts as the student's is never touched. A copy that is course content
+    (``course_helpers/``) and not here (the engine alone, no course pack) is not supplied, and
+    the second list says that the course pack is needed."""
     package = profiles[0].course.package
     owned = {expand(p, package, helpers) for profile in profiles for p in profile.student_files}
     packages = [package] + ([helpers] if helpers and helpers != package else [])
     imported = None
-    supplied, seen = [], set()
+    supplied, unavailable, seen = [], [], set()
     for helper in [h for profile in profiles for h in profile.helpers]:
         if helper.variants and variant.name not in helper.variants:
             continue
@@ -244,7 +278,14 @@ def supply_helpers(profiles: list[Profile], variant: Variant, root: Path, helper
             if Path(rel).stem not in imported:
                 continue
             reason = "missing, and imported by the submission"
-        text = (HELPERS_DIR / helper.source).read_text(encoding="utf-8")
+        source = helper_source(helper.source)
+        if source is None:
+            unavailable.append(f"{rel} ({reason}) was not replaced: the grader's copy of the course's "
+                               f"{helper.source} is course content and comes with the course pack "
+                               "(grade --pack PACK; rebuild a pack without code/course_helpers/); the "
+                               "checks that need it fail")
+            continue
+        text = source.read_text(encoding="utf-8")
         for old, new in helper.substitute.items():
             if old not in text:
                 raise RuntimeError(f"helper {helper.source}: {old!r} not found")
@@ -257,7 +298,7 @@ def supply_helpers(profiles: list[Profile], variant: Variant, root: Path, helper
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         supplied.append(f"{rel} ({reason})")
-    return supplied
+    return supplied, unavailable
 
 
 def _installed(name: str) -> bool:

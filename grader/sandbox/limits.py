@@ -46,8 +46,9 @@ class Limits:
     isolate_processes: make the worker the init of its own PID namespace when possible, so every
                      process it starts dies with it and it cannot see or signal other processes.
     hide_grader:     when privileges are dropped, mount empty folders over the grader's own
-                     package folders (``grader``, ``reference``, ``rubrics``, ``known_mistakes``) so
-                     their files (reference solution, fixtures) cannot be read from the worker.
+                     package folders (``grader``, ``reference``, ``rubrics``, ``known_mistakes``,
+                     ``hidden_checks``, ``course_helpers``) so their files (reference solution,
+                     fixtures, hidden checks) cannot be read from the worker.
     hidden_paths:    more folders hidden the same way (the engine adds the fixture folder of the
                      rubric in use, which may lie outside the grader's packages).
     private_tmp:     when privileges are dropped, give the worker its own empty temp folders
@@ -78,7 +79,8 @@ class Limits:
     hide_grader: bool = True
     hidden_paths: tuple[str, ...] = ()
     private_tmp: bool = True
-    blocked_imports: tuple[str, ...] = ("grader", "reference", "rubrics", "known_mistakes")
+    blocked_imports: tuple[str, ...] = ("grader", "reference", "rubrics", "known_mistakes", "hidden_checks",
+                                        "course_helpers")
     data_dirs: tuple[str, ...] = ()
 
     @property

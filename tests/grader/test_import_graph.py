@@ -18,6 +18,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "grader"
+#: The instructor-side checks (beside ``grader/``) are part of the graph: they import the engine,
+#: which imports them only by name (``grader.checks.load_catalogue``), never by an import statement.
+PACKAGES = (PACKAGE, REPO / "hidden_checks")
 
 
 def module_name(path: Path) -> str:
@@ -29,9 +32,9 @@ def module_name(path: Path) -> str:
 
 #: Every module of the package (folders without ``__init__.py``, such as the course helper files
 #: in ``grader/profiles/helpers/`` that are copied into submissions, are not part of it).
-MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))
+MODULES = {module_name(p): p for package in PACKAGES for p in sorted(package.rglob("*.py"))
            if all((folder / "__init__.py").is_file()
-                  for folder in [p.parent, *p.parent.parents] if PACKAGE in [folder, *folder.parents])}
+                  for folder in [p.parent, *p.parent.parents] if package in [folder, *folder.parents])}
 
 
 def imported_modules(name: str, source: str, *, is_package: bool = False,
@@ -80,6 +83,11 @@ def test_the_graph_reader_sees_relative_and_lazy_imports():
         "grader", "grader.scoring", "grader.checks.base", "grader.engine", "grader.result"}
 
 
+def test_the_graph_holds_the_instructor_side_checks():
+    assert {"hidden_checks", "hidden_checks.optim"} <= set(MODULES)
+    assert "grader.checks.optim" in import_graph().successors("hidden_checks.optim")
+
+
 def test_the_grader_has_no_import_cycle():
     cycles = sorted(nx.simple_cycles(import_graph()), key=len)
     assert not cycles, "import cycles: " + "; ".join(" -> ".join(c + c[:1]) for c in cycles[:5])
@@ -87,6 +95,8 @@ def test_the_grader_has_no_import_cycle():
 
 def test_the_engine_flows_one_way():
     graph = import_graph()
+    # The engine never imports the instructor-side checks (the engine wheel has none).
+    assert not [m for m in graph if m.startswith("grader") and nx.has_path(graph, m, "hidden_checks")]
     # The steps never import the step that drives them.
     for lower, upper in [("grader.plan", "grader.engine"), ("grader.session", "grader.engine"),
                          ("grader.notebook.grading", "grader.engine"),

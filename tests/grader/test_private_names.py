@@ -2,7 +2,8 @@
 
 A name that starts with one underscore belongs to its module. Code that needs it elsewhere makes
 it public (or moves it to the module that shares it, e.g. ``grader.checks.toolkit``). This scan
-reads every ``grader/**/*.py`` and fails on
+reads every ``grader/**/*.py`` and the instructor-side checks (``hidden_checks/**/*.py``, which
+use the engine's check helpers) and fails on
 
 * ``from X import _y`` (any module X), and
 * ``alias._y`` where ``alias`` names an imported grader module (``from . import fc_net as fc``).
@@ -86,11 +87,12 @@ def offences(path: Path) -> list[str]:
 
 
 def _files():
-    return sorted(GRADER.rglob("*.py"))
+    return sorted(GRADER.rglob("*.py")) + sorted((ROOT / "hidden_checks").rglob("*.py"))
 
 
 def test_the_scan_sees_the_grader():
     assert any(p.name == "toolkit.py" for p in _files())
+    assert any(p.parent.name == "hidden_checks" for p in _files())
 
 
 def test_the_scan_catches_both_forms(tmp_path, monkeypatch):

@@ -56,9 +56,11 @@ load_catalogue()
 
 
 def _checks_of(package):
-    """The checks registered by the modules of ``grader.checks.<package>``."""
+    """The checks registered by the modules of ``grader.checks.<package>`` and their hidden
+    counterparts in ``hidden_checks`` (``hidden_checks.losses`` for the layers' losses)."""
+    hidden = {"layers": ("hidden_checks.losses",)}.get(package, ())
     return [cid for cid, spec in REGISTRY.items()
-            if spec.func.__module__.startswith(f"grader.checks.{package}.")]
+            if spec.func.__module__.startswith(f"grader.checks.{package}.") or spec.func.__module__ in hidden]
 
 
 LAYER_CHECKS = [cid for cid in _checks_of("layers") if cid not in AFFINE_RELU_CHECKS]

@@ -15,27 +15,18 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from grader import fixtures as fixture_store
 from grader.checks import load_catalogue
 from grader.checks.base import REGISTRY
 from grader.packs.build import fixture_reads
-from grader.rubric import load_rubric
+from grader.rubric import list_rubrics, load_rubric
 from grader.template import BEGIN, END
 
 TRIVIAL = [re.compile(p) for p in (
     r"^pass$", r"^(else|try|finally):$", r"^return[\w\s,().]*$",
     r"^[\w.\[\]'\"]+\s*=\s*(None|0|0\.0|\[\]|\{\}|\(\)|True|False|[\w.]+)$",
     r"^[\w.]+\s*[+\-*/]?=\s*[\w.]+$")]
-
-#: Engine files that still hold solution lines, each with the reason (strict xfail: the day they
-#: are clean, the test says so).
-KNOWN = {
-    "grader/profiles/helpers/solver.py": "the course Solver the grader supplies to submissions that "
-        "lack a usable one (a course helper, kept equal to the reference's); its grad-norm "
-        "recording is a canonical-only exercise; it belongs in course packs",
-}
 
 
 def normalise(line: str) -> str:
@@ -84,22 +75,31 @@ def test_the_solution_regions_are_many_enough_to_mean_something():
     assert len(solution_lines()) > 150
 
 
-@pytest.mark.parametrize("file", [None, *[pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=v))
-                                          for k, v in KNOWN.items()]])
-def test_the_engine_wheel_holds_no_solution_line(engine_wheel, file):
+def test_the_engine_wheel_holds_no_solution_line(engine_wheel):
     files = members(engine_wheel)
-    assert not [n for n in files if n.startswith(("reference/", "known_mistakes/"))]
+    assert not [n for n in files if n.startswith(("reference/", "known_mistakes/", "hidden_checks/",
+                                                  "course_helpers/"))]
     assert not [n for n in files if n.startswith("rubrics/") and not n.startswith("rubrics/notebooks/")
                 and n != "rubrics/__init__.py"], "course rubrics and fixtures travel in packs"
-    chosen = {n: d for n, d in files.items() if (n == file if file else n not in KNOWN)}
-    assert chosen
-    assert leaked_lines(chosen) == []
+    assert "grader/checks/toolkit.py" in files
+    assert leaked_lines(files) == []
 
 
 def test_the_student_pack_holds_no_solution_line(student_pack):
     files = members(student_pack)
     assert "code/reference/layers.py" in files   # the stubs are there, the solution is not
+    assert "code/course_helpers/solver.py" in files   # the Solver, without the course exercise
+    assert not [n for n in files if n.startswith("code/hidden_checks/")]
     assert leaked_lines(files) == []
+
+
+def test_the_line_scan_finds_the_solution_where_it_is(instructor_pack):
+    """The scans above can fail: the instructor pack's reference and course Solver hold the lines."""
+    files = {p.relative_to(instructor_pack).as_posix(): p.read_bytes()
+             for p in instructor_pack.rglob("*.py")}
+    hits = leaked_lines(files)
+    assert any(h.startswith("code/reference/layers.py: ") for h in hits)
+    assert any(h.startswith("code/course_helpers/solver.py: ") for h in hits)
 
 
 def hidden_ids() -> list[str]:
@@ -116,13 +116,25 @@ def test_the_student_pack_names_no_hidden_check(student_pack):
             assert cid.encode() not in data, f"{name} names the hidden check {cid}"
 
 
-@pytest.mark.xfail(strict=True, reason="the engine's check catalogue registers every check it can "
-                   "run, those a course hides included; which checks are hidden is rubric data, "
-                   "carried only by instructor packs")
 def test_the_engine_wheel_names_no_hidden_check(engine_wheel):
     for name, data in members(engine_wheel).items():
         for cid in hidden_ids():
             assert cid.encode() not in data, f"{name} names the hidden check {cid}"
+
+
+def test_every_check_a_packaged_rubric_hides_is_instructor_side():
+    """Not only canonical's: a check any packaged rubric hides lives in ``hidden_checks/``."""
+    load_catalogue()
+    hidden = {rc.id for name in list_rubrics() for _, rc in load_rubric(name).iter_checks()
+              if rc.visibility != "visible"}
+    assert set(hidden_ids()) <= hidden
+    assert {cid: REGISTRY[cid].func.__module__ for cid in hidden
+            if not REGISTRY[cid].func.__module__.startswith("hidden_checks.")} == {}
+
+
+def test_the_instructor_pack_carries_the_hidden_checks(instructor_pack):
+    code = "\n".join(p.read_text(encoding="utf-8") for p in (instructor_pack / "code" / "hidden_checks").rglob("*.py"))
+    assert all(f'"{cid}"' in code for cid in hidden_ids())
 
 
 def _digest(array) -> str:

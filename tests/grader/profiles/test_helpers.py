@@ -1,8 +1,11 @@
-"""The grader's copies of course helper files (``grader/profiles/helpers/``).
+"""The grader's copies of course helper files (``grader/profiles/helpers/``, and the course
+content's ``course_helpers/`` for the Solver, which holds a course exercise).
 
 They are supplied into submissions, so they must be Python 3, import nothing outside numpy and
 the standard library, and behave as the course's: the Solver and the gradient checks are the
-reference's own code (kept equal here), the fast layers agree with a naive convolution.
+reference's own code (kept equal here), the fast layers agree with a naive convolution. The
+Solver's exercise region is left out of student packs, so no rubric may grade it on a supplied
+Solver.
 """
 from __future__ import annotations
 
@@ -14,8 +17,12 @@ import numpy as np
 import pytest
 
 from grader.profiles import PROFILES
-from grader.profiles.supply import HELPERS_DIR
+from grader.profiles.supply import HELPERS_DIR, course_helpers_dir, helper_folders, helper_source
+from grader.rubric import load_rubric
+from grader.template import find_stubs
 from tests.support import REFERENCE
+
+COURSE_HELPERS = course_helpers_dir()
 
 STDLIB = set(sys.stdlib_module_names)
 
@@ -32,7 +39,15 @@ def _functions(path):
     return {node.name: ast.dump(node) for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
 
 
-@pytest.mark.parametrize("path", sorted(HELPERS_DIR.glob("*.py")), ids=lambda p: p.name)
+def test_the_course_helpers_are_found_in_the_source_checkout():
+    assert COURSE_HELPERS is not None and helper_folders() == [HELPERS_DIR, COURSE_HELPERS]
+    assert helper_source("solver.py") == COURSE_HELPERS / "solver.py"
+    assert helper_source("gradient_check.py") == HELPERS_DIR / "gradient_check.py"
+    assert not (HELPERS_DIR / "solver.py").exists()   # course content stays out of the engine
+
+
+@pytest.mark.parametrize("path", sorted(p for folder in helper_folders() for p in folder.glob("*.py")
+                                        if p.name != "__init__.py"), ids=lambda p: p.name)
 def test_helpers_are_python_3_with_numpy_and_the_standard_library_only(path):
     tree = ast.parse(path.read_text())
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
@@ -45,13 +60,26 @@ def test_helpers_are_python_3_with_numpy_and_the_standard_library_only(path):
 def test_every_helper_a_profile_names_exists_and_its_substitutions_apply():
     for profile in PROFILES.values():
         for helper in profile.helpers:
-            text = (HELPERS_DIR / helper.source).read_text()
+            text = helper_source(helper.source).read_text()
             assert all(old in text for old in helper.substitute), (profile.name, helper.source)
 
 
 def test_the_helper_solver_is_the_reference_solver():
-    helper, reference = _functions(HELPERS_DIR / "solver.py"), _functions(REFERENCE / "solver.py")
+    helper, reference = _functions(COURSE_HELPERS / "solver.py"), _functions(REFERENCE / "solver.py")
     assert helper == reference
+    regions = [(s.qualname, s.end - s.begin) for s in find_stubs((COURSE_HELPERS / "solver.py").read_text(), "solver")]
+    assert regions == [(s.qualname, s.end - s.begin)
+                       for s in find_stubs((REFERENCE / "solver.py").read_text(), "solver")] != []
+
+
+def test_no_rubric_grades_the_exercise_of_a_supplied_solver():
+    """A student pack's Solver has the gradient-norm recording left out: the profiles that supply
+    the Solver must not grade it (where it is graded, solver.py is the student's file)."""
+    for profile in PROFILES.values():
+        if any(h.source == "solver.py" for h in profile.helpers):
+            for name in profile.rubrics:
+                ids = {rc.id for _, rc in load_rubric(name).iter_checks()}
+                assert "solver.grad_norm_history" not in ids, (profile.name, name)
 
 
 def test_the_helper_gradient_checks_are_the_reference_ones():

@@ -524,7 +524,8 @@ def test_missing_modules_functions_and_imports_are_import_failures(worker):
 
 
 @pytest.mark.parametrize("name", ["grader", "grader.sandbox", "reference", "reference.layers",
-                                  "rubrics", "known_mistakes", "known_mistakes.losses"])
+                                  "rubrics", "known_mistakes", "known_mistakes.losses",
+                                  "hidden_checks", "course_helpers.solver"])
 def test_the_graders_own_packages_cannot_be_imported(worker, name):
     with pytest.raises(StudentException, match="the grader's own packages are not importable"):
         worker.call("layers.imports", name)

@@ -3,6 +3,8 @@
 ``future``). It is the reference Solver (``tests/grader/profiles/test_helpers.py`` keeps them
 equal); only the ``optim`` import differs: the grader sets ``OPTIM_MODULE`` to the course's
 module (``cs231n.optim``, ``deeplearning.optim``, or ``nndl.optim`` for UCLA) when it copies it.
+The gradient-norm recording is the canonical assignment's exercise (a solution region, as in the
+reference): the copy in a student pack leaves it out, and no rubric grades it on a supplied Solver.
 
 The Solver: minibatch training of a classification model (``docs/courses.md`` §2.6).
 
@@ -145,8 +147,10 @@ class Solver:
         self.loss_history.append(float(loss))
 
         # Record the mean, over all parameters, of the L2 norm of each flattened gradient.
+        # BEGIN SOLUTION
         grad_norms = [np.linalg.norm(grads[p].ravel()) for p in grads]
         self.log_grad_norm_history.append(float(np.mean(grad_norms)))
+        # END SOLUTION
 
         for p, w in self.model.params.items():
             dw = grads[p]
