@@ -162,13 +162,14 @@ def run(submission, rubric, profile, pack, data, fail_under, audience, call_time
         if missing:
             raise click.UsageError(f"--execute needs {' and '.join(missing)}: "
                                    "pip install 'numpy-dl-autograder[notebooks]'")
-    plotter = None
+    helper = None
     if outputs.get("html_out") is not None:
-        # the report's plots are drawn in a second process while the checks run
-        # (grader/report/plot_process.py)
-        from .report.plot_process import PlotProcess
+        # the report's plots and notebooks are made in a second process while the checks run
+        # (grader/report/html_process.py)
+        from .report.html_process import HtmlProcess
 
-        plotter = PlotProcess(audience)
+        helper = HtmlProcess(audience)
+        helper.notebooks(submission)
     from .engine import GradeOptions, grade      # imported once the plot process is starting
     from .packs import PackError
     from .profiles import ProfileError
@@ -181,7 +182,7 @@ def run(submission, rubric, profile, pack, data, fail_under, audience, call_time
                                                     progress=progress, call_timeout=call_timeout,
                                                     profile=profile, execute_notebooks=execute,
                                                     pack=pack, workers=workers,
-                                                    on_result=plotter and plotter.offer))
+                                                    on_result=helper and helper.offer))
     except PackError as exc:
         raise click.UsageError(f"invalid pack: {exc}") from None
     except RubricError as exc:
@@ -189,9 +190,9 @@ def run(submission, rubric, profile, pack, data, fail_under, audience, call_time
     except ProfileError as exc:
         raise click.UsageError(str(exc)) from None
     finally:
-        if plotter is not None and report is None:
-            plotter.close()              # nothing was graded: nothing more to draw
-    drawn = plotter.finish() if plotter is not None else None
+        if helper is not None and report is None:
+            helper.close()               # nothing was graded: nothing more to make
+    made = helper.finish() if helper is not None else None
 
     shown = report.for_audience(audience)
     if report.error is not None:
@@ -202,7 +203,7 @@ def run(submission, rubric, profile, pack, data, fail_under, audience, call_time
         from .report import terminal
 
         terminal.print_report(shown, console)
-    with _prerendered(drawn):
+    with contextlib.nullcontext() if made is None else made.serving():
         for renderer in file_formats():
             path = outputs[_output_name(renderer)]
             if path is not None:
@@ -213,15 +214,6 @@ def run(submission, rubric, profile, pack, data, fail_under, audience, call_time
     if fail_under is not None and report.score < fail_under:
         say(f"score {report.score:g} is below --fail-under {fail_under:g}")
         sys.exit(1)
-
-
-def _prerendered(drawn):
-    """``plots.prerendered(drawn)``, or nothing without ``--html``."""
-    if drawn is None:
-        return contextlib.nullcontext()
-    from .report.plots import prerendered
-
-    return prerendered(drawn)
 
 
 def _instructor_allowed(pack: Path | None) -> None:

@@ -176,7 +176,7 @@ def plotted(results: Sequence[CheckResult], limit: int = MAX_PLOTS) -> dict[str,
 def plot_candidates(position: int, r: CheckResult) -> list[tuple[int, int, str, str]]:
     """``(rank, position, check, panel)`` of each panel of ``r``, the result at ``position`` in
     the report: ``plotted`` draws the ``limit`` smallest of all results'. A panel among the
-    smallest of all is among the smallest of any part of them too (``grader.report.plot_process``
+    smallest of all is among the smallest of any part of them too (``grader.report.html_process``
     draws those of the results seen so far while the checks run)."""
     from .plots import is_threshold, split_series
 

@@ -213,7 +213,7 @@ _PRERENDERED: dict[str, Plot | None] = {}
 @contextlib.contextmanager
 def prerendered(plots: Mapping[str, Plot | None]) -> Iterator[None]:
     """While open, ``plot_panel`` takes a plot already drawn (``{plot_key: Plot or None}``, e.g.
-    by ``grader.report.plot_process`` while the checks ran) instead of drawing it again."""
+    by ``grader.report.html_process`` while the checks ran) instead of drawing it again."""
     _PRERENDERED.update(plots)
     try:
         yield

@@ -1,14 +1,19 @@
-"""The HTML report's plots drawn in a second process while the checks run: the same bytes as
-drawn in one process, only the panels the page can still draw, nothing a student may not see,
-and a page that does not depend on the process at all."""
+"""The HTML report's plots and notebooks made in a second process while the checks run: the
+same bytes as made in one process, only the panels the page can still draw, nothing a student
+may not see, and a page that does not depend on the process at all."""
 from __future__ import annotations
 
 import sys
 
+from tests.support import REPO
+
 from grader.report.html import plotted, render_html
-from grader.report.plot_process import PlotProcess
-from grader.report.plots import panel_requests, plot_key, plot_panel, prerendered
+from grader.report.html_process import HtmlProcess
+from grader.report.notebook_html import conversion_key, convert
+from grader.report.plots import panel_requests, plot_key, plot_panel
 from grader.result import CheckResult, Report
+
+from .classroom import NOTEBOOK, notebook_with_flags
 
 
 def _result(name: str, status: str = "passed", visibility: str = "visible", loss=(2.3, 1.2, 0.4)):
@@ -24,10 +29,10 @@ def _report(results) -> Report:
 
 def test_the_plots_drawn_in_the_child_are_the_bytes_drawn_here():
     results = [_result("t.a"), _result("t.b", "failed", loss=(2.3, float("nan"), 9e198)), _result("t.c")]
-    process = PlotProcess(limit=4)
+    process = HtmlProcess(limit=4)
     for position, r in enumerate(results):
         process.offer(position, r)
-    drawn = process.finish()
+    drawn = process.finish().plots
     chosen = plotted(results, limit=4)
     wanted = {plot_key(*args) for r in results for args in panel_requests(r.series, r.name, chosen.get(r.name, ()))}
     assert wanted <= drawn.keys()                           # the page's 4 (and maybe some pushed out)
@@ -38,26 +43,43 @@ def test_the_plots_drawn_in_the_child_are_the_bytes_drawn_here():
                 assert drawn[key] == plot_panel(*args)       # PNG, alt text, legend: identical
     # the page takes them from there and is the page drawn in one process
     report = _report(results)
-    with prerendered(drawn):
+    with process.made.serving():
         page = render_html(report, [])
     assert page == render_html(report, [])
 
 
+def test_the_notebooks_converted_in_the_child_are_the_pages_own(tmp_path):
+    path = notebook_with_flags(tmp_path / "sub" / NOTEBOOK)
+    (tmp_path / "sub" / "broken.ipynb").write_text("{not json")
+    process = HtmlProcess()
+    process.notebooks(tmp_path / "sub")
+    made = process.finish()
+    text = path.read_text()
+    index = sorted(["broken.ipynb", NOTEBOOK]).index(NOTEBOOK)     # numbered as the page numbers them
+    assert made.notebooks[conversion_key(text, index)] == convert(text, index)
+    assert convert(text, index)[1] is None and 'id="cell-id=nb' in convert(text, index)[0]
+    report = _report([])
+    with made.serving():
+        page = render_html(report, [(NOTEBOOK, path), ("broken.ipynb", tmp_path / "sub" / "broken.ipynb")])
+    assert page == render_html(report, [(NOTEBOOK, path), ("broken.ipynb", tmp_path / "sub" / "broken.ipynb")])
+
+
 def test_a_withheld_check_is_not_drawn_for_students_and_a_page_without_the_child_is_the_same(monkeypatch):
     hidden = _result("t.hidden", "failed", visibility="hidden")
-    process = PlotProcess(audience="student")
+    process = HtmlProcess(audience="student")
     process.offer(0, hidden)
-    assert process.finish() == {}
+    assert process.finish().plots == {}
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")   # the child cannot start
-    process = PlotProcess()
+    process = HtmlProcess()
     process.offer(0, _result("t.a"))
-    assert process.finish() == {}
+    process.notebooks(REPO)
+    assert process.finish().plots == {} and not process.made.notebooks
     page = render_html(_report([_result("t.a")]), [])
     assert page.count('<img src="data:image/png;base64,') == 2    # drawn here instead
 
 
 def test_close_stops_the_child_without_waiting_for_what_is_wanted():
-    process = PlotProcess()
+    process = HtmlProcess()
     for position in range(3):
         process.offer(position, _result(f"t.{position}"))
     process.close()
