@@ -199,11 +199,12 @@ def main() -> None:
         report = tmp / "report.json"
         report.write_text(render_json(grade(BUGGY)))
         notebook = notebook_with_flags(tmp / "experiments.ipynb")
-        env = dict(os.environ, PYTHONPATH=str(REPO))
+        from grader.report.html_process import CHILD
+
         started = time.perf_counter()
-        whole = _child_cpu([sys.executable, "-m", "grader.report.html_process"],
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=env)
-        python = _child_cpu([sys.executable, "-c", "pass"], env=env)
+        whole = _child_cpu([sys.executable, "-c", CHILD, str(REPO)], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL)
+        python = _child_cpu([sys.executable, "-c", "pass"])
         parts = _parts(["plots", str(report)])
         plots = parts.pop("plots")
         parts.update(_parts(["notebook", str(report), str(notebook)]))

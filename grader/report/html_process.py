@@ -22,7 +22,6 @@ notebooks the page shows anyway. Messages are length-prefixed pickles over its s
 from __future__ import annotations
 
 import contextlib
-import os
 import pickle
 import struct
 import subprocess
@@ -37,6 +36,19 @@ from . import notebook_html, plots
 
 _LENGTH = struct.Struct("!I")
 ROOT = Path(__file__).resolve().parents[2]      # the folder holding the grader package
+# The child imports this very grader: from ROOT in place of the current folder (an installed
+# grader: ROOT is on its path already), serves until its stdin closes, and exits without a
+# teardown. A child that found another grader serves nothing (the page makes everything).
+CHILD = """import os, sys
+root = sys.argv[1]
+if root in sys.path[1:]:
+    del sys.path[0]
+else:
+    sys.path[0] = root
+from grader.report.html_process import serve
+serve(sys.stdin.buffer, sys.stdout.buffer, root)
+os._exit(0)
+"""
 PLOT, NOTEBOOK = "plot", "notebook"
 
 
@@ -56,11 +68,13 @@ def _receive(stream: BinaryIO):
     return pickle.loads(data) if len(data) == length else None
 
 
-def serve(requests: BinaryIO, replies: BinaryIO) -> None:
+def serve(requests: BinaryIO, replies: BinaryIO, root: str) -> None:
     """The child: warm up, then ``(kind, key, args)`` in, ``(kind, key, made)`` out, until the
     pipe closes: a plot is ``plots.plot_panel(*args)``, a notebook ``notebook_html.convert(*args)``.
     Anything that fails is answered with ``False``: the page makes it itself (and says why, as
-    without this process)."""
+    without this process). ``root``: where the parent's grader is; any other serves nothing."""
+    if Path(root) != ROOT:
+        return
     plots.warm_up()
     while (request := _receive(requests)) is not None:
         kind, key, args = request
@@ -103,12 +117,11 @@ class HtmlProcess:
         self._notebooks: list[tuple[str, tuple]] = []        # (conversion_key, convert's args)
         self._finishing = False
         self._changed = threading.Condition()
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p))
         try:
-            self._child = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
-                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-        except OSError:
+            self._child = subprocess.Popen([sys.executable, "-c", CHILD, str(ROOT)],
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                           stderr=subprocess.DEVNULL)
+        except (OSError, ValueError, TypeError):
             self._child = None       # the page makes everything itself
             return
         self._feeder = threading.Thread(target=self._feed, name="html-process", daemon=True)
@@ -140,10 +153,15 @@ class HtmlProcess:
         if self._child is None or not result.series or (
                 self.audience == "student" and result.withheld()):
             return
+        try:
+            requests = plots.panel_requests(result.series, result.name)
+            candidates = plot_candidates(position, result)
+        except Exception:   # noqa: BLE001  (never a reason to stop grading: the page draws it)
+            return
         with self._changed:
-            for args in plots.panel_requests(result.series, result.name):
+            for args in requests:
                 self._plots[(result.name, args[0])] = args
-            self._candidates += plot_candidates(position, result)
+            self._candidates += candidates
             self._candidates.sort()
             self._changed.notify()
 
@@ -212,7 +230,3 @@ class HtmlProcess:
         self._feeder.join()         # it reads the child's last reply, or the end of its output
         self._child.stdout.close()
 
-
-if __name__ == "__main__":
-    serve(sys.stdin.buffer, sys.stdout.buffer)
-    os._exit(0)     # at once: the grade waits for this process, not for its interpreter's teardown

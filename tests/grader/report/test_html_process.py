@@ -84,3 +84,16 @@ def test_close_stops_the_child_without_waiting_for_what_is_wanted():
         process.offer(position, _result(f"t.{position}"))
     process.close()
     assert not process.alive()
+
+
+def test_a_child_that_dies_leaves_the_rest_to_the_page():
+    process = HtmlProcess()
+    process._child.kill()        # noqa: SLF001  (the child process, as if killed by the system)
+    process._child.wait()        # noqa: SLF001
+    for position in range(3):
+        process.offer(position, _result(f"t.{position}"))
+    made = process.finish()
+    report = _report([_result(f"t.{position}") for position in range(3)])
+    with made.serving():
+        page = render_html(report, [])
+    assert page == render_html(report, []) and page.count('<img src="data:image/png;base64,') == 6
