@@ -26,7 +26,6 @@ from ..result import INDEX_LINE, THRESHOLD_LINE
 EXPECTED = ("expected", "reference")
 THRESHOLD_STYLES = ("--", ":", "-.")
 WIDTH_IN, HEIGHT_IN, DPI = 6.4, 3.6, 100
-RC = {"text.hinting": "no_hinting"}
 
 
 @dataclass(frozen=True)
@@ -107,17 +106,10 @@ def _figure():
 
     # fixed margins: a layout engine would lay every text out several times (most of the cost)
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
-    FigureCanvasAgg(fig)      # the figure's canvas from now on: one Agg renderer per figure
+    FigureCanvasAgg(fig)      # the figure's canvas from now on: one Agg renderer, whose text
+                              # measurements matplotlib keeps from one plot to the next
     fig.subplots_adjust(left=0.13, right=0.98, bottom=0.14, top=0.91)
     return fig, fig.add_subplot()
-
-
-def _drawing():
-    """The settings every plot is drawn under: the current ``rcParams`` with ``RC`` on top (glyphs
-    drawn without hinting: a third of a plot's cost, and as readable at this size)."""
-    import matplotlib
-
-    return matplotlib.rc_context(RC)
 
 
 _REUSED: dict[str, tuple] = {}
@@ -227,7 +219,7 @@ def plot_panel(panel: str, lines: Mapping[str, Sequence[float | None]], title: s
         key = plot_key(panel, lines, title)
         if key in _PRERENDERED:
             return _PRERENDERED[key]
-    with _DRAWING, _drawing():   # the reused figures: one plot at a time
+    with _DRAWING:       # the reused figures: one plot at a time
         return _plot_panel(panel, lines, title)
 
 
