@@ -151,8 +151,8 @@ def _compare(submission: Path, runs: int, page: Path) -> float:
         print(f"  {label:15s} {wall:7.3f}s {cpu:8.3f}s {children:12.3f}s {after:18.3f}s")
     added = [med["html"][i] - med["plain"][i] for i in range(4)]
     print(f"  {'--html adds':15s} {added[0]:7.3f}s {added[1]:8.3f}s {added[2]:12.3f}s {added[3]:18.3f}s")
-    print(f"  the second process drew {med['html'][4]:.0f} plots (the page shows up to 6; the "
-          f"others were pushed out by later results)")
+    print(f"  the second process drew {med['html'][4]:.0f} plots (the page shows up to 6; any "
+          f"more were pushed out by later results)")
     return added[0]
 
 
