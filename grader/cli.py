@@ -170,7 +170,7 @@ def run(submission, rubric, profile, pack, data, fail_under, audience, call_time
 
         helper = HtmlProcess(audience)
         helper.notebooks(submission)
-    from .engine import GradeOptions, grade      # imported once the plot process is starting
+    from .engine import GradeOptions, grade      # imported while the second process starts
     from .packs import PackError
     from .profiles import ProfileError
     from .rubric import RubricError

@@ -135,9 +135,8 @@ def _reused_axes(scale: str):
 
 
 def warm_up() -> None:
-    """Import matplotlib and draw one small plot (fonts loaded, caches filled). The CLI runs this
-    in a thread while the checks run when an HTML report was asked for, so that the report's
-    plots do not wait for it."""
+    """Import matplotlib and draw one small plot (fonts loaded, caches filled): the first thing
+    the second process of ``grade --html`` does (``grader.report.html_process``)."""
     plot_panel("loss", {"train": [2.3, 1.0, 0.5], f"{THRESHOLD_LINE} warm-up": [1.0]})
 
 
