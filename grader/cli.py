@@ -23,10 +23,10 @@ could not be graded at all (empty folder, not a zip, a stray text file).
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sys
-import threading
 from pathlib import Path
 
 import click
@@ -147,10 +147,6 @@ def run(submission, rubric, profile, pack, data, fail_under, audience, call_time
         quiet, **outputs):
     """Grade SUBMISSION (a folder, a .zip, a git checkout or an .ipynb notebook) and print its
     report."""
-    from .engine import GradeOptions, grade
-    from .packs import PackError
-    from .profiles import ProfileError
-    from .rubric import RubricError
     from .sandbox import Limits
 
     console = None if quiet else _console()   # -q prints one line: no rich
@@ -166,23 +162,37 @@ def run(submission, rubric, profile, pack, data, fail_under, audience, call_time
         if missing:
             raise click.UsageError(f"--execute needs {' and '.join(missing)}: "
                                    "pip install 'numpy-dl-autograder[notebooks]'")
+    helper = None
     if outputs.get("html_out") is not None:
-        # matplotlib's import and first plot happen while the checks run (docs/architecture.md)
-        from .report.plots import warm_up
+        # the report's plots and notebooks are made in a second process while the checks run
+        # (grader/report/html_process.py)
+        from .report.html_process import HtmlProcess
 
-        threading.Thread(target=warm_up, name="plots-warm-up", daemon=True).start()
+        helper = HtmlProcess(audience)
+        helper.notebooks(submission)
+    from .engine import GradeOptions, grade      # imported while the second process starts
+    from .packs import PackError
+    from .profiles import ProfileError
+    from .rubric import RubricError
+
+    report = None
     try:
         with _progress(console) as progress:
             report = grade(submission, GradeOptions(rubric=rubric, data=data, limits=limits,
                                                     progress=progress, call_timeout=call_timeout,
                                                     profile=profile, execute_notebooks=execute,
-                                                    pack=pack, workers=workers))
+                                                    pack=pack, workers=workers,
+                                                    on_result=helper and helper.offer))
     except PackError as exc:
         raise click.UsageError(f"invalid pack: {exc}") from None
     except RubricError as exc:
         raise click.UsageError(f"invalid rubric: {exc}") from None
     except ProfileError as exc:
         raise click.UsageError(str(exc)) from None
+    finally:
+        if helper is not None and report is None:
+            helper.close()               # nothing was graded: nothing more to make
+    made = helper.finish() if helper is not None else None
 
     shown = report.for_audience(audience)
     if report.error is not None:
@@ -193,11 +203,12 @@ def run(submission, rubric, profile, pack, data, fail_under, audience, call_time
         from .report import terminal
 
         terminal.print_report(shown, console)
-    for renderer in file_formats():
-        path = outputs[_output_name(renderer)]
-        if path is not None:
-            # Machine outputs follow the audience too: hidden checks never leak expected data.
-            _write(path, renderer.render(shown))
+    with contextlib.nullcontext() if made is None else made.serving():
+        for renderer in file_formats():
+            path = outputs[_output_name(renderer)]
+            if path is not None:
+                # Machine outputs follow the audience too: hidden checks never leak expected data.
+                _write(path, renderer.render(shown))
     if report.error is not None:
         sys.exit(EXIT_UNGRADABLE)
     if fail_under is not None and report.score < fail_under:

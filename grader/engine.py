@@ -43,7 +43,7 @@ from .rubric import Rubric, load_rubric
 from .costs import cost
 from .sandbox import Limits, SandboxError, WorkerPool
 from .sandbox.pool import default_size
-from .session import HangGuard, ProgressCallback, Session, not_run
+from .session import HangGuard, ProgressCallback, ResultCallback, Session, not_run
 
 
 @dataclass
@@ -60,6 +60,9 @@ class GradeOptions:
     pack: str | Path | None = None     # a course pack (grader.packs): its rubric, fixtures, reference
     workers: int | None = None         # sandboxed workers for this submission (``--workers``);
                                        # None: ``grader.sandbox.pool.default_size()``
+    on_result: ResultCallback | None = None   # (position in the report, result) as each check
+                                       # ends, from the thread that ran it (``grade --html``
+                                       # draws the report's plots meanwhile); changes nothing
 
 
 def grade(submission: str | Path, options: GradeOptions | None = None) -> Report:
@@ -201,7 +204,8 @@ def _run(plan: Plan, options: GradeOptions, scratch: Path, pool: WorkerPool | No
                               selection=plan.selection, root=plan.root,
                               call_timeout=options.call_timeout, hints=hint_levels.load(plan.rubric))
             costs = [cost(p.check.id, REGISTRY[p.check.id].kind) for p in plan.checks]
-            results = session.run(plan.checks, options.progress, lanes=(pool, guards, costs))
+            results = session.run(plan.checks, options.progress, lanes=(pool, guards, costs),
+                                  on_result=options.on_result)
             run.results = results + _notebook_results(plan, session, results, options, scratch,
                                                       run.notes)
             run.sandbox = dict(pool.capabilities or {})
@@ -233,7 +237,10 @@ def _notebook_results(plan: Plan, session: Session, package_results: list[CheckR
         notebook_grading.execute_all(plan.notebooks, scratch / "submission", scratch,
                                      limits=options.limits, notes=notes,
                                      data_dir=str(cifar) if cifar is not None and cifar.is_dir() else None)
-    return session.run(plan.notebook_checks)
+    watch = options.on_result
+    offset = len(package_results)        # the notebook results follow the package's in the report
+    return session.run(plan.notebook_checks,
+                       on_result=None if watch is None else lambda i, r: watch(offset + i, r))
 
 
 def _hiding_fixtures(limits: Limits, rubric: Rubric | None) -> Limits:

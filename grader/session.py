@@ -30,6 +30,7 @@ from .sandbox.protocol import Method
 from .trusted import ReferenceUnavailable
 
 ProgressCallback = Callable[[str, int, int], None]
+ResultCallback = Callable[[int, CheckResult], None]   # (position in ``checks``, its result)
 
 
 class HangGuard:
@@ -108,13 +109,14 @@ class Session:
     hints: Mapping[str, str] = field(default_factory=dict)
 
     def run(self, checks: list[PlannedCheck], progress: ProgressCallback | None = None,
-            lanes: tuple | None = None) -> list[CheckResult]:
+            lanes: tuple | None = None, on_result: ResultCallback | None = None) -> list[CheckResult]:
         """Every planned check's result, in the order of ``checks``.
 
         ``lanes``: ``(pool, guards, costs)`` to run the checks over the workers of a
         ``grader.sandbox.WorkerPool`` (``guards[i]`` wraps ``pool.workers[i]``; ``costs`` are
         the checks' expected seconds, which alone decide where each one runs); without it, one
-        after another on the session's worker."""
+        after another on the session's worker. ``on_result(i, result)`` is called as soon as
+        check ``i`` has its result (from the thread that ran it; it changes nothing here)."""
         total = len(checks)
         if lanes is None or lanes[0].size == 1:
             guard = self.worker if lanes is None else lanes[1][0]
@@ -123,12 +125,14 @@ class Session:
                 if progress is not None:
                     progress(planned.check.id, len(results), total)
                 results.append(self.run_check(planned, worker=guard))
+                if on_result is not None:
+                    on_result(len(results) - 1, results[-1])
         else:
             pool, guards, costs = lanes
             guard_of = {id(w): g for w, g in zip(pool.workers, guards)}
             lock, done = threading.Lock(), [0]
 
-            def job(planned: PlannedCheck):
+            def job(position: int, planned: PlannedCheck):
                 def run_one(worker) -> CheckResult:
                     if progress is not None:
                         with lock:
@@ -136,10 +140,12 @@ class Session:
                     result = self.run_check(planned, worker=guard_of[id(worker)])
                     with lock:
                         done[0] += 1
+                    if on_result is not None:
+                        on_result(position, result)
                     return result
                 return run_one
 
-            results = pool.run([job(planned) for planned in checks], costs)
+            results = pool.run([job(i, planned) for i, planned in enumerate(checks)], costs)
         if progress is not None:
             progress("", total, total)
         return results
@@ -224,4 +230,4 @@ def _student_error_message(exc: StudentError) -> str:
     return message
 
 
-__all__ = ["HangGuard", "ProgressCallback", "Session", "not_run", "score"]
+__all__ = ["HangGuard", "ProgressCallback", "ResultCallback", "Session", "not_run", "score"]

@@ -166,24 +166,32 @@ def plotted(results: Sequence[CheckResult], limit: int = MAX_PLOTS) -> dict[str,
     tens of milliseconds, docs/architecture.md). First every panel of the checks that need
     attention, then the panels that carry the rubric's threshold, then the other panels of those
     checks, then the training and artefact checks' panels, then the rest, each in report order."""
-    from .plots import is_threshold, split_series
-
-    candidates = []
-    for position, r in enumerate(results):
-        panels = split_series(r.series) if r.series else {}
-        graded = any(is_threshold(line) for lines in panels.values() for line in lines)
-        for panel, lines in panels.items():
-            if r.status in ATTENTION:
-                rank = 0
-            elif any(is_threshold(line) for line in lines):
-                rank = 1
-            else:
-                rank = 2 if graded else 3 if r.kind in ("training", "artefact") else 4
-            candidates.append((rank, position, r.name, panel))
+    candidates = [c for position, r in enumerate(results) for c in plot_candidates(position, r)]
     chosen: dict[str, set[str]] = {}
     for _, _, name, panel in sorted(candidates)[:limit]:
         chosen.setdefault(name, set()).add(panel)
     return chosen
+
+
+def plot_candidates(position: int, r: CheckResult) -> list[tuple[int, int, str, str]]:
+    """``(rank, position, check, panel)`` of each panel of ``r``, the result at ``position`` in
+    the report: ``plotted`` draws the ``limit`` smallest of all results'. A panel among the
+    smallest of all is among the smallest of any part of them too (``grader.report.html_process``
+    draws those of the results seen so far while the checks run)."""
+    from .plots import is_threshold, split_series
+
+    panels = split_series(r.series) if r.series else {}
+    graded = any(is_threshold(line) for lines in panels.values() for line in lines)
+    candidates = []
+    for panel, lines in panels.items():
+        if r.status in ATTENTION:
+            rank = 0
+        elif any(is_threshold(line) for line in lines):
+            rank = 1
+        else:
+            rank = 2 if graded else 3 if r.kind in ("training", "artefact") else 4
+        candidates.append((rank, position, r.name, panel))
+    return candidates
 
 
 def _plots(r: CheckResult, panels: set[str] | None = None) -> str:

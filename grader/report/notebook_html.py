@@ -19,6 +19,7 @@ Cell ``i`` (0-based) of notebook ``k`` gets the anchor ``nb<k>-cell-<i + 1>``.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from ..result import Report
 
 _CELL_REF = re.compile(r"\bcell (\d{1,5})\b")
 _CELL_TAG = re.compile(r'<div ([^>]*?)id="cell-id=(nb\d+-cell-\d+)"([^>]*)>')
+_CLASS = re.compile(r'class="([^"]*)"')
 SAFE_TAGS = frozenset({
     "a", "abbr", "acronym", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl",
     "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre",
@@ -160,33 +162,64 @@ def code_css() -> str:
 
 def render_notebook(path: Path, name: str, index: int, report: Report) -> RenderedNotebook:
     """``path`` converted to HTML, each cell anchored and the flagged cells marked."""
-    import nbformat
-
     from ..notebook.questions import find_questions
     from ..notebook.read import NotebookError, read_notebook
 
     out = RenderedNotebook(name=name, index=index)
     try:
         parsed = read_notebook(path, name)
-        nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+        text = path.read_text(encoding="utf-8")
     except (NotebookError, OSError, UnicodeDecodeError, ValueError) as exc:
         out.problem = f"the notebook could not be shown: {exc}"
         out.flags = flags_for(report, name)
         return out
     out.flags = flags_for(report, name, find_questions(parsed))
+    key = conversion_key(text, index)
+    body, out.problem = _CONVERTED[key] if key in _CONVERTED else convert(text, index)
+    if out.problem is None:
+        out.html = _mark(body, out)
+    return out
+
+
+def conversion_key(text: str, index: int) -> str:
+    """What ``convert`` depends on, as one string."""
+    return f"{index}:{hashlib.sha256(text.encode('utf-8')).hexdigest()}"
+
+
+def convert(text: str, index: int) -> tuple[str, str | None]:
+    """``(html, None)``: the notebook ``text`` converted by nbconvert, cell ``i`` anchored
+    ``cell_anchor(index, i)``; or ``("", why not)``. Depends on nothing else (the flags are
+    marked afterwards, ``_mark``), so it can run before the report exists
+    (``grader.report.html_process``)."""
+    import nbformat
+
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except ValueError as exc:
+        return "", f"the notebook could not be shown: {exc}"
     for i, cell in enumerate(nb.cells):
         cell["id"] = cell_anchor(index, i)
         tags = [t for t in cell.get("metadata", {}).get("tags", []) if isinstance(t, str)]
-        if i in out.flags:
-            tags.append("grader-flagged")
         cell.setdefault("metadata", {})["tags"] = tags
     try:
         body, _ = exporter().from_notebook_node(nb)
     except Exception as exc:   # nbconvert refused this notebook: say so, keep the report
-        out.problem = f"nbconvert could not convert the notebook: {type(exc).__name__}: {exc}"
-        return out
-    out.html = _mark(body, out)
-    return out
+        return "", f"nbconvert could not convert the notebook: {type(exc).__name__}: {exc}"
+    return body, None
+
+
+_CONVERTED: dict[str, tuple[str, str | None]] = {}
+
+
+@contextlib.contextmanager
+def converted(conversions: dict[str, tuple[str, str | None]]) -> Iterator[None]:
+    """While open, ``render_notebook`` takes a conversion already made (``{conversion_key:
+    convert(...)}``) instead of converting again."""
+    _CONVERTED.update(conversions)
+    try:
+        yield
+    finally:
+        _CONVERTED.clear()
 
 
 def _mark(body: str, nb: RenderedNotebook) -> str:
@@ -200,6 +233,8 @@ def _mark(body: str, nb: RenderedNotebook) -> str:
         opening = f'<div {before}id="{anchor}"{after}>'
         if not flags:
             return opening
+        # the class nbconvert gives a cell tagged grader-flagged, after the notebook's own tags
+        before = _CLASS.sub(lambda m: f'class="{m.group(1)} celltag_grader-flagged"', before, count=1)
         links = ", ".join(f'<a href="#{f.target}">{escape(f.label)}</a>' for f in flags)
         return (f'<div {before}id="{anchor}" data-flagged="true"{after}>'
                 f'<div class="flag-banner">Cell {cell + 1} flagged by {links}</div>')

@@ -14,11 +14,12 @@ against, drawn dashed; ``<panel>.index`` places the points of a thinned history.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import math
 import threading
 from dataclasses import dataclass
-from typing import Collection, Mapping, Sequence
+from typing import Collection, Iterator, Mapping, Sequence
 
 from ..result import INDEX_LINE, THRESHOLD_LINE
 
@@ -100,10 +101,13 @@ def is_expected(label: str) -> bool:
 
 
 def _figure():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     # fixed margins: a layout engine would lay every text out several times (most of the cost)
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
+    FigureCanvasAgg(fig)      # the figure's canvas from now on: one Agg renderer, whose text
+                              # measurements matplotlib keeps from one plot to the next
     fig.subplots_adjust(left=0.13, right=0.98, bottom=0.14, top=0.91)
     return fig, fig.add_subplot()
 
@@ -131,17 +135,14 @@ def _reused_axes(scale: str):
 
 
 def warm_up() -> None:
-    """Import matplotlib and draw one small plot (fonts loaded, caches filled). The CLI runs this
-    in a thread while the checks run when an HTML report was asked for, so that the report's
-    plots do not wait for it."""
+    """Import matplotlib and draw one small plot (fonts loaded, caches filled): the first thing
+    the second process of ``grade --html`` does (``grader.report.html_process``)."""
     plot_panel("loss", {"train": [2.3, 1.0, 0.5], f"{THRESHOLD_LINE} warm-up": [1.0]})
 
 
 def _png(fig) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     buffer = io.BytesIO()
-    FigureCanvasAgg(fig).print_png(buffer, pil_kwargs={"compress_level": 1})
+    fig.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
@@ -191,9 +192,33 @@ def _xs(values, index, x_start: int) -> tuple[list[float], list[float]]:
     return [p for p, _ in points], [v for _, v in points]
 
 
+def plot_key(panel: str, lines: Mapping[str, Sequence[float | None]], title: str | None = None) -> str:
+    """Everything a plot is drawn from, as one string: plots with the same key are the same
+    bytes (floats by their exact ``repr``)."""
+    return repr((panel, title, [(label, list(values)) for label, values in lines.items()]))
+
+
+_PRERENDERED: dict[str, Plot | None] = {}
+
+
+@contextlib.contextmanager
+def prerendered(plots: Mapping[str, Plot | None]) -> Iterator[None]:
+    """While open, ``plot_panel`` takes a plot already drawn (``{plot_key: Plot or None}``, e.g.
+    by ``grader.report.html_process`` while the checks ran) instead of drawing it again."""
+    _PRERENDERED.update(plots)
+    try:
+        yield
+    finally:
+        _PRERENDERED.clear()
+
+
 def plot_panel(panel: str, lines: Mapping[str, Sequence[float | None]], title: str | None = None) -> Plot | None:
     """One panel drawn as a PNG, or ``None`` when it holds no finite value."""
-    with _DRAWING:       # the reused figures: one plot at a time (``warm_up`` runs in a thread)
+    if _PRERENDERED:
+        key = plot_key(panel, lines, title)
+        if key in _PRERENDERED:
+            return _PRERENDERED[key]
+    with _DRAWING:       # the reused figures: one plot at a time
         return _plot_panel(panel, lines, title)
 
 
@@ -265,17 +290,18 @@ def plot_series(series: Mapping[str, Sequence[float | None]] | None, check: str 
                 panels: Collection[str] | None = None) -> list[Plot]:
     """Every panel of a check's ``series`` (or those among ``panels``), titled ``<check>: <panel
     title>``."""
-    if not series:
-        return []
-    plots = []
-    for panel, lines in split_series(series).items():
-        if panels is not None and panel not in panels:
-            continue
-        title = f"{check}: {panel_of(panel).title}" if check else None
-        plot = plot_panel(panel, lines, title)
-        if plot is not None:
-            plots.append(plot)
-    return plots
+    plots = [plot_panel(*request) for request in panel_requests(series, check, panels)]
+    return [plot for plot in plots if plot is not None]
+
+
+def panel_requests(series: Mapping[str, Sequence[float | None]] | None, check: str = "",
+                   panels: Collection[str] | None = None) -> list[tuple[str, dict[str, list], str | None]]:
+    """``(panel, lines, title)`` of each plot ``plot_series`` draws (``plot_panel``'s arguments)."""
+    requests = []
+    for panel, lines in split_series(series or {}).items():
+        if panels is None or panel in panels:
+            requests.append((panel, lines, f"{check}: {panel_of(panel).title}" if check else None))
+    return requests
 
 
 def histogram(values: Sequence[float], *, title: str, x_label: str, bins: int = 20,

@@ -101,9 +101,16 @@ def test_the_report_is_the_same_on_one_worker_or_two(submission, tmp_path, refer
     """Checks are independent and placed by cost, results come back in plan order: the pool
     changes nothing in the report. (The buggy example also times out and fails checks.)"""
     root = REFERENCE if submission == "reference" else BUGGY
-    two = reference_report if submission == "reference" else grade(root, GradeOptions(workers=2))
-    one = grade(root, GradeOptions(workers=1))
+    seen = {1: [], 2: []}
+    two = reference_report if submission == "reference" else grade(
+        root, GradeOptions(workers=2, on_result=lambda *pair: seen[2].append(pair)))
+    one = grade(root, GradeOptions(workers=1, on_result=lambda *pair: seen[1].append(pair)))
     assert without_timings(one) == without_timings(two)
+    # each result is announced once as it ends, at its position in the report
+    for workers, report in ((1, one), (2, two)):
+        if seen[workers]:
+            assert sorted(i for i, _ in seen[workers]) == list(range(len(report.results)))
+            assert all(report.results[i] is r for i, r in seen[workers])
 
 
 def test_a_hanging_function_costs_each_worker_one_timeout(tmp_path):
@@ -208,11 +215,13 @@ def test_a_submission_that_cannot_be_read_is_planned_with_its_problem(tmp_path):
 
 
 def test_the_session_returns_results_in_plan_order_and_reports_progress():
-    seen = []
+    seen, ended = [], []
     session = Session(worker=RaisingWorker(StudentException("boom in relu")),
                       fixtures=fixture_store.load(RUBRIC))
-    results = session.run(RELU, progress=lambda *step: seen.append(step))
+    results = session.run(RELU, progress=lambda *step: seen.append(step),
+                          on_result=lambda *pair: ended.append(pair))
     assert [r.name for r in results] == ["relu_forward.values", "relu_backward.exact_zeros"]
+    assert ended == list(enumerate(results))
     assert all(r.status == "failed" and r.points == 0 and "boom in relu" in r.message for r in results)
     assert seen == [("relu_forward.values", 0, 2), ("relu_backward.exact_zeros", 1, 2), ("", 2, 2)]
 

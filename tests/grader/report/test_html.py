@@ -234,13 +234,17 @@ def test_series_are_bounded_and_withheld_with_the_measurement():
 
 def test_cli_writes_the_html_report_with_the_submissions_notebooks(buggy, tmp_path):
     _, folder = buggy
-    out = tmp_path / "report.html"
-    result = CliRunner().invoke(main, [str(folder), "-q", "--html", str(out)])
+    out, data = tmp_path / "report.html", tmp_path / "report.json"
+    result = CliRunner().invoke(main, [str(folder), "-q", "--html", str(out), "--json", str(data)])
     assert result.exit_code == 0, result.output
     text = out.read_text()
     assert 'id="check-relu_backward.exact_zeros"' in text and "<!DOCTYPE html>" in text
     # the notebook was found again in the submission, named as the report names it
     assert f"<h3>{NOTEBOOK}</h3>" in text and 'id="nb0-cell-3" data-flagged="true"' in text
+    # its plots were drawn in a second process while the checks ran: the same page as one
+    # drawn afterwards in this process from the same report
+    assert len(PNG.findall(text)) == MAX_PLOTS
+    assert text == render_html(load_json(data.read_text()))
 
 
 def test_notebooks_are_found_in_folders_zips_and_single_files(tmp_path):
