@@ -3,8 +3,10 @@
 Data flows one way: ``inputs`` (the class folder -> one Submission per student) -> ``store``
 (what is already graded, by content key) -> ``runner`` (local pool) or ``dask`` (a cluster), each
 submission through ``grader.engine.grade`` -> the store -> ``gradebook`` (gradebook.csv,
-checks.csv, summary.json, canvas.csv), one report folder per student and the dashboard
-(``index.html``), rebuilt from the store on every run. Only this process writes OUTDIR; it and the store are hidden from student code.
+checks.csv, summary.json, canvas.csv), one report folder per student (``reports``: rendered by
+the grading process, rebuilt here only when not current) and the dashboard (``index.html``),
+rebuilt from the store on every run. Only this process writes OUTDIR; it and the store are
+hidden from student code.
 """
 from __future__ import annotations
 
