@@ -6,8 +6,8 @@ rendering, and there it runs in parallel), and the client writes the texts as ea
 arrives. ``MARKER`` (``.key``) is written last and names the store key and the formats the files
 were rendered for: a folder whose marker matches is complete and current, so a rerun (or the
 end of a run) renders only the folders that are missing or stale. Rendering always starts from
-``Report.from_dict(report.to_dict())``, exactly what the store gives back, so a folder rendered
-by a pool process and one rebuilt from the store hold the same bytes.
+the report exactly as the store gives it back (``store.as_stored``: its keys sorted), so a
+folder rendered by a pool process and one rebuilt from the store hold the same bytes.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..report import RENDERERS
 from ..result import Report
-from .store import write_atomic
+from .store import as_stored, write_atomic
 
 #: Files of each student's report folder: every registered renderer among these is written.
 STUDENT_FILES = {"json": "report.json", "gradescope": "results.json", "markdown": "report.md",
@@ -37,7 +37,7 @@ def marker_text(key: str) -> str:
 
 def render_student_files(report: Report) -> dict[str, str]:
     """``{file name: text}`` of one student's folder, rendered from the stored form of ``report``."""
-    report = Report.from_dict(report.to_dict())
+    report = Report.from_dict(as_stored(report.to_dict()))
     files = {}
     for fmt in formats():
         shown = report.for_audience("student") if fmt in STUDENT_AUDIENCE else report
