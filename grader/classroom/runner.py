@@ -4,8 +4,8 @@ Each pool process grades one submission at a time with ``grader.engine.grade``, 
 submission still runs in its own sandboxed worker with the same limits, timeouts and partial
 credit as ``grade SUBMISSION``, and never more than ``jobs`` student workers run at once. The
 pool processes return plain report data, with the student's report files already rendered
-(``grader.classroom.reports``) and the fingerprint of the student's code for the dashboard's
-similarity (``grader.similarity``): that work runs in parallel there, not in the parent after the
+(``grader.classroom.reports``) and the student's code tokenised for the dashboard's similarity
+(``grader.similarity.tokenize``): that work runs in parallel there, not in the parent after the
 pool. Only this (parent) process writes the store and the output folder. ``record_for`` turns a
 report into the record the store keeps.
 """
@@ -73,12 +73,21 @@ def grade_to_dict(path: str, options: GradeOptions, code_root: str | None = None
     "files": the rendered report folder, "code": the code under ``code_root`` (a folder; None:
     not taken) tokenised for the similarity (``grader.similarity.Tokens``)}``."""
     report = grade(path, options)
-    code = None
+    files = code = None
+    # Both are only a head start for the parent, which renders / tokenises what is missing: a
+    # failure here must not cost the student's grade.
+    try:
+        files = render_student_files(report)
+    except Exception:
+        pass
     if code_root is not None:
         from ..similarity import tokenize
 
-        code = tokenize(code_root)
-    return {"report": report.to_dict(), "files": render_student_files(report), "code": code}
+        try:
+            code = tokenize(code_root)
+        except Exception:
+            pass
+    return {"report": report.to_dict(), "files": files, "code": code}
 
 
 def finished_from(job: Job, result: dict) -> Finished:
