@@ -20,7 +20,9 @@ runner; with dask also the scheduler and the nannies, which LocalCluster runs he
 grading processes with their sandboxed workers (the pool's processes, or the dask worker
 processes). On a machine shared with other work the wall times are only as good as the cores
 left free: the load average before each run is printed, and ``--repeat R`` runs every
-configuration R times in turn and keeps each one's fastest run (the least disturbed).
+configuration R times in turn and keeps each one's fastest run (the least disturbed). Every
+run must produce the same gradebook; one that does not (a call that timed out on a machine too
+busy did less work) is named in a warning.
 
 Goals on 2 cores: 500 submissions in at most 10 minutes (50/min), scaling 1 -> 2 jobs at least
 1.8x, dask at most 10 % slower than the 2-job pool (wall time).
@@ -80,10 +82,12 @@ def _tree_cpu(pids: list[int]) -> float:
 
 
 class Run:
-    """One timed class run: wall seconds, CPU seconds here and in the grading processes."""
+    """One timed class run: wall seconds, CPU seconds here and in the grading processes, and
+    the gradebook (every run must give the same one)."""
 
-    def __init__(self, wall: float, here: float, grading: float, load: float):
+    def __init__(self, wall: float, here: float, grading: float, load: float, gradebook: str):
         self.wall, self.here, self.grading, self.load = wall, here, grading, load
+        self.gradebook = gradebook
 
 
 def timed(root: Path, out: Path, options: ClassOptions, worker_pids: list[int] | None = None) -> Run:
@@ -97,7 +101,7 @@ def timed(root: Path, out: Path, options: ClassOptions, worker_pids: list[int] |
     here1, kids1 = _rusage()
     grading = _tree_cpu(worker_pids) - workers0 if worker_pids else kids1 - kids0
     assert run.graded_now == len(run.records), "every submission must be graded afresh"
-    return Run(elapsed, here1 - here0, grading, load)
+    return Run(elapsed, here1 - here0, grading, load, (out / "gradebook.csv").read_text())
 
 
 def best(runs: list[Run]) -> Run:
@@ -153,6 +157,11 @@ def main() -> None:
         print(f"  {labels[key]:<24} {60.0 * n / r.wall:7.1f} submissions/minute ({r.wall / n:.2f} s each;"
               f" CPU {r.here / n:.2f} s here + {r.grading / n:.2f} s grading per submission;"
               f" load before {r.load:.1f}; runs {walls} s)")
+    first = runs["one"][0].gradebook
+    differing = [labels[key] for key, rs in runs.items() for r in rs if r.gradebook != first]
+    if differing:   # a call timed out on a machine too busy: that run did less work
+        print(f"  WARNING: the gradebook differs from the first run's in: {', '.join(differing)}; "
+              "those figures are not comparable (timeouts under load?)")
     top = max(60.0 * n / r.wall for r in chosen.values())
     one, two = chosen["one"].wall, chosen["two"].wall
     print("measured vs goal (2 cores):")
