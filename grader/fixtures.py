@@ -320,20 +320,53 @@ def unused(rubrics) -> list[Path]:
     return found
 
 
+class _Decoded:
+    """One ``.npz`` file's arrays, each decoded once per process (``_decoded``)."""
+
+    def __init__(self, data: bytes):
+        self._file = np.load(io.BytesIO(data), allow_pickle=False)   # the bytes: no file stays open
+        self.files = tuple(self._file.files)
+        self._arrays: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> np.ndarray:
+        with self._lock:
+            if key not in self._arrays:
+                self._arrays[key] = self._file[key]
+            return self._arrays[key]
+
+
+#: Decoded ``.npz`` files by (path, inode, mtime, size): a process that grades many submissions
+#: (``grade class``) decodes each fixture array once; a regenerated file is read again.
+_DECODED: dict[tuple, _Decoded] = {}
+_DECODED_LOCK = threading.Lock()
+
+
+def _decoded(path: Path) -> _Decoded:
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    with _DECODED_LOCK:
+        if key not in _DECODED:
+            _DECODED[key] = _Decoded(path.read_bytes())
+        return _DECODED[key]
+
+
 class StoredArrays(Mapping):
     """One builder's stored arrays ``{key: array}``, read from its ``.npz`` when a check first
     asks for them, each array once (a correct submission never reads the arrays of the known
-    mistakes, about half of them). Safe to share between the threads of a worker pool."""
+    mistakes, about half of them). Each ``StoredArrays`` hands out its own copies of the arrays
+    the process decoded (``_decoded``), so no grading run sees what another one did to them.
+    Safe to share between the threads of a worker pool."""
 
     def __init__(self, path: Path):
         self.path = path
         self._lock = threading.Lock()
-        self._file = None
+        self._file: _Decoded | None = None
         self._arrays: dict[str, np.ndarray] = {}
 
-    def _npz(self):
-        if self._file is None:   # the bytes in memory: no file stays open
-            self._file = np.load(io.BytesIO(self.path.read_bytes()), allow_pickle=False)
+    def _npz(self) -> _Decoded:
+        if self._file is None:
+            self._file = _decoded(self.path)
         return self._file
 
     def __getitem__(self, key: str) -> np.ndarray:
@@ -341,7 +374,7 @@ class StoredArrays(Mapping):
             if key not in self._arrays:
                 if key not in self._npz().files:
                     raise KeyError(key)
-                self._arrays[key] = self._npz()[key]
+                self._arrays[key] = self._npz().get(key).copy()
             return self._arrays[key]
 
     def __iter__(self):

@@ -50,9 +50,11 @@ earlier rubric is not repeated.
 """
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import re
+import threading
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -348,6 +350,7 @@ def _open(path: Path, source: str) -> _File:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RubricError(f"{source}: cannot read: {exc}") from None
+    _note_read(path, text)
     return _File(source, path, path.parent, _document(text, source))
 
 
@@ -635,20 +638,51 @@ def resolve_rubric(path_or_name: str | Path) -> Path:
     return path
 
 
+#: Rubrics this process has built: ``(path, source, known checks) -> (every file read, with its
+#: text; the rubric)``. A process that grades many submissions (``grade class``) parses and
+#: validates its rubric once; a file whose text changed since makes it build the rubric again.
+_BUILT: dict[tuple, tuple[tuple[tuple[Path, str], ...], Rubric]] = {}
+_READS = threading.local()
+
+
+def _note_read(path: Path, text: str) -> None:
+    log = getattr(_READS, "log", None)
+    if log is not None:
+        log.append((path, text))
+
+
+def _unchanged(files: tuple[tuple[Path, str], ...]) -> bool:
+    try:
+        return all(path.read_text(encoding="utf-8") == text for path, text in files)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def load_rubric(path_or_name: str | Path, *, known_checks: Collection[str] | None = None) -> Rubric:
     """Load, validate and build a rubric from a packaged name or a YAML path.
 
     ``known_checks`` (e.g. the keys of the check registry), when given, also rejects ids that
     name no registered check. Raises ``RubricError`` with ``file:line: key.path: problem``.
+    Each call returns its own copy (``_BUILT`` keeps the first).
     """
     path = resolve_rubric(path_or_name)
     packaged = not isinstance(path_or_name, Path) and NAME_RE.match(str(path_or_name))
     source = path.name if packaged else str(path_or_name)
+    key = (path.resolve(), source, None if known_checks is None else frozenset(known_checks))
+    built = _BUILT.get(key)
+    if built is not None and _unchanged(built[0]):
+        return copy.deepcopy(built[1])
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RubricError(f"{source}: cannot read: {exc}") from None
-    return parse_rubric(text, source=source, path=path, known_checks=known_checks)
+    outer, _READS.log = getattr(_READS, "log", None), [(path, text)]
+    try:
+        rubric = parse_rubric(text, source=source, path=path, known_checks=known_checks)
+        _BUILT[key] = (tuple(_READS.log), rubric)
+    finally:
+        _READS.log = outer
+    return copy.deepcopy(rubric)
 
 
 # -- course profiles ---------------------------------------------------------------------------

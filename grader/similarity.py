@@ -19,12 +19,13 @@ regions highlighted side by side.
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_TEMPLATE = REPO / "student_template"
@@ -174,17 +175,38 @@ def _fingerprint(text: str, *, win_size: int, boilerplate=None, name: str = "cod
                            language="python", fp=io.StringIO(text))
 
 
-def compare(submissions: Mapping[str, Path], template: Path | None = DEFAULT_TEMPLATE,
-            threshold: float = THRESHOLD, extra_starter: Sequence[Path] | None = None) -> SimilarityReport:
-    """Every pair of ``submissions`` (``{student id: folder}``), most similar first;
-    ``extra_starter``: more starter folders (default: the grader's helper files)."""
-    from copydetect import compare_files
+@dataclass(frozen=True)
+class Tokens:
+    """One student's code tokenised by copydetect's filter (identifiers, literals and comments
+    normalised; the slow part of a fingerprint, so ``grade class`` does it where the student
+    was graded). ``starter``: the digest of the starter code left out of ``code``."""
 
+    code: StudentCode
+    filtered: str
+    offsets: Any          # copydetect's (n, 2) array: filtered position -> raw position
+    starter: str
+
+
+@dataclass(frozen=True)
+class _Print:
+    """What ``copydetect.compare_files`` reads of a ``CodeFingerprint``, built from ``Tokens``."""
+
+    k: int
+    hashes: Any
+    hash_idx: Any
+    token_coverage: int
+    filtered_code: str
+    offsets: Any
+
+
+def starter_code(template: Path | None = DEFAULT_TEMPLATE,
+                 extra_starter: Sequence[Path] | None = None) -> tuple[dict[str, str], list[str]]:
+    """``({name: text}, notes)`` of the starter code: ``template`` and ``extra_starter`` (default:
+    the grader's helper files, the course pack's too when it is at hand)."""
     from .profiles.supply import helper_folders
 
     if extra_starter is None:
         extra_starter = helper_folders()
-
     notes = []
     starter: dict[str, str] = {}
     for folder in ([template] if template is not None else []) + list(extra_starter):
@@ -195,15 +217,59 @@ def compare(submissions: Mapping[str, Path], template: Path | None = DEFAULT_TEM
             notes.append(f"starter folder {folder} not found: its code is not subtracted")
     if template is None:
         notes.append("no starter code given (--template): course-provided code counts as written")
+    return starter, notes
+
+
+def starter_digest(starter: Mapping[str, str]) -> str:
+    return hashlib.sha256(json.dumps(sorted(starter.items())).encode()).hexdigest()
+
+
+def tokenize(root: Path, template: Path | None = DEFAULT_TEMPLATE,
+             extra_starter: Sequence[Path] | None = None) -> Tokens:
+    """The ``Tokens`` of the code under ``root`` (student id left empty: ``compare`` names it)."""
+    starter, _ = starter_code(template, extra_starter)
+    return _tokenize(student_code("", Path(root), starter), starter_digest(starter))
+
+
+def _tokenize(code: StudentCode, digest: str) -> Tokens:
+    from copydetect.utils import filter_code
+
+    filtered, offsets = filter_code(code.text, "code.py", "python")
+    return Tokens(code, filtered, offsets, digest)
+
+
+def _winnow(tokens: Tokens, win_size: int, boilerplate) -> _Print:
+    """copydetect's fingerprint of tokenised code (what ``CodeFingerprint`` does after its filter)."""
+    from copydetect.utils import get_document_fingerprints, get_token_coverage
+
+    hashes, idx = get_document_fingerprints(tokens.filtered, NOISE_TOKENS, win_size, boilerplate)
+    return _Print(NOISE_TOKENS, hashes, idx,
+                  get_token_coverage(idx, NOISE_TOKENS, len(tokens.filtered)),
+                  tokens.filtered, tokens.offsets)
+
+
+def compare(submissions: Mapping[str, Path], template: Path | None = DEFAULT_TEMPLATE,
+            threshold: float = THRESHOLD, extra_starter: Sequence[Path] | None = None,
+            tokens: Mapping[str, Tokens] | None = None) -> SimilarityReport:
+    """Every pair of ``submissions`` (``{student id: folder}``), most similar first.
+    ``tokens``: students already tokenised (``tokenize`` with the same starter code; any
+    tokenised against other starter code is done again here)."""
+    from copydetect import compare_files
+
+    starter, notes = starter_code(template, extra_starter)
+    digest = starter_digest(starter)
     boilerplate = _boilerplate(list(starter.values()))
-    students = {sid: student_code(sid, Path(root), starter) for sid, root in submissions.items()}
+    given = {sid: t for sid, t in (tokens or {}).items() if t is not None and t.starter == digest}
+    students = {sid: (replace(given[sid].code, student=sid) if sid in given
+                      else student_code(sid, Path(root), starter))
+                for sid, root in submissions.items()}
     win = GUARANTEE_TOKENS - NOISE_TOKENS + 1
-    prints = {sid: _fingerprint(code.text, win_size=win, boilerplate=boilerplate)
+    prints = {sid: _winnow(given[sid] if sid in given else _tokenize(code, digest), win, boilerplate)
               for sid, code in students.items()}
     pairs = []
     for a, b in itertools.combinations(sorted(students), 2):
-        tokens, (share_a, share_b), (slices_a, slices_b) = compare_files(prints[a], prints[b])
-        pairs.append(Pair(a, b, float(share_a), float(share_b), int(tokens),
+        tokens_ab, (share_a, share_b), (slices_a, slices_b) = compare_files(prints[a], prints[b])
+        pairs.append(Pair(a, b, float(share_a), float(share_b), int(tokens_ab),
                           _regions(slices_a), _regions(slices_b)))
     pairs.sort(key=lambda p: (-p.score, p.a, p.b))
     starter_lines = frozenset(ln.strip() for text in starter.values() for ln in text.splitlines())

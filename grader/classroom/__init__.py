@@ -3,8 +3,10 @@
 Data flows one way: ``inputs`` (the class folder -> one Submission per student) -> ``store``
 (what is already graded, by content key) -> ``runner`` (local pool) or ``dask`` (a cluster), each
 submission through ``grader.engine.grade`` -> the store -> ``gradebook`` (gradebook.csv,
-checks.csv, summary.json, canvas.csv), one report folder per student and the dashboard
-(``index.html``), rebuilt from the store on every run. Only this process writes OUTDIR; it and the store are hidden from student code.
+checks.csv, summary.json, canvas.csv), one report folder per student (``reports``: rendered by
+the grading process, rebuilt here only when not current) and the dashboard (``index.html``),
+rebuilt from the store on every run. Only this process writes OUTDIR; it and the store are
+hidden from student code.
 """
 from __future__ import annotations
 
@@ -18,22 +20,14 @@ from pathlib import Path
 from ..engine import GradeOptions, validate_rubric_checks
 from ..packs import MANIFEST, open_pack
 from ..profiles import PROFILES, parse_forced
-from ..report import RENDERERS
-from ..result import Report
 from ..rubric import load_rubric
 from ..sandbox import Limits
 from ..sandbox.pool import available_cores, default_size
 from . import gradebook
 from .inputs import ClassInput, ClassInputError, Submission, read_class
+from .reports import STUDENT_FILES, write_student_files, write_student_reports
 from .runner import ClassOptions, Finished, Job, record_for, run_local
 from .store import Store, config_hash, content_hash, grader_version, write_atomic
-
-#: Files of each student's report folder: every registered renderer among these is written.
-STUDENT_FILES = {"json": "report.json", "gradescope": "results.json", "markdown": "report.md",
-                 "html": "report.html"}
-#: Formats a student may be handed: rendered for the student audience (hidden checks withheld).
-STUDENT_AUDIENCE = ("markdown", "html")
-
 
 class ClassBusy(Exception):
     """Another run is writing the same output folder."""
@@ -98,21 +92,11 @@ def workers_per_job(options: ClassOptions) -> int:
     return max(1, min(default_size(), available_cores() // max(1, options.jobs)))
 
 
-def write_student_reports(folder: Path, report: Report) -> None:
-    """One student's report folder: each renderer of ``STUDENT_FILES`` that is registered."""
-    for fmt, name in STUDENT_FILES.items():
-        if fmt not in RENDERERS:
-            continue
-        shown = report.for_audience("student") if fmt in STUDENT_AUDIENCE else report
-        text = RENDERERS[fmt](shown)
-        target = folder / name
-        if not (target.is_file() and target.read_text("utf-8") == text):
-            write_atomic(target, text)
-
-
-def write_class_dashboard(outdir: Path, rows: list[gradebook.Row]) -> Path:
+def write_class_dashboard(outdir: Path, rows: list[gradebook.Row], tokens: dict | None = None) -> Path:
     """``OUTDIR/index.html`` (``grader.report.dashboard``): the class statistics, each graded
-    student's report linked, and the code similarity of the submission folders."""
+    student's report linked, and the code similarity of the submission folders (``tokens``:
+    the students whose code the pool already tokenised, ``grader.similarity.Tokens``)."""
+    from .. import similarity
     from ..report.dashboard import write_dashboard
 
     graded = [row for row in rows if row.report is not None]
@@ -120,7 +104,11 @@ def write_class_dashboard(outdir: Path, rows: list[gradebook.Row]) -> Path:
                  outdir / "students" / row.submission.id / "report.json",
                  f"students/{row.submission.id}/report.html") for row in graded]
     code = {row.submission.id: row.submission.path for row in graded if row.submission.path.is_dir()}
-    return write_dashboard(outdir, students, code=code if len(code) > 1 else None)
+    report = None
+    if len(code) > 1:
+        report = similarity.compare(code, tokens={sid: t for sid, t in (tokens or {}).items()
+                                                  if sid in code})
+    return write_dashboard(outdir, students, similarity=report)
 
 
 def grade_class(path: Path, outdir: Path, options: ClassOptions, *,
@@ -172,6 +160,7 @@ def grade_class(path: Path, outdir: Path, options: ClassOptions, *,
         hidden = tuple(dict.fromkeys(os.path.realpath(p) for p in (outdir, path) if p.is_dir()))
         grade_opts = grade_options(options, hidden)
         graded_now = 0
+        tokens: dict[str, object] = {}
 
         def started(job: Job) -> None:
             if progress is not None:
@@ -181,9 +170,14 @@ def grade_class(path: Path, outdir: Path, options: ClassOptions, *,
             nonlocal graded_now
             graded_now += 1
             record = done.record
+            sid = done.job.submission.id
             if record["report"] is not None:
                 store.put(record)          # stored first: a kill after this line loses nothing
-            records[done.job.submission.id] = record
+                if done.files is not None:
+                    write_student_files(outdir / "students" / sid, record["key"], done.files)
+            if done.code is not None:
+                tokens[sid] = done.code
+            records[sid] = record
             if progress is not None:
                 report = record["report"]
                 progress.finished_one(done.job.submission.id, record["status"],
@@ -206,10 +200,11 @@ def grade_class(path: Path, outdir: Path, options: ClassOptions, *,
             records.setdefault(job.submission.id, record_for(job, None, "not graded (no result came back)"))
         rows = [gradebook.Row.of(sub, records[sub.id])
                 for sub in sorted(classes.submissions, key=lambda s: s.id)]
-        for row in rows:
+        for row in rows:                   # the folders the pool did not write (from the store)
             if row.report is not None:
-                write_student_reports(outdir / "students" / row.submission.id, row.report)
-        write_class_dashboard(outdir, rows)
+                write_student_reports(outdir / "students" / row.submission.id, row.report,
+                                      records[row.submission.id]["key"])
+        write_class_dashboard(outdir, rows, tokens)
         summary = gradebook.summary(rows, classes.layout, classes.notes)
         unmatched: list[str] = []
         if canvas is not None:
@@ -223,5 +218,5 @@ def grade_class(path: Path, outdir: Path, options: ClassOptions, *,
         lock.close()
 
 
-__all__ = ["ClassBusy", "ClassInputError", "ClassOptions", "ClassRun", "Submission", "grade_class",
+__all__ = ["STUDENT_FILES", "ClassBusy", "ClassInputError", "ClassOptions", "ClassRun", "Submission", "grade_class",
            "read_class", "workers_per_job"]

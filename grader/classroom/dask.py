@@ -17,8 +17,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ..engine import GradeOptions, grade
-from .runner import ATTEMPTS, Finished, Job, record_for
+from ..engine import GradeOptions
+from .runner import ATTEMPTS, Finished, Job, finished_from, grade_to_dict, record_for
 
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -38,13 +38,19 @@ def pack(path: Path) -> tuple[str, bytes]:
     return f"{path.name}.zip", buffer.getvalue()
 
 
-def grade_packed(name: str, data: bytes, options: GradeOptions) -> dict:
-    """The dask task: grade one packed submission and return its report as plain data."""
+def grade_packed(name: str, data: bytes, options: GradeOptions, folder: bool = False) -> dict:
+    """The dask task: grade one packed submission; what ``runner.grade_to_dict`` returns.
+    ``folder``: the submission was a folder (``pack`` zipped it), whose code is also tokenised
+    for the dashboard's similarity, from a copy unpacked here for reading only."""
     with tempfile.TemporaryDirectory(prefix="grade-class-") as tmp:
         target = Path(tmp) / os.path.basename(name)
         target.write_bytes(data)
-        report = grade(target, options)
-    return report.to_dict()
+        code_root = None
+        if folder:
+            with zipfile.ZipFile(target) as zf:
+                zf.extractall(Path(tmp) / "code")
+            code_root = str(Path(tmp) / "code" / Path(name).stem)
+        return grade_to_dict(str(target), options, code_root)
 
 
 def run_dask(address: str, jobs: list[Job], options: GradeOptions,
@@ -52,8 +58,6 @@ def run_dask(address: str, jobs: list[Job], options: GradeOptions,
     """Grade ``jobs`` on the cluster at ``address`` (``DASK_SCHEDULER_ADDRESS`` when empty).
     Returns a line per retried task (student and why)."""
     from distributed import Client, as_completed
-
-    from ..result import Report
 
     retried: list[str] = []
     if not jobs:
@@ -66,7 +70,8 @@ def run_dask(address: str, jobs: list[Job], options: GradeOptions,
             attempts[job.submission.id] = attempts.get(job.submission.id, 0) + 1
             name, data = pack(job.submission.path)
             on_start(job)
-            future = client.submit(grade_packed, name, data, options, pure=False,
+            future = client.submit(grade_packed, name, data, options, job.submission.path.is_dir(),
+                                   pure=False,
                                    key=f"grade-{job.submission.id}-{job.key[:12]}-{attempts[job.submission.id]}")
             futures[future] = job
             return future
@@ -75,7 +80,7 @@ def run_dask(address: str, jobs: list[Job], options: GradeOptions,
         for future in queue:
             job = futures.pop(future)
             try:
-                report = Report.from_dict(future.result())
+                result = finished_from(job, future.result())
             except Exception as exc:  # KilledWorker, a lost connection, an error of the task
                 if attempts[job.submission.id] < ATTEMPTS:
                     retried.append(f"{job.submission.id}: {type(exc).__name__}: {exc}")
@@ -86,5 +91,5 @@ def run_dask(address: str, jobs: list[Job], options: GradeOptions,
                 continue
             finally:
                 future.release()
-            on_done(Finished(job, record_for(job, report)))
+            on_done(result)
     return retried

@@ -3,8 +3,11 @@
 Each pool process grades one submission at a time with ``grader.engine.grade``, so each
 submission still runs in its own sandboxed worker with the same limits, timeouts and partial
 credit as ``grade SUBMISSION``, and never more than ``jobs`` student workers run at once. The
-pool processes return plain report data; only this (parent) process writes the store and the
-output folder. ``record_for`` turns a report into the record the store keeps.
+pool processes return plain report data, with the student's report files already rendered
+(``grader.classroom.reports``) and the student's code tokenised for the dashboard's similarity
+(``grader.similarity.tokenize``): that work runs in parallel there, not in the parent after the
+pool. Only this (parent) process writes the store and the output folder. ``record_for`` turns a
+report into the record the store keeps.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from ..engine import GradeOptions, grade
 from ..result import Report
 from ..sandbox.pool import available_cores
 from .inputs import Submission
+from .reports import render_student_files
 
 TIMEOUT_MARKERS = (" did not finish within ", " was not called again: ")
 ATTEMPTS = 2          # a submission whose grading process died is tried once more
@@ -39,6 +43,8 @@ class Finished:
     job: Job
     record: dict
     cached: bool = False
+    files: dict[str, str] | None = None   # the rendered report folder (``reports``), when sent
+    code: object = None                   # ``grader.similarity.Tokens``, when sent
 
 
 def status_of(report: Report) -> tuple[str, str]:
@@ -62,9 +68,32 @@ def record_for(job: Job, report: Report | None, reason: str = "") -> dict:
             "report": report.to_dict()}
 
 
-def grade_to_dict(path: str, options: GradeOptions) -> dict:
-    """Grade one submission (in a pool process) and return its report as plain data."""
-    return grade(path, options).to_dict()
+def grade_to_dict(path: str, options: GradeOptions, code_root: str | None = None) -> dict:
+    """Grade one submission (in a pool process or a dask task): ``{"report": plain data,
+    "files": the rendered report folder, "code": the code under ``code_root`` (a folder; None:
+    not taken) tokenised for the similarity (``grader.similarity.Tokens``)}``."""
+    report = grade(path, options)
+    files = code = None
+    # Both are only a head start for the parent, which renders / tokenises what is missing: a
+    # failure here must not cost the student's grade.
+    try:
+        files = render_student_files(report)
+    except Exception:
+        pass
+    if code_root is not None:
+        from ..similarity import tokenize
+
+        try:
+            code = tokenize(code_root)
+        except Exception:
+            pass
+    return {"report": report.to_dict(), "files": files, "code": code}
+
+
+def finished_from(job: Job, result: dict) -> Finished:
+    """The ``Finished`` of a job whose ``grade_to_dict`` returned ``result``."""
+    report = Report.from_dict(result["report"])
+    return Finished(job, record_for(job, report), files=result["files"], code=result["code"])
 
 
 def run_local(jobs: Iterable[Job], options: GradeOptions, workers: int,
@@ -88,7 +117,9 @@ def run_local(jobs: Iterable[Job], options: GradeOptions, workers: int,
                     attempts[job.submission.id] = attempts.get(job.submission.id, 0) + 1
                     on_start(job)
                     try:
-                        running[pool.submit(grade_to_dict, str(job.submission.path), options)] = job
+                        path = job.submission.path
+                        running[pool.submit(grade_to_dict, str(path), options,
+                                            str(path) if path.is_dir() else None)] = job
                     except cf.process.BrokenProcessPool:
                         broken.append(job)
                         break
@@ -98,14 +129,14 @@ def run_local(jobs: Iterable[Job], options: GradeOptions, workers: int,
                 for future in done:
                     job = running.pop(future)
                     try:
-                        report = Report.from_dict(future.result())
+                        result = finished_from(job, future.result())
                     except cf.process.BrokenProcessPool:
                         broken.append(job)
                         continue
                     except Exception as exc:  # the grader failed on this submission: report it
                         on_done(Finished(job, record_for(job, None, f"grading failed: {exc!r}")))
                         continue
-                    on_done(Finished(job, record_for(job, report)))
+                    on_done(result)
                 if broken:
                     break
             if broken:  # the pool is gone: what was still running there died with it

@@ -100,6 +100,16 @@ def config_hash(rubric, profile, data, call_timeout, execute) -> str:
     return h.hexdigest()
 
 
+def encode(record: dict) -> str:
+    """A record as the store writes it (keys sorted)."""
+    return json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False)
+
+
+def as_stored(data: dict) -> dict:
+    """``data`` exactly as the store gives it back (keys in sorted order)."""
+    return json.loads(encode(data))
+
+
 @dataclass
 class Store:
     """Stored results in ``folder``: ``<key[:2]>/<key>.json`` each holding one record
@@ -122,8 +132,7 @@ class Store:
         return record if isinstance(record, dict) and record.get("key") == key else None
 
     def put(self, record: dict) -> None:
-        write_atomic(self._path(record["key"]),
-                     json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False))
+        write_atomic(self._path(record["key"]), encode(record))
 
     def __len__(self) -> int:
         return sum(1 for _ in self.folder.glob("*/*.json")) if self.folder.is_dir() else 0

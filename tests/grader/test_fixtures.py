@@ -57,6 +57,16 @@ def test_load_gives_the_rubrics_builders_only():
     assert all(isinstance(a, np.ndarray) for arrays in expected.values() for a in arrays.values())
 
 
+def test_each_load_gets_its_own_arrays_decoded_once_and_a_rewritten_file_is_read_again(tmp_path):
+    path = tmp_path / "affine.npz"
+    path.write_bytes(fixtures.npz_bytes({"x": np.arange(3.0)}))
+    first, second = fixtures.StoredArrays(path), fixtures.StoredArrays(path)
+    first["x"][0] = 99.0                      # one grading run changing its copy ...
+    assert second["x"].tolist() == [0.0, 1.0, 2.0]   # ... is not seen by the next one
+    path.write_bytes(fixtures.npz_bytes({"x": np.arange(4.0)}))
+    assert fixtures.StoredArrays(path)["x"].tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
 def test_npz_bytes_are_deterministic_and_keep_0d_arrays():
     arrays = {"b/x": np.arange(6.0).reshape(2, 3), "a/loss": np.float64(2.5), "a/n": np.array(3)}
     first, second = fixtures.npz_bytes(arrays), fixtures.npz_bytes(dict(reversed(arrays.items())))

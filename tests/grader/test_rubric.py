@@ -293,6 +293,22 @@ def test_use_takes_a_shared_section_whole_or_its_checks_into_a_section(tmp_path)
     assert rubric.path == tmp_path / "course.yaml"
 
 
+def test_a_rubric_built_once_follows_edits_of_any_file_it_read(tmp_path):
+    text = COMPOSED.replace("      - {use: relu, variants: [2016-2017]}\n", "")
+    path = composed(tmp_path, text)
+    first = load_rubric(path)
+    first.sections.clear()                       # each caller gets its own copy
+    assert summary(load_rubric(path)) == summary(load_rubric(path)) != []
+    (tmp_path / "shared" / "layers.yaml").write_text(SHARED.replace("points: 2, tolerance", "points: 5, tolerance"))
+    linear = next(s for s in load_rubric(path).sections if s.name == "linear")
+    assert linear.checks[0].points == 5.0         # an included file changed: built again
+    path.write_text(text.replace("timeout: 30", "timeout: 7"))
+    assert load_rubric(path).sections[0].checks[0].timeout == 7.0
+    (tmp_path / "shared" / "layers.yaml").unlink()
+    with pytest.raises(RubricError, match="no such file"):
+        load_rubric(path)
+
+
 def test_a_check_used_twice_is_a_duplicate_named_where_it_is_used(tmp_path):
     with pytest.raises(RubricError) as info:
         load_rubric(composed(tmp_path))

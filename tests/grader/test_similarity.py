@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.similarity import compare, highlight, render_html
+from grader.similarity import compare, highlight, render_html, tokenize
 from tests.grader.report.classroom import build
 
 KINDS = ("mutant_a", "mutant_a_renamed", "reference", "independent", "template")
@@ -58,6 +58,15 @@ def test_without_the_starter_the_shared_stubs_count(folders):
                    extra_starter=())
     assert bare.pair("template", "template_copy").score > 0.9
     assert any("no starter code given" in n for n in bare.notes)
+
+
+def test_code_tokenised_elsewhere_gives_the_same_report(folders, report, tmp_path):
+    """``grade class`` tokenises each student's code in the process that graded it."""
+    tokens = {kind: tokenize(folders[kind]) for kind in ("mutant_a", "reference", "template")}
+    again = compare(folders, tokens=tokens)
+    assert again.pairs == report.pairs and again.students == report.students
+    other_starter = tokenize(folders["mutant_a"], template=None)      # not the same starter
+    assert compare(folders, tokens={"mutant_a": other_starter}).pairs == report.pairs
 
 
 def test_shared_regions_are_highlighted_and_escaped():

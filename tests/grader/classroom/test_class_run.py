@@ -16,9 +16,11 @@ import pytest
 from click.testing import CliRunner
 
 from grader.classroom import ClassOptions, grade_class
-from grader.classroom.store import content_hash
+from grader.classroom.reports import render_student_files
+from grader.classroom.store import Store, content_hash
 from grader.cli import main
 from grader.engine import GradeOptions, grade
+from grader.result import Report
 from tests.support import REFERENCE, REPO, TEMPLATE, make_submission
 
 from .helpers import BUGGY, HANG, copy, mutant, small_rubric, zip_folder
@@ -127,6 +129,24 @@ def test_each_student_folder_holds_every_registered_per_student_format(graded):
         assert {"report.json", "results.json", "report.md"} <= {p.name for p in folder.iterdir()}
         assert "tests" in json.loads((folder / "results.json").read_text())
     assert not list(out.rglob("*.tmp"))
+
+
+def test_report_folders_come_from_the_pool_and_are_rebuilt_only_when_not_current(graded, klass,
+                                                                                rubric, tmp_path):
+    out, _ = graded
+    out2 = copy(out, tmp_path / "out")
+    alice = out2 / "students" / "alice"
+    record = Store(out2 / ".store").get((alice / ".key").read_text().split()[0])
+    files = render_student_files(Report.from_dict(record["report"]))
+    assert {name: (alice / name).read_text() for name in files} == files   # as from the store
+    stamps = {p.name: p.stat().st_mtime_ns for p in alice.iterdir()}
+    (out2 / "students" / "bob" / ".key").unlink()
+    (out2 / "students" / "bob" / "report.html").unlink()
+    run = grade_class(klass, out2, _options(rubric))
+    assert run.graded_now == 0
+    assert {p.name: p.stat().st_mtime_ns for p in alice.iterdir()} == stamps   # current: untouched
+    assert (out2 / "students" / "bob" / "report.html").read_bytes() == \
+        (out / "students" / "bob" / "report.html").read_bytes()
 
 
 def test_a_rerun_grades_nothing_and_rebuilds_the_same_gradebook(graded, klass, rubric):
