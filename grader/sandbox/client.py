@@ -599,7 +599,8 @@ class Worker:
                 protocol.write_frame(self._w, chunks, deadline)
                 while True:
                     reply = protocol.recv(self._r, max_bytes=self.limits.message_bytes,
-                                          make_ref=self._make_ref, deadline=deadline)
+                                          make_ref=self._make_ref, deadline=deadline,
+                                          spin=protocol.SPIN_SECONDS)
                     if not isinstance(reply, dict) or reply.get("id") != seq:
                         raise ProtocolError("the reply did not answer this request (code in "
                                             "the submission wrote into the sandbox's channel?); "

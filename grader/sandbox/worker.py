@@ -111,7 +111,8 @@ class Server:
         while True:
             self._exit_if_forked()
             try:
-                payload, header_len = proto.read_frame(self.fd_in, max_bytes=self.max_bytes)
+                payload, header_len = proto.read_frame(self.fd_in, max_bytes=self.max_bytes,
+                                                       spin=proto.SPIN_SECONDS)
             except EOFError:
                 return
             op = None
@@ -500,6 +501,7 @@ def main(argv: list[str]) -> None:
     sys.argv = ["submission"]
     for fd in (fd_in, fd_out):
         os.set_inheritable(fd, False)
+    os.set_blocking(fd_in, False)   # read_frame spins briefly, then polls (protocol.SPIN_SECONDS)
     blocked = list(cfg.get("blocked_imports", []))
     for name in list(sys.modules):
         if name.partition(".")[0] in blocked:
