@@ -75,6 +75,8 @@ def _check_options(options: ClassOptions) -> None:
 def grade_options(options: ClassOptions, hidden: tuple[str, ...]) -> GradeOptions:
     limits = options.limits or Limits()
     limits = replace(limits, hidden_paths=tuple(limits.hidden_paths) + hidden)
+    if options.dask or options.jobs > 1:   # every core is busy: no busy-waiting (Limits.spin_seconds)
+        limits = replace(limits, spin_seconds=0.0)
     return GradeOptions(rubric=options.rubric, data=options.data, limits=limits,
                         call_timeout=options.call_timeout, profile=options.profile,
                         execute_notebooks=options.execute, pack=options.pack,

@@ -432,7 +432,8 @@ class Worker:
             "limits": {"address_space": lim.address_space, "cpu_seconds": lim.cpu_seconds,
                        "nproc": lim.nproc, "nproc_sharers": max(1, int(lim.nproc_sharers)),
                        "file_size": lim.file_size,
-                       "message_bytes": lim.message_bytes},
+                       "message_bytes": lim.message_bytes,
+                       "spin_seconds": max(0.0, float(lim.spin_seconds))},
             "drop_to": [NOBODY, NOBODY] if lim.drop_privileges else None,
             "isolate_network": lim.isolate_network,
             "isolate_processes": lim.isolate_processes,
@@ -600,7 +601,7 @@ class Worker:
                 while True:
                     reply = protocol.recv(self._r, max_bytes=self.limits.message_bytes,
                                           make_ref=self._make_ref, deadline=deadline,
-                                          spin=protocol.SPIN_SECONDS)
+                                          spin=max(0.0, float(self.limits.spin_seconds)))
                     if not isinstance(reply, dict) or reply.get("id") != seq:
                         raise ProtocolError("the reply did not answer this request (code in "
                                             "the submission wrote into the sandbox's channel?); "

@@ -52,10 +52,6 @@ from typing import Any, Callable
 import numpy as np
 
 VERSION = 1
-#: How long a reader waiting for the next frame reads again and again before it sleeps in
-#: ``poll`` (both sides use it): waking a sleeping process on an idle core costs ~30-60 us per
-#: message on the development machine, more than most requests take.
-SPIN_SECONDS = 2e-4
 PREFIX = struct.Struct(">QQ")
 ALIGN = 64
 DEFAULT_MAX_BYTES = 64 * 2**20
@@ -526,7 +522,7 @@ def _read_into(fd: int, buf: bytearray, deadline: float | None, spin: float = 0.
     usually fully arrived by the time its prefix is read); a blocking one is polled before each
     read when there is a deadline. ``spin``: seconds a non-blocking ``fd`` is read again and
     again before it is polled (an idle core takes tens of microseconds to wake up, more than a
-    short request takes; see ``SPIN_SECONDS``).
+    short request takes; ``Limits.spin_seconds``).
     """
     view = memoryview(buf)
     got = 0

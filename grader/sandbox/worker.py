@@ -81,6 +81,7 @@ class Server:
         self.layout = layout
         self.fd_in, self.fd_out = fd_in, fd_out
         self.max_bytes = int(cfg["limits"]["message_bytes"])
+        self.spin = float(cfg["limits"].get("spin_seconds", 0.0))
         self.describer = failures.Describer(
             [layout.get("package_dir")] + list(layout.get("sys_path", [])),
             cfg["limits"].get("address_space"))
@@ -112,7 +113,7 @@ class Server:
             self._exit_if_forked()
             try:
                 payload, header_len = proto.read_frame(self.fd_in, max_bytes=self.max_bytes,
-                                                       spin=proto.SPIN_SECONDS)
+                                                       spin=self.spin)
             except EOFError:
                 return
             op = None
@@ -501,7 +502,7 @@ def main(argv: list[str]) -> None:
     sys.argv = ["submission"]
     for fd in (fd_in, fd_out):
         os.set_inheritable(fd, False)
-    os.set_blocking(fd_in, False)   # read_frame spins briefly, then polls (protocol.SPIN_SECONDS)
+    os.set_blocking(fd_in, False)   # read_frame spins briefly, then polls (Limits.spin_seconds)
     blocked = list(cfg.get("blocked_imports", []))
     for name in list(sys.modules):
         if name.partition(".")[0] in blocked:
