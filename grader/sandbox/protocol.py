@@ -534,10 +534,10 @@ def _read_into(fd: int, buf: bytearray, deadline: float | None, spin: float = 0.
         try:
             n = os.readv(fd, [view[got:]])
         except BlockingIOError:
-            if spin:
-                now = time.perf_counter()
+            if spin:   # never past the deadline: polling then raises TimeoutError
+                now = time.monotonic()
                 if spin_until is None:
-                    spin_until = now + spin
+                    spin_until = now + spin if deadline is None else min(now + spin, deadline)
                 if now < spin_until:
                     continue
             _wait(fd, select.POLLIN, deadline)

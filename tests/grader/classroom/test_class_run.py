@@ -292,3 +292,17 @@ def test_jobs_times_workers_stay_within_the_cores(monkeypatch):
     assert workers_per_job(ClassOptions(jobs=4)) == 1
     assert workers_per_job(ClassOptions(jobs=1, dask="tcp://scheduler:8786")) == 1
     assert workers_per_job(ClassOptions(jobs=2, workers=3)) == 3
+
+
+def test_the_sandbox_busy_waits_only_when_a_core_is_free():
+    """Limits.spin_seconds: kept for one job at a time, 0 when several jobs or dask tasks keep
+    every core busy; the other limits are the ones asked for."""
+    from grader.classroom import grade_options
+    from grader.sandbox import Limits
+
+    asked = Limits(call_timeout=7.0)
+    one = grade_options(ClassOptions(jobs=1, limits=asked), ()).limits
+    assert one.spin_seconds == asked.spin_seconds > 0 and one.call_timeout == 7.0
+    for options in (ClassOptions(jobs=2, limits=asked), ClassOptions(jobs=1, dask="tcp://scheduler:8786")):
+        limits = grade_options(options, ("/hidden",)).limits
+        assert limits.spin_seconds == 0.0 and "/hidden" in limits.hidden_paths

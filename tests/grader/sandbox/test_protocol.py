@@ -270,6 +270,24 @@ def test_a_large_message_crosses_a_pipe_intact():
     assert out["small"] == (1, "two")
 
 
+def test_a_spinning_read_gets_a_frame_and_stops_at_the_deadline():
+    """Limits.spin_seconds: the reader reads again before it polls, never past the deadline."""
+    r, w = os.pipe()
+    os.set_blocking(r, False)
+    try:
+        timer = threading.Timer(0.02, protocol.send, args=(w, {"late": 1}))
+        timer.start()
+        assert protocol.recv(r, deadline=time.monotonic() + 10, spin=1.0) == {"late": 1}
+        timer.join()
+        t0 = time.monotonic()
+        with pytest.raises(TimeoutError):
+            protocol.read_frame(r, deadline=t0 + 0.05, spin=30.0)
+        assert time.monotonic() - t0 < 20   # the 30 s spin did not outlast the deadline
+    finally:
+        os.close(r)
+        os.close(w)
+
+
 def test_an_announced_size_over_the_cap_is_refused_before_reading():
     r, w = os.pipe()
     os.write(w, struct.pack(">QQ", 10, 2**40))
