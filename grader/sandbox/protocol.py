@@ -22,6 +22,11 @@ stand for themselves and every JSON object is a tagged node with exactly one key
     {"$m": [path, dtype, shape, view]}   a read-only data file (``DataFile``), grader to worker
                            only: the worker opens it as a memory map (``data_files.py``)
 
+An array object that appears more than once in one message is sent once: its later places in
+the tree name the same index. The decoder hands the first place a view of the blob and every
+later place a copy of its own, so the receiver sees separate arrays, as if each had been sent;
+those copies count towards the byte cap like the blob.
+
 Nothing is ever unpickled: arrays are rebuilt with ``np.frombuffer`` from a dtype that must be a
 plain bool/int/uint/float type, after their element count and byte size were checked against the
 caps. Any violation raises ``ProtocolError`` whose text is fit for a report, e.g. "returned an
@@ -196,6 +201,9 @@ class Encoder:
         self.ref_of = ref_of
         self.arrays: list[np.ndarray] = []
         self.specs: list[list] = []
+        # id() of an array already in the blob -> (the array, kept alive so the id stays its own;
+        # its index)
+        self.index_of: dict[int, tuple[np.ndarray, int]] = {}
         self.nbytes = 0
         self.elements = 0
         self.nodes = 0
@@ -316,10 +324,14 @@ class Encoder:
                                f"{size_text(self.max_bytes)} cap")
         self.elements += n
         self.nbytes += nbytes + _pad(nbytes)
+        seen = self.index_of.get(id(x))
+        if seen is not None:   # the same object again: sent once (the decoder copies it)
+            return {"$a": seen[1]}
         # Only now, with the size known to be small enough, materialise views (broadcasts too).
         a = x if x.flags.c_contiguous else x.copy(order="C")
         self.specs.append([dtext, list(a.shape)])
         self.arrays.append(a)
+        self.index_of[id(x)] = (x, len(self.arrays) - 1)
         return {"$a": len(self.arrays) - 1}
 
     def frame(self, message: Any, path: str = "the message") -> list:
@@ -418,12 +430,27 @@ def _plain_dtype(dtext: str, subject: str) -> np.dtype:
 
 
 class _Decoder:
-    def __init__(self, arrays: list[np.ndarray], make_ref, who: str, open_file=None):
+    def __init__(self, arrays: list[np.ndarray], make_ref, who: str, open_file=None,
+                 spare_bytes: int = 0):
         self.arrays = arrays
+        self.used = [False] * len(arrays)
+        self.spare_bytes = spare_bytes   # what copies of repeated arrays may still take
         self.make_ref = make_ref
         self.open_file = open_file
         self.who = who
         self.nodes = 0
+
+    def array(self, index: int) -> np.ndarray:
+        """The array at ``index``: the blob's own view the first time, a copy every later time
+        (within the byte cap), so that no two places of a message share one array."""
+        a = self.arrays[index]
+        if not self.used[index]:
+            self.used[index] = True
+            return a
+        self.spare_bytes -= a.nbytes
+        if self.spare_bytes < 0:
+            raise ProtocolError(f"{self.who} arrays repeated past the byte cap")
+        return a.copy()
 
     def tree(self, node: Any, depth: int) -> Any:
         self.nodes += 1
@@ -444,7 +471,7 @@ class _Decoder:
         if tag == "$d" and type(val) is dict:
             return {k: self.tree(v, depth + 1) for k, v in val.items()}
         if tag == "$a" and type(val) is int and 0 <= val < len(self.arrays):
-            return self.arrays[val]
+            return self.array(val)
         if tag == "$dt" and type(val) is str:
             return _DTYPES.get(val) or _plain_dtype(val, f"{self.who} the dtype")
         if tag == "$f" and val in ("nan", "inf", "-inf"):
@@ -496,7 +523,8 @@ def decode(payload: bytearray, header_len: int, *, max_bytes: int = DEFAULT_MAX_
     for dt, shape, offset, count in table:
         a = np.frombuffer(blob, dtype=dt, count=count, offset=offset) if count else np.empty(0, dt)
         arrays.append(a.reshape(shape))
-    return _Decoder(arrays, make_ref, who, open_file).tree(doc["body"], 0)
+    spare = max_bytes - sum(a.nbytes for a in arrays)
+    return _Decoder(arrays, make_ref, who, open_file, spare).tree(doc["body"], 0)
 
 
 # -- framing over pipes ------------------------------------------------------------------------

@@ -91,6 +91,24 @@ def test_decoded_arrays_are_writable_so_student_code_may_update_them_in_place():
     assert a.tolist() == [1.0, 1.0, 1.0] and b[0, 0] == 5
 
 
+def test_an_array_repeated_in_a_message_is_sent_once_and_arrives_as_separate_arrays():
+    x = np.arange(1000.0)
+    chunks = protocol.encode([(x, 1), (x, 2), (x, 3)])
+    _, blob_len = struct.unpack(">QQ", bytes(chunks[0]))
+    assert blob_len == x.nbytes          # the bytes once, not three times (8000: no padding)
+    out = roundtrip([(x, 1), (x, 2), (x, 3)])
+    first, second, third = (args[0] for args in out)
+    assert all(np.array_equal(a, x) for a in (first, second, third))
+    first += 1                           # each place has an array of its own
+    assert np.array_equal(second, x) and np.array_equal(third, x) and second is not third
+
+
+def test_equal_but_distinct_arrays_are_each_sent():
+    chunks = protocol.encode([np.zeros(100), np.zeros(100)])
+    _, blob_len = struct.unpack(">QQ", bytes(chunks[0]))
+    assert blob_len == 2 * 832        # each padded to a multiple of 64 bytes
+
+
 def test_numpy_scalars_become_python_scalars():
     out = roundtrip([np.float32(1.5), np.float64(2.25), np.int64(-3), np.uint8(7), np.bool_(True)])
     assert out == [1.5, 2.25, -3, 7, True]
@@ -199,6 +217,15 @@ def test_decoder_refuses_bytes_over_the_cap():
     payload, header_len = handmade([["<f8", [200_000]]], {"$a": 0}, bytes(1_600_000))
     with pytest.raises(ProtocolError, match="over the 1 MiB cap"):
         protocol.decode(payload, header_len, max_bytes=1 * MiB, max_elements=10**9)
+
+
+def test_decoder_refuses_an_array_repeated_past_the_byte_cap():
+    # one 80 KB array named 20 times: 1.6 MB of copies in a 1 MiB message is refused
+    payload, header_len = handmade([["<f8", [10_000]]], [{"$a": 0}] * 20, bytes(80_000))
+    with pytest.raises(ProtocolError, match="repeated past the byte cap"):
+        protocol.decode(payload, header_len, max_bytes=1 * MiB)
+    payload, header_len = handmade([["<f8", [10_000]]], [{"$a": 0}] * 10, bytes(80_000))
+    assert len(protocol.decode(payload, header_len, max_bytes=1 * MiB)) == 10
 
 
 class Boom:

@@ -53,6 +53,11 @@ def add_one_in_place(x):
     x += 1
 
 
+def add_one_and_sum(x, other=None):
+    x += 1
+    return float((x if other is None else other).sum())
+
+
 def clobber_cache(dout, cache):
     cache[1][0] = 99.0
     dout *= 2
@@ -286,6 +291,15 @@ def test_map_runs_many_calls_in_one_round_trip(worker):
     xs = [np.full((1, 2), float(i)) for i in range(5)]
     outs = worker.map("layers.affine_forward", [(x, np.eye(2), np.ones(2)) for x in xs], select=0)
     assert [o.tolist() for o in outs] == [[[i + 1.0, i + 1.0]] for i in range(5)]
+
+
+def test_an_array_sent_once_for_several_places_is_a_separate_array_in_each(worker):
+    # the protocol sends a repeated array once; in the worker each place still has its own copy,
+    # so a call that changes its argument in place cannot change the next call's
+    z = np.zeros(3)
+    assert worker.map("layers.add_one_and_sum", [(z,), (z,), (z,)]) == [3.0, 3.0, 3.0]
+    assert worker.call("layers.add_one_and_sum", z, z) == 0.0
+    assert z.tolist() == [0.0, 0.0, 0.0]
 
 
 def test_map_stops_at_the_first_failure_and_names_the_call(worker):
